@@ -1,0 +1,182 @@
+"""The real API's error envelope: one exception type, its catalogue, and its exact bytes.
+
+Pure data: nothing here imports aiohttp.  The server turns an :class:`APIError` into a response
+with :meth:`APIError.body_bytes` and :meth:`APIError.content_type`.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from typing import Any
+
+__all__ = ["APIError", "error_body_bytes", "go_escape"]
+
+# The API's front ends are written in Go, which escapes these three characters in JSON strings.
+_GO_ESCAPES = str.maketrans({"<": "\\u003c", ">": "\\u003e", "&": "\\u0026"})
+
+
+def go_escape(encoded_json: str) -> str:
+    """Apply Go's HTML-safe escaping to already-encoded JSON text."""
+    return encoded_json.translate(_GO_ESCAPES)
+
+
+def error_body_bytes(
+    message: str, type_: str, param: str | None, code: str | None, *, auth_layer: bool = False
+) -> bytes:
+    """The error envelope exactly as the real API lays it out.
+
+    The auth layer (401) indents by 4 and ends with a newline; the API layer (400, 404, …)
+    indents by 2 with no trailing newline (conformance §1).
+    """
+    envelope = {"error": {"message": message, "type": type_, "param": param, "code": code}}
+    if auth_layer:
+        return (go_escape(json.dumps(envelope, indent=4, ensure_ascii=False)) + "\n").encode()
+    return go_escape(json.dumps(envelope, indent=2, ensure_ascii=False)).encode()
+
+
+class APIError(Exception):
+    """An error the server answers with, in the real API's shape.
+
+    ``auth_layer`` selects the 401/404 front-end flavour: ``application/json; charset=utf-8``,
+    ``vary: Origin`` and no ``openai-*`` / rate-limit headers.  Validation errors (400) carry the
+    full header set.
+    """
+
+    def __init__(
+        self,
+        status: int,
+        message: str,
+        *,
+        type: str = "invalid_request_error",  # noqa: A002 - the API's own field name
+        param: str | None = None,
+        code: str | None = None,
+        headers: Mapping[str, str] | None = None,
+        auth_layer: bool = False,
+    ) -> None:
+        super().__init__(message)
+        self.status = status
+        self.message = message
+        self.type = type
+        self.param = param
+        self.code = code
+        self.headers: dict[str, str] = dict(headers or {})
+        self.auth_layer = auth_layer
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"message": self.message, "type": self.type, "param": self.param, "code": self.code}
+
+    def body_bytes(self) -> bytes:
+        return error_body_bytes(self.message, self.type, self.param, self.code, auth_layer=self.auth_layer)
+
+    def content_type(self) -> str:
+        return "application/json; charset=utf-8" if self.auth_layer else "application/json"
+
+    def __repr__(self) -> str:
+        return f"APIError({self.status}, {self.message!r}, type={self.type!r}, param={self.param!r}, code={self.code!r})"
+
+    # --- the catalogue (conformance §2); wording is the real API's where it is recorded ---
+
+    @classmethod
+    def invalid_json(cls) -> APIError:
+        return cls(
+            400,
+            "We could not parse the JSON body of your request. (HINT: This likely means you aren't using "
+            "your HTTP library correctly. The OpenAI API expects a JSON payload, but what was sent was not "
+            "valid JSON. If you have trouble figuring out how to fix this, please contact us through our "
+            "help center at help.openai.com.)",
+        )
+
+    @classmethod
+    def unsupported_content_type(cls, content_type: str) -> APIError:
+        shown = content_type or "none"
+        return cls(
+            400,
+            f"Unsupported content type: '{shown}'. This API method only accepts 'application/json' "
+            f"requests, but you specified the header 'Content-Type: {shown}'. Please try again with a "
+            "supported content type.",
+            code="unsupported_content_type",
+        )
+
+    @classmethod
+    def missing_required(cls, param: str) -> APIError:
+        return cls(400, f"Missing required parameter: '{param}'.", param=param, code="missing_required_parameter")
+
+    @classmethod
+    def missing_model(cls) -> APIError:
+        return cls(400, "you must provide a model parameter")
+
+    @classmethod
+    def unknown_parameter(cls, param: str) -> APIError:
+        return cls(400, f"Unrecognized request argument supplied: {param}", param=None, code=None)
+
+    @classmethod
+    def invalid_type(cls, param: str, expected: str, got: str) -> APIError:
+        return cls(
+            400,
+            f"Invalid type for '{param}': expected {expected}, but got {got} instead.",
+            param=param,
+            code="invalid_type",
+        )
+
+    @classmethod
+    def missing_api_key(cls) -> APIError:
+        return cls(
+            401,
+            "You didn't provide an API key. You need to provide your API key in an Authorization header "
+            "using Bearer auth (i.e. Authorization: Bearer YOUR_KEY), or as the password field (with blank "
+            "username) if you're accessing the API from your browser and are prompted for a username and "
+            "password. You can obtain an API key from https://platform.openai.com/account/api-keys.",
+            auth_layer=True,
+        )
+
+    @classmethod
+    def invalid_api_key(cls, key: str) -> APIError:
+        return cls(
+            401,
+            f"Incorrect API key provided: {mask_key(key)}. You can find your API key at "
+            "https://platform.openai.com/account/api-keys.",
+            code="invalid_api_key",
+            auth_layer=True,
+        )
+
+    @classmethod
+    def model_not_found(cls, model: str) -> APIError:
+        return cls(
+            404,
+            f"The model `{model}` does not exist or you do not have access to it.",
+            code="model_not_found",
+            auth_layer=True,
+        )
+
+    @classmethod
+    def invalid_url(cls, method: str, path: str) -> APIError:
+        return cls(404, f"Invalid URL ({method} {path})", auth_layer=True)
+
+    @classmethod
+    def method_not_allowed(cls, allowed: list[str]) -> APIError:
+        verbs = " or ".join(allowed)
+        return cls(405, f"Only {verbs} requests are accepted.", code="method_not_supported")
+
+    @classmethod
+    def body_too_large(cls, size: int, limit: int) -> APIError:
+        return cls(
+            413,
+            f"Request body too large: {size} bytes is more than the limit of {limit} bytes.",
+            code="request_too_large",
+        )
+
+    @classmethod
+    def server_error(cls) -> APIError:
+        return cls(
+            500,
+            "The server had an error while processing your request. Sorry about that!",
+            type="server_error",
+        )
+
+
+def mask_key(key: str) -> str:
+    """Mask an API key as the real API does: first 8 and last 4 characters kept."""
+    if len(key) <= 12:
+        return key[:2] + "*" * max(len(key) - 4, 0) + key[-2:] if len(key) > 4 else "*" * len(key)
+    return key[:8] + "*" * (len(key) - 12) + key[-4:]
