@@ -22,7 +22,7 @@ def go_escape(encoded_json: str) -> str:
 
 
 def error_body_bytes(
-    message: str, type_: str, param: str | None, code: str | None, *, auth_layer: bool = False
+    message: str, type_: str, param: str | None, code: str | None, *, status: int = 400
 ) -> bytes:
     """The error envelope exactly as the real API lays it out.
 
@@ -30,7 +30,7 @@ def error_body_bytes(
     indents by 2 with no trailing newline (conformance §1).
     """
     envelope = {"error": {"message": message, "type": type_, "param": param, "code": code}}
-    if auth_layer:
+    if status == 401:
         return (go_escape(json.dumps(envelope, indent=4, ensure_ascii=False)) + "\n").encode()
     return go_escape(json.dumps(envelope, indent=2, ensure_ascii=False)).encode()
 
@@ -38,9 +38,9 @@ def error_body_bytes(
 class APIError(Exception):
     """An error the server answers with, in the real API's shape.
 
-    ``auth_layer`` selects the 401/404 front-end flavour: ``application/json; charset=utf-8``,
+    ``auth_layer`` selects the 401/404 front-end headers: ``application/json; charset=utf-8``,
     ``vary: Origin`` and no ``openai-*`` / rate-limit headers.  Validation errors (400) carry the
-    full header set.
+    full header set.  Only a 401 body is indented by 4 with a trailing newline.
     """
 
     def __init__(
@@ -67,7 +67,7 @@ class APIError(Exception):
         return {"message": self.message, "type": self.type, "param": self.param, "code": self.code}
 
     def body_bytes(self) -> bytes:
-        return error_body_bytes(self.message, self.type, self.param, self.code, auth_layer=self.auth_layer)
+        return error_body_bytes(self.message, self.type, self.param, self.code, status=self.status)
 
     def content_type(self) -> str:
         return "application/json; charset=utf-8" if self.auth_layer else "application/json"

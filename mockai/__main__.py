@@ -1,0 +1,5 @@
+import sys
+
+from mockai.cli import main
+
+sys.exit(main())

@@ -1,0 +1,225 @@
+"""The aiohttp application: routing, the error boundary, and the chat-completions pipeline.
+
+request → size / auth / JSON checks → :func:`mockai.validation.validate_chat_request` →
+the first reply source that answers (scenarios, cassettes, …, then seeded generation) →
+:func:`mockai.delivery.deliver`.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+from aiohttp import web
+
+from mockai.config import ServerConfig
+from mockai.delivery import deliver, error_response
+from mockai.errors import APIError
+from mockai.generation import Planner
+from mockai.headers import request_id
+from mockai.journal import Journal
+from mockai.models import ModelCatalog
+from mockai.plan import Delivery, ErrorReply, PlannedReply, Reply
+from mockai.validation import validate_chat_request
+
+__all__ = ["STATE", "ReplySource", "RequestContext", "ServerState", "make_app"]
+
+log = logging.getLogger("mockai")
+
+
+@dataclass
+class RequestContext:
+    """One validated chat request, as reply sources see it."""
+
+    method: str
+    path: str
+    query: str
+    headers: dict[str, str]  # lower-cased names
+    body: dict[str, Any]
+    raw: bytes
+    seq: int
+    request: web.Request | None = field(default=None, repr=False)
+
+
+class ReplySource(Protocol):
+    """Something that may answer a chat request: scenarios, a cassette, a latency profile, …"""
+
+    name: str
+
+    async def choose(self, ctx: RequestContext) -> Reply | None: ...
+
+
+CompletionHook = Callable[[RequestContext, Reply], None]
+
+
+class ServerState:
+    """Everything one server holds; reset between tests by the pytest plugin."""
+
+    def __init__(self, config: ServerConfig) -> None:
+        self.config = config
+        self.catalog = ModelCatalog.from_ids(config.models) if config.models else ModelCatalog()
+        self.planner = Planner(self.catalog, config.seed)
+        self.journal = Journal(config.journal_size)
+        self.sources: list[ReplySource] = []
+        # Called after every chat reply (stored completions use it).
+        self.completion_hooks: list[CompletionHook] = []
+        # Builds the delivery (timing) of a seeded reply; the latency profile replaces it.
+        self.seeded_delivery: Callable[[RequestContext], Delivery] = lambda ctx: Delivery()
+        # What to answer when no source matched and on_no_match == "error".
+        self.no_match: Callable[[RequestContext], Awaitable[APIError]] | None = None
+        # Hooks run by POST /_mockai/reset.
+        self.reset_hooks: list[Callable[[], None]] = []
+        self.seq = 0
+
+    def reset(self) -> None:
+        self.journal.clear()
+        for hook in self.reset_hooks:
+            hook()
+
+
+STATE: web.AppKey[ServerState] = web.AppKey("mockai_state", ServerState)
+
+
+def _req_id(request: web.Request, material: bytes = b"") -> str:
+    return request_id(request.method.encode() + request.path.encode() + material)
+
+
+@web.middleware
+async def error_boundary(
+    request: web.Request, handler: Callable[[web.Request], Awaitable[web.StreamResponse]]
+) -> web.StreamResponse:
+    """Every failure leaves as the real API's JSON error: never a traceback, never HTML."""
+    try:
+        return await handler(request)
+    except APIError as error:
+        return error_response(error, _req_id(request))
+    except web.HTTPMethodNotAllowed as exc:
+        return error_response(APIError.method_not_allowed(sorted(exc.allowed_methods)), _req_id(request))
+    except web.HTTPNotFound:
+        return error_response(APIError.invalid_url(request.method, request.path), _req_id(request))
+    except web.HTTPRequestEntityTooLarge as exc:
+        limit = request.app[STATE].config.max_body_bytes
+        return error_response(APIError.body_too_large(exc.actual_size or 0, limit), _req_id(request))
+    except web.HTTPException as exc:
+        error = APIError(exc.status, exc.reason or "Request failed")
+        return error_response(error, _req_id(request))
+    except Exception:
+        log.exception("internal error while answering %s %s", request.method, request.path)
+        return error_response(APIError.server_error(), _req_id(request))
+
+
+def check_auth(request: web.Request, config: ServerConfig) -> None:
+    header = request.headers.get("Authorization")
+    if header is None:
+        if request.headers.get("api-key"):  # Azure-style clients
+            return
+        raise APIError.missing_api_key()
+    scheme, _, key = header.partition(" ")
+    key = key.strip()
+    if scheme.lower() != "bearer" or not key:
+        raise APIError.missing_api_key()
+    if config.api_key is not None and key != config.api_key:
+        raise APIError.invalid_api_key(key)
+
+
+async def read_json_body(request: web.Request, config: ServerConfig) -> tuple[bytes, Any]:
+    size = request.content_length
+    if size is not None and size > config.max_body_bytes:
+        raise APIError.body_too_large(size, config.max_body_bytes)
+    content_type = request.headers.get("Content-Type", "")
+    media = content_type.split(";", 1)[0].strip().lower()
+    if media and media != "application/json" and not media.endswith("+json"):
+        raise APIError.unsupported_content_type(content_type)
+    raw = await request.read()
+    try:
+        return raw, json.loads(raw)
+    except (ValueError, UnicodeDecodeError):
+        raise APIError.invalid_json() from None
+
+
+async def chat_completions(request: web.Request) -> web.StreamResponse:
+    state = request.app[STATE]
+    config = state.config
+    check_auth(request, config)
+    raw, parsed = await read_json_body(request, config)
+    body = validate_chat_request(parsed)
+    if config.strict_models and body["model"] not in state.catalog:
+        raise APIError.model_not_found(body["model"])
+    state.seq += 1
+    ctx = RequestContext(
+        request.method,
+        request.path,
+        request.query_string,
+        {k.lower(): v for k, v in request.headers.items()},
+        body,
+        raw,
+        state.seq,
+        request,
+    )
+    reply = await choose_reply(state, ctx)
+    req_id = _req_id(request, raw)
+    try:
+        response = await deliver(request, reply, body, req_id, config.tokens_per_chunk)
+    finally:
+        status = reply.error.status if isinstance(reply, ErrorReply) else getattr(reply, "status", 200)
+        state.journal.record(
+            request.method, request.path, request.query_string, request.headers, body, status,
+            reply.source, reply,
+        )
+    for hook in state.completion_hooks:
+        hook(ctx, reply)
+    return response
+
+
+async def choose_reply(state: ServerState, ctx: RequestContext) -> Reply:
+    for source in state.sources:
+        reply = await source.choose(ctx)
+        if reply is not None:
+            return reply
+    if state.config.on_no_match == "error" and state.no_match is not None:
+        return ErrorReply(await state.no_match(ctx), source="no-match")
+    return PlannedReply(state.planner.seeded(ctx.body), state.seeded_delivery(ctx), "seeded")
+
+
+async def list_models(request: web.Request) -> web.Response:
+    check_auth(request, request.app[STATE].config)
+    data = [m.to_dict() for m in request.app[STATE].catalog.list()]
+    return _json({"object": "list", "data": data}, request)
+
+
+async def get_model(request: web.Request) -> web.Response:
+    state = request.app[STATE]
+    check_auth(request, state.config)
+    model_id = request.match_info["model"]
+    info = state.catalog.get(model_id)
+    if info is None:
+        raise APIError.model_not_found(model_id)
+    return _json(info.to_dict(), request)
+
+
+def _json(payload: Any, request: web.Request, status: int = 200) -> web.Response:
+    from mockai.headers import success_headers
+
+    headers = success_headers(_req_id(request), 5, 0)
+    text = json.dumps(payload, indent=2, ensure_ascii=False) + "\n"
+    return web.Response(status=status, body=text.encode(), headers=headers)
+
+
+json_response = _json
+
+
+def make_app(config: ServerConfig, state: ServerState | None = None) -> web.Application:
+    """The aiohttp application for ``config``; features register their routes and sources."""
+    app = web.Application(middlewares=[error_boundary], client_max_size=config.max_body_bytes)
+    state = state or ServerState(config)
+    app[STATE] = state
+    app.router.add_post("/v1/chat/completions", chat_completions)
+    app.router.add_get("/v1/models", list_models)
+    app.router.add_get("/v1/models/{model}", get_model)
+    from mockai import features
+
+    features.install(app, state)
+    return app

@@ -1,0 +1,50 @@
+"""Response headers as the real API sends them (conformance §3)."""
+
+from __future__ import annotations
+
+import hashlib
+
+__all__ = ["error_headers", "request_id", "success_headers"]
+
+_RATE_LIMITS = {
+    "x-ratelimit-limit-requests": "10000",
+    "x-ratelimit-limit-tokens": "50000000",
+    "x-ratelimit-remaining-requests": "9999",
+    "x-ratelimit-reset-requests": "6ms",
+    "x-ratelimit-reset-tokens": "0s",
+}
+_TOKEN_LIMIT = 50_000_000
+
+
+def request_id(material: bytes) -> str:
+    """``req_`` + 32 lowercase hex, derived from the request so that replays are identical."""
+    return "req_" + hashlib.blake2b(material, digest_size=16).hexdigest()
+
+
+def success_headers(req_id: str, processing_ms: int, tokens: int, *, stream: bool = False) -> dict[str, str]:
+    headers = {
+        "content-type": "text/event-stream; charset=utf-8" if stream else "application/json",
+        "access-control-expose-headers": "X-Request-ID",
+        "openai-organization": "user-mockai",
+        "openai-processing-ms": str(processing_ms),
+        "openai-version": "2020-10-01",
+        "x-request-id": req_id,
+    }
+    headers.update(_RATE_LIMITS)
+    headers["x-ratelimit-remaining-tokens"] = str(max(_TOKEN_LIMIT - tokens, 0))
+    return headers
+
+
+def error_headers(req_id: str, *, auth_layer: bool) -> dict[str, str]:
+    """401/404 come from the front end (``vary: Origin``, no ``openai-*``); 400s carry the full set."""
+    if auth_layer:
+        return {"vary": "Origin", "x-request-id": req_id}
+    headers = {
+        "openai-organization": "user-mockai",
+        "openai-processing-ms": "7",
+        "openai-version": "2020-10-01",
+        "x-request-id": req_id,
+    }
+    headers.update(_RATE_LIMITS)
+    headers["x-ratelimit-remaining-tokens"] = str(_TOKEN_LIMIT)
+    return headers

@@ -1,0 +1,59 @@
+"""A reply plan rendered as the non-streamed ``chat.completion`` object, keys in the real order."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from mockai.plan import ChoicePlan, ReplyPlan
+
+__all__ = ["completion_dict", "message_dict", "render_completion"]
+
+
+def message_dict(choice: ChoicePlan) -> dict[str, Any]:
+    """``role, content, [tool_calls], refusal, annotations`` (conformance §6)."""
+    message: dict[str, Any] = {"role": "assistant", "content": choice.content}
+    if choice.tool_calls:
+        message["tool_calls"] = [call.to_dict() for call in choice.tool_calls]
+    if choice.function_call is not None:
+        message["function_call"] = {
+            "name": choice.function_call.name,
+            "arguments": choice.function_call.arguments,
+        }
+    message["refusal"] = choice.refusal
+    message["annotations"] = []
+    return message
+
+
+def _logprobs_dict(choice: ChoicePlan) -> dict[str, Any] | None:
+    if choice.logprobs is None:
+        return None
+    entries = [lp.to_dict() for lp in choice.logprobs]
+    if choice.content_tokens is None and choice.refusal_tokens is not None:
+        return {"content": None, "refusal": entries}
+    return {"content": entries, "refusal": None}
+
+
+def completion_dict(plan: ReplyPlan) -> dict[str, Any]:
+    choices = []
+    for choice in plan.choices:
+        entry: dict[str, Any] = {"index": choice.index, "message": message_dict(choice)}
+        if not plan.omit_logprobs_key:
+            entry["logprobs"] = _logprobs_dict(choice)
+        entry["finish_reason"] = choice.finish_reason
+        choices.append(entry)
+    return {
+        "id": plan.id,
+        "object": "chat.completion",
+        "created": plan.created,
+        "model": plan.model,
+        "choices": choices,
+        "usage": plan.usage.to_dict(),
+        "service_tier": plan.service_tier,
+        "system_fingerprint": plan.system_fingerprint,
+    }
+
+
+def render_completion(plan: ReplyPlan) -> bytes:
+    """The body bytes: 2-space indent and a trailing newline, as the real API sends (§1)."""
+    return (json.dumps(completion_dict(plan), indent=2, ensure_ascii=False) + "\n").encode()
