@@ -59,6 +59,9 @@ class ServerState:
     """Everything one server holds; reset between tests by the pytest plugin."""
 
     def __init__(self, config: ServerConfig) -> None:
+        self._setup(config)
+
+    def _setup(self, config: ServerConfig) -> None:
         self.config = config
         self.catalog = ModelCatalog.from_ids(config.models) if config.models else ModelCatalog()
         self.planner = Planner(self.catalog, config.seed)
@@ -73,8 +76,18 @@ class ServerState:
         # Hooks run by POST /_mockai/reset.
         self.reset_hooks: list[Callable[[], None]] = []
         self.seq = 0
+        # Free-form per-feature state (e.g. "store"), dropped by renew().
+        self.extensions: dict[str, Any] = {}
+        from mockai import features
+
+        features.attach_all(self)
+
+    def renew(self, config: ServerConfig | None = None) -> None:
+        """Start over in place: a fresh journal, sources and feature state (same routes)."""
+        self._setup(config or self.config)
 
     def reset(self) -> None:
+        """Clear the journal and what features keep (POST /_mockai/reset); rules stay loaded."""
         self.journal.clear()
         for hook in self.reset_hooks:
             hook()
@@ -221,5 +234,5 @@ def make_app(config: ServerConfig, state: ServerState | None = None) -> web.Appl
     app.router.add_get("/v1/models/{model}", get_model)
     from mockai import features
 
-    features.install(app, state)
+    features.install_routes(app)
     return app

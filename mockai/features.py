@@ -1,11 +1,20 @@
 """Where optional features (scenarios, cassettes, stored completions, admin API, latency) plug in.
 
-Each feature module exposes ``install(app, state)``; this list is the one place that names them.
+A feature module may expose:
+
+* ``routes(app: web.Application) -> None``: add its HTTP routes (called once per app);
+* ``attach(state: ServerState) -> None``: add its reply sources, hooks and per-server state
+  (called for every new or renewed :class:`~mockai.app.ServerState`; keep per-server data on
+  ``state``, never in module globals, so a renewed state starts fresh).
+
+This list is the one place that names them.  Order matters for reply sources: scenarios answer
+before cassettes, which answer before the seeded generator (the fallback in mockai.app).
 """
 
 from __future__ import annotations
 
 import importlib
+from types import ModuleType
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -13,19 +22,30 @@ if TYPE_CHECKING:
 
     from mockai.app import ServerState
 
-__all__ = ["FEATURES", "install"]
+__all__ = ["FEATURES", "attach_all", "install_routes"]
 
-# Order matters for reply sources: scenarios answer before cassettes, which answer before the
-# seeded generator (the fallback in mockai.app).
 FEATURES: tuple[str, ...] = ("scenarios", "admin", "replay", "store", "latency")
 
 
-def install(app: web.Application, state: ServerState) -> None:
+def _modules() -> list[ModuleType]:
+    modules = []
     for name in FEATURES:
         try:
-            module = importlib.import_module(f"mockai.{name}")
+            modules.append(importlib.import_module(f"mockai.{name}"))
         except ModuleNotFoundError as exc:
             if exc.name != f"mockai.{name}":
                 raise
-            continue  # TODO(core): remove once every feature module has landed
-        module.install(app, state)
+            # TODO(core): remove once every feature module has landed
+    return modules
+
+
+def install_routes(app: web.Application) -> None:
+    for module in _modules():
+        if hasattr(module, "routes"):
+            module.routes(app)
+
+
+def attach_all(state: ServerState) -> None:
+    for module in _modules():
+        if hasattr(module, "attach"):
+            module.attach(state)
