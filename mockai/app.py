@@ -53,6 +53,7 @@ class ReplySource(Protocol):
 
 
 CompletionHook = Callable[[RequestContext, Reply], None]
+ReplyHook = Callable[[RequestContext, Reply], Reply]
 
 
 class ServerState:
@@ -69,6 +70,9 @@ class ServerState:
         self.sources: list[ReplySource] = []
         # Called after every chat reply (stored completions use it).
         self.completion_hooks: list[CompletionHook] = []
+        # Called with the chosen reply before it is delivered; each returns the reply to send
+        # (stored completions keep it here, so it is retrievable before the first byte is sent).
+        self.reply_hooks: list[ReplyHook] = []
         # Builds the delivery (timing) of a seeded reply; the latency profile replaces it.
         self.seeded_delivery: Callable[[RequestContext], Delivery] = lambda ctx: Delivery()
         # What to answer when no source matched and on_no_match == "error".
@@ -173,6 +177,8 @@ async def chat_completions(request: web.Request) -> web.StreamResponse:
         request,
     )
     reply = await choose_reply(state, ctx)
+    for reply_hook in state.reply_hooks:
+        reply = reply_hook(ctx, reply)
     req_id = _req_id(request, raw)
     try:
         response = await deliver(request, reply, body, req_id, config.tokens_per_chunk)
