@@ -1,1 +1,187 @@
-"""pytest plugin (placeholder until the plugin lands)."""
+"""pytest plugin (entry point ``pytest11``): the ``mockai`` fixture, marker and options.
+
+* ``mockai`` (function scope): a :class:`~mockai.harness.MockAI` with a fresh state for this test.
+  One server runs per pytest process (each xdist worker has its own, on a free port); every test
+  renews its state and, when it ends, requests still in flight are cancelled.
+* ``@pytest.mark.mockai(scenario=..., seed=..., strict=..., on_no_match=..., **ServerConfig fields)``.
+* ``--mockai-seed N``, ``--mockai-scenarios DIR``; a ``mockai_config`` fixture (a dict) for
+  project-wide defaults.  Precedence: command line > marker > ``mockai_config`` > built-in default.
+* Strict by default: when a passing test ends, unmatched requests and unused scripted replies
+  make its teardown fail with the closest rule and the differing field.
+
+This is the only module of the package that imports pytest.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Generator, Iterator, Mapping
+from dataclasses import replace
+from pathlib import Path
+from typing import Any, NoReturn
+
+import pytest
+
+from mockai.config import ServerConfig
+from mockai.harness import CONFIG_FIELDS, MockAI, NoMatchMode
+from mockai.reusable_server import ReusableServer
+
+__all__ = ["mockai", "mockai_config"]
+
+# Settings that are not ServerConfig fields (or that the plugin treats specially).
+_PLUGIN_KEYS = frozenset({"scenario", "scenarios", "seed", "strict", "on_no_match", "scenarios_dir"})
+_MARKER_ONLY_FORBIDDEN = frozenset({"scenarios_dir"})  # a directory is project-wide, not per test
+_RELATIVE_TO_TEST = ("cassette", "store_path")  # relative paths are next to the test module
+
+_OUTCOME = pytest.StashKey[str]()
+_ACTIVE = pytest.StashKey[MockAI]()
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    group = parser.getgroup("mockai", "mockai: a deterministic OpenAI API emulator")
+    group.addoption(
+        "--mockai-seed", type=int, default=None, metavar="N",
+        help="seed for mockai's generated answers in every test (overrides markers and mockai_config)",
+    )
+    group.addoption(
+        "--mockai-scenarios", default=None, metavar="DIR",
+        help="directory where relative @pytest.mark.mockai(scenario=...) names are looked up "
+        "(default: next to the test module)",
+    )
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers",
+        "mockai(scenario=None, seed=None, strict=None, on_no_match=None, **server_settings): "
+        "set up the mockai fixture for this test (scenario file(s), seed, strictness, ServerConfig fields)",
+    )
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(
+    item: pytest.Item, call: pytest.CallInfo[None]
+) -> Generator[None, pytest.TestReport, pytest.TestReport]:
+    report: pytest.TestReport = yield
+    if report.when == "call":
+        item.stash[_OUTCOME] = report.outcome
+        active = item.stash.get(_ACTIVE, None)
+        if report.failed and active is not None:
+            # The test failed on its own: say what mockai saw, without failing it twice.
+            text = active.report()
+            if text:
+                report.sections.append(("mockai", text))
+    return report
+
+
+@pytest.fixture(scope="session")
+def mockai_config() -> dict[str, Any]:
+    """Project-wide defaults for the ``mockai`` fixture; override it in a conftest.py.
+
+    Keys: ``seed``, ``strict``, ``scenario`` (file or list of files), ``scenarios_dir``,
+    ``on_no_match`` (``auto``/``seeded``/``error``) and any :class:`~mockai.config.ServerConfig` field.
+    """
+    return {}
+
+
+@pytest.fixture(scope="session")
+def _mockai_server() -> Iterator[ReusableServer]:
+    server = ReusableServer(ServerConfig(port=0))
+    server.start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def mockai(
+    request: pytest.FixtureRequest, mockai_config: Mapping[str, Any], _mockai_server: ReusableServer
+) -> Iterator[MockAI]:
+    """A mockai server with a fresh state for this test; ``OPENAI_BASE_URL`` points at it."""
+    settings = _settings(request, mockai_config)
+    strict = bool(settings.pop("strict", True))
+    on_no_match: NoMatchMode = settings.pop("on_no_match", "auto")
+    config = replace(ServerConfig(port=0), **settings)
+    harness = MockAI(config, strict=strict, on_no_match=on_no_match, server=_mockai_server)
+    harness.start()
+    node = request.node
+    node.stash[_ACTIVE] = harness
+    try:
+        yield harness
+        report = harness.report() if strict and node.stash.get(_OUTCOME, "") == "passed" else None
+    finally:
+        del node.stash[_ACTIVE]
+        harness.stop()
+    if report:
+        pytest.fail(f"mockai: {report}", pytrace=False)
+
+
+def _settings(request: pytest.FixtureRequest, defaults: Mapping[str, Any]) -> dict[str, Any]:
+    """Merge ``mockai_config`` < marker < command line into ServerConfig fields + plugin keys."""
+    merged = dict(_checked(defaults, "mockai_config"))
+    marker = request.node.get_closest_marker("mockai")
+    if marker is not None:
+        if marker.args:
+            _usage("@pytest.mark.mockai takes keyword arguments only, e.g. scenario='x.yaml'")
+        marked = _checked(marker.kwargs, "@pytest.mark.mockai")
+        bad = _MARKER_ONLY_FORBIDDEN & set(marked)
+        if bad:
+            _usage(f"@pytest.mark.mockai: {sorted(bad)} belongs in mockai_config")
+        merged.update(marked)
+    options = request.config.option
+    if options.mockai_seed is not None:
+        merged["seed"] = options.mockai_seed
+    # Where relative scenario names are looked up: --mockai-scenarios (relative to where pytest
+    # was invoked) > mockai_config["scenarios_dir"] (relative to the rootdir) > the test's folder.
+    configured = merged.pop("scenarios_dir", None)
+    scenarios_dir: Path | None = None
+    if options.mockai_scenarios:
+        scenarios_dir = request.config.invocation_params.dir / options.mockai_scenarios
+    elif configured:
+        scenarios_dir = request.config.rootpath / configured
+
+    test_dir = Path(str(request.node.path)).parent
+    names = merged.pop("scenario", None)
+    more = merged.pop("scenarios", None)
+    found = [_find_scenario(n, scenarios_dir, test_dir) for n in [*_listed(names), *_listed(more)]]
+    if found:
+        merged["scenarios"] = tuple(found)
+    for name in _RELATIVE_TO_TEST:
+        if merged.get(name) is not None:
+            path = Path(merged[name])
+            merged[name] = path if path.is_absolute() else test_dir / path
+    if merged.get("models") is not None:
+        merged["models"] = tuple(merged["models"])
+    return merged
+
+
+def _usage(message: str) -> NoReturn:
+    """A setup error that shows the message, not a traceback into the plugin."""
+    pytest.fail(message, pytrace=False)
+
+
+def _checked(values: Mapping[str, Any], where: str) -> dict[str, Any]:
+    unknown = set(values) - _PLUGIN_KEYS - CONFIG_FIELDS
+    if unknown:
+        known = ", ".join(sorted(_PLUGIN_KEYS | CONFIG_FIELDS))
+        _usage(f"{where}: unknown mockai setting(s) {sorted(unknown)}; known: {known}")
+    return dict(values)
+
+
+def _listed(value: Any) -> list[str | Path]:
+    if value is None:
+        return []
+    if isinstance(value, (str, Path)):
+        return [value]
+    return list(value)
+
+
+def _find_scenario(name: str | Path, scenarios_dir: Path | None, test_dir: Path) -> Path:
+    path = Path(name)
+    if path.is_absolute():
+        candidates = [path]
+    else:
+        candidates = [d / path for d in (scenarios_dir, test_dir) if d is not None]
+    for candidate in candidates:
+        if candidate.exists():
+            return candidate
+    looked = ", ".join(str(c) for c in candidates)
+    _usage(f"mockai scenario {str(name)!r} not found (looked for {looked})")
