@@ -38,6 +38,15 @@ def _serve_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
     p.add_argument("--store-path", type=Path, default=None, help="keep stored completions in this SQLite file")
     p.add_argument("--latency-profile", default=None, help="seeded latency profile (see README)")
     p.add_argument("--workers", type=int, default=1, help="processes sharing the port (SO_REUSEPORT)")
+    p.add_argument("--match-ignore", default="user,metadata", metavar="FIELDS",
+                   help="request fields left out when matching a cassette, comma-separated dotted paths "
+                        "(default: user,metadata; '' compares everything)")
+    p.add_argument("--redact-header", action="append", default=[], metavar="NAME",
+                   help="header never written to a cassette, besides the secret ones (repeatable)")
+    p.add_argument("--redact-field", action="append", default=[], metavar="NAME",
+                   help="JSON request field written as <redacted> in a cassette (repeatable)")
+    p.add_argument("--cassette-fallback", action="store_true",
+                   help="on a cassette miss in record mode none, answer as without a cassette instead of a 404")
 
 
 def config_from_args(args: argparse.Namespace) -> ServerConfig:
@@ -61,6 +70,10 @@ def config_from_args(args: argparse.Namespace) -> ServerConfig:
         store_path=args.store_path,
         latency_profile=args.latency_profile,
         workers=args.workers,
+        match_ignore=tuple(f.strip() for f in args.match_ignore.split(",") if f.strip()),
+        redact_headers=tuple(args.redact_header),
+        redact_fields=tuple(args.redact_field),
+        cassette_fallback=args.cassette_fallback,
     )
 
 

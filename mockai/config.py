@@ -41,3 +41,10 @@ class ServerConfig:
     # Processes sharing one port (SO_REUSEPORT).
     workers: int = 1
     extra: dict[str, str] = field(default_factory=dict)
+    # Cassettes, continued: request fields (dotted paths) left out when matching a recording; extra
+    # headers and JSON fields removed before an exchange is written; and whether a cassette miss in
+    # record mode "none" lets the next source (seeded / on_no_match) answer instead of a 404.
+    match_ignore: tuple[str, ...] = ("user", "metadata")
+    redact_headers: tuple[str, ...] = ()
+    redact_fields: tuple[str, ...] = ()
+    cassette_fallback: bool = False

@@ -174,6 +174,22 @@ class APIError(Exception):
             type="server_error",
         )
 
+    @classmethod
+    def cassette_miss(cls, explanation: str) -> APIError:
+        """No recorded exchange answers the request (record mode ``none``): a 404 naming the nearest."""
+        return cls(404, explanation, code="cassette_miss")
+
+    @classmethod
+    def upstream_unreachable(cls, upstream: str, reason: str) -> APIError:
+        """The recording proxy could not reach the upstream API."""
+        return cls(
+            502,
+            f"mockai could not reach the upstream API at {upstream}: {reason}. Check --upstream and "
+            "that the upstream is running.",
+            type="server_error",
+            code="upstream_unreachable",
+        )
+
 
 def mask_key(key: str) -> str:
     """Mask an API key as the real API does: first 8 and last 4 characters kept."""
