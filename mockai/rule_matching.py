@@ -1,0 +1,521 @@
+"""Matching requests against rules: conditions, an index that keeps 1,000 rules cheap, and misses.
+
+A :class:`RequestView` computes what conditions look at (last user message, tools offered, tool
+results, …) once per request, lazily.  Each rule compiles to a tuple of :class:`Check`\\ s, so
+matching a rule costs at most one cheap test per condition it has.
+
+:class:`RuleIndex` files each rule under its most selective condition that can be looked up:
+an exact ``user_equals`` text, a trigram of ``user_contains`` (the rarest among all rules), or an
+exact ``model``; the others are checked for every request.  Candidates come out in rule order, so
+the first matching rule still wins.
+
+:func:`explain` says why no rule matched: the closest rules and, for each, the conditions that
+differed, with the value the request had.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import heapq
+import json
+import re
+from collections import Counter
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from functools import cached_property
+from typing import Any
+
+from mockai.rules import Match, MessageMatch, Rule, TextMatch
+
+__all__ = ["Check", "CompiledRule", "RequestView", "RuleIndex", "ToolResult", "compile_rule", "explain"]
+
+_MISSING = object()
+_GLOB = re.compile(r"[*?\[]")
+
+
+def message_text(message: Any) -> str:
+    """A message's text: its string content, or its text parts joined by spaces."""
+    if not isinstance(message, Mapping):
+        return ""
+    content = message.get("content")
+    if isinstance(content, str):
+        return content
+    if isinstance(content, list):
+        return " ".join(
+            str(p.get("text") or p.get("refusal") or "") for p in content if isinstance(p, Mapping)
+        ).strip()
+    return ""
+
+
+@dataclass(frozen=True)
+class ToolResult:
+    """A ``tool`` (or legacy ``function``) message, with the name of the tool it answers."""
+
+    id: str | None
+    name: str | None
+    content: str
+
+    @cached_property
+    def json(self) -> Any:
+        try:
+            return json.loads(self.content)
+        except ValueError:
+            return None
+
+    # Templates: {{ tool_result.content }}, {{ tool_result.name }}, {{ tool_result.temperature }}.
+    def template_field(self, step: str | int, where: str, text: str) -> Any:
+        from mockai.templating import TemplateError
+
+        if step in ("content", "name", "id", "json"):
+            return {"content": self.content, "name": self.name, "id": self.id, "json": self.json}[step]
+        if step == "tool_call_id":
+            return self.id
+        data = self.json
+        if isinstance(data, Mapping) and step in data:
+            return data[step]
+        if isinstance(data, list) and isinstance(step, int) and -len(data) <= step < len(data):
+            return data[step]
+        shown = self.content if len(self.content) <= 80 else self.content[:77] + "..."
+        raise TemplateError(f"{text}: {where} has no field {step!r} (its content is {shown!r})")
+
+    def template_text(self) -> str:
+        return self.content
+
+
+class RequestView:
+    """The parts of a chat request that conditions and templates use, computed on first use."""
+
+    def __init__(self, body: Mapping[str, Any], headers: Mapping[str, str] | None = None) -> None:
+        self.body = body
+        self.headers = headers or {}
+        self.model: str = str(body.get("model", ""))
+        self.stream: bool = bool(body.get("stream"))
+        messages = body.get("messages")
+        self.messages: Sequence[Any] = messages if isinstance(messages, list) else ()
+
+    @cached_property
+    def last_user(self) -> str | None:
+        for message in reversed(self.messages):
+            if isinstance(message, Mapping) and message.get("role") == "user":
+                return message_text(message)
+        return None
+
+    @cached_property
+    def last_user_lower(self) -> str:
+        return (self.last_user or "").lower()
+
+    @cached_property
+    def system(self) -> str | None:
+        texts = [
+            message_text(m)
+            for m in self.messages
+            if isinstance(m, Mapping) and m.get("role") in ("system", "developer")
+        ]
+        return "\n".join(texts) if texts else None
+
+    @cached_property
+    def last_role(self) -> str | None:
+        last = self.messages[-1] if self.messages else None
+        return str(last.get("role")) if isinstance(last, Mapping) else None
+
+    @cached_property
+    def tool_names(self) -> tuple[str, ...]:
+        names = []
+        for tool in self.body.get("tools") or ():
+            if isinstance(tool, Mapping):
+                kind = tool.get("type", "function")
+                inner = tool.get(kind)
+                if isinstance(inner, Mapping) and isinstance(inner.get("name"), str):
+                    names.append(inner["name"])
+        for function in self.body.get("functions") or ():
+            if isinstance(function, Mapping) and isinstance(function.get("name"), str):
+                names.append(function["name"])
+        return tuple(names)
+
+    def tool(self, name: str) -> Mapping[str, Any] | None:
+        """The offered tool (or legacy function) called ``name``."""
+        for tool in self.body.get("tools") or ():
+            if isinstance(tool, Mapping):
+                inner = tool.get(tool.get("type", "function"))
+                if isinstance(inner, Mapping) and inner.get("name") == name:
+                    return tool
+        for function in self.body.get("functions") or ():
+            if isinstance(function, Mapping) and function.get("name") == name:
+                return {"type": "function", "function": function}
+        return None
+
+    @cached_property
+    def tool_choice(self) -> str:
+        choice = self.body.get("tool_choice")
+        if choice is None:
+            return "auto" if self.body.get("tools") else "none"
+        if isinstance(choice, str):
+            return choice
+        if isinstance(choice, Mapping):
+            inner = choice.get(str(choice.get("type")))
+            if isinstance(inner, Mapping) and isinstance(inner.get("name"), str):
+                return inner["name"]
+            if choice.get("type") == "allowed_tools":
+                return str((choice.get("allowed_tools") or {}).get("mode", "auto"))
+        return "auto"
+
+    @cached_property
+    def tool_results(self) -> tuple[ToolResult, ...]:
+        names: dict[str, str] = {}
+        results = []
+        for message in self.messages:
+            if not isinstance(message, Mapping):
+                continue
+            role = message.get("role")
+            if role == "assistant":
+                for call in message.get("tool_calls") or ():
+                    if isinstance(call, Mapping):
+                        inner = call.get(str(call.get("type", "function"))) or call.get("function") or {}
+                        if isinstance(inner, Mapping):
+                            names[str(call.get("id"))] = str(inner.get("name"))
+            elif role == "tool":
+                call_id = message.get("tool_call_id")
+                results.append(ToolResult(call_id, names.get(str(call_id)), message_text(message)))
+            elif role == "function":
+                results.append(ToolResult(None, message.get("name"), message_text(message)))
+        return tuple(results)
+
+    @cached_property
+    def response_format(self) -> str:
+        fmt = self.body.get("response_format")
+        return str(fmt.get("type", "text")) if isinstance(fmt, Mapping) else "text"
+
+    @cached_property
+    def schema_name(self) -> str | None:
+        fmt = self.body.get("response_format")
+        if isinstance(fmt, Mapping) and isinstance(fmt.get("json_schema"), Mapping):
+            name = fmt["json_schema"].get("name")
+            return name if isinstance(name, str) else None
+        return None
+
+    @cached_property
+    def response_schema(self) -> Any:
+        fmt = self.body.get("response_format")
+        if isinstance(fmt, Mapping) and fmt.get("type") == "json_schema":
+            return (fmt.get("json_schema") or {}).get("schema", _MISSING)
+        return _MISSING
+
+    @cached_property
+    def turn(self) -> int:
+        """The number of user messages so far (1 for the first question)."""
+        return sum(1 for m in self.messages if isinstance(m, Mapping) and m.get("role") == "user")
+
+    def pointer(self, pointer: str) -> Any:
+        value: Any = self.body
+        for raw in pointer.split("/")[1:]:
+            step = raw.replace("~1", "/").replace("~0", "~")
+            if isinstance(value, Mapping) and step in value:
+                value = value[step]
+            elif isinstance(value, list) and step.isdigit() and int(step) < len(value):
+                value = value[int(step)]
+            else:
+                return _MISSING
+        return value
+
+    # --- templates -----------------------------------------------------------------------------
+
+    def template_root(self, name: str) -> Any:
+        from mockai.templating import TemplateError
+
+        if name == "model":
+            return self.model
+        if name == "last_user_message":
+            return self.last_user or ""
+        if name == "system":
+            return self.system or ""
+        if name == "turn":
+            return self.turn
+        if name == "messages":
+            return [dict(m, content=message_text(m)) if isinstance(m, Mapping) else m for m in self.messages]
+        if name == "tool_results":
+            return list(self.tool_results)
+        if name == "tool_result":
+            if not self.tool_results:
+                raise TemplateError("{{ tool_result }}: the request has no tool result (no role: tool message)")
+            return self.tool_results[-1]
+        if name == "body":
+            return self.body
+        raise TemplateError(f"unknown template name {name!r}")
+
+
+# --- conditions --------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Check:
+    """One condition of a rule: its name in explanations, what it wants, and the test."""
+
+    label: str
+    expected: str
+    test: Callable[[RequestView], bool]
+    actual: Callable[[RequestView], str]
+
+
+def _show(value: Any) -> str:
+    if value is _MISSING:
+        return "(absent)"
+    text = json.dumps(value, ensure_ascii=False, default=str)
+    return text if len(text) <= 80 else text[:77] + '..."'
+
+
+def _text_checks(prefix: str, tm: TextMatch, get: Callable[[RequestView], str | None]) -> list[Check]:
+    checks = []
+    actual: Callable[[RequestView], str] = lambda v: _show(get(v) if get(v) is not None else _MISSING)  # noqa: E731
+    if tm.equals is not None:
+        want = tm.equals
+        checks.append(Check(f"{prefix}_equals", _show(want), lambda v: get(v) == want, actual))
+    if tm.contains is not None:
+        needle = tm.contains.lower()
+        checks.append(Check(
+            f"{prefix}_contains", _show(tm.contains), lambda v: needle in (get(v) or "").lower(), actual
+        ))
+    if tm.regex is not None:
+        pattern = re.compile(tm.regex)
+        checks.append(Check(
+            f"{prefix}_regex", f"/{tm.regex}/", lambda v: pattern.search(get(v) or "") is not None, actual
+        ))
+    return checks
+
+
+def _message_check(i: int, mm: MessageMatch) -> Check:
+    pattern = re.compile(mm.text.regex) if mm.text.regex is not None else None
+    needle = mm.text.contains.lower() if mm.text.contains is not None else None
+
+    def fits(message: Any) -> bool:
+        if not isinstance(message, Mapping):
+            return False
+        if mm.role is not None and message.get("role") != mm.role:
+            return False
+        text = message_text(message)
+        if mm.text.equals is not None and text != mm.text.equals:
+            return False
+        if needle is not None and needle not in text.lower():
+            return False
+        return pattern is None or pattern.search(text) is not None
+
+    def test(v: RequestView) -> bool:
+        if mm.index is None:
+            return any(fits(m) for m in v.messages)
+        n = len(v.messages)
+        return -n <= mm.index < n and fits(v.messages[mm.index])
+
+    def actual(v: RequestView) -> str:
+        if mm.index is None:
+            return f"{len(v.messages)} message(s), none fits"
+        n = len(v.messages)
+        if not -n <= mm.index < n:
+            return f"only {n} message(s)"
+        m = v.messages[mm.index]
+        role = m.get("role") if isinstance(m, Mapping) else None
+        return f"role {role}, content {_show(message_text(m))}"
+
+    wanted = {k: val for k, val in (("index", mm.index), ("role", mm.role), ("equals", mm.text.equals),
+                                     ("contains", mm.text.contains), ("regex", mm.text.regex)) if val is not None}
+    return Check(f"messages[{i}]", _show(wanted), test, actual)
+
+
+def _glob_or_equal(want: str) -> Callable[[str | None], bool]:
+    if _GLOB.search(want):
+        pattern = re.compile(fnmatch.translate(want))
+        return lambda got: got is not None and pattern.match(got) is not None
+    return lambda got: got == want
+
+
+def compile_checks(m: Match) -> tuple[Check, ...]:
+    checks: list[Check] = []
+    if m.model is not None:
+        model_ok = _glob_or_equal(m.model)
+        checks.append(Check("model", _show(m.model), lambda v: model_ok(v.model), lambda v: _show(v.model)))
+    if m.stream is not None:
+        want_stream = m.stream
+        checks.append(Check("stream", _show(want_stream), lambda v: v.stream == want_stream, lambda v: _show(v.stream)))
+    checks += _text_checks("user", m.user, lambda v: v.last_user)
+    checks += _text_checks("system", m.system, lambda v: v.system)
+    if m.last_role is not None:
+        role = m.last_role
+        checks.append(Check("last_role", role, lambda v: v.last_role == role, lambda v: str(v.last_role)))
+    for i, mm in enumerate(m.messages):
+        checks.append(_message_check(i, mm))
+    if m.tools:
+        tools = m.tools
+        checks.append(Check(
+            "tools", ", ".join(tools), lambda v: all(t in v.tool_names for t in tools),
+            lambda v: ", ".join(v.tool_names) or "(no tools)",
+        ))
+    if m.tool_choice is not None:
+        choice = m.tool_choice
+        checks.append(Check("tool_choice", choice, lambda v: v.tool_choice == choice, lambda v: v.tool_choice))
+    if m.tool_result is not None:
+        checks.append(_tool_result_check(m))
+    if m.response_format is not None:
+        fmt = m.response_format
+        checks.append(Check("response_format", fmt, lambda v: v.response_format == fmt, lambda v: v.response_format))
+    if m.schema_name is not None:
+        name = m.schema_name
+        checks.append(Check("schema_name", name, lambda v: v.schema_name == name, lambda v: str(v.schema_name)))
+    for header, value in m.headers:
+        ok = _glob_or_equal(value)
+        checks.append(Check(
+            f"headers.{header}", _show(value), lambda v, h=header, ok=ok: ok(v.headers.get(h)),  # type: ignore[misc]
+            lambda v, h=header: _show(v.headers.get(h, _MISSING)),  # type: ignore[misc]
+        ))
+    for pointer, want in m.fields:
+        checks.append(Check(
+            f"fields {pointer}", _show(want), lambda v, p=pointer, w=want: _equal(v.pointer(p), w),  # type: ignore[misc]
+            lambda v, p=pointer: _show(v.pointer(p)),  # type: ignore[misc]
+        ))
+    if m.turn is not None:
+        turn = m.turn
+        checks.append(Check("turn", str(turn), lambda v: v.turn == turn, lambda v: str(v.turn)))
+    return tuple(checks)
+
+
+def _equal(got: Any, want: Any) -> bool:
+    # JSON equality: 1 == 1.0 but True != 1.
+    if isinstance(got, bool) or isinstance(want, bool):
+        return type(got) is type(want) and got == want
+    return bool(got == want) and got is not _MISSING
+
+
+def _tool_result_check(m: Match) -> Check:
+    tr = m.tool_result
+    assert tr is not None
+    needle = tr.contains.lower() if tr.contains is not None else None
+
+    def test(v: RequestView) -> bool:
+        return any(
+            (tr.name is None or r.name == tr.name)
+            and (tr.id is None or r.id == tr.id)
+            and (needle is None or needle in r.content.lower())
+            for r in v.tool_results
+        )
+
+    def actual(v: RequestView) -> str:
+        if not v.tool_results:
+            return "no tool result"
+        return "; ".join(f"{r.name or r.id}: {_show(r.content)}" for r in v.tool_results[-3:])
+
+    wanted = {k: val for k, val in (("name", tr.name), ("id", tr.id), ("contains", tr.contains)) if val is not None}
+    return Check("tool_result", _show(wanted) if wanted else "any tool result", test, actual)
+
+
+@dataclass(frozen=True)
+class CompiledRule:
+    rule: Rule
+    position: int
+    checks: tuple[Check, ...]
+
+    def matches(self, view: RequestView) -> bool:
+        for check in self.checks:
+            if not check.test(view):
+                return False
+        return True
+
+    def failures(self, view: RequestView) -> list[Check]:
+        return [c for c in self.checks if not c.test(view)]
+
+
+def compile_rule(rule: Rule, position: int) -> CompiledRule:
+    return CompiledRule(rule, position, compile_checks(rule.match))
+
+
+# --- the index ---------------------------------------------------------------------------------
+
+
+def _trigrams(text: str) -> set[str]:
+    return {text[i : i + 3] for i in range(len(text) - 2)}
+
+
+class RuleIndex:
+    """Candidate rules for a request, in rule order, from a few dictionary lookups."""
+
+    def __init__(self, rules: Sequence[CompiledRule]) -> None:
+        self.rules = tuple(rules)
+        self._by_user: dict[str, list[int]] = {}
+        self._by_trigram: dict[str, list[int]] = {}
+        self._by_model: dict[str, list[int]] = {}
+        self._always: list[int] = []
+        counts: Counter[str] = Counter()
+        for compiled in self.rules:
+            needle = compiled.rule.match.user.contains
+            if needle is not None and compiled.rule.match.user.equals is None:
+                counts.update(_trigrams(needle.lower()))
+        for compiled in self.rules:
+            m = compiled.rule.match
+            pos = compiled.position
+            needle = m.user.contains.lower() if m.user.contains is not None else ""
+            if m.user.equals is not None:
+                self._by_user.setdefault(m.user.equals, []).append(pos)
+            elif len(needle) >= 3:
+                rarest = min(sorted(_trigrams(needle)), key=lambda t: counts[t])
+                self._by_trigram.setdefault(rarest, []).append(pos)
+            elif m.model is not None and not _GLOB.search(m.model):
+                self._by_model.setdefault(m.model, []).append(pos)
+            else:
+                self._always.append(pos)
+
+    def candidates(self, view: RequestView) -> Iterator[CompiledRule]:
+        lists: list[list[int]] = [self._always]
+        if self._by_model:
+            found = self._by_model.get(view.model)
+            if found:
+                lists.append(found)
+        if self._by_user and view.last_user is not None:
+            found = self._by_user.get(view.last_user)
+            if found:
+                lists.append(found)
+        if self._by_trigram and view.last_user:
+            lists.extend(self._trigram_lists(view.last_user_lower))
+        rules = self.rules
+        if len(lists) == 1:
+            return (rules[p] for p in self._always)
+        return (rules[p] for p in heapq.merge(*lists))
+
+    def _trigram_lists(self, text: str) -> Iterable[list[int]]:
+        table = self._by_trigram
+        if len(text) - 2 < len(table):
+            return [table[t] for t in _trigrams(text) if t in table]
+        return [positions for t, positions in table.items() if t in text]
+
+
+# --- explaining a miss -------------------------------------------------------------------------
+
+
+def describe_request(view: RequestView) -> str:
+    parts = [f"model {_show(view.model)}"]
+    if view.last_user is not None:
+        parts.append(f"last user message {_show(view.last_user)}")
+    if view.tool_results:
+        parts.append(f"{len(view.tool_results)} tool result(s)")
+    if view.stream:
+        parts.append("stream")
+    return ", ".join(parts)
+
+
+def explain(
+    view: RequestView,
+    rules: Sequence[CompiledRule],
+    spent: Callable[[CompiledRule], str | None] = lambda c: None,
+    closest: int = 3,
+) -> str:
+    """Why no rule matched ``view``: the closest rules and the conditions each one failed."""
+    head = f"No scenario rule matched this request ({describe_request(view)})."
+    if not rules:
+        return head + " No rules are loaded."
+    scored = []
+    for compiled in rules:
+        reasons = [f"{c.label}: expected {c.expected}, got {c.actual(view)}" for c in compiled.failures(view)]
+        used_up = spent(compiled)
+        if used_up and not reasons:
+            reasons = [used_up]
+        scored.append((len(reasons), compiled.position, compiled, reasons))
+    scored.sort(key=lambda s: (s[0], s[1]))
+    lines = [head, f"Closest of {len(rules)} rule(s):"]
+    for _, _, compiled, reasons in scored[:closest]:
+        lines.append(f"  - {compiled.rule.describe()}: " + "; ".join(reasons))
+    return "\n".join(lines)
