@@ -75,8 +75,8 @@ class ServerState:
         self.reply_hooks: list[ReplyHook] = []
         # Builds the delivery (timing) of a seeded reply; the latency profile replaces it.
         self.seeded_delivery: Callable[[RequestContext], Delivery] = lambda ctx: Delivery()
-        # What to answer when no source matched and on_no_match == "error".
-        self.no_match: Callable[[RequestContext], Awaitable[APIError]] | None = None
+        # What to answer when no source matched and on_no_match == "error" (None: seeded after all).
+        self.no_match: Callable[[RequestContext], Awaitable[APIError | None]] | None = None
         # Hooks run by POST /_mockai/reset.
         self.reset_hooks: list[Callable[[], None]] = []
         self.seq = 0
@@ -199,7 +199,9 @@ async def choose_reply(state: ServerState, ctx: RequestContext) -> Reply:
         if reply is not None:
             return reply
     if state.config.on_no_match == "error" and state.no_match is not None:
-        return ErrorReply(await state.no_match(ctx), source="no-match")
+        error = await state.no_match(ctx)
+        if error is not None:
+            return ErrorReply(error, source="no-match")
     return PlannedReply(state.planner.seeded(ctx.body), state.seeded_delivery(ctx), "seeded")
 
 
