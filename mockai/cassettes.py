@@ -56,6 +56,7 @@ __all__ = [
     "clean_request_headers",
     "clean_response_headers",
     "dump_cassette",
+    "dump_interactions",
     "load_cassette",
     "parse_cassette",
     "split_events",
@@ -190,7 +191,12 @@ class _Flow(dict[str, Any]):
     """A mapping written on one line (stream events)."""
 
 
-class _Dumper(yaml.SafeDumper):
+# libyaml's emitter and parser when available (ten times faster), else PyYAML's own.
+_BaseDumper: Any = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
+_SafeLoader: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+class _Dumper(_BaseDumper):  # type: ignore[misc]
     pass
 
 
@@ -258,17 +264,32 @@ def _interaction_to_yaml(item: Interaction) -> dict[str, Any]:
     return {"request": request, "response": response}
 
 
+def dump_interactions(items: Iterable[Interaction]) -> bytes:
+    """The YAML list items (``- request: ...``) of ``items``: concatenations of these are valid."""
+    data = [_interaction_to_yaml(i) for i in items]
+    if not data:
+        return b""
+    text: str = yaml.dump(data, Dumper=_Dumper, sort_keys=False, allow_unicode=True, width=1 << 30)
+    return text.encode()
+
+
+def _preamble(version: int, empty: bool) -> bytes:
+    return (
+        "# mockai cassette: replay with `mockai serve --cassette FILE`. Secrets were removed.\n"
+        f"version: {version}\nrecorded_with: mockai {__version__}\n"
+        f"interactions:{' []' if empty else ''}\n"
+    ).encode()
+
+
 def dump_cassette(cassette: Cassette, *, as_json: bool = False) -> bytes:
-    data = {
-        "version": cassette.version,
-        "recorded_with": f"mockai {__version__}",
-        "interactions": [_interaction_to_yaml(i) for i in cassette.interactions],
-    }
     if as_json:
+        data = {
+            "version": cassette.version,
+            "recorded_with": f"mockai {__version__}",
+            "interactions": [_interaction_to_yaml(i) for i in cassette.interactions],
+        }
         return (json.dumps(data, indent=2, ensure_ascii=False) + "\n").encode()
-    header = "# mockai cassette: replay with `mockai serve --cassette FILE`. Secrets were removed.\n"
-    text = yaml.dump(data, Dumper=_Dumper, sort_keys=False, allow_unicode=True, width=1 << 30)
-    return (header + text).encode()
+    return _preamble(cassette.version, not cassette.interactions) + dump_interactions(cassette.interactions)
 
 
 # --- loading ------------------------------------------------------------------------------------
@@ -372,7 +393,7 @@ def parse_cassette(text: str | bytes, source: str = "<cassette>") -> Cassette:
     """Parse cassette text (YAML, or JSON when ``source`` ends in ``.json``)."""
     as_json = source.endswith(".json")
     try:
-        data = json.loads(text) if as_json else yaml.safe_load(text)
+        data = json.loads(text) if as_json else yaml.load(text, Loader=_SafeLoader)  # safe
     except (ValueError, yaml.YAMLError) as exc:
         raise CassetteError(f"{source}: not valid {'JSON' if as_json else 'YAML'}: {exc}") from None
     if data is None:
@@ -426,6 +447,7 @@ class CassetteFile:
 
     Concurrent exchanges each :meth:`append` then :meth:`flush`; flushes are serialised and a flush
     that finds nothing new returns at once, so every exchange is on disk when its flush returns.
+    Each exchange is turned into YAML once: a flush only writes the bytes out again.
     """
 
     def __init__(self, path: Path, cassette: Cassette | None = None) -> None:
@@ -435,6 +457,7 @@ class CassetteFile:
         self._save_lock = threading.Lock()
         self._version = 0
         self._saved = 0
+        self._fragments: list[bytes] = []
 
     def append(self, interaction: Interaction) -> None:
         with self._lock:
@@ -448,5 +471,11 @@ class CassetteFile:
                     return
                 version = self._version
                 snapshot = Cassette(list(self.cassette.interactions), self.cassette.version)
-            write_atomic(self.path, dump_cassette(snapshot, as_json=self.path.suffix == ".json"))
+            if self.path.suffix == ".json":
+                data = dump_cassette(snapshot, as_json=True)
+            else:
+                new = snapshot.interactions[len(self._fragments) :]
+                self._fragments.extend(dump_interactions([item]) for item in new)
+                data = _preamble(snapshot.version, not self._fragments) + b"".join(self._fragments)
+            write_atomic(self.path, data)
             self._saved = version
