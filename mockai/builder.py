@@ -2,7 +2,9 @@
 
 ::
 
-    src.on(user_contains="weather", tools=["get_weather"]).reply(tool_call=("get_weather", {"location": "Boston"}))
+    src.on(user_contains="weather", tools=["get_weather"]).reply(
+        tool_call=("get_weather", {"location": "Boston"})
+    )
     src.on(tool_result="get_weather").reply("It is {{ tool_result.temperature }} degrees.")
     src.on().fail(429, retry_after=0.01, times=2)          # the first two calls fail, then the next rule
     src.on(model="gpt-4o*").reply(content="first").then(content="second")
@@ -123,7 +125,9 @@ class RuleBuilder:
         """Seconds before the first byte, and between stream events."""
         return self._edit_last(delay=first_byte, chunk_delay=chunk)
 
-    def stream(self, tokens_per_chunk: int | None = None, chunk_delay: float | list[float] | None = None) -> RuleBuilder:
+    def stream(
+        self, tokens_per_chunk: int | None = None, chunk_delay: float | list[float] | None = None
+    ) -> RuleBuilder:
         """How the last reply streams: tokens per chunk, seconds between events."""
         return self._edit_last(tokens_per_chunk=tokens_per_chunk, chunk_delay=chunk_delay)
 

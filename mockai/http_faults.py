@@ -12,11 +12,14 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from typing import TypeVar
 
 from mockai.errors import APIError, mask_key
-from mockai.rules import UNSET, ErrorSpec, StreamErrorSpec
+from mockai.rules import ErrorSpec, StreamErrorSpec, Unset
 
 __all__ = ["api_error", "go_duration", "stream_error"]
+
+T = TypeVar("T")
 
 # The retry delay of a 429 when the rule gives none: short, so that SDK retries are quick.
 DEFAULT_RETRY_AFTER = 0.02
@@ -55,8 +58,11 @@ def _defaults(status: int, code: str | None, model: str, api_key: str, retry: fl
             code="invalid_api_key",
             auth_layer=True,
         ),
-        403: _Default("Country, region, or territory not supported", "request_forbidden",
-                      "unsupported_country_region_territory"),
+        403: _Default(
+            "Country, region, or territory not supported",
+            "request_forbidden",
+            "unsupported_country_region_territory",
+        ),
         404: _Default(
             f"The model `{model}` does not exist or you do not have access to it.",
             code="model_not_found",
@@ -68,14 +74,17 @@ def _defaults(status: int, code: str | None, model: str, api_key: str, retry: fl
         422: _Default("The request could not be processed.", code="unprocessable_entity"),
         500: _Default("The server had an error while processing your request. Sorry about that!", "server_error"),
         502: _Default("Bad gateway.", "server_error", "bad_gateway"),
-        503: _Default("The server is overloaded or not ready yet.", "service_unavailable_error",
-                      "server_is_overloaded"),
+        503: _Default(
+            "The server is overloaded or not ready yet.", "service_unavailable_error", "server_is_overloaded"
+        ),
         504: _Default("Gateway timeout.", "server_error", "gateway_timeout"),
     }
     if status in table:
         return table[status]
-    return _Default("The server had an error." if status >= 500 else "Request failed.",
-                    "server_error" if status >= 500 else "invalid_request_error")
+    return _Default(
+        "The server had an error." if status >= 500 else "Request failed.",
+        "server_error" if status >= 500 else "invalid_request_error",
+    )
 
 
 def go_duration(seconds: float) -> str:
@@ -87,6 +96,10 @@ def go_duration(seconds: float) -> str:
     return f"{int(minutes)}m{text}" if minutes else text
 
 
+def _or(value: T | Unset, default: T) -> T:
+    return default if isinstance(value, Unset) else value
+
+
 def _number(value: float) -> str:
     return str(int(value)) if float(value).is_integer() else f"{value:g}"
 
@@ -96,19 +109,20 @@ def api_error(spec: ErrorSpec, model: str, api_key: str = "") -> APIError:
     retry = spec.retry_after
     if retry is None and spec.status == 429:
         retry = DEFAULT_RETRY_AFTER
-    code_given = None if spec.code is UNSET else spec.code
-    base = _defaults(spec.status, code_given if isinstance(code_given, str) else None, model, api_key, retry or 0.0)
+    base = _defaults(spec.status, _or(spec.code, None), model, api_key, retry or 0.0)
     headers: dict[str, str] = {}
     if spec.status == 429:
         reset = go_duration(retry or 0.0)
-        headers.update({
-            "x-ratelimit-limit-requests": "10000",
-            "x-ratelimit-limit-tokens": "30000",
-            "x-ratelimit-remaining-requests": "9999",
-            "x-ratelimit-remaining-tokens": "0",
-            "x-ratelimit-reset-requests": "6ms",
-            "x-ratelimit-reset-tokens": reset,
-        })
+        headers.update(
+            {
+                "x-ratelimit-limit-requests": "10000",
+                "x-ratelimit-limit-tokens": "30000",
+                "x-ratelimit-remaining-requests": "9999",
+                "x-ratelimit-remaining-tokens": "0",
+                "x-ratelimit-reset-requests": "6ms",
+                "x-ratelimit-reset-tokens": reset,
+            }
+        )
     if retry is not None:
         headers["retry-after"] = str(math.ceil(retry))
         headers["retry-after-ms"] = _number(round(retry * 1000, 3))
@@ -117,10 +131,10 @@ def api_error(spec: ErrorSpec, model: str, api_key: str = "") -> APIError:
     headers.update(dict(spec.headers))
     return APIError(
         spec.status,
-        base.message if isinstance(spec.message, type(UNSET)) else str(spec.message),
-        type=base.type if isinstance(spec.type, type(UNSET)) else str(spec.type),
-        param=None if spec.param is UNSET else spec.param,  # type: ignore[arg-type]
-        code=base.code if spec.code is UNSET else spec.code,  # type: ignore[arg-type]
+        _or(spec.message, base.message),
+        type=_or(spec.type, base.type),
+        param=_or(spec.param, None),
+        code=_or(spec.code, base.code),
         headers=headers,
         auth_layer=base.auth_layer,
     )
@@ -132,8 +146,8 @@ def stream_error(spec: StreamErrorSpec | None) -> APIError:
     message = "The server experienced an error while processing your request. We apologize for the inconvenience!"
     return APIError(
         500,
-        message if spec.message is UNSET else str(spec.message),
-        type="server_error" if spec.type is UNSET else str(spec.type),
-        param=None if spec.param is UNSET else spec.param,  # type: ignore[arg-type]
-        code=None if spec.code is UNSET else spec.code,  # type: ignore[arg-type]
+        _or(spec.message, message),
+        type=_or(spec.type, "server_error"),
+        param=_or(spec.param, None),
+        code=_or(spec.code, None),
     )

@@ -14,6 +14,8 @@ __all__ = [
     "UNSET",
     "ChoiceSpec",
     "ErrorSpec",
+    "Exhausted",
+    "FaultKind",
     "FaultSpec",
     "Match",
     "MessageMatch",
@@ -25,6 +27,7 @@ __all__ = [
     "TextMatch",
     "ToolCallSpec",
     "ToolResultMatch",
+    "Unset",
 ]
 
 Exhausted = Literal["repeat", "fall_through", "error"]
@@ -39,12 +42,12 @@ class ScenarioError(ValueError):
         super().__init__("\n".join(self.problems))
 
 
-class _Unset:
+class Unset:
     """The value of an error field the rule leaves to the default for its status."""
 
-    _instance: _Unset | None = None
+    _instance: Unset | None = None
 
-    def __new__(cls) -> _Unset:
+    def __new__(cls) -> Unset:
         if cls._instance is None:
             cls._instance = super().__new__(cls)
         return cls._instance
@@ -56,7 +59,7 @@ class _Unset:
         return False
 
 
-UNSET: Final = _Unset()
+UNSET: Final = Unset()
 
 
 @dataclass(frozen=True)
@@ -147,10 +150,10 @@ class ErrorSpec:
     """An HTTP error; every UNSET field takes the real API's default for ``status``."""
 
     status: int
-    message: str | _Unset = UNSET
-    type: str | _Unset = UNSET
-    code: str | None | _Unset = UNSET
-    param: str | None | _Unset = UNSET
+    message: str | Unset = UNSET
+    type: str | Unset = UNSET
+    code: str | Unset | None = UNSET
+    param: str | Unset | None = UNSET
     headers: tuple[tuple[str, str], ...] = ()
     retry_after: float | None = None  # seconds
     should_retry: bool | None = None
@@ -158,10 +161,10 @@ class ErrorSpec:
 
 @dataclass(frozen=True)
 class StreamErrorSpec:
-    message: str | _Unset = UNSET
-    type: str | _Unset = UNSET
-    code: str | None | _Unset = UNSET
-    param: str | None | _Unset = UNSET
+    message: str | Unset = UNSET
+    type: str | Unset = UNSET
+    code: str | Unset | None = UNSET
+    param: str | Unset | None = UNSET
 
 
 @dataclass(frozen=True)

@@ -24,6 +24,7 @@ from mockai.rules import (
     UNSET,
     ChoiceSpec,
     ErrorSpec,
+    Exhausted,
     FaultSpec,
     Match,
     MessageMatch,
@@ -43,7 +44,7 @@ from mockai.templating import TemplateError, check_value, has_slots
 __all__ = ["load_path", "load_text", "parse_document", "parse_rule"]
 
 PathT = tuple[str | int, ...]
-_SUFFIXES = (".yaml", ".yml", ".json")
+SUFFIXES = (".yaml", ".yml", ".json")
 _MAX_PROBLEMS = 20
 # Default number of stream events sent before a fault.
 _DEFAULT_AFTER = {"cut": 1, "malformed": 1, "error_event": 1}
@@ -63,7 +64,7 @@ def load_path(path: str | Path) -> list[Rule]:
     """Rules from a file, or from every scenario file in a directory (sorted by name)."""
     p = Path(path)
     if p.is_dir():
-        files = sorted(f for f in p.iterdir() if f.suffix in _SUFFIXES and f.is_file())
+        files = sorted(f for f in p.iterdir() if f.suffix in SUFFIXES and f.is_file())
         rules: list[Rule] = []
         problems: list[str] = []
         for f in files:
@@ -144,7 +145,7 @@ def _where(file: str, lines: LineTable, data: Any, path: PathT) -> str:
     index = int(path[0])
     item = data[index] if index < len(data) else None
     name = item.get("name") if isinstance(item, dict) else None
-    label = f'rule {index + 1}' + (f' "{name}"' if isinstance(name, str) else "")
+    label = f"rule {index + 1}" + (f' "{name}"' if isinstance(name, str) else "")
     rest = _dotted(path[1:])
     return f"{file}:{line}: {label}: " + (f"{rest}: " if rest else "")
 
@@ -167,10 +168,13 @@ def _rule(d: dict[str, Any], origin: Origin) -> Rule:
     key = "replies" if "replies" in d else "reply"
     replies = tuple(_reply(r, (key, i) if key == "replies" else (key,)) for i, r in enumerate(raw))
     times: int | None = d.get("times")
-    exhausted = d.get("exhausted")
+    exhausted: Exhausted | None = d.get("exhausted")
     if times is not None and times < len(replies):
-        raise _Bad(("times",), f"times is {times} but there are {len(replies)} replies: "
-                               f"the last {len(replies) - times} could never be sent")
+        raise _Bad(
+            ("times",),
+            f"times is {times} but there are {len(replies)} replies: "
+            f"the last {len(replies) - times} could never be sent",
+        )
     if exhausted == "repeat" and times is not None:
         raise _Bad(("exhausted",), "exhausted: repeat means no limit, but times sets one")
     if exhausted is None:
@@ -263,7 +267,9 @@ def _reply(d: dict[str, Any], path: PathT) -> ReplySpec:
     else:
         choices = (_choice(d, path),) if says else ()
     delays = d.get("chunk_delay")
-    chunk_delays = tuple(float(x) for x in (delays if isinstance(delays, list) else [delays])) if delays is not None else ()
+    chunk_delays = (
+        tuple(float(x) for x in (delays if isinstance(delays, list) else [delays])) if delays is not None else ()
+    )
     return ReplySpec(
         choices=choices,
         usage=tuple(sorted((d.get("usage") or {}).items())),
@@ -354,7 +360,10 @@ def _fault(value: str | dict[str, Any], path: PathT) -> FaultSpec:
     stream_error = None
     if error is not None:
         stream_error = StreamErrorSpec(
-            error.get("message", UNSET), error.get("type", UNSET), error.get("code", UNSET), error.get("param", UNSET)
+            error.get("message", UNSET),
+            error.get("type", UNSET),
+            error.get("code", UNSET),
+            error.get("param", UNSET),
         )
     return FaultSpec(kind, value.get("after", _DEFAULT_AFTER.get(kind, 0)), stream_error)
 
@@ -376,11 +385,15 @@ def _check_declared_schemas(rule: Rule, key: str) -> None:
                 if not tools:
                     break
                 if call.name not in tools:
-                    raise _Bad((*where, "tool_call"), f"tool {call.name!r} is not in schemas.tools "
-                                                      f"({', '.join(tools)})")
+                    raise _Bad(
+                        (*where, "tool_call"),
+                        f"tool {call.name!r} is not in schemas.tools ({', '.join(tools)})",
+                    )
                 args = call.arguments if call.arguments is not None else {}
                 if isinstance(args, dict) and not has_slots(args):
                     problem = jsongen.first_error(tools[call.name], args)
                     if problem:
-                        raise _Bad((*where, "tool_call", "arguments"),
-                                   f"do not match the parameters of {call.name}: {problem}")
+                        raise _Bad(
+                            (*where, "tool_call", "arguments"),
+                            f"do not match the parameters of {call.name}: {problem}",
+                        )

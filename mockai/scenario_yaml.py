@@ -32,6 +32,10 @@ class LineTable:
     def __init__(self, lines: dict[Path, int] | None = None) -> None:
         self._lines = lines or {}
 
+    def prefixed(self, step: str | int) -> LineTable:
+        """The same lines for the document wrapped in a list or mapping at ``step``."""
+        return LineTable({(step, *path): line for path, line in self._lines.items()})
+
     def line(self, path: Path) -> int | None:
         """The line of ``path``, or of its nearest ancestor that has one."""
         for end in range(len(path), -1, -1):
@@ -86,8 +90,9 @@ def _walk(node: yaml.Node, path: Path, lines: dict[Path, int], seen: set[int], f
             keys.add(key)
         if key is None:
             continue
-        lines[(*path, key)] = key_node.start_mark.line + 1
-        _walk(child, (*path, key), lines, seen, file)
+        child_path = (*path, key)
+        lines[child_path] = key_node.start_mark.line + 1
+        _walk(child, child_path, lines, seen, file)
 
 
 def _check_size(root: yaml.Node, file: str) -> None:

@@ -266,8 +266,13 @@ class ScenarioSource:
         seeded = self._seeded_delivery(ctx) if spec.seeded and self._seeded_delivery else None
         try:
             return build_reply(
-                rule, spec, min(count, len(rule.replies) - 1), view, self.planner,
-                api_key=_bearer(ctx.headers), seeded_delivery=seeded,
+                rule,
+                spec,
+                min(count, len(rule.replies) - 1),
+                view,
+                self.planner,
+                api_key=_bearer(ctx.headers),
+                seeded_delivery=seeded,
             )
         except (ScriptProblem, TemplateError) as exc:
             self._problems.append(Problem(ctx.seq, rule, str(exc)))

@@ -158,4 +158,3 @@ def _tool_call(call: ToolCallSpec, view: RequestView, lookup: Callable[[str], An
 def _short(value: Any) -> str:
     text = json.dumps(value, ensure_ascii=False)
     return text if len(text) <= 60 else text[:57] + "..."
-

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
-__all__ = ["ROOTS", "Template", "TemplateError", "compile_template", "render_value"]
+__all__ = ["ROOTS", "Template", "TemplateError", "check_value", "compile_template", "has_slots", "render_value"]
 
 ROOTS = (
     "model",
@@ -109,7 +109,7 @@ def _parse_slot(whole: str, inner: str) -> Slot:
     while pos < len(expr):
         m = _STEP.match(expr, pos)
         if not m:
-            raise TemplateError(f"{whole}: cannot read {expr[pos:]!r} (use .field, [index] or [\"key\"])")
+            raise TemplateError(f'{whole}: cannot read {expr[pos:]!r} (use .field, [index] or ["key"])')
         name, index, dq, sq = m.groups()
         if index is not None:
             steps.append(int(index))
