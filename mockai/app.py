@@ -117,12 +117,11 @@ async def error_boundary(
         return error_response(APIError.method_not_allowed(sorted(exc.allowed_methods)), _req_id(request))
     except web.HTTPNotFound:
         return error_response(APIError.invalid_url(request.method, request.path), _req_id(request))
-    except web.HTTPRequestEntityTooLarge as exc:
+    except web.HTTPRequestEntityTooLarge:
         limit = request.app[STATE].config.max_body_bytes
-        return error_response(APIError.body_too_large(exc.actual_size or 0, limit), _req_id(request))
+        return error_response(APIError.body_too_large(request.content_length or 0, limit), _req_id(request))
     except web.HTTPException as exc:
-        error = APIError(exc.status, exc.reason or "Request failed")
-        return error_response(error, _req_id(request))
+        return error_response(APIError(exc.status, exc.reason or "Request failed"), _req_id(request))
     except Exception:
         log.exception("internal error while answering %s %s", request.method, request.path)
         return error_response(APIError.server_error(), _req_id(request))

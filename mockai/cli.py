@@ -86,9 +86,9 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
     config = config_from_args(args)
     if config.workers > 1:
-        from mockai.workers import serve_workers
+        from mockai.workers import serve_workers  # type: ignore[import-not-found,unused-ignore]
 
-        return serve_workers(config, _announce)
+        return int(serve_workers(config, _announce))
     try:
         asyncio.run(serve_forever(config, _announce))
     except KeyboardInterrupt:

@@ -48,7 +48,7 @@ class APIError(Exception):
         status: int,
         message: str,
         *,
-        type: str = "invalid_request_error",  # noqa: A002 - the API's own field name
+        type: str = "invalid_request_error",
         param: str | None = None,
         code: str | None = None,
         headers: Mapping[str, str] | None = None,
@@ -73,7 +73,8 @@ class APIError(Exception):
         return "application/json; charset=utf-8" if self.auth_layer else "application/json"
 
     def __repr__(self) -> str:
-        return f"APIError({self.status}, {self.message!r}, type={self.type!r}, param={self.param!r}, code={self.code!r})"
+        fields = f"type={self.type!r}, param={self.param!r}, code={self.code!r}"
+        return f"APIError({self.status}, {self.message!r}, {fields})"
 
     # --- the catalogue (conformance §2); wording is the real API's where it is recorded ---
 

@@ -29,6 +29,13 @@ __all__ = ["ChoiceDraft", "Planner", "ToolCallDraft", "request_key"]
 
 _ALNUM = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789"
 _EXCLUDED_FROM_KEY = ("stream", "stream_options")
+# Parameters that shape how an answer is delivered, not what it says: the text is drawn from a key
+# without them, so ``max_tokens=5`` gives the first five tokens of the full answer, ``stop`` cuts
+# that same answer, and choice 0 of ``n=3`` is the ``n=1`` answer.
+_DELIVERY_ONLY = (
+    "stop", "max_tokens", "max_completion_tokens", "logprobs", "top_logprobs", "n", "store", "metadata",
+    "user", "safety_identifier", "prompt_cache_key", "prompt_cache_retention", "service_tier",
+)
 # 2025-01-01T00:00:00Z plus up to a year: plausible, and the same for the same request.
 _CREATED_BASE = 1735689600
 _ALTERNATIVE_TOKENS = (
@@ -37,9 +44,10 @@ _ALTERNATIVE_TOKENS = (
 )
 
 
-def request_key(body: Mapping[str, Any], server_seed: int) -> bytes:
-    """A 32-byte digest of everything that decides the answer."""
-    canonical = {k: v for k, v in body.items() if k not in _EXCLUDED_FROM_KEY}
+def request_key(body: Mapping[str, Any], server_seed: int, *, content_only: bool = False) -> bytes:
+    """A 32-byte digest of the request: all of it (ids), or what decides the text (``content_only``)."""
+    excluded = _EXCLUDED_FROM_KEY + _DELIVERY_ONLY if content_only else _EXCLUDED_FROM_KEY
+    canonical = {k: v for k, v in body.items() if k not in excluded}
     text = json.dumps(canonical, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
     return hashlib.blake2b(f"{server_seed}\x00{text}".encode(), digest_size=32).digest()
 
@@ -82,8 +90,9 @@ class Planner:
 
     def seeded(self, body: Mapping[str, Any]) -> ReplyPlan:
         key = request_key(body, self.server_seed)
+        content_key = request_key(body, self.server_seed, content_only=True)
         n = body.get("n") or 1
-        drafts = [self._seeded_choice(body, key, i) for i in range(n)]
+        drafts = [self._seeded_choice(body, content_key, i) for i in range(n)]
         return self.build(body, drafts, key=key)
 
     def scripted(
@@ -105,10 +114,9 @@ class Planner:
         if tools:
             calls = _decide_tool_calls(body, tools, rng)
             if calls:
-                forced_name = _named_choice(body.get("tool_choice"))
-                return ChoiceDraft(
-                    tool_calls=tuple(calls), finish_reason="stop" if forced_name else "tool_calls"
-                )
+                # A named tool_choice finishes with "stop" on the real API (recording 20).
+                named = _named_choice(body.get("tool_choice")) is not None
+                return ChoiceDraft(tool_calls=tuple(calls), extra={"named_tool": named})
         functions = body.get("functions")
         if functions and _wants_function_call(body):
             call = _decide_function_call(body, functions, rng)
@@ -203,7 +211,7 @@ class Planner:
             if truncated:
                 finish = "length"
             elif calls:
-                finish = "tool_calls"
+                finish = "stop" if draft.extra.get("named_tool") else "tool_calls"
             elif function_call is not None:
                 finish = "function_call"
             else:
@@ -262,7 +270,7 @@ def _named_choice(choice: Any) -> str | None:
     if isinstance(choice, Mapping) and choice.get("type") in ("function", "custom"):
         inner = choice.get(choice["type"])
         if isinstance(inner, Mapping) and isinstance(inner.get("name"), str):
-            return inner["name"]
+            return str(inner["name"])
     return None
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-__all__ = ["SECRET_HEADERS", "REDACTED", "redact_headers"]
+__all__ = ["REDACTED", "SECRET_HEADERS", "redact_headers"]
 
 REDACTED = "<redacted>"
 SECRET_HEADERS = frozenset(

@@ -44,13 +44,18 @@ class MockServer:
         if self._sock is not None:
             site = web.SockSite(self._runner, self._sock)
         else:
+            # A deep backlog: load tests open hundreds of connections at once.
             site = web.TCPSite(
-                self._runner, self.config.host, self.config.port, reuse_port=self.config.workers > 1
+                self._runner,
+                self.config.host,
+                self.config.port,
+                reuse_port=self.config.workers > 1,
+                backlog=2048,
             )
         await site.start()
-        server = site._server
-        if server is not None and getattr(server, "sockets", None):
-            self.port = server.sockets[0].getsockname()[1]
+        sockets = getattr(site._server, "sockets", None)
+        if sockets:
+            self.port = int(sockets[0].getsockname()[1])
         return self.base_url
 
     async def stop(self) -> None:

@@ -87,8 +87,10 @@ def _choice_events(choice: ChoicePlan, opts: StreamOptions) -> list[tuple[dict[s
             events.append(({"content": "".join(group)}, lp, None))
             pos += len(group)
     elif calls:
-        role = {"role": "assistant", "content": None, "tool_calls": [_open_call(0, calls[0])], "refusal": None}
-        events.append((role, None, None))
+        opened: dict[str, Any] = {"role": "assistant", "content": None}
+        opened["tool_calls"] = [_open_call(0, calls[0])]
+        opened["refusal"] = None
+        events.append((opened, None, None))
     else:
         assert choice.function_call is not None
         fc = {"name": choice.function_call.name, "arguments": ""}
