@@ -3,8 +3,8 @@
 ``mockai record --upstream URL --cassette FILE`` runs :func:`make_recorder_app`: every ``/v1/...``
 request goes upstream with the client's own credentials, the answer comes back to the client chunk
 by chunk (a stream is never buffered), and the exchange is appended to the cassette, secrets removed,
-once the client has its answer.  ``mockai serve --record-mode new_episodes|all`` forwards through
-the same :class:`Recorder`.
+before the response ends (only its last, empty chunk waits for the disk).
+``mockai serve --record-mode new_episodes|all`` forwards through the same :class:`Recorder`.
 """
 
 from __future__ import annotations
@@ -81,8 +81,11 @@ class Recorder:
         self.on_record = on_record
 
     async def forward(
-        self, request: web.Request, raw: bytes, session: aiohttp.ClientSession
+        self, request: web.Request, raw: bytes, session: aiohttp.ClientSession,
+        recorded_hook: Callable[[Interaction], None] | None = None,
     ) -> web.StreamResponse:
+        """Pass one exchange through; it is on disk (and ``recorded_hook`` has run) before the
+        response ends, so a client that has its whole answer never outruns the cassette."""
         loop = asyncio.get_running_loop()
         url = upstream_url(self.upstream, request.raw_path)
         headers = CIMultiDict((k, v) for k, v in request.headers.items() if k.lower() not in _HOP)
@@ -121,17 +124,20 @@ class Recorder:
                             _describe(exc))
             if streamed and body:
                 events.append((loop.time() - started, bytes(body)))
-            if client_here and complete:
-                with contextlib.suppress(*_CLIENT_GONE):
-                    await response.write_eof()
-            elif request.transport is not None:
-                request.transport.abort()
             reply_headers = clean_response_headers(upstream.headers.items(), self.redaction)
             recorded = RecordedResponse(
                 upstream.status, reply_headers, b"" if streamed else bytes(body),
                 tuple(events) if streamed else None, started - sent,
             )
-        await self.record(Interaction(self._request(request, raw), recorded))
+        interaction = Interaction(self._request(request, raw), recorded)
+        await self.record(interaction)
+        if recorded_hook is not None:
+            recorded_hook(interaction)
+        if client_here and complete:
+            with contextlib.suppress(*_CLIENT_GONE):
+                await response.write_eof()
+        elif request.transport is not None:
+            request.transport.abort()
         return response
 
     def _request(self, request: web.Request, raw: bytes) -> RecordedRequest:

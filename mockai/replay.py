@@ -175,9 +175,11 @@ def _session(app: web.Application) -> aiohttp.ClientSession:
 
 async def _forward(request: web.Request, replay: CassetteReplay, raw: bytes) -> web.StreamResponse:
     assert replay.recorder is not None
-    response = await replay.recorder.forward(request, raw, _session(request.app))
-    _journal(request, raw, response.status, "upstream", None)
-    return response
+
+    def journal(item: Interaction) -> None:
+        _journal(request, raw, item.response.status, "upstream", None)
+
+    return await replay.recorder.forward(request, raw, _session(request.app), journal)
 
 
 def _journal(request: web.Request, raw: bytes, status: int, source: str, reply: Reply | None) -> None:
