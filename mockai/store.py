@@ -14,6 +14,7 @@ has the same id in every run.  Requests without ``store: true`` are untouched.
 
 from __future__ import annotations
 
+import logging
 import re
 from dataclasses import replace
 from functools import partial
@@ -36,6 +37,8 @@ if TYPE_CHECKING:
 
 __all__ = ["attach", "routes", "store_of"]
 
+log = logging.getLogger("mockai")
+
 DEFAULT_LIMIT = 20
 MAX_LIMIT = 100
 _METADATA_FILTER = re.compile(r"metadata\[(.+)\]")
@@ -48,6 +51,12 @@ def attach(state: ServerState) -> None:
         store = SQLiteStore(config.store_path, config.store_cap)
     else:
         store = MemoryStore(config.store_cap)
+        if config.workers > 1:
+            log.warning(
+                "stored completions are kept in memory by each of the %d worker processes, so a "
+                "request may not find what another worker stored: use --store-path to share them",
+                config.workers,
+            )
     state.extensions["store"] = store
     state.reply_hooks.append(partial(keep_stored, store))
     state.reset_hooks.append(store.clear)

@@ -25,6 +25,8 @@ class MemoryStore:
         self._by_id: dict[str, StoredCompletion] = {}
         self._by_seq: dict[int, StoredCompletion] = {}
         self._seqs: list[int] = []  # ascending: storage order
+        # Filter index: ("model", name) and ("meta", key, value) -> seqs of the matching records.
+        self._index: dict[tuple[str, ...], set[int]] = {}
         # Deleted or evicted ids and where they were, so that a cursor on one still works.
         self._gone: OrderedDict[str, int] = OrderedDict()
         # Where to start looking for a free derived id, per base id.
@@ -46,6 +48,7 @@ class MemoryStore:
             self._by_id[record.id] = record
             self._by_seq[record.seq] = record
             self._seqs.append(record.seq)
+            self._indexed(record, add=True)
             self._gone.pop(record.id, None)
             while len(self._seqs) > self.cap:
                 self._remove(self._by_seq[self._seqs[0]].id)
@@ -58,8 +61,22 @@ class MemoryStore:
         self._next_suffix[base] = n + 1
         return derived_id(base, n)
 
+    def _indexed(self, record: StoredCompletion, *, add: bool) -> None:
+        keys: list[tuple[str, ...]] = [("model", record.model), ("model", record.requested_model)]
+        keys += [("meta", k, v) for k, v in record.metadata.items()]
+        for key in keys:
+            if add:
+                self._index.setdefault(key, set()).add(record.seq)
+            else:
+                seqs = self._index.get(key)
+                if seqs is not None:
+                    seqs.discard(record.seq)
+                    if not seqs:
+                        del self._index[key]
+
     def _remove(self, completion_id: str) -> None:
         record = self._by_id.pop(completion_id)
+        self._indexed(record, add=False)
         del self._by_seq[record.seq]
         del self._seqs[bisect.bisect_left(self._seqs, record.seq)]
         self._gone[completion_id] = record.seq
@@ -75,7 +92,9 @@ class MemoryStore:
             record = self._by_id.get(completion_id)
             if record is None:
                 return None
+            self._indexed(record, add=False)
             record = replace(record, metadata=dict(metadata))
+            self._indexed(record, add=True)
             self._by_id[completion_id] = record
             self._by_seq[record.seq] = record
             return record
@@ -89,7 +108,7 @@ class MemoryStore:
 
     def page(self, query: ListQuery) -> Page:
         with self._lock:
-            seqs = self._seqs
+            seqs = self._candidates(query)
             at = None if query.after is None else self._position(query.after)
             if query.order == "asc":
                 indexes = range(0 if at is None else bisect.bisect_right(seqs, at), len(seqs))
@@ -103,6 +122,16 @@ class MemoryStore:
                         return Page(items, has_more=True)
                     items.append(record)
             return Page(items, has_more=False)
+
+    def _candidates(self, query: ListQuery) -> list[int]:
+        """Seqs that may match, ascending: all of them, or what the filter index allows."""
+        keys: list[tuple[str, ...]] = [("meta", k, v) for k, v in query.metadata.items()]
+        if not keys and query.model is None:
+            return self._seqs
+        sets = [self._index.get(key, set()) for key in keys]
+        if query.model is not None:
+            sets.append(self._index.get(("model", query.model), set()))
+        return sorted(set.intersection(*sorted(sets, key=len)))
 
     def _position(self, completion_id: str) -> int:
         record = self._by_id.get(completion_id)
