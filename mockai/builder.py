@@ -19,6 +19,7 @@ rule equals the YAML rule it mirrors, and a mistake is reported at the line that
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 from mockai.rules import Origin, Rule
@@ -246,4 +247,8 @@ class RuleBuilder:
         return spec
 
     def _build(self) -> Rule:
-        return parse_rule(self._spec_now(), self._origin)
+        # Mistakes are reported at the call that made them; the rule keeps the line of on().
+        from mockai.scenarios import call_site
+
+        rule = parse_rule(self._spec_now(), Origin(*call_site()))
+        return replace(rule, origin=self._origin)

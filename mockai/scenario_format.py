@@ -123,10 +123,13 @@ def parse_document(data: Any, file: str, lines: LineTable | None = None) -> list
 
 def parse_rule(data: Mapping[str, Any], origin: Origin) -> Rule:
     """One rule (as a mapping in the YAML shape) checked like a file's; errors name ``origin``."""
-    plain = json.loads(json.dumps(data))  # tuples -> lists, keys -> str: exactly what YAML gives
-    problems = [f"{origin.where()}: {_dotted(p)}: {m}" for p, m in schema_problems([plain])]
+    try:  # tuples -> lists, keys -> str: exactly what YAML gives
+        plain = json.loads(json.dumps(data))
+    except (TypeError, ValueError) as exc:
+        raise ScenarioError(f"{origin.where()}: only JSON values can go in a rule: {exc}") from None
+    problems = [f"{origin.where()}: {_dotted(p[1:])}: {m}" for p, m in schema_problems([plain])]
     if problems:
-        raise ScenarioError([p.replace(": [0]", ":", 1) for p in problems])
+        raise ScenarioError(problems)
     try:
         return _rule(plain, origin)
     except _Bad as bad:

@@ -81,7 +81,7 @@ class _Entry:
         return self.rule.times is not None and self.count >= self.rule.times
 
 
-def _call_site() -> tuple[str, int]:
+def call_site() -> tuple[str, int]:
     """The first frame outside mockai: where a user wrote ``on(...)``."""
     frame = inspect.currentframe()
     package = str(Path(__file__).parent)
@@ -158,7 +158,7 @@ class ScenarioSource:
         """
         from mockai.builder import RuleBuilder
 
-        file, line = _call_site()
+        file, line = call_site()
         return RuleBuilder(self, conditions, file, line)
 
     def _register(self, rule: Rule) -> object:

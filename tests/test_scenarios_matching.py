@@ -1,0 +1,302 @@
+"""Which rule answers: every condition, first match wins, sequences, misses and explanations."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import openai
+import pytest
+
+from mockai.config import ServerConfig
+from mockai.server import ServerThread
+from tests.conftest import API_KEY, ServerFactory
+
+TOOL = {"type": "function", "function": {"name": "lookup", "parameters": {"type": "object", "properties": {}}}}
+OTHER_TOOL = {"type": "function", "function": {"name": "other", "parameters": {"type": "object"}}}
+
+
+_CLIENTS: dict[str, openai.OpenAI] = {}
+
+
+def _client(server: ServerThread) -> openai.OpenAI:
+    if server.base_url not in _CLIENTS:  # building a client is slow: one per server
+        _CLIENTS[server.base_url] = openai.OpenAI(
+            base_url=server.base_url, api_key=API_KEY, max_retries=0, _strict_response_validation=True
+        )
+    return _CLIENTS[server.base_url]
+
+
+@pytest.fixture(scope="module")
+def _module_server() -> Iterator[ServerThread]:
+    server = ServerThread(ServerConfig(port=0))
+    server.start()
+    yield server
+    server.stop()
+    for client in _CLIENTS.values():
+        client.close()
+    _CLIENTS.clear()
+
+
+@pytest.fixture
+def fresh(_module_server: ServerThread) -> ServerThread:
+    """The module's server with a fresh state: no rules, no journal, no counters."""
+    _module_server.call(_module_server.state.renew)
+    return _module_server
+
+
+def _ask(server: ServerThread, **kwargs: Any) -> str | None:
+    kwargs.setdefault("model", "gpt-4o")
+    kwargs.setdefault("messages", [{"role": "user", "content": "hello"}])
+    response = _client(server).chat.completions.create(**kwargs)
+    if kwargs.get("stream"):
+        return "".join(c.choices[0].delta.content or "" for c in response if c.choices)
+    return response.choices[0].message.content
+
+
+def _tool_turn(content: str = '{"ok": true}', call_id: str = "call_1", name: str = "lookup") -> list[Any]:
+    return [
+        {"role": "user", "content": "look it up"},
+        {"role": "assistant", "content": None,
+         "tool_calls": [{"id": call_id, "type": "function", "function": {"name": name, "arguments": "{}"}}]},
+        {"role": "tool", "tool_call_id": call_id, "content": content},
+    ]
+
+
+def _user(text: str) -> list[Any]:
+    return [{"role": "user", "content": text}]
+
+
+# (conditions, a request they match, a request they do not match)
+CONDITIONS: dict[str, tuple[dict[str, Any], dict[str, Any], dict[str, Any]]] = {
+    "model exact": ({"model": "gpt-4o"}, {"model": "gpt-4o"}, {"model": "gpt-4o-mini"}),
+    "model glob": ({"model": "gpt-4o*"}, {"model": "gpt-4o-mini"}, {"model": "gpt-3.5-turbo"}),
+    "user_equals": ({"user_equals": "Hi there"}, {"messages": _user("Hi there")}, {"messages": _user("hi there")}),
+    "user_contains ignores case": (
+        {"user_contains": "WEATHER"}, {"messages": _user("the weather?")}, {"messages": _user("the news?")},
+    ),
+    "user_contains looks at the last user message": (
+        {"user_contains": "first"},
+        {"messages": [*_user("second"), {"role": "assistant", "content": "ok"}, *_user("first")]},
+        {"messages": [*_user("first"), {"role": "assistant", "content": "ok"}, *_user("second")]},
+    ),
+    "user_regex": ({"user_regex": r"^order #\d+$"}, {"messages": _user("order #42")}, {"messages": _user("order #x")}),
+    "user text parts": (
+        {"user_contains": "picture"},
+        {"messages": [{"role": "user", "content": [{"type": "text", "text": "this picture"}]}]},
+        {"messages": [{"role": "user", "content": [{"type": "text", "text": "this text"}]}]},
+    ),
+    "system_contains (system or developer)": (
+        {"system_contains": "pirate"},
+        {"messages": [{"role": "developer", "content": "Talk like a pirate."}, *_user("hi")]},
+        {"messages": [{"role": "system", "content": "Be formal."}, *_user("hi")]},
+    ),
+    "messages by index and role": (
+        {"messages": [{"index": -2, "role": "assistant", "contains": "which city"}]},
+        {"messages": [*_user("weather?"), {"role": "assistant", "content": "Which city?"}, *_user("Paris")]},
+        {"messages": [*_user("weather?"), {"role": "assistant", "content": "Sunny."}, *_user("Paris")]},
+    ),
+    "messages anywhere": (
+        {"messages": [{"role": "system", "equals": "secret"}]},
+        {"messages": [{"role": "system", "content": "secret"}, *_user("x")]},
+        {"messages": [{"role": "system", "content": "public"}, *_user("x")]},
+    ),
+    "last_role": ({"last_role": "tool"}, {"messages": _tool_turn(), "tools": [TOOL]}, {"messages": _user("x")}),
+    "tools offered": ({"tools": ["lookup"]}, {"tools": [TOOL, OTHER_TOOL]}, {"tools": [OTHER_TOOL]}),
+    "tool_choice default auto": ({"tool_choice": "auto"}, {"tools": [TOOL]}, {}),
+    "tool_choice forced by name": (
+        {"tool_choice": "lookup"},
+        {"tools": [TOOL], "tool_choice": {"type": "function", "function": {"name": "lookup"}}},
+        {"tools": [TOOL], "tool_choice": "required"},
+    ),
+    "tool_result by name": (
+        {"tool_result": "lookup"},
+        {"messages": _tool_turn(), "tools": [TOOL]},
+        {"messages": _tool_turn(name="other"), "tools": [OTHER_TOOL]},
+    ),
+    "tool_result by id and content": (
+        {"tool_result": {"id": "call_9", "contains": "FOUND"}},
+        {"messages": _tool_turn("it was found", "call_9"), "tools": [TOOL]},
+        {"messages": _tool_turn("it was found", "call_8"), "tools": [TOOL]},
+    ),
+    "stream false": ({"stream": False}, {}, {"stream": True}),
+    "response_format type": (
+        {"response_format": "json_object"},
+        {"response_format": {"type": "json_object"}, "messages": _user("answer in JSON")},
+        {"response_format": {"type": "text"}},
+    ),
+    "schema_name": (
+        {"schema_name": "Person"},
+        {"response_format": {"type": "json_schema", "json_schema": {"name": "Person", "schema": {"type": "object"}}}},
+        {"response_format": {"type": "json_schema", "json_schema": {"name": "Pet", "schema": {"type": "object"}}}},
+    ),
+    "headers (glob)": (
+        {"headers": {"X-Test-Case": "smoke-*"}},
+        {"extra_headers": {"x-test-case": "smoke-42"}},
+        {"extra_headers": {"x-test-case": "full"}},
+    ),
+    "fields by name and JSON pointer": (
+        {"fields": {"temperature": 0, "/metadata/suite": "smoke"}},
+        {"temperature": 0, "metadata": {"suite": "smoke"}, "store": True},
+        {"temperature": 0.5, "metadata": {"suite": "smoke"}, "store": True},
+    ),
+    "turn counts user messages": (
+        {"turn": 2},
+        {"messages": [*_user("a"), {"role": "assistant", "content": "b"}, *_user("c")]},
+        {"messages": _user("a")},
+    ),
+}
+
+
+@pytest.mark.parametrize("case", sorted(CONDITIONS))
+def test_each_condition_matches_what_it_says(fresh: ServerThread, case: str) -> None:
+    conditions, hit, miss = CONDITIONS[case]
+    server = fresh
+    server.state.scenarios.on(**conditions).reply("scripted")
+    assert _ask(server, **hit) == "scripted"
+    assert _ask(server, **miss) != "scripted"  # the seeded answer
+    assert len(server.state.scenarios.misses) == 1
+
+
+def test_conditions_are_anded_and_the_first_matching_rule_wins(fresh: ServerThread) -> None:
+    server = fresh
+    src = server.state.scenarios
+    src.on(model="gpt-4o", user_contains="weather").reply("both")
+    src.on(user_contains="weather").reply("weather only")
+    src.on().reply("anything")
+    assert _ask(server, messages=_user("weather?")) == "both"
+    assert _ask(server, model="gpt-4o-mini", messages=_user("weather?")) == "weather only"
+    assert _ask(server, model="gpt-4o-mini", messages=_user("news?")) == "anything"
+
+
+def test_rule_order_holds_across_indexed_and_unindexed_rules(fresh: ServerThread) -> None:
+    server = fresh
+    src = server.state.scenarios
+    src.on(model="gpt-4o*").reply("glob first")  # not indexed
+    src.on(user_equals="hello").reply("exact")  # indexed by text
+    src.on(user_contains="hello").reply("contains")  # indexed by trigram
+    src.on(model="gpt-4o").reply("model")  # indexed by model
+    assert _ask(server) == "glob first"
+    assert _ask(server, model="o3") == "exact"
+    assert _ask(server, model="o3", messages=_user("well hello")) == "contains"
+
+
+# --- sequences -------------------------------------------------------------------------------------
+
+
+def test_replies_are_used_in_order_and_the_last_repeats(fresh: ServerThread) -> None:
+    server = fresh
+    rule = server.state.scenarios.on().reply("one").then("two")
+    assert [_ask(server) for _ in range(3)] == ["one", "two", "two"]
+    assert rule.call_count == 3
+
+
+def test_times_then_the_next_rule_answers(fresh: ServerThread) -> None:
+    server = fresh
+    src = server.state.scenarios
+    src.on().reply("limited", times=2)
+    src.on().reply("after")
+    assert [_ask(server) for _ in range(3)] == ["limited", "limited", "after"]
+
+
+def test_exhausted_error_names_the_rule(fresh: ServerThread) -> None:
+    server = fresh
+    server.state.scenarios.on(name="only twice").reply("a").then("b").exhausted("error")
+    assert [_ask(server) for _ in range(2)] == ["a", "b"]
+    with pytest.raises(openai.InternalServerError) as info:
+        _ask(server)
+    assert 'rule "only twice"' in info.value.message
+    assert "used up" in info.value.message
+    assert info.value.code == "scenario_exhausted"
+
+
+def test_reset_starts_sequences_over_and_keeps_rules(fresh: ServerThread) -> None:
+    server = fresh
+    server.state.scenarios.on().reply("one").then("two")
+    assert [_ask(server) for _ in range(2)] == ["one", "two"]
+    server.state.reset()
+    assert _ask(server) == "one"
+    assert len(server.state.scenarios.rules) == 1
+
+
+def test_state_is_per_server(server_factory: ServerFactory) -> None:
+    first, second = server_factory(), server_factory()
+    first.state.scenarios.on().reply("one").then("two")
+    assert _ask(first) == "one"
+    assert _ask(second) != "one"
+    second.state.scenarios.on().reply("one").then("two")
+    assert _ask(second) == "one"
+    assert _ask(first) == "two"
+
+
+def test_renewed_state_reloads_rules_from_files_only(server_factory: ServerFactory, tmp_path: Any) -> None:
+    path = tmp_path / "s.yaml"
+    path.write_text("- reply: {content: from file}\n  times: 1\n")
+    server = server_factory(scenarios=(path,))
+    server.state.scenarios.on().reply("from code")
+    assert [_ask(server), _ask(server)] == ["from file", "from code"]
+    server.state.renew()
+    assert [r.origin.file for r in server.state.scenarios.rules] == [str(path)]
+    assert _ask(server) == "from file"
+
+
+# --- unused, misses, explanations --------------------------------------------------------------------
+
+
+def test_unused_lists_rules_never_matched_or_with_replies_left(fresh: ServerThread) -> None:
+    server = fresh
+    src = server.state.scenarios
+    src.on(user_contains="never", name="never matched").reply("x")
+    src.on(user_contains="hello", name="two replies").reply("a").then("b")
+    src.on(user_contains="nope", name="optional").reply("x").optional()
+    _ask(server)
+    assert [r.name for r in src.unused()] == ["never matched", "two replies"]
+    _ask(server)
+    assert [r.name for r in src.unused()] == ["never matched"]
+
+
+def test_no_match_error_names_the_closest_rules_and_what_differed(server_factory: ServerFactory) -> None:
+    server = server_factory(on_no_match="error")
+    src = server.state.scenarios
+    src.on(name="weather", user_contains="weather", model="gpt-4o").reply("x")
+    src.on(name="far away", model="o3", stream=True, user_equals="nothing like it").reply("y")
+    with pytest.raises(openai.NotFoundError) as info:
+        _ask(server, messages=_user("what's the news?"))
+    message = info.value.message
+    assert info.value.code == "no_matching_rule"
+    assert 'No scenario rule matched this request (model "gpt-4o", last user message "what\'s the news?")' in message
+    assert 'rule "weather"' in message
+    assert 'user_contains: expected "weather", got "what\'s the news?"' in message
+    assert message.index('rule "weather"') < message.index('rule "far away"')
+    [miss] = src.misses
+    assert miss.body["messages"][0]["content"] == "what's the news?"
+    assert miss.explanation in message
+
+
+def test_misses_fall_back_to_seeded_answers_by_default(fresh: ServerThread) -> None:
+    server = fresh
+    server.state.scenarios.on(user_contains="weather").reply("x")
+    answer = _ask(server)
+    assert answer and answer != "x"
+    assert [e.source for e in server.state.journal] == ["seeded"]
+    assert len(server.state.scenarios.misses) == 1
+
+
+def test_explain_says_which_rule_would_answer_without_counting(fresh: ServerThread) -> None:
+    server = fresh
+    src = server.state.scenarios
+    src.on(user_contains="weather", name="weather").reply("x")
+    body = {"model": "gpt-4o", "messages": _user("weather?")}
+    assert src.explain(body).startswith('rule "weather" (')
+    assert src.explain(body).endswith("matches this request.")
+    assert src.rules[0] in src.unused()
+    other = src.explain({"model": "gpt-4o", "messages": _user("news")})
+    assert other.startswith("No scenario rule matched this request")
+
+
+def test_journal_names_the_rule_that_answered(fresh: ServerThread) -> None:
+    server = fresh
+    server.state.scenarios.on(user_contains="hello", name="greeting").reply("hi")
+    _ask(server)
+    _ask(server, messages=_user("bye"))
+    assert [e.source for e in server.state.journal] == ["scenario:greeting", "seeded"]
