@@ -81,7 +81,8 @@ def cmd_import(args: argparse.Namespace) -> int:
         sys.stdout.flush()
     else:
         write_atomic(output, data)
-        print(f"mockai: wrote {len(cassette.interactions)} exchanges to {output}", file=sys.stderr)
+        count = len(cassette.interactions)
+        print(f"mockai: wrote {count} exchange{'s' * (count != 1)} to {output}", file=sys.stderr)
     return 0
 
 
@@ -103,7 +104,8 @@ def cmd_show(args: argparse.Namespace) -> int:
     except CassetteError as exc:
         print(f"mockai: {exc}", file=sys.stderr)
         return 2
-    print(f"{args.file}: version {cassette.version}, {len(cassette.interactions)} exchanges")
+    count = len(cassette.interactions)
+    print(f"{args.file}: version {cassette.version}, {count} exchange{'s' * (count != 1)}")
     for line in describe(cassette):
         print(line)
     return 0
