@@ -4,6 +4,7 @@
 
 * create: ``POST /v1/chat/completions`` without ``store``, with ``store: true`` in memory, and
   with ``store: true`` in a SQLite file;
+* ``store.add`` alone (no HTTP), while filling the store;
 * list: ``GET /v1/chat/completions?limit=100`` (first page, and a metadata-filtered page that has
   to skip most of the store) and ``GET /v1/chat/completions/{id}`` with the store full
   (``--fill`` completions, default the default cap of 10,000).
@@ -71,12 +72,15 @@ def fill(thread: ServerThread, count: int) -> list[str]:
 
 def bench_reads(config: ServerConfig, count: int, rounds: int) -> dict[str, float]:
     with ServerThread(config) as thread, httpx.Client(base_url=thread.base_url + "/", headers=AUTH) as http:
+        start = time.perf_counter()
         ids = fill(thread, count)
+        per_add = (time.perf_counter() - start) / count * 1000
 
         def get(path: str, **params: Any) -> Callable[[int], None]:
             return lambda i: http.get(path, params=params).raise_for_status()
 
         return {
+            "store.add itself (no HTTP)": per_add,
             "list first page (limit=100)": median_ms(get("chat/completions", limit=100), rounds),
             "list, metadata filter matching 1": median_ms(get("chat/completions", **{"metadata[rare]": "yes"}), rounds),
             "retrieve one": median_ms(lambda i: get(f"chat/completions/{ids[i % len(ids)]}")(i), rounds),
