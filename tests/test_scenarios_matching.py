@@ -2,56 +2,20 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 import openai
 import pytest
 
-from mockai.config import ServerConfig
 from mockai.server import ServerThread
-from tests.conftest import API_KEY, ServerFactory
+from tests import scenario_fixtures as fx
+from tests.conftest import ServerFactory
+
+_ask = fx.ask
+module_server, fresh = fx.module_server, fx.fresh  # fixtures
 
 TOOL = {"type": "function", "function": {"name": "lookup", "parameters": {"type": "object", "properties": {}}}}
 OTHER_TOOL = {"type": "function", "function": {"name": "other", "parameters": {"type": "object"}}}
-
-
-_CLIENTS: dict[str, openai.OpenAI] = {}
-
-
-def _client(server: ServerThread) -> openai.OpenAI:
-    if server.base_url not in _CLIENTS:  # building a client is slow: one per server
-        _CLIENTS[server.base_url] = openai.OpenAI(
-            base_url=server.base_url, api_key=API_KEY, max_retries=0, _strict_response_validation=True
-        )
-    return _CLIENTS[server.base_url]
-
-
-@pytest.fixture(scope="module")
-def _module_server() -> Iterator[ServerThread]:
-    server = ServerThread(ServerConfig(port=0))
-    server.start()
-    yield server
-    server.stop()
-    for client in _CLIENTS.values():
-        client.close()
-    _CLIENTS.clear()
-
-
-@pytest.fixture
-def fresh(_module_server: ServerThread) -> ServerThread:
-    """The module's server with a fresh state: no rules, no journal, no counters."""
-    _module_server.call(_module_server.state.renew)
-    return _module_server
-
-
-def _ask(server: ServerThread, **kwargs: Any) -> str | None:
-    kwargs.setdefault("model", "gpt-4o")
-    kwargs.setdefault("messages", [{"role": "user", "content": "hello"}])
-    response = _client(server).chat.completions.create(**kwargs)
-    if kwargs.get("stream"):
-        return "".join(c.choices[0].delta.content or "" for c in response if c.choices)
-    return response.choices[0].message.content
 
 
 def _tool_turn(content: str = '{"ok": true}', call_id: str = "call_1", name: str = "lookup") -> list[Any]:
