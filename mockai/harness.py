@@ -117,10 +117,15 @@ class MockAI:
         if lent is not None and lent.running and _compatible(lent.config, self.config):
             self._server = lent
         else:
-            self._server = ReusableServer(self.config)
+            # Scenario files are loaded by the renew below, once.
+            self._server = ReusableServer(replace(self.config, scenarios=()))
             self._server.start()
             self._owns_server = True
-        self._renew()
+        try:
+            self._renew()
+        except BaseException:
+            self.stop()
+            raise
         if self._set_env:
             self._saved_env = {name: os.environ.get(name) for name in (ENV_BASE_URL, ENV_API_KEY)}
             os.environ[ENV_BASE_URL] = self.base_url
@@ -133,13 +138,12 @@ class MockAI:
         if server is None:
             return
         try:
-            for client in self._clients:
-                close = getattr(client, "close", None)
-                if close is not None and not _is_async_client(client):
-                    close()
-            self._clients.clear()
             if server.running:
-                server.settle()
+                server.settle()  # first: a client blocked on a hung request gets its error now
+            for client in self._clients:
+                if not _is_async_client(client):
+                    client.close()
+            self._clients.clear()
         finally:
             self._restore_env()
             if self._owns_server:
@@ -240,6 +244,11 @@ class MockAI:
 
     # what happened ----------------------------------------------------------------------------
     @property
+    def in_flight(self) -> int:
+        """How many requests the server is answering right now (a hung one counts until the end)."""
+        return self._running().inflight_count()
+
+    @property
     def requests(self) -> RequestLog:
         """The chat requests answered so far (a snapshot; take it again after more requests)."""
         server = self._running()
@@ -253,7 +262,14 @@ class MockAI:
         source = self.state.extensions.get("scenarios")
         if source is None:
             return []
-        return list(self._running().run(lambda: list(source.misses) if source.rules else []))
+        return list(self._running().run(lambda: list(source.misses)))
+
+    def problems(self) -> list[Any]:
+        """Rules that matched but whose reply could not be sent as written."""
+        source = self.state.extensions.get("scenarios")
+        if source is None:
+            return []
+        return list(self._running().run(lambda: list(source.problems)))
 
     def unused(self) -> list[Any]:
         """Rules never matched, or with scripted replies left over."""
@@ -262,15 +278,26 @@ class MockAI:
             return []
         return list(self._running().run(lambda: list(source.unused())))
 
+    def _unused_counts(self) -> list[tuple[Any, int]]:
+        source = self.state.extensions.get("scenarios")
+        if source is None:
+            return []
+
+        def collect() -> list[tuple[Any, int]]:
+            counts = {id(rule): n for rule, n in source.counts()}
+            return [(rule, counts.get(id(rule), 0)) for rule in source.unused()]
+
+        return self._running().run(collect)
+
     def report(self) -> str | None:
         """What strict mode objects to, as a message; None when all is well."""
         server = self._running()
         if server.running:
             server.settle()
-        misses, unused = self.unmatched(), self.unused()
-        if not misses and not unused:
+        misses, problems, unused = self.unmatched(), self.problems(), self._unused_counts()
+        if not misses and not problems and not unused:
             return None
-        return _format_report(misses, unused)
+        return _format_report(misses, problems, unused)
 
     def check(self) -> None:
         """Raise :class:`MockAIStrictError` when a request matched nothing or a reply went unused."""
@@ -330,16 +357,21 @@ def _seeded_until_scripted(state: ServerState) -> None:
     state.no_match = no_match
 
 
-def _format_report(misses: list[Any], unused: list[Any]) -> str:
+def _format_report(misses: list[Any], problems: list[Any], unused: list[tuple[Any, int]]) -> str:
     lines: list[str] = []
     if misses:
         lines.append(f"{len(misses)} request(s) matched no rule:")
         for miss in misses:
             lines += _indent(f"request #{miss.seq}: {miss.explanation}")
+    if problems:
+        lines.append(f"{len(problems)} scripted reply(ies) could not be sent as written:")
+        for problem in problems:
+            lines += _indent(f"request #{problem.seq}, {problem.rule.describe()}: {problem.message}")
     if unused:
         lines.append(f"{len(unused)} rule(s) with scripted replies never used:")
-        for rule in unused:
-            lines += _indent(rule.describe())
+        for rule, count in unused:
+            used = "never matched" if count == 0 else f"answered {count} time(s)"
+            lines += _indent(f"{rule.describe()}: {used}, written for {rule.expected_matches()}")
     lines.append("(strict mode: pass strict=False to allow this)")
     return "\n".join(lines)
 

@@ -15,25 +15,30 @@ This is the only module of the package that imports pytest.
 from __future__ import annotations
 
 from collections.abc import Generator, Iterator, Mapping
-from dataclasses import replace
+from dataclasses import fields, replace
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import TYPE_CHECKING, Any, NoReturn
 
 import pytest
 
 from mockai.config import ServerConfig
-from mockai.harness import CONFIG_FIELDS, MockAI, NoMatchMode
-from mockai.reusable_server import ReusableServer
+
+# The server (aiohttp) is imported when a test first asks for the fixture, not when pytest
+# loads plugins: a suite that never uses mockai pays nothing for it.
+if TYPE_CHECKING:
+    from mockai.harness import MockAI, NoMatchMode
+    from mockai.reusable_server import ReusableServer
 
 __all__ = ["mockai", "mockai_config"]
 
+CONFIG_FIELDS = frozenset(f.name for f in fields(ServerConfig))
 # Settings that are not ServerConfig fields (or that the plugin treats specially).
 _PLUGIN_KEYS = frozenset({"scenario", "scenarios", "seed", "strict", "on_no_match", "scenarios_dir"})
 _MARKER_ONLY_FORBIDDEN = frozenset({"scenarios_dir"})  # a directory is project-wide, not per test
 _RELATIVE_TO_TEST = ("cassette", "store_path")  # relative paths are next to the test module
 
 _OUTCOME = pytest.StashKey[str]()
-_ACTIVE = pytest.StashKey[MockAI]()
+_ACTIVE = pytest.StashKey["MockAI"]()
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -85,6 +90,8 @@ def mockai_config() -> dict[str, Any]:
 
 @pytest.fixture(scope="session")
 def _mockai_server() -> Iterator[ReusableServer]:
+    from mockai.reusable_server import ReusableServer
+
     server = ReusableServer(ServerConfig(port=0))
     server.start()
     yield server
@@ -96,12 +103,20 @@ def mockai(
     request: pytest.FixtureRequest, mockai_config: Mapping[str, Any], _mockai_server: ReusableServer
 ) -> Iterator[MockAI]:
     """A mockai server with a fresh state for this test; ``OPENAI_BASE_URL`` points at it."""
+    from mockai.harness import MockAI
+
     settings = _settings(request, mockai_config)
     strict = bool(settings.pop("strict", True))
     on_no_match: NoMatchMode = settings.pop("on_no_match", "auto")
     config = replace(ServerConfig(port=0), **settings)
     harness = MockAI(config, strict=strict, on_no_match=on_no_match, server=_mockai_server)
-    harness.start()
+    problem = None
+    try:
+        harness.start()
+    except ValueError as exc:  # a scenario file that cannot be used (ScenarioError), a bad setting
+        problem = f"mockai: {exc}"
+    if problem is not None:
+        _usage(problem)
     node = request.node
     node.stash[_ACTIVE] = harness
     try:
@@ -176,10 +191,8 @@ def _listed(value: Any) -> list[str | Path]:
 
 def _find_scenario(name: str | Path, scenarios_dir: Path | None, test_dir: Path) -> Path:
     path = Path(name)
-    if path.is_absolute():
-        candidates = [path]
-    else:
-        candidates = [d / path for d in (scenarios_dir, test_dir) if d is not None]
+    places = [] if path.is_absolute() else [d for d in (scenarios_dir, test_dir) if d is not None]
+    candidates = [d / path for d in places] or [path]
     for candidate in candidates:
         if candidate.exists():
             return candidate
