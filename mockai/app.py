@@ -151,9 +151,13 @@ async def read_json_body(request: web.Request, config: ServerConfig) -> tuple[by
         raise APIError.unsupported_content_type(content_type)
     raw = await request.read()
     try:
-        return raw, json.loads(raw)
-    except (ValueError, UnicodeDecodeError):
+        return raw, json.loads(raw, parse_constant=_reject_constant)
+    except (ValueError, UnicodeDecodeError, RecursionError):
         raise APIError.invalid_json() from None
+
+
+def _reject_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not valid JSON")  # NaN, Infinity: Python accepts them, JSON does not
 
 
 async def chat_completions(request: web.Request) -> web.StreamResponse:

@@ -109,7 +109,8 @@ class APIError(Exception):
 
     @classmethod
     def unknown_parameter(cls, param: str) -> APIError:
-        return cls(400, f"Unrecognized request argument supplied: {param}", param=None, code=None)
+        # The current wording; before 2024 it was "Unrecognized request argument supplied: x".
+        return cls(400, f"Unknown parameter: '{param}'.", param=param, code="unknown_parameter")
 
     @classmethod
     def invalid_type(cls, param: str, expected: str, got: str) -> APIError:

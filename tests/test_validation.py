@@ -106,12 +106,12 @@ def test_missing_tool_function() -> None:
 
 
 def test_unknown_parameter() -> None:
-    assert_error(body(foo=1, bar=2), None, None, "Unrecognized request argument supplied: foo")
+    assert_error(body(foo=1, bar=2), "foo", "unknown_parameter", "Unknown parameter: 'foo'.")
 
 
 def test_an_unknown_parameter_beats_a_bad_value() -> None:
     assert (
-        rejected(body(n="abc", zzz=1, messages=[])).message == "Unrecognized request argument supplied: zzz"
+        rejected(body(n="abc", zzz=1, messages=[])).message == "Unknown parameter: 'zzz'."
     )
 
 
