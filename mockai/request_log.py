@@ -49,7 +49,7 @@ class RecordedRequest:
     method: str
     path: str
     query: str
-    headers: dict[str, str]
+    headers: dict[str, str]  # names lower-cased; secrets already redacted
     body: dict[str, Any]
     status: int
     source: str  # who answered: "seeded", "scenario:<rule>", "cassette", "no-match", ...
@@ -59,7 +59,7 @@ class RecordedRequest:
     def from_entry(cls, entry: JournalEntry) -> RecordedRequest:
         body = entry.body if isinstance(entry.body, dict) else {}
         return cls(
-            entry.seq, entry.method, entry.path, entry.query, dict(entry.headers), body,
+            entry.seq, entry.method, entry.path, entry.query, {k.lower(): v for k, v in entry.headers.items()}, body,
             entry.status, entry.source, entry.response,
         )
 

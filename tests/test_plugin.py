@@ -204,7 +204,7 @@ def test_async_tests_and_other_http_clients(project: pytest.Pytester) -> None:
                 ) as response:
                     assert response.status == 200
                     assert (await response.json())["object"] == "chat.completion"
-            assert mockai.requests.assert_called_once().headers["Authorization"] == "<redacted>"
+            assert mockai.requests.assert_called_once().headers["authorization"] == "<redacted>"
 
         @pytest.mark.anyio
         async def test_anyio_with_httpx(mockai):
@@ -250,7 +250,7 @@ def test_a_subprocess_in_another_language_uses_the_mock(project: pytest.Pytester
             ).stdout
             assert json.loads(out)["object"] == "chat.completion"
             assert mockai.requests.last.last_user_message == "from curl"
-            assert mockai.requests.last.headers["User-Agent"].startswith("curl/")
+            assert mockai.requests.last.headers["user-agent"].startswith("curl/")
         """
     )
     result = project.runpytest()
