@@ -221,3 +221,18 @@ def test_a_missing_or_broken_cassette_is_a_clear_startup_error(server_factory: S
     assert result.returncode == 2
     assert "broken.yaml: interaction #0.request: missing 'path'" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_scenario_rules_answer_before_the_cassette(server_factory: ServerFactory, tmp_path: Path) -> None:
+    scenario = tmp_path / "rules.yaml"
+    scenario.write_text("- name: weather\n  match: {user_contains: weather}\n  reply: {content: Scripted sunshine}\n")
+    cassette = _write(tmp_path / "c.yaml", _exchange(_body("What is the weather?"), _completion("Recorded rain")),
+                      _exchange(_body("Hello"), _completion("Recorded hello")))
+    server = server_factory(cassette=cassette, scenarios=(scenario,))
+    with _sdk(server.base_url) as client:
+        said = [client.chat.completions.create(**_body(t)).choices[0].message.content
+                for t in ("What is the weather?", "Hello")]
+        with pytest.raises(openai.NotFoundError, match="no recorded exchange"):
+            client.chat.completions.create(**_body("Neither"))
+    assert said == ["Scripted sunshine", "Recorded hello"]
+    assert [e.source for e in server.state.journal][:2] == ["scenario:weather", "cassette"]

@@ -1,0 +1,64 @@
+"""Cassettes from pytest: ``@pytest.mark.mockai(cassette=...)`` in a temporary project run by pytester."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+# pytester's in-process runs unload the modules a run imported: import the heavy ones once, here.
+import mockai.harness
+import mockai.replay
+import mockai.scenarios
+from mockai.cassettes import load_cassette
+from tests.conftest import ServerFactory
+
+pytest_plugins = ["pytester"]
+pytest.importorskip("openai")
+
+INI = """
+[pytest]
+addopts = -p no:cacheprovider -p no:hypothesispytest
+asyncio_default_fixture_loop_scope = function
+"""
+
+TEST_MODULE = """
+import pytest
+
+@pytest.mark.mockai(cassette="cassettes/test_chat/hello.yaml", record_mode="once", upstream="{upstream}")
+def test_hello(mockai):
+    client = mockai.openai()
+    reply = client.chat.completions.create(model="gpt-4o-mini", messages=[{{"role": "user", "content": "hello"}}])
+    stream = client.chat.completions.create(
+        model="gpt-4o-mini", messages=[{{"role": "user", "content": "hello"}}], stream=True
+    )
+    streamed = "".join(c.choices[0].delta.content or "" for c in stream if c.choices)
+    print("ANSWER", repr(reply.choices[0].message.content), repr(streamed))
+"""
+
+
+def test_record_once_then_replay_without_the_upstream(pytester: pytest.Pytester,
+                                                       server_factory: ServerFactory) -> None:
+    pytester.makeini(INI)
+    upstream = server_factory()
+    pytester.makepyfile(test_chat=TEST_MODULE.format(upstream=upstream.base_url))
+
+    first = pytester.runpytest("-s")
+    first.assert_outcomes(passed=1)
+    cassette = pytester.path / "cassettes" / "test_chat" / "hello.yaml"
+    assert len(load_cassette(cassette).interactions) == 2
+
+    upstream.stop()  # the second run must not need it
+    second = pytester.runpytest("-s")
+    second.assert_outcomes(passed=1)
+    said = [re.findall(r"ANSWER (.+)", r.stdout.str()) for r in (first, second)]
+    assert said[0] == said[1] and said[0]
+    assert len(load_cassette(cassette).interactions) == 2
+
+
+def test_cassette_path_follows_pytest_recording() -> None:
+    test_file = Path("/project/tests/test_agent.py")
+    assert mockai.replay.cassette_path(test_file, "weather.yaml") == Path(
+        "/project/tests/cassettes/test_agent/weather.yaml"
+    )
