@@ -1,0 +1,195 @@
+"""Shared by the load benchmarks: server processes, /proc readings, interleaved rounds, result files."""
+
+from __future__ import annotations
+
+import contextlib
+import http.client
+import json
+import os
+import platform
+import selectors
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable, Iterator
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+BENCH = Path(__file__).resolve().parent
+RESULTS = BENCH / "results"
+API_KEY = "sk-bench"
+
+# The benchmark request: a short chat turn, as a gateway load test would send.
+BODY: dict[str, Any] = {
+    "model": "gpt-4o-mini",
+    "messages": [
+        {"role": "system", "content": "You are a helpful assistant."},
+        {"role": "user", "content": "Tell me about load testing {n}."},
+    ],
+}
+STREAM_BODY: dict[str, Any] = {**BODY, "stream": True}
+
+
+def body_bytes(body: dict[str, Any], n: int | None = None) -> bytes:
+    """The body as JSON; ``{n}`` stays a placeholder (loadgen --vary) unless ``n`` is given."""
+    text = json.dumps(body)
+    return (text if n is None else text.replace("{n}", str(n))).encode()
+
+
+class Server:
+    """A server in a child process that prints ``... serving on URL`` when it listens."""
+
+    def __init__(self, args: list[str], timeout: float = 30.0) -> None:
+        self.args = args
+        self.proc = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        self.url = self._wait_for_url(timeout)
+
+    def _wait_for_url(self, timeout: float) -> str:
+        assert self.proc.stdout is not None
+        deadline = time.monotonic() + timeout
+        with selectors.DefaultSelector() as sel:
+            sel.register(self.proc.stdout, selectors.EVENT_READ)
+            while time.monotonic() < deadline:
+                if not sel.select(timeout=max(0.0, deadline - time.monotonic())):
+                    continue
+                line = self.proc.stdout.readline()
+                if not line:
+                    break
+                if " serving on " in line:
+                    return line.split()[-1].strip()
+        self.stop()
+        err = self.proc.stderr.read() if self.proc.stderr else ""
+        raise RuntimeError(f"{' '.join(self.args)} did not start: {err[-2000:]}")
+
+    @property
+    def pid(self) -> int:
+        return self.proc.pid
+
+    @property
+    def origin(self) -> str:
+        parts = urlsplit(self.url)
+        return f"{parts.scheme}://{parts.netloc}"
+
+    def stop(self) -> int:
+        if self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+        for stream in (self.proc.stdout, self.proc.stderr):
+            if stream is not None:
+                stream.close()
+        return self.proc.returncode
+
+    def __enter__(self) -> Server:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+
+def mockai(*args: str) -> Server:
+    return Server([sys.executable, "-m", "mockai", "serve", "--port", "0", *args])
+
+
+@contextlib.contextmanager
+def bare(canned_json: bytes, events: list[bytes]) -> Iterator[Server]:
+    """The bare aiohttp baseline (bench/bare_server.py) serving ``canned_json`` and ``events``."""
+    with tempfile.TemporaryDirectory(prefix="mockai-bench-") as tmp:
+        json_file = Path(tmp, "canned.json")
+        sse_file = Path(tmp, "events.json")
+        json_file.write_bytes(canned_json)
+        sse_file.write_text(json.dumps([e.decode() for e in events]))
+        server = Server([sys.executable, str(BENCH / "bare_server.py"), "--json", str(json_file), "--sse", str(sse_file)])
+        try:
+            yield server
+        finally:
+            server.stop()
+
+
+def post(url: str, body: bytes) -> tuple[int, dict[str, str], bytes]:
+    parts = urlsplit(url)
+    conn = http.client.HTTPConnection(parts.hostname or "127.0.0.1", parts.port, timeout=30)
+    try:
+        headers = {"Authorization": f"Bearer {API_KEY}", "Content-Type": "application/json"}
+        conn.request("POST", parts.path, body=body, headers=headers)
+        response = conn.getresponse()
+        return response.status, {k.lower(): v for k, v in response.getheaders()}, response.read()
+    finally:
+        conn.close()
+
+
+def sse_events(stream: bytes) -> list[bytes]:
+    """A stream's events, each with its ``\\n\\n``, ``[DONE]`` included."""
+    return [part + b"\n\n" for part in stream.split(b"\n\n") if part]
+
+
+def proc_rss_kb(pid: int) -> int:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1])
+    return 0
+
+
+def proc_cpu_s(pid: int) -> float:
+    """User + system CPU seconds of one process (Linux /proc)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def children(pid: int) -> list[int]:
+    found: list[int] = []
+    for task in Path(f"/proc/{pid}/task").iterdir():
+        with contextlib.suppress(OSError):
+            found += [int(p) for p in (task / "children").read_text().split()]
+    return found
+
+
+def interleave(targets: dict[str, Callable[[], dict[str, Any]]], rounds: int) -> dict[str, list[dict[str, Any]]]:
+    """Run every target once per round, in an order that alternates, so drift hits all alike."""
+    results: dict[str, list[dict[str, Any]]] = {name: [] for name in targets}
+    names = list(targets)
+    for r in range(rounds):
+        for name in names if r % 2 == 0 else reversed(names):
+            results[name].append(targets[name]())
+    return results
+
+
+def median(values: list[float]) -> float:
+    return round(statistics.median(values), 3) if values else 0.0
+
+
+def paired_ratio(numerators: list[float], denominators: list[float]) -> float:
+    """The median of the per-round ratios (each round measured both sides back to back)."""
+    ratios = [n / d for n, d in zip(numerators, denominators, strict=True) if d]
+    return round(statistics.median(ratios), 3) if ratios else 0.0
+
+
+def machine() -> dict[str, Any]:
+    return {
+        "python": platform.python_version(),
+        "machine": platform.machine(),
+        "cpus": os.cpu_count(),
+        "loadavg": [round(x, 2) for x in os.getloadavg()],
+        "date": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+    }
+
+
+def write_results(name: str, data: dict[str, Any], directory: Path | None = None) -> Path:
+    directory = directory or RESULTS
+    directory.mkdir(parents=True, exist_ok=True)
+    path = directory / f"{name}.json"
+    data = {**data, "machine": machine()}
+    path.write_text(json.dumps(data, indent=2) + "\n")
+    return path
+
+
+def check(condition: bool, message: str) -> None:
+    if not condition:
+        raise SystemExit(f"bench: {message}")
