@@ -162,9 +162,7 @@ def stored_messages(completion_id: str, messages: Sequence[Any]) -> list[dict[st
     return out
 
 
-def record_for(
-    method: str, path: str, raw: bytes, body: Mapping[str, Any], reply: Reply
-) -> StoredCompletion | None:
+def record_for(method: str, path: str, raw: bytes, body: Mapping[str, Any], reply: Reply) -> StoredCompletion | None:
     """What ``store: true`` keeps for this reply; None when there is no completion to keep."""
     completion = _completion_of(reply)
     if completion is None or not isinstance(completion.get("id"), str):
