@@ -172,18 +172,15 @@ class MockAI:
         self._renew()
 
     def _renew(self) -> None:
-        server = self._running()
-        server.renew(self.config)
-        if self.on_no_match != "seeded":
-            mode = self.on_no_match
+        mode = self.on_no_match
 
-            def arm() -> None:
-                state = server.state
+        def arm(state: ServerState) -> None:
+            if mode != "seeded":
                 state.config = replace(state.config, on_no_match="error")
-                if mode == "auto":
-                    _seeded_until_scripted(state)
+            if mode == "auto":
+                _seeded_until_scripted(state)
 
-            server.run(arm)
+        self._running().renew(self.config, arm)
 
     def _running(self) -> ReusableServer:
         if self._server is None:
@@ -240,7 +237,7 @@ class MockAI:
 
     def explain(self, body: dict[str, Any]) -> str:
         """Which rule a request body would match, or why none does."""
-        return str(self._running().run(lambda: self.scenarios.explain(body)))
+        return str(self.scenarios.explain(body))
 
     # what happened ----------------------------------------------------------------------------
     @property
@@ -254,40 +251,35 @@ class MockAI:
         server = self._running()
         # A stream's entry is written just after its last byte: let requests in flight finish.
         server.wait_idle(0.25)
-        entries = server.run(lambda: list(server.state.journal))
-        return RequestLog(RecordedRequest.from_entry(e) for e in entries)
+        return RequestLog(RecordedRequest.from_entry(e) for e in server.state.journal)
 
     def unmatched(self) -> list[Any]:
         """Requests no rule matched (only counted while the test has rules)."""
         source = self.state.extensions.get("scenarios")
         if source is None:
             return []
-        return list(self._running().run(lambda: list(source.misses)))
+        return list(source.misses)
 
     def problems(self) -> list[Any]:
         """Rules that matched but whose reply could not be sent as written."""
         source = self.state.extensions.get("scenarios")
         if source is None:
             return []
-        return list(self._running().run(lambda: list(source.problems)))
+        return list(source.problems)
 
     def unused(self) -> list[Any]:
         """Rules never matched, or with scripted replies left over."""
         source = self.state.extensions.get("scenarios")
         if source is None:
             return []
-        return list(self._running().run(lambda: list(source.unused())))
+        return list(source.unused())
 
     def _unused_counts(self) -> list[tuple[Any, int]]:
         source = self.state.extensions.get("scenarios")
         if source is None:
             return []
-
-        def collect() -> list[tuple[Any, int]]:
-            counts = {id(rule): n for rule, n in source.counts()}
-            return [(rule, counts.get(id(rule), 0)) for rule in source.unused()]
-
-        return self._running().run(collect)
+        counts = {id(rule): n for rule, n in source.counts()}
+        return [(rule, counts.get(id(rule), 0)) for rule in source.unused()]
 
     def report(self) -> str | None:
         """What strict mode objects to, as a message; None when all is well."""

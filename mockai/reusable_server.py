@@ -89,15 +89,28 @@ class ReusableServer:
     def run_coroutine(self, coro: Coroutine[Any, Any, T], timeout: float = 10.0) -> T:
         return asyncio.run_coroutine_threadsafe(coro, self.thread._loop).result(timeout)
 
-    def renew(self, config: ServerConfig) -> None:
-        """A fresh state (journal, rules, stored completions) under ``config``, same socket."""
-        self.run(lambda: self.state.renew(config))
+    def renew(self, config: ServerConfig, then: Callable[[ServerState], None] | None = None) -> None:
+        """A fresh state (journal, rules, stored completions) under ``config``, same socket.
+
+        Runs on the server's loop, in one hop, with ``then(state)`` after it (no request can see
+        a half-renewed state).
+        """
+
+        def renew() -> None:
+            self.state.renew(config)
+            if then is not None:
+                then(self.state)
+
+        self.run(renew)
 
     def inflight_count(self) -> int:
-        return self.run(lambda: len(self._inflight))
+        # Read from any thread: len() of a dict is atomic, and hopping threads costs more.
+        return len(self._inflight)
 
     def wait_idle(self, timeout: float) -> bool:
         """Wait up to ``timeout`` s for the requests in flight to finish; True when none is left."""
+        if not self._inflight:
+            return True
 
         async def wait() -> bool:
             tasks = list(self._inflight)
@@ -109,6 +122,8 @@ class ReusableServer:
 
     def settle(self, grace: float = 0.05) -> int:
         """Let requests in flight finish for ``grace`` s, then cancel the rest; return how many."""
+        if not self._inflight:  # the usual case: no hop to the server's thread
+            return 0
 
         async def cancel() -> int:
             if self._inflight:
