@@ -50,7 +50,7 @@ def cmd_record(args: argparse.Namespace) -> int:
     from mockai.recorder import record_forever
 
     def announce(url: str) -> None:
-        print(f"mockai recording on {url} -> {args.upstream} into {args.cassette}", flush=True)
+        print(f"mockai recording {args.upstream} into {args.cassette}, serving on {url}", flush=True)
 
     try:
         run = record_forever(args.upstream, args.cassette, args.host, args.port, _redaction(args), announce)

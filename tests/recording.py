@@ -29,12 +29,12 @@ class MockaiProcess:
         assert self.proc.stdout is not None
         ready, _, _ = select.select([self.proc.stdout], [], [], timeout)
         line = self.proc.stdout.readline().decode() if ready else ""
-        found = re.search(r"http://\S+/v1", line)
-        if found is None:
+        found = list(re.finditer(r"http://\S+/v1", line))
+        if not found:
             self.proc.kill()
             _, err = self.proc.communicate(timeout=10)
             raise AssertionError(f"mockai {' '.join(args)} did not start: {line!r} {err.decode()!r}")
-        self.url = found.group(0)
+        self.url = found[-1].group(0)  # the address it serves on is announced last
         self.output = line
         self.errors = ""
 
