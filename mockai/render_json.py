@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import json
+from json.encoder import encode_basestring  # the C implementation when available
 from typing import Any
 
 from mockai.plan import ChoicePlan, ReplyPlan
 
-__all__ = ["completion_dict", "message_dict", "render_completion"]
+__all__ = ["completion_dict", "dumps_indented", "message_dict", "render_completion"]
 
 
 def message_dict(choice: ChoicePlan) -> dict[str, Any]:
@@ -56,4 +57,80 @@ def completion_dict(plan: ReplyPlan) -> dict[str, Any]:
 
 def render_completion(plan: ReplyPlan) -> bytes:
     """The body bytes: 2-space indent and a trailing newline, as the real API sends (§1)."""
-    return (json.dumps(completion_dict(plan), indent=2, ensure_ascii=False) + "\n").encode()
+    return (dumps_indented(completion_dict(plan)) + "\n").encode()
+
+
+# --- indented JSON, fast ----------------------------------------------------------------------
+# ``json.dumps(indent=2)`` cannot use the C encoder (CPython < 3.13) and walks the value with
+# nested generators; this walk gives the same text in about half the time, with the C string
+# escaper.  Anything unusual (a non-string key, a type JSON does not know) falls back to json.
+
+
+class _Unusual(Exception):
+    pass
+
+
+_INFINITY = float("inf")
+
+
+def _float_text(value: float) -> str:
+    if value != value:
+        return "NaN"
+    if value == _INFINITY:
+        return "Infinity"
+    if value == -_INFINITY:
+        return "-Infinity"
+    return float.__repr__(value)
+
+
+def _indented(value: Any, out: list[str], newline: str) -> None:
+    if isinstance(value, str):
+        out.append(encode_basestring(value))
+    elif value is None:
+        out.append("null")
+    elif value is True:
+        out.append("true")
+    elif value is False:
+        out.append("false")
+    elif isinstance(value, int):
+        out.append(int.__repr__(value))
+    elif isinstance(value, float):
+        out.append(_float_text(value))
+    elif isinstance(value, dict):
+        if not value:
+            out.append("{}")
+            return
+        inner = newline + "  "
+        separator = "{" + inner
+        for key, item in value.items():
+            if not isinstance(key, str):
+                raise _Unusual
+            out.append(separator)
+            out.append(encode_basestring(key))
+            out.append(": ")
+            _indented(item, out, inner)
+            separator = "," + inner
+        out.append(newline + "}")
+    elif isinstance(value, (list, tuple)):
+        if not value:
+            out.append("[]")
+            return
+        inner = newline + "  "
+        separator = "[" + inner
+        for item in value:
+            out.append(separator)
+            _indented(item, out, inner)
+            separator = "," + inner
+        out.append(newline + "]")
+    else:
+        raise _Unusual
+
+
+def dumps_indented(value: Any) -> str:
+    """Exactly ``json.dumps(value, indent=2, ensure_ascii=False)``, faster."""
+    out: list[str] = []
+    try:
+        _indented(value, out, "\n")
+    except (_Unusual, RecursionError):
+        return json.dumps(value, indent=2, ensure_ascii=False)
+    return "".join(out)
