@@ -48,9 +48,11 @@ log = logging.getLogger("mockai.recorder")
 _HOP = frozenset(
     {
         "connection", "keep-alive", "proxy-authenticate", "proxy-authorization", "te", "trailer",
-        "transfer-encoding", "upgrade", "host", "content-length",
+        "transfer-encoding", "upgrade", "host", "content-length", "expect",
     }
 )
+# What aiohttp can always decode (no brotli / zstd package needed): bodies are recorded decoded.
+_ACCEPT_ENCODING = "gzip, deflate"
 _NOT_RETURNED = _HOP | {"content-encoding"}
 _CLIENT_GONE = (ConnectionError, aiohttp.ClientConnectionResetError)
 
@@ -89,6 +91,8 @@ class Recorder:
         loop = asyncio.get_running_loop()
         url = upstream_url(self.upstream, request.raw_path)
         headers = CIMultiDict((k, v) for k, v in request.headers.items() if k.lower() not in _HOP)
+        if "Accept-Encoding" in headers:
+            headers["Accept-Encoding"] = _ACCEPT_ENCODING
         sent = loop.time()
         try:
             upstream = await session.request(

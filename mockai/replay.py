@@ -79,6 +79,8 @@ class CassetteReplay:
         if recording:
             if not config.upstream:
                 raise ValueError(f"record mode '{mode}' forwards to an upstream API: give --upstream URL")
+            if config.workers > 1:
+                raise ValueError(f"record mode '{mode}' writes one cassette: use --workers 1 to record")
             on_record = (lambda item: index.add(item, played=True)) if mode != "all" else None
             recorder = Recorder(config.upstream, CassetteFile(path, cassette), redaction, on_record)
         replay = cls(path, mode, index, mode != "all", recorder, config.replay_timing == "recorded",
