@@ -16,32 +16,46 @@ differed, with the value the request had.
 from __future__ import annotations
 
 import fnmatch
-import heapq
 import json
 import re
 from collections import Counter
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass
-from functools import cached_property
-from typing import Any
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from itertools import chain
+from typing import Any, Generic, TypeVar
 
 from mockai.rules import Match, MessageMatch, Rule, TextMatch
 
 __all__ = ["Check", "CompiledRule", "RequestView", "RuleIndex", "ToolResult", "compile_rule", "explain"]
 
 _MISSING = object()
+T = TypeVar("T")
+
+
+class lazy(Generic[T]):  # lower case: a decorator, like cached_property
+    """``functools.cached_property`` without its lock (Python < 3.12 takes one on every first read)."""
+
+    def __init__(self, fn: Callable[[Any], T]) -> None:
+        self.fn = fn
+        self.name = fn.__name__
+
+    def __get__(self, obj: Any, owner: Any = None) -> T:
+        value = self.fn(obj)
+        obj.__dict__[self.name] = value  # the instance attribute now hides this descriptor
+        return value
+
 _GLOB = re.compile(r"[*?\[]")
 
 
 def message_text(message: Any) -> str:
     """A message's text: its string content, or its text parts joined by spaces."""
-    if not isinstance(message, Mapping):
+    if not isinstance(message, dict):
         return ""
     content = message.get("content")
     if isinstance(content, str):
         return content
     if isinstance(content, list):
-        return " ".join(str(p.get("text") or p.get("refusal") or "") for p in content if isinstance(p, Mapping)).strip()
+        return " ".join(str(p.get("text") or p.get("refusal") or "") for p in content if isinstance(p, dict)).strip()
     return ""
 
 
@@ -53,7 +67,7 @@ class ToolResult:
     name: str | None
     content: str
 
-    @cached_property
+    @lazy
     def json(self) -> Any:
         try:
             return json.loads(self.content)
@@ -69,7 +83,7 @@ class ToolResult:
         if step == "tool_call_id":
             return self.id
         data = self.json
-        if isinstance(data, Mapping) and step in data:
+        if isinstance(data, dict) and step in data:
             return data[step]
         if isinstance(data, list) and isinstance(step, int) and -len(data) <= step < len(data):
             return data[step]
@@ -91,85 +105,85 @@ class RequestView:
         messages = body.get("messages")
         self.messages: Sequence[Any] = messages if isinstance(messages, list) else ()
 
-    @cached_property
+    @lazy
     def last_user(self) -> str | None:
         for message in reversed(self.messages):
-            if isinstance(message, Mapping) and message.get("role") == "user":
+            if isinstance(message, dict) and message.get("role") == "user":
                 return message_text(message)
         return None
 
-    @cached_property
+    @lazy
     def last_user_lower(self) -> str:
         return (self.last_user or "").lower()
 
-    @cached_property
+    @lazy
     def system(self) -> str | None:
         texts = [
             message_text(m)
             for m in self.messages
-            if isinstance(m, Mapping) and m.get("role") in ("system", "developer")
+            if isinstance(m, dict) and m.get("role") in ("system", "developer")
         ]
         return "\n".join(texts) if texts else None
 
-    @cached_property
+    @lazy
     def last_role(self) -> str | None:
         last = self.messages[-1] if self.messages else None
-        return str(last.get("role")) if isinstance(last, Mapping) else None
+        return str(last.get("role")) if isinstance(last, dict) else None
 
-    @cached_property
+    @lazy
     def tool_names(self) -> tuple[str, ...]:
         names = []
         for tool in self.body.get("tools") or ():
-            if isinstance(tool, Mapping):
+            if isinstance(tool, dict):
                 kind = tool.get("type", "function")
                 inner = tool.get(kind)
-                if isinstance(inner, Mapping) and isinstance(inner.get("name"), str):
+                if isinstance(inner, dict) and isinstance(inner.get("name"), str):
                     names.append(inner["name"])
         for function in self.body.get("functions") or ():
-            if isinstance(function, Mapping) and isinstance(function.get("name"), str):
+            if isinstance(function, dict) and isinstance(function.get("name"), str):
                 names.append(function["name"])
         return tuple(names)
 
     def tool(self, name: str) -> Mapping[str, Any] | None:
         """The offered tool (or legacy function) called ``name``."""
         for tool in self.body.get("tools") or ():
-            if isinstance(tool, Mapping):
+            if isinstance(tool, dict):
                 inner = tool.get(tool.get("type", "function"))
-                if isinstance(inner, Mapping) and inner.get("name") == name:
+                if isinstance(inner, dict) and inner.get("name") == name:
                     return tool
         for function in self.body.get("functions") or ():
-            if isinstance(function, Mapping) and function.get("name") == name:
+            if isinstance(function, dict) and function.get("name") == name:
                 return {"type": "function", "function": function}
         return None
 
-    @cached_property
+    @lazy
     def tool_choice(self) -> str:
         choice = self.body.get("tool_choice")
         if choice is None:
             return "auto" if self.body.get("tools") else "none"
         if isinstance(choice, str):
             return choice
-        if isinstance(choice, Mapping):
+        if isinstance(choice, dict):
             inner = choice.get(str(choice.get("type")))
-            if isinstance(inner, Mapping) and isinstance(inner.get("name"), str):
+            if isinstance(inner, dict) and isinstance(inner.get("name"), str):
                 return str(inner["name"])
             if choice.get("type") == "allowed_tools":
                 return str((choice.get("allowed_tools") or {}).get("mode", "auto"))
         return "auto"
 
-    @cached_property
+    @lazy
     def tool_results(self) -> tuple[ToolResult, ...]:
         names: dict[str, str] = {}
         results = []
         for message in self.messages:
-            if not isinstance(message, Mapping):
+            if not isinstance(message, dict):
                 continue
             role = message.get("role")
             if role == "assistant":
                 for call in message.get("tool_calls") or ():
-                    if isinstance(call, Mapping):
+                    if isinstance(call, dict):
                         inner = call.get(str(call.get("type", "function"))) or call.get("function") or {}
-                        if isinstance(inner, Mapping):
+                        if isinstance(inner, dict):
                             names[str(call.get("id"))] = str(inner.get("name"))
             elif role == "tool":
                 call_id = message.get("tool_call_id")
@@ -178,36 +192,36 @@ class RequestView:
                 results.append(ToolResult(None, message.get("name"), message_text(message)))
         return tuple(results)
 
-    @cached_property
+    @lazy
     def response_format(self) -> str:
         fmt = self.body.get("response_format")
-        return str(fmt.get("type", "text")) if isinstance(fmt, Mapping) else "text"
+        return str(fmt.get("type", "text")) if isinstance(fmt, dict) else "text"
 
-    @cached_property
+    @lazy
     def schema_name(self) -> str | None:
         fmt = self.body.get("response_format")
-        if isinstance(fmt, Mapping) and isinstance(fmt.get("json_schema"), Mapping):
+        if isinstance(fmt, dict) and isinstance(fmt.get("json_schema"), dict):
             name = fmt["json_schema"].get("name")
             return name if isinstance(name, str) else None
         return None
 
-    @cached_property
+    @lazy
     def response_schema(self) -> Any:
         fmt = self.body.get("response_format")
-        if isinstance(fmt, Mapping) and fmt.get("type") == "json_schema":
+        if isinstance(fmt, dict) and fmt.get("type") == "json_schema":
             return (fmt.get("json_schema") or {}).get("schema", _MISSING)
         return _MISSING
 
-    @cached_property
+    @lazy
     def turn(self) -> int:
         """The number of user messages so far (1 for the first question)."""
-        return sum(1 for m in self.messages if isinstance(m, Mapping) and m.get("role") == "user")
+        return sum(1 for m in self.messages if isinstance(m, dict) and m.get("role") == "user")
 
     def pointer(self, pointer: str) -> Any:
         value: Any = self.body
         for raw in pointer.split("/")[1:]:
             step = raw.replace("~1", "/").replace("~0", "~")
-            if isinstance(value, Mapping) and step in value:
+            if isinstance(value, dict) and step in value:
                 value = value[step]
             elif isinstance(value, list) and step.isdigit() and int(step) < len(value):
                 value = value[int(step)]
@@ -229,7 +243,7 @@ class RequestView:
         if name == "turn":
             return self.turn
         if name == "messages":
-            return [dict(m, content=message_text(m)) if isinstance(m, Mapping) else m for m in self.messages]
+            return [dict(m, content=message_text(m)) if isinstance(m, dict) else m for m in self.messages]
         if name == "tool_results":
             return list(self.tool_results)
         if name == "tool_result":
@@ -285,7 +299,7 @@ def _message_check(i: int, mm: MessageMatch) -> Check:
     needle = mm.text.contains.lower() if mm.text.contains is not None else None
 
     def fits(message: Any) -> bool:
-        if not isinstance(message, Mapping):
+        if not isinstance(message, dict):
             return False
         if mm.role is not None and message.get("role") != mm.role:
             return False
@@ -309,7 +323,7 @@ def _message_check(i: int, mm: MessageMatch) -> Check:
         if not -n <= mm.index < n:
             return f"only {n} message(s)"
         m = v.messages[mm.index]
-        role = m.get("role") if isinstance(m, Mapping) else None
+        role = m.get("role") if isinstance(m, dict) else None
         return f"role {role}, content {_show(message_text(m))}"
 
     wanted = {
@@ -428,11 +442,15 @@ class CompiledRule:
     rule: Rule
     position: int
     checks: tuple[Check, ...]
+    tests: tuple[Callable[[RequestView], bool], ...] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "tests", tuple(c.test for c in self.checks))
 
     def matches(self, view: RequestView) -> bool:
         # A plain loop: the hot path of matching, cheaper than all() over a generator.
-        for check in self.checks:  # noqa: SIM110
-            if not check.test(view):
+        for test in self.tests:  # noqa: SIM110
+            if not test(view):
                 return False
         return True
 
@@ -459,6 +477,9 @@ class RuleIndex:
         self._by_user: dict[str, list[int]] = {}
         self._by_trigram: dict[str, list[int]] = {}
         self._by_model: dict[str, list[int]] = {}
+        # Model globs by their literal prefix ("gpt-4o*" under "gpt-4o"), looked up by length.
+        self._by_model_prefix: dict[str, list[int]] = {}
+        self._prefix_lengths: tuple[int, ...] = ()
         self._always: list[int] = []
         counts: Counter[str] = Counter()
         for compiled in self.rules:
@@ -469,20 +490,29 @@ class RuleIndex:
             m = compiled.rule.match
             pos = compiled.position
             needle = m.user.contains.lower() if m.user.contains is not None else ""
+            prefix = _GLOB.split(m.model, 1)[0] if m.model is not None else ""
             if m.user.equals is not None:
                 self._by_user.setdefault(m.user.equals, []).append(pos)
             elif len(needle) >= 3:
                 rarest = min(sorted(_trigrams(needle)), key=lambda t: counts[t])
                 self._by_trigram.setdefault(rarest, []).append(pos)
-            elif m.model is not None and not _GLOB.search(m.model):
+            elif m.model is not None and prefix == m.model:
                 self._by_model.setdefault(m.model, []).append(pos)
+            elif prefix:
+                self._by_model_prefix.setdefault(prefix, []).append(pos)
             else:
                 self._always.append(pos)
+        self._prefix_lengths = tuple(sorted({len(p) for p in self._by_model_prefix}))
 
-    def candidates(self, view: RequestView) -> Iterator[CompiledRule]:
-        lists: list[list[int]] = [self._always]
+    def candidates(self, view: RequestView) -> list[CompiledRule]:
+        lists: list[list[int]] = [self._always] if self._always else []
+        model = view.model
         if self._by_model:
-            found = self._by_model.get(view.model)
+            found = self._by_model.get(model)
+            if found:
+                lists.append(found)
+        for length in self._prefix_lengths:
+            found = self._by_model_prefix.get(model[:length])
             if found:
                 lists.append(found)
         if self._by_user and view.last_user is not None:
@@ -493,10 +523,11 @@ class RuleIndex:
             lists.extend(self._trigram_lists(view.last_user_lower))
         rules = self.rules
         if len(lists) == 1:
-            return (rules[p] for p in self._always)
-        return (rules[p] for p in heapq.merge(*lists))
+            return [rules[p] for p in lists[0]]
+        # Each rule sits in exactly one bucket: joining and sorting restores rule order.
+        return [rules[p] for p in sorted(chain.from_iterable(lists))]
 
-    def _trigram_lists(self, text: str) -> Iterable[list[int]]:
+    def _trigram_lists(self, text: str) -> list[list[int]]:
         table = self._by_trigram
         if len(text) - 2 < len(table):
             return [table[t] for t in _trigrams(text) if t in table]

@@ -14,6 +14,7 @@ something the request lacks, …).
 from __future__ import annotations
 
 import inspect
+import math
 import threading
 from collections import deque
 from collections.abc import Callable, Iterable
@@ -76,9 +77,14 @@ class _Entry:
     rule: Rule
     checks: tuple[Any, ...]
     count: int = 0
+    # rule.times, or no limit: compared on every candidate, so kept as a plain number.
+    limit: float = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.limit = self.rule.times if self.rule.times is not None else math.inf
 
     def spent(self) -> bool:
-        return self.rule.times is not None and self.count >= self.rule.times
+        return self.count >= self.limit
 
 
 def call_site() -> tuple[str, int]:
@@ -174,6 +180,7 @@ class ScenarioSource:
                 if entry is handle:
                     entry.rule = rule
                     entry.checks = compile_checks(rule.match)
+                    entry.limit = rule.times if rule.times is not None else math.inf
                     self._snapshot = None
 
     def _current(self) -> tuple[RuleIndex, tuple[_Entry, ...]]:
@@ -244,16 +251,17 @@ class ScenarioSource:
         index, entries = self._current()
         for compiled in index.candidates(view):
             entry = entries[compiled.position]
-            rule = compiled.rule
-            spent = entry.spent()
-            if spent and rule.exhausted != "error":
+            spent = entry.count >= entry.limit
+            if spent and compiled.rule.exhausted != "error":
                 continue
             if not compiled.matches(view):
                 continue
+            rule = compiled.rule
             if spent:
                 message = f"its replies are used up (it answered {entry.count} time(s); times: {rule.times})"
                 self._problems.append(Problem(ctx.seq, rule, message))
-                return ErrorReply(problem_error(rule, message, "scenario_exhausted"), source=f"scenario:{rule.label}")
+                error = problem_error(rule, message, "scenario_exhausted")
+                return ErrorReply(error, source=f"scenario:{rule.label}")
             count = entry.count
             entry.count += 1
             return self._reply(ctx, view, rule, count)
