@@ -16,9 +16,12 @@ from dataclasses import dataclass
 from typing import Any
 
 from mockai.errors import APIError
+from mockai.memo import Memo
 from mockai.plan import ChoicePlan, ReplyPlan, TokenLogprob, ToolCallPlan
 
-__all__ = ["DONE", "StreamOptions", "chunk_dicts", "encode_event", "error_event", "stream_events"]
+__all__ = [
+    "DONE", "StreamOptions", "chunk_dicts", "encode_event", "error_event", "rendered_events", "stream_events",
+]
 
 DONE = b"data: [DONE]\n\n"
 _OBFUSCATION_ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789"
@@ -148,19 +151,51 @@ def _chunk(
     if opts.include_usage:
         chunk["usage"] = usage
     if opts.include_obfuscation:
-        length = obfuscation.randrange(16)
-        chunk["obfuscation"] = "".join(obfuscation.choice(_OBFUSCATION_ALPHABET) for _ in range(length))
+        chunk["obfuscation"] = _obfuscation(obfuscation)
     return chunk
+
+
+def _obfuscation(rng: random.Random) -> str:
+    """``randrange(16)`` characters, each ``choice(alphabet)``, drawn as :mod:`random` draws them
+    (rejection sampling on ``getrandbits``), without its per-call overhead."""
+    bits = rng.getrandbits
+    length = bits(5)
+    while length >= 16:
+        length = bits(5)
+    chars = []
+    for _ in range(length):
+        r = bits(6)
+        while r >= 62:
+            r = bits(6)
+        chars.append(_OBFUSCATION_ALPHABET[r])
+    return "".join(chars)
+
+
+_compact = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False).encode
 
 
 def encode_event(payload: dict[str, Any]) -> bytes:
     """``data: <compact JSON>\\n\\n``: no ``event:`` lines, no comments, no CR."""
-    return b"data: " + json.dumps(payload, separators=(",", ":"), ensure_ascii=False).encode() + b"\n\n"
+    return b"data: " + _compact(payload).encode() + b"\n\n"
+
+
+def _events_size(key: tuple[ReplyPlan, StreamOptions], events: tuple[bytes, ...]) -> int:
+    return 256 + sum(len(event) + 40 for event in events)
+
+
+# Streams just rendered, by plan and options: a load test that repeats a request streams it again
+# without re-encoding.  A pure function of the key, so a hit gives the same bytes.
+_RENDERED: Memo[tuple[ReplyPlan, StreamOptions], tuple[bytes, ...]] = Memo(128, 8 << 20, _events_size)
+
+
+def rendered_events(plan: ReplyPlan, opts: StreamOptions) -> tuple[bytes, ...]:
+    """:func:`stream_events` as a tuple, from a small memo of the last streams rendered."""
+    return _RENDERED.get_or_make((plan, opts), lambda: tuple(encode_event(c) for c in chunk_dicts(plan, opts)))
 
 
 def stream_events(plan: ReplyPlan, opts: StreamOptions) -> list[bytes]:
     """The stream's events as bytes, without the final ``[DONE]``."""
-    return [encode_event(chunk) for chunk in chunk_dicts(plan, opts)]
+    return list(rendered_events(plan, opts))
 
 
 def error_event(error: APIError) -> bytes:
