@@ -21,8 +21,9 @@ from mockai.errors import APIError
 from mockai.generation import Planner
 from mockai.headers import request_id
 from mockai.journal import Journal
+from mockai.memo import Memo
 from mockai.models import ModelCatalog
-from mockai.plan import Delivery, ErrorReply, PlannedReply, Reply
+from mockai.plan import Delivery, ErrorReply, PlannedReply, Reply, ReplyPlan
 from mockai.validation import validate_chat_request
 
 __all__ = ["STATE", "ReplySource", "RequestContext", "ServerState", "make_app"]
@@ -66,6 +67,8 @@ class ServerState:
         self.config = config
         self.catalog = ModelCatalog.from_ids(config.models) if config.models else ModelCatalog()
         self.planner = Planner(self.catalog, config.seed)
+        # Seeded plans of the last request bodies seen (a pure function of the raw body here).
+        self.seeded_plans: Memo[bytes, ReplyPlan] = Memo(256, 8 << 20, _plan_cost)
         self.journal = Journal(config.journal_size)
         self.sources: list[ReplySource] = []
         # Called after every chat reply (stored completions use it).
@@ -86,6 +89,14 @@ class ServerState:
 
         features.attach_all(self)
 
+    def seeded_plan(self, ctx: RequestContext) -> ReplyPlan:
+        """The seeded answer to ``ctx``: a load test repeating a request gets it from a memo."""
+        plan = self.seeded_plans.get(ctx.raw)
+        if plan is None:
+            plan = self.planner.seeded(ctx.body)
+            self.seeded_plans.put(ctx.raw, plan)
+        return plan
+
     def renew(self, config: ServerConfig | None = None) -> None:
         """Start over in place: a fresh journal, sources and feature state (same routes)."""
         self._setup(config or self.config)
@@ -95,6 +106,11 @@ class ServerState:
         self.journal.clear()
         for hook in self.reset_hooks:
             hook()
+
+
+def _plan_cost(raw: bytes, plan: ReplyPlan) -> int:
+    tokens = sum(len(choice.content_tokens or ()) + len(choice.logprobs or ()) for choice in plan.choices)
+    return len(raw) + 512 + 64 * tokens
 
 
 STATE: web.AppKey[ServerState] = web.AppKey("mockai_state", ServerState)
@@ -205,7 +221,7 @@ async def choose_reply(state: ServerState, ctx: RequestContext) -> Reply:
         error = await state.no_match(ctx)
         if error is not None:
             return ErrorReply(error, source="no-match")
-    return PlannedReply(state.planner.seeded(ctx.body), state.seeded_delivery(ctx), "seeded")
+    return PlannedReply(state.seeded_plan(ctx), state.seeded_delivery(ctx), "seeded")
 
 
 async def list_models(request: web.Request) -> web.Response:

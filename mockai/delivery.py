@@ -15,7 +15,7 @@ from mockai.errors import APIError
 from mockai.headers import error_headers, success_headers
 from mockai.plan import Delivery, ErrorReply, PlannedReply, RawReply, Reply
 from mockai.render_json import render_completion
-from mockai.sse import DONE, StreamOptions, error_event, stream_events
+from mockai.sse import DONE, StreamOptions, error_event, rendered_events
 
 __all__ = ["deliver", "error_response"]
 
@@ -91,7 +91,7 @@ async def _deliver_stream(
     plan = reply.plan
     delivery = reply.delivery
     size = delivery.tokens_per_chunk if delivery.tokens_per_chunk > 1 else tokens_per_chunk
-    events = stream_events(plan, StreamOptions.from_request(body, size))
+    events = rendered_events(plan, StreamOptions.from_request(body, size))
     headers = success_headers(req_id, 7 + len(events) % 200, plan.usage.total_tokens, stream=True)
     headers.update(delivery.headers)
     response = web.StreamResponse(status=200, headers=headers)

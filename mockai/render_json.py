@@ -6,6 +6,7 @@ import json
 from json.encoder import encode_basestring  # the C implementation when available
 from typing import Any
 
+from mockai.memo import Memo
 from mockai.plan import ChoicePlan, ReplyPlan
 
 __all__ = ["completion_dict", "dumps_indented", "message_dict", "render_completion"]
@@ -57,7 +58,16 @@ def completion_dict(plan: ReplyPlan) -> dict[str, Any]:
 
 def render_completion(plan: ReplyPlan) -> bytes:
     """The body bytes: 2-space indent and a trailing newline, as the real API sends (§1)."""
-    return (dumps_indented(completion_dict(plan)) + "\n").encode()
+    body = _RENDERED.get(plan)
+    if body is None:
+        body = (dumps_indented(completion_dict(plan)) + "\n").encode()
+        _RENDERED.put(plan, body)
+    return body
+
+
+# Bodies just rendered, by plan: a load test that repeats a request gets its bytes again without
+# re-encoding.  A pure function of the (immutable) plan, so a hit gives the same bytes.
+_RENDERED: Memo[ReplyPlan, bytes] = Memo(256, 4 << 20, lambda plan, body: 2 * len(body) + 256)
 
 
 # --- indented JSON, fast ----------------------------------------------------------------------

@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import json
+import random
 from typing import Any
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from mockai import sse
+from mockai.memo import Memo
 from mockai.render_json import dumps_indented
+from tests.conftest import API_KEY, HTTP, ServerFactory
 
 json_leaves = st.one_of(
     st.none(),
@@ -35,3 +39,46 @@ def test_dumps_indented_is_json_dumps_indent_2(value: Any) -> None:
 def test_dumps_indented_falls_back_on_what_json_converts() -> None:
     for value in ({1: "a", None: 2, 1.5: [True]}, {"a": {2: []}}):
         assert dumps_indented(value) == json.dumps(value, indent=2, ensure_ascii=False)
+
+
+@settings(max_examples=200, deadline=None)
+@given(seed=st.integers(min_value=0, max_value=2**64 - 1))
+def test_obfuscation_draws_what_random_choice_draws(seed: int) -> None:
+    reference, fast = random.Random(seed), random.Random(seed)
+    for _ in range(8):
+        length = reference.randrange(16)
+        expected = "".join(reference.choice(sse._OBFUSCATION_ALPHABET) for _ in range(length))
+        assert sse._obfuscation(fast) == expected
+
+
+def test_memo_is_bounded_by_entries_and_bytes() -> None:
+    memo: Memo[int, bytes] = Memo(3, 100, lambda key, value: len(value))
+    for i in range(10):
+        memo.put(i, b"x" * 10)
+    assert len(memo) == 3 and memo.get(0) is None and memo.get(9) == b"x" * 10
+    memo.put(100, b"y" * 90)  # pushes out older entries to stay within 100 bytes
+    assert memo.bytes <= 100 and memo.get(100) is not None
+    memo.put(101, b"z" * 101)  # larger than the whole memo: not kept
+    assert memo.get(101) is None and memo.bytes <= 100
+    assert Memo(0, 100, lambda k, v: 1).get_or_make(1, lambda: b"v") == b"v"
+
+
+def test_repeated_requests_are_answered_from_a_bounded_memo_with_the_same_bytes(
+    server_factory: ServerFactory,
+) -> None:
+    server = server_factory()
+    url = server.base_url + "/chat/completions"
+    headers = {"Authorization": f"Bearer {API_KEY}"}
+
+    def body(i: int, **extra: Any) -> dict[str, Any]:
+        return {"model": "gpt-4o-mini", "messages": [{"role": "user", "content": f"q{i}"}], **extra}
+
+    for extra in ({}, {"stream": True}, {"stream": True, "stream_options": {"include_usage": True}}):
+        first = HTTP.post(url, json=body(0, **extra), headers=headers)
+        again = HTTP.post(url, json=body(0, **extra), headers=headers)
+        assert first.status_code == 200 and first.content == again.content
+        assert first.headers["x-request-id"] == again.headers["x-request-id"]
+    plans = server.state.seeded_plans
+    for i in range(plans.max_entries + 20):
+        assert HTTP.post(url, json=body(i + 1), headers=headers).status_code == 200
+    assert len(plans) == plans.max_entries and plans.bytes <= plans.max_bytes
