@@ -21,18 +21,14 @@ response started>, data: <payload of a "data: …\\n\\n" event>}`` (``raw:`` hol
 so that replaying their concatenation gives back the recorded bytes exactly.
 
 Secrets never reach the file: see :func:`clean_request_headers` and :func:`clean_response_headers`.
-Pure data and files: nothing here imports aiohttp.
+Writing a cassette safely is :mod:`mockai.cassette_file`'s job.  Nothing here imports aiohttp.
 """
 
 from __future__ import annotations
 
 import base64
-import contextlib
 import json
-import os
 import re
-import tempfile
-import threading
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -48,7 +44,6 @@ __all__ = [
     "VERSION",
     "Cassette",
     "CassetteError",
-    "CassetteFile",
     "Interaction",
     "RecordedRequest",
     "RecordedResponse",
@@ -56,11 +51,11 @@ __all__ = [
     "clean_request_headers",
     "clean_response_headers",
     "dump_cassette",
+    "dump_header",
     "dump_interactions",
     "load_cassette",
     "parse_cassette",
     "split_events",
-    "write_atomic",
 ]
 
 VERSION = 1
@@ -273,7 +268,8 @@ def dump_interactions(items: Iterable[Interaction]) -> bytes:
     return text.encode()
 
 
-def _preamble(version: int, empty: bool) -> bytes:
+def dump_header(version: int, empty: bool) -> bytes:
+    """What comes before the interactions of a YAML cassette."""
     return (
         "# mockai cassette: replay with `mockai serve --cassette FILE`. Secrets were removed.\n"
         f"version: {version}\nrecorded_with: mockai {__version__}\n"
@@ -289,7 +285,7 @@ def dump_cassette(cassette: Cassette, *, as_json: bool = False) -> bytes:
             "interactions": [_interaction_to_yaml(i) for i in cassette.interactions],
         }
         return (json.dumps(data, indent=2, ensure_ascii=False) + "\n").encode()
-    return _preamble(cassette.version, not cassette.interactions) + dump_interactions(cassette.interactions)
+    return dump_header(cassette.version, not cassette.interactions) + dump_interactions(cassette.interactions)
 
 
 # --- loading ------------------------------------------------------------------------------------
@@ -416,66 +412,3 @@ def load_cassette(path: Path) -> Cassette:
     except OSError as exc:
         raise CassetteError(f"{path}: cannot read: {exc.strerror or exc}") from None
     return parse_cassette(data, str(path))
-
-
-# --- writing ------------------------------------------------------------------------------------
-
-
-def write_atomic(path: Path, data: bytes) -> None:
-    """Replace ``path`` with ``data``: readers (and a crash) see the old file or the new one, never half."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    try:
-        mode = path.stat().st_mode & 0o777
-    except FileNotFoundError:
-        mode = 0o644
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.chmod(tmp, mode)
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        raise
-
-
-class CassetteFile:
-    """A cassette being recorded: appends are cheap and thread-safe; :meth:`flush` writes atomically.
-
-    Concurrent exchanges each :meth:`append` then :meth:`flush`; flushes are serialised and a flush
-    that finds nothing new returns at once, so every exchange is on disk when its flush returns.
-    Each exchange is turned into YAML once: a flush only writes the bytes out again.
-    """
-
-    def __init__(self, path: Path, cassette: Cassette | None = None) -> None:
-        self.path = path
-        self.cassette = cassette if cassette is not None else Cassette()
-        self._lock = threading.Lock()
-        self._save_lock = threading.Lock()
-        self._version = 0
-        self._saved = 0
-        self._fragments: list[bytes] = []
-
-    def append(self, interaction: Interaction) -> None:
-        with self._lock:
-            self.cassette.interactions.append(interaction)
-            self._version += 1
-
-    def flush(self) -> None:
-        with self._save_lock:
-            with self._lock:
-                if self._saved == self._version:
-                    return
-                version = self._version
-                snapshot = Cassette(list(self.cassette.interactions), self.cassette.version)
-            if self.path.suffix == ".json":
-                data = dump_cassette(snapshot, as_json=True)
-            else:
-                new = snapshot.interactions[len(self._fragments) :]
-                self._fragments.extend(dump_interactions([item]) for item in new)
-                data = _preamble(snapshot.version, not self._fragments) + b"".join(self._fragments)
-            write_atomic(self.path, data)
-            self._saved = version

@@ -7,7 +7,8 @@ import asyncio
 import sys
 from pathlib import Path
 
-from mockai.cassettes import Cassette, CassetteError, Redaction, dump_cassette, load_cassette, write_atomic
+from mockai.cassette_file import write_atomic
+from mockai.cassettes import Cassette, CassetteError, Redaction, dump_cassette, load_cassette
 
 __all__ = ["add_parser"]
 

@@ -21,9 +21,9 @@ import aiohttp
 from aiohttp import web
 from multidict import CIMultiDict
 
+from mockai.cassette_file import CassetteFile
 from mockai.cassettes import (
     NO_REDACTION,
-    CassetteFile,
     Interaction,
     RecordedRequest,
     RecordedResponse,

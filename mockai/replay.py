@@ -27,7 +27,8 @@ import aiohttp
 from aiohttp import web
 
 from mockai.app import STATE, RequestContext, ServerState
-from mockai.cassettes import CassetteError, CassetteFile, Interaction, Redaction, load_cassette
+from mockai.cassette_file import CassetteFile
+from mockai.cassettes import CassetteError, Interaction, Redaction, load_cassette
 from mockai.config import RecordMode, ServerConfig
 from mockai.delivery import deliver
 from mockai.errors import APIError

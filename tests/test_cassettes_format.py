@@ -11,10 +11,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from mockai.cassette_file import CassetteFile
 from mockai.cassettes import (
     Cassette,
     CassetteError,
-    CassetteFile,
     Interaction,
     RecordedRequest,
     RecordedResponse,
