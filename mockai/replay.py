@@ -26,7 +26,7 @@ from pathlib import Path
 import aiohttp
 from aiohttp import web
 
-from mockai.app import STATE, RequestContext, ServerState
+from mockai.app import STATE, RequestContext, ServerState, check_auth
 from mockai.cassette_file import CassetteFile
 from mockai.cassettes import CassetteError, Interaction, Redaction, load_cassette
 from mockai.config import RecordMode, ServerConfig
@@ -214,18 +214,24 @@ async def _middleware(
         except ForwardUpstream:
             return await _forward(request, replay, await request.read())
         except APIError as error:
-            # Refused before any source was asked (auth, JSON, validation): a recorded answer to
-            # this very request is what the real API said, so it wins over mockai's own refusal.
-            if error.status >= 500:
+            # Refused before any source was asked.  A missing or wrong key (401) stands when
+            # replaying, as the API would refuse it; a recording mode lets the upstream judge the
+            # key.  Other refusals (JSON, validation): a recorded answer to this very request is
+            # what the real API said, so it wins over mockai's own.
+            if error.status >= 500 or (error.status == 401 and replay.recorder is None):
                 raise
             raw = await request.read()
-            hit = replay.lookup(request.method, request.path, request.query_string, raw)
+            hit = None if error.status == 401 else replay.lookup(
+                request.method, request.path, request.query_string, raw
+            )
             if hit is not None:
                 return await _replay(request, replay, hit, raw)
             if replay.recorder is not None:
                 return await _forward(request, replay, raw)
             raise
     raw = await request.read()
+    if replay.recorder is None and replay.index.knows(request.method, request.path):
+        check_auth(request, request.app[STATE].config)  # no key, no answer: as the API
     hit = replay.lookup(request.method, request.path, request.query_string, raw)
     if hit is not None:
         return await _replay(request, replay, hit, raw)

@@ -236,3 +236,17 @@ def test_scenario_rules_answer_before_the_cassette(server_factory: ServerFactory
             client.chat.completions.create(**_body("Neither"))
     assert said == ["Scripted sunshine", "Recorded hello"]
     assert [e.source for e in server.state.journal][:2] == ["scenario:weather", "cassette"]
+
+
+def test_replay_still_wants_a_key_like_the_api(server_factory: ServerFactory, tmp_path: Path) -> None:
+    models = b'{"object": "list", "data": []}'
+    cassette = _write(tmp_path / "c.yaml", _exchange(_body("Hello"), _completion("Hi")),
+                      _exchange(None, models, method="GET", path="/v1/models"))
+    server = server_factory(cassette=cassette)
+    raw = json.dumps(_body("Hello")).encode()
+    for response in (httpx.post(f"{server.base_url}/chat/completions", content=raw,
+                                headers={"Content-Type": "application/json"}),
+                     httpx.get(f"{server.base_url}/models")):
+        assert response.status_code == 401
+        assert "You didn't provide an API key" in response.json()["error"]["message"]
+    assert HTTP.get(f"{server.base_url}/models").content == models
