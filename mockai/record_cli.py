@@ -58,7 +58,7 @@ def cmd_record(args: argparse.Namespace) -> int:
         asyncio.run(run)
     except KeyboardInterrupt:
         pass
-    except CassetteError as exc:
+    except ValueError as exc:  # a cassette that does not load, a bad upstream URL
         print(f"mockai: {exc}", file=sys.stderr)
         return 2
     except OSError as exc:

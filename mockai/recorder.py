@@ -16,6 +16,7 @@ import signal
 import time
 from collections.abc import Awaitable, Callable
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import aiohttp
 from aiohttp import web
@@ -77,6 +78,9 @@ class Recorder:
 
     def __init__(self, upstream: str, file: CassetteFile, redaction: Redaction = NO_REDACTION,
                  on_record: OnRecord | None = None) -> None:
+        parts = urlsplit(upstream)
+        if parts.scheme not in ("http", "https") or not parts.netloc:
+            raise ValueError(f"the upstream must be an http:// or https:// URL, not {upstream!r}")
         self.upstream = upstream
         self.file = file
         self.redaction = redaction

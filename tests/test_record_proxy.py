@@ -169,3 +169,12 @@ def test_an_unreadable_cassette_is_never_overwritten(tmp_path: Path) -> None:
     assert "broken.yaml" in result.stderr and "not valid YAML" in result.stderr
     assert "Traceback" not in result.stderr
     assert cassette.read_text() == "version: 1\ninteractions: [ {request: \n"
+
+
+def test_an_upstream_that_is_not_a_url_is_refused_at_start(tmp_path: Path) -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "mockai", "record", "--upstream", "api.openai.com", "--cassette",
+         str(tmp_path / "c.yaml"), "--port", "0"], capture_output=True, text=True, timeout=30,
+    )
+    assert result.returncode == 2
+    assert "the upstream must be an http:// or https:// URL, not 'api.openai.com'" in result.stderr
