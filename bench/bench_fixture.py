@@ -11,6 +11,7 @@ environment's own setting instead).  Reported, per fixture:
 
 * ``per_test_ms``: (suite time - plain suite time) / tests, the median over rounds of the
   same-round difference: what a suite of that size pays per test, one-time start-up included;
+  ``cpu_per_test_ms``: the same in CPU time (user + system), less sensitive to a busy machine;
 * ``marginal_ms`` and ``fixed_ms``: the same measured with ``--small`` tests too, split into the
   cost of one more test (slope) and the once-per-process cost (intercept: import, server start).
 
@@ -22,6 +23,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import resource
 import statistics
 import subprocess
 import sys
@@ -32,7 +34,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from common import check, write_results  # noqa: E402
+from common import check, write_results
 
 TARGET_MS = 5.0
 INI = "[pytest]\naddopts = -p no:cacheprovider\n"
@@ -53,16 +55,20 @@ def write_suite(root: Path, kind: str, tests: int) -> Path:
     return folder
 
 
-def run_suite(folder: Path, tests: int, env: dict[str, str]) -> float:
+def run_suite(folder: Path, tests: int, env: dict[str, str]) -> tuple[float, float]:
+    """Wall-clock and CPU seconds (user + system) of one ``pytest`` run of the suite."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     started = time.perf_counter()
     done = subprocess.run(
         [sys.executable, "-m", "pytest", "-q", "-p", "no:randomly", str(folder)],
         cwd=folder, env=env, capture_output=True, text=True, timeout=900,
     )
     elapsed = time.perf_counter() - started
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
     if done.returncode != 0 or f"{tests} passed" not in done.stdout:
         raise SystemExit(f"bench: {folder.name} did not pass:\n{done.stdout[-3000:]}\n{done.stderr[-3000:]}")
-    return elapsed
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    return elapsed, cpu
 
 
 def main() -> int:
@@ -86,26 +92,30 @@ def main() -> int:
         for (_, n), folder in suites.items():  # warm-up: caches, page cache
             run_suite(folder, n, env)
         times: dict[tuple[str, int], list[float]] = {key: [] for key in suites}
+        cpu: dict[tuple[str, int], list[float]] = {key: [] for key in suites}
         order = list(suites)
         for r in range(args.rounds):
             for key in order if r % 2 == 0 else reversed(order):
-                times[key].append(run_suite(suites[key], key[1], env))
-                print(f"round {r + 1}: {key[0]:>10} x{key[1]}: {times[key][-1]:.2f} s", file=sys.stderr)
+                wall, used = run_suite(suites[key], key[1], env)
+                times[key].append(wall)
+                cpu[key].append(used)
+                print(f"round {r + 1}: {key[0]:>10} x{key[1]}: {wall:.2f} s ({used:.2f} s CPU)", file=sys.stderr)
 
-    def per_test_ms(kind: str, n: int) -> float:
-        diffs = [(t - p) / n for t, p in zip(times[(kind, n)], times[("plain", n)], strict=True)]
-        return round(statistics.median(diffs) * 1000, 2)
+    def extra(seconds: dict[tuple[str, int], list[float]], kind: str, n: int) -> float:
+        """Median over rounds of (suite - plain suite) seconds, measured in the same round."""
+        return statistics.median(t - p for t, p in zip(seconds[(kind, n)], seconds[("plain", n)], strict=True))
 
     fixtures: dict[str, Any] = {}
     for kind in ("mockai", "httpserver"):
-        entry: dict[str, Any] = {"per_test_ms": per_test_ms(kind, args.tests)}
+        entry: dict[str, Any] = {
+            "per_test_ms": round(extra(times, kind, args.tests) / args.tests * 1000, 2),
+            "cpu_per_test_ms": round(extra(cpu, kind, args.tests) / args.tests * 1000, 2),
+        }
         if len(sizes) == 2:
             big, small = sizes
-            extra_big = [t - p for t, p in zip(times[(kind, big)], times[("plain", big)], strict=True)]
-            extra_small = [t - p for t, p in zip(times[(kind, small)], times[("plain", small)], strict=True)]
-            slope = (statistics.median(extra_big) - statistics.median(extra_small)) / (big - small)
+            slope = (extra(times, kind, big) - extra(times, kind, small)) / (big - small)
             entry["marginal_ms"] = round(slope * 1000, 2)
-            entry["fixed_ms"] = round((statistics.median(extra_big) - slope * big) * 1000, 1)
+            entry["fixed_ms"] = round((extra(times, kind, big) - slope * big) * 1000, 1)
         fixtures[kind] = entry
 
     mockai_ms = fixtures["mockai"]["per_test_ms"]
@@ -114,6 +124,7 @@ def main() -> int:
         "ok": mockai_ms <= TARGET_MS,
         "fixtures": fixtures,
         "suite_seconds": {f"{kind}_{n}": [round(t, 3) for t in ts] for (kind, n), ts in times.items()},
+        "suite_cpu_seconds": {f"{kind}_{n}": [round(t, 3) for t in ts] for (kind, n), ts in cpu.items()},
         "settings": {
             "tests": args.tests,
             "small": args.small,

@@ -4,8 +4,9 @@
   One server runs per pytest process (each xdist worker has its own, on a free port); every test
   renews its state and, when it ends, requests still in flight are cancelled.
 * ``@pytest.mark.mockai(scenario=..., seed=..., strict=..., on_no_match=..., **ServerConfig fields)``.
-* ``--mockai-seed N``, ``--mockai-scenarios DIR``; a ``mockai_config`` fixture (a dict) for
-  project-wide defaults.  Precedence: command line > marker > ``mockai_config`` > built-in default.
+* ``--mockai-seed N``, ``--mockai-scenarios DIR``, ``--mockai-record-mode MODE``; a
+  ``mockai_config`` fixture (a dict) for project-wide defaults.
+  Precedence: command line > marker > ``mockai_config`` > built-in default.
 * Strict by default: when a passing test ends, unmatched requests and unused scripted replies
   make its teardown fail with the closest rule and the differing field.
 
@@ -46,6 +47,10 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption(
         "--mockai-seed", type=int, default=None, metavar="N",
         help="seed for mockai's generated answers in every test (overrides markers and mockai_config)",
+    )
+    group.addoption(
+        "--mockai-record-mode", default=None, choices=["none", "once", "new_episodes", "all"],
+        help="record mode for tests with a cassette (overrides markers and mockai_config)",
     )
     group.addoption(
         "--mockai-scenarios", default=None, metavar="DIR",
@@ -144,6 +149,8 @@ def _settings(request: pytest.FixtureRequest, defaults: Mapping[str, Any]) -> di
     options = request.config.option
     if options.mockai_seed is not None:
         merged["seed"] = options.mockai_seed
+    if options.mockai_record_mode is not None:
+        merged["record_mode"] = options.mockai_record_mode
     # Where relative scenario names are looked up: --mockai-scenarios (relative to where pytest
     # was invoked) > mockai_config["scenarios_dir"] (relative to the rootdir) > the test's folder.
     configured = merged.pop("scenarios_dir", None)
