@@ -62,3 +62,33 @@ def test_cassette_path_follows_pytest_recording() -> None:
     assert mockai.replay.cassette_path(test_file, "weather.yaml") == Path(
         "/project/tests/cassettes/test_agent/weather.yaml"
     )
+
+
+CLI_MODULE = """
+import pytest
+
+@pytest.mark.mockai(cassette="cassettes/test_cli/hello.yaml", upstream="{upstream}")
+def test_hello(mockai):
+    reply = mockai.openai().chat.completions.create(
+        model="gpt-4o-mini", messages=[{{"role": "user", "content": "hello"}}]
+    )
+    assert reply.choices[0].message.content
+"""
+
+
+def test_the_record_mode_comes_from_the_command_line(pytester: pytest.Pytester,
+                                                     server_factory: ServerFactory) -> None:
+    pytester.makeini(INI)
+    upstream = server_factory()
+    pytester.makepyfile(test_cli=CLI_MODULE.format(upstream=upstream.base_url))
+    cassette = pytester.path / "cassettes" / "test_cli" / "hello.yaml"
+
+    missing = pytester.runpytest()  # default mode none: the cassette must exist, and it does not
+    missing.assert_outcomes(errors=1)
+    missing.stdout.fnmatch_lines(["*no such cassette*"])
+    assert not cassette.exists()
+
+    pytester.runpytest("--mockai-record-mode=once").assert_outcomes(passed=1)
+    assert len(load_cassette(cassette).interactions) == 1
+    upstream.stop()
+    pytester.runpytest().assert_outcomes(passed=1)
