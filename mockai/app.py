@@ -77,7 +77,7 @@ class ServerState:
         # (stored completions keep it here, so it is retrievable before the first byte is sent).
         self.reply_hooks: list[ReplyHook] = []
         # Builds the delivery (timing) of a seeded reply; the latency profile replaces it.
-        self.seeded_delivery: Callable[[RequestContext], Delivery] = lambda ctx: Delivery()
+        self.seeded_delivery: Callable[[RequestContext], Delivery] = lambda ctx: _AT_ONCE
         # What to answer when no source matched and on_no_match == "error" (None: seeded after all).
         self.no_match: Callable[[RequestContext], Awaitable[APIError | None]] | None = None
         # Hooks run by POST /_mockai/reset.
@@ -114,6 +114,7 @@ def _plan_cost(raw: bytes, plan: ReplyPlan) -> int:
 
 
 STATE: web.AppKey[ServerState] = web.AppKey("mockai_state", ServerState)
+_AT_ONCE = Delivery()  # shared, as PlannedReply's default is: nobody mutates a Delivery
 
 
 def _req_id(request: web.Request, material: bytes = b"") -> str:
@@ -167,13 +168,23 @@ async def read_json_body(request: web.Request, config: ServerConfig) -> tuple[by
         raise APIError.unsupported_content_type(content_type)
     raw = await request.read()
     try:
-        return raw, json.loads(raw, parse_constant=_reject_constant)
+        return raw, _loads(raw)
     except (ValueError, UnicodeDecodeError, RecursionError):
         raise APIError.invalid_json() from None
 
 
 def _reject_constant(name: str) -> Any:
     raise ValueError(f"{name} is not valid JSON")  # NaN, Infinity: Python accepts them, JSON does not
+
+
+_DECODER = json.JSONDecoder(parse_constant=_reject_constant)
+
+
+def _loads(raw: bytes) -> Any:
+    """``json.loads(raw, parse_constant=_reject_constant)`` with one decoder built at import."""
+    # A body opening with "{" then a non-NUL byte is UTF-8 by json.detect_encoding's own rules.
+    encoding = "utf-8" if raw[:1] == b"{" and raw[1:2] != b"\x00" else json.detect_encoding(raw)
+    return _DECODER.decode(raw.decode(encoding, "surrogatepass"))
 
 
 async def chat_completions(request: web.Request) -> web.StreamResponse:
