@@ -21,16 +21,29 @@ def request_id(material: bytes) -> str:
     return "req_" + hashlib.blake2b(material, digest_size=16).hexdigest()
 
 
-def success_headers(req_id: str, processing_ms: int, tokens: int, *, stream: bool = False) -> dict[str, str]:
+def _success_template(content_type: str) -> dict[str, str]:
     headers = {
-        "content-type": "text/event-stream; charset=utf-8" if stream else "application/json",
+        "content-type": content_type,
         "access-control-expose-headers": "X-Request-ID",
         "openai-organization": "user-mockai",
-        "openai-processing-ms": str(processing_ms),
+        "openai-processing-ms": "",
         "openai-version": "2020-10-01",
-        "x-request-id": req_id,
+        "x-request-id": "",
     }
     headers.update(_RATE_LIMITS)
+    headers["x-ratelimit-remaining-tokens"] = ""
+    return headers
+
+
+# Built once: a request copies one and fills in its three values (same names, same order).
+_JSON_TEMPLATE = _success_template("application/json")
+_STREAM_TEMPLATE = _success_template("text/event-stream; charset=utf-8")
+
+
+def success_headers(req_id: str, processing_ms: int, tokens: int, *, stream: bool = False) -> dict[str, str]:
+    headers = (_STREAM_TEMPLATE if stream else _JSON_TEMPLATE).copy()
+    headers["openai-processing-ms"] = str(processing_ms)
+    headers["x-request-id"] = req_id
     headers["x-ratelimit-remaining-tokens"] = str(max(_TOKEN_LIMIT - tokens, 0))
     return headers
 
