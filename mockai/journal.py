@@ -57,12 +57,20 @@ class JournalEntry:
         }
 
 
+# What record() keeps: the arguments as given, turned into a JournalEntry (headers redacted)
+# only when the journal is read, so recording costs a tuple on the hot path.
+_Record = tuple[int, str, str, str, Any, Any, int, str, "Reply | None"]
+
+
 class Journal:
-    """A ring buffer of the last ``size`` requests; ``total`` counts all of them."""
+    """A ring buffer of the last ``size`` requests; ``total`` counts all of them.
+
+    ``size`` 0 keeps none (only counts); a negative size is treated as 0, never as unbounded.
+    """
 
     def __init__(self, size: int = 1000) -> None:
-        self._entries: deque[JournalEntry] = deque(maxlen=max(size, 0) or None)
-        self._disabled = size == 0
+        self._disabled = size <= 0
+        self._entries: deque[_Record] = deque(maxlen=max(size, 1))
         self.total = 0
 
     def record(
@@ -79,11 +87,14 @@ class Journal:
         self.total += 1
         if self._disabled:
             return
-        entry = JournalEntry(self.total, method, path, query, redact_headers(headers), body, status, source, reply)
-        self._entries.append(entry)
+        self._entries.append((self.total, method, path, query, headers, body, status, source, reply))
 
     def __iter__(self) -> Iterator[JournalEntry]:
-        return iter(list(self._entries))
+        entries = [
+            JournalEntry(seq, method, path, query, redact_headers(headers), body, status, source, reply)
+            for seq, method, path, query, headers, body, status, source, reply in list(self._entries)
+        ]
+        return iter(entries)
 
     def __len__(self) -> int:
         return len(self._entries)

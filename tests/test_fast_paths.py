@@ -9,7 +9,8 @@ from typing import Any
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from mockai import sse
+from mockai import app, sse
+from mockai.journal import Journal
 from mockai.memo import Memo
 from mockai.render_json import dumps_indented
 from tests.conftest import API_KEY, HTTP, ServerFactory
@@ -82,3 +83,32 @@ def test_repeated_requests_are_answered_from_a_bounded_memo_with_the_same_bytes(
     for i in range(plans.max_entries + 20):
         assert HTTP.post(url, json=body(i + 1), headers=headers).status_code == 200
     assert len(plans) == plans.max_entries and plans.bytes <= plans.max_bytes
+
+
+@settings(max_examples=200, deadline=None)
+@given(value=json_values, encoding=st.sampled_from(["utf-8", "utf-8-sig", "utf-16", "utf-16-le", "utf-32-be"]))
+def test_body_decoding_is_json_loads(value: Any, encoding: str) -> None:
+    raw = json.dumps(value, ensure_ascii=False, allow_nan=True).encode(encoding, "surrogatepass")
+
+    def outcome(fn: Any) -> Any:
+        try:
+            return ("ok", fn(raw))
+        except (ValueError, UnicodeDecodeError) as exc:
+            return ("error", type(exc))
+
+    expected = outcome(lambda r: json.loads(r, parse_constant=app._reject_constant))
+    assert repr(outcome(app._loads)) == repr(expected)
+
+
+def test_the_journal_redacts_when_read_and_stays_bounded() -> None:
+    journal = Journal(2)
+    for i in range(5):
+        journal.record("POST", "/v1/chat/completions", "", {"Authorization": f"Bearer sk-{i}", "X-Trace": "t"},
+                       {"i": i}, 200, "seeded")
+    entries = list(journal)
+    assert [e.body for e in entries] == [{"i": 3}, {"i": 4}] and journal.total == 5
+    assert all(e.headers == {"Authorization": "<redacted>", "X-Trace": "t"} for e in entries)
+    for size in (0, -1):
+        empty = Journal(size)
+        empty.record("POST", "/", "", {}, None, 200, "seeded")
+        assert len(empty) == 0 and list(empty) == [] and empty.total == 1
