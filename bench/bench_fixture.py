@@ -12,8 +12,9 @@ environment's own setting instead).  Reported, per fixture:
 * ``per_test_ms``: (suite time - plain suite time) / tests, the median over rounds of the
   same-round difference: what a suite of that size pays per test, one-time start-up included;
   ``cpu_per_test_ms``: the same in CPU time (user + system), less sensitive to a busy machine;
-* ``marginal_ms`` and ``fixed_ms``: the same measured with ``--small`` tests too, split into the
-  cost of one more test (slope) and the once-per-process cost (intercept: import, server start).
+* ``marginal_ms`` and ``fixed_ms`` (and their ``cpu_`` twins): the same measured with ``--small``
+  tests too, split into the cost of one more test (slope) and the once-per-process cost
+  (intercept: importing aiohttp and mockai, starting the server).
 
 Writes ``bench/results/fixture.json``.  Target: mockai ``per_test_ms`` <= 5 (``--check`` exits 1
 otherwise).
@@ -113,9 +114,10 @@ def main() -> int:
         }
         if len(sizes) == 2:
             big, small = sizes
-            slope = (extra(times, kind, big) - extra(times, kind, small)) / (big - small)
-            entry["marginal_ms"] = round(slope * 1000, 2)
-            entry["fixed_ms"] = round((extra(times, kind, big) - slope * big) * 1000, 1)
+            for label, seconds in (("", times), ("cpu_", cpu)):
+                slope = (extra(seconds, kind, big) - extra(seconds, kind, small)) / (big - small)
+                entry[f"{label}marginal_ms"] = round(slope * 1000, 2)
+                entry[f"{label}fixed_ms"] = round((extra(seconds, kind, big) - slope * big) * 1000, 1)
         fixtures[kind] = entry
 
     mockai_ms = fixtures["mockai"]["per_test_ms"]
