@@ -52,7 +52,7 @@ def interactions(draw: st.DrawFn) -> Interaction:
                                                  draw(offsets)))
 
 
-@settings(max_examples=150, deadline=None)
+@settings(max_examples=80, deadline=None)
 @given(st.lists(interactions(), max_size=4), st.booleans())
 def test_every_exchange_survives_the_file_exactly(items: list[Interaction], as_json: bool) -> None:
     text = dump_cassette(Cassette(items), as_json=as_json)
