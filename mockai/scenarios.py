@@ -247,8 +247,10 @@ class ScenarioSource:
     # --- answering -----------------------------------------------------------------------------
 
     async def choose(self, ctx: RequestContext) -> Reply | None:
-        view = RequestView(ctx.body, ctx.headers)
         index, entries = self._current()
+        if not entries:
+            return None
+        view = RequestView(ctx.body, ctx.headers)
         for compiled in index.candidates(view):
             entry = entries[compiled.position]
             spent = entry.count >= entry.limit
@@ -265,8 +267,7 @@ class ScenarioSource:
             count = entry.count
             entry.count += 1
             return self._reply(ctx, view, rule, count)
-        if entries:
-            self._misses.append(Miss(ctx.seq, ctx.body, lambda: self._explain(view, index, entries)))
+        self._misses.append(Miss(ctx.seq, ctx.body, lambda: self._explain(view, index, entries)))
         return None
 
     def _reply(self, ctx: RequestContext, view: RequestView, rule: Rule, count: int) -> Reply:
