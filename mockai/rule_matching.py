@@ -1,12 +1,12 @@
 """Matching requests against rules: conditions, an index that keeps 1,000 rules cheap, and misses.
 
-A :class:`RequestView` computes what conditions look at (last user message, tools offered, tool
-results, …) once per request, lazily.  Each rule compiles to a tuple of :class:`Check`\\ s, so
-matching a rule costs at most one cheap test per condition it has.
+Each rule compiles to a tuple of :class:`Check`\\ s over a :class:`~mockai.request_view.RequestView`,
+so matching a rule costs at most one cheap test per condition it has.
 
 :class:`RuleIndex` files each rule under its most selective condition that can be looked up:
-an exact ``user_equals`` text, a trigram of ``user_contains`` (the rarest among all rules), or an
-exact ``model``; the others are checked for every request.  Candidates come out in rule order, so
+an exact ``user_equals`` text, a trigram of ``user_contains`` (the rarest among all rules), an
+exact ``model``, or the literal prefix of a ``model`` glob; the others are checked for every
+request.  Candidates come out in rule order, so
 the first matching rule still wins.
 
 :func:`explain` says why no rule matched: the closest rules and, for each, the conditions that
@@ -19,241 +19,17 @@ import fnmatch
 import json
 import re
 from collections import Counter
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from itertools import chain
-from typing import Any, Generic, TypeVar
+from typing import Any
 
+from mockai.request_view import MISSING, RequestView, message_text
 from mockai.rules import Match, MessageMatch, Rule, TextMatch
 
-__all__ = ["Check", "CompiledRule", "RequestView", "RuleIndex", "ToolResult", "compile_rule", "explain"]
-
-_MISSING = object()
-T = TypeVar("T")
-
-
-class lazy(Generic[T]):  # lower case: a decorator, like cached_property
-    """``functools.cached_property`` without its lock (Python < 3.12 takes one on every first read)."""
-
-    def __init__(self, fn: Callable[[Any], T]) -> None:
-        self.fn = fn
-        self.name = fn.__name__
-
-    def __get__(self, obj: Any, owner: Any = None) -> T:
-        value = self.fn(obj)
-        obj.__dict__[self.name] = value  # the instance attribute now hides this descriptor
-        return value
+__all__ = ["Check", "CompiledRule", "RuleIndex", "compile_checks", "compile_rule", "explain"]
 
 _GLOB = re.compile(r"[*?\[]")
-
-
-def message_text(message: Any) -> str:
-    """A message's text: its string content, or its text parts joined by spaces."""
-    if not isinstance(message, dict):
-        return ""
-    content = message.get("content")
-    if isinstance(content, str):
-        return content
-    if isinstance(content, list):
-        return " ".join(str(p.get("text") or p.get("refusal") or "") for p in content if isinstance(p, dict)).strip()
-    return ""
-
-
-@dataclass(frozen=True)
-class ToolResult:
-    """A ``tool`` (or legacy ``function``) message, with the name of the tool it answers."""
-
-    id: str | None
-    name: str | None
-    content: str
-
-    @lazy
-    def json(self) -> Any:
-        try:
-            return json.loads(self.content)
-        except ValueError:
-            return None
-
-    # Templates: {{ tool_result.content }}, {{ tool_result.name }}, {{ tool_result.temperature }}.
-    def template_field(self, step: str | int, where: str, text: str) -> Any:
-        from mockai.templating import TemplateError
-
-        if step in ("content", "name", "id", "json"):
-            return {"content": self.content, "name": self.name, "id": self.id, "json": self.json}[step]
-        if step == "tool_call_id":
-            return self.id
-        data = self.json
-        if isinstance(data, dict) and step in data:
-            return data[step]
-        if isinstance(data, list) and isinstance(step, int) and -len(data) <= step < len(data):
-            return data[step]
-        shown = self.content if len(self.content) <= 80 else self.content[:77] + "..."
-        raise TemplateError(f"{text}: {where} has no field {step!r} (its content is {shown!r})")
-
-    def template_text(self) -> str:
-        return self.content
-
-
-class RequestView:
-    """The parts of a chat request that conditions and templates use, computed on first use."""
-
-    def __init__(self, body: Mapping[str, Any], headers: Mapping[str, str] | None = None) -> None:
-        self.body = body
-        self.headers = headers or {}
-        self.model: str = str(body.get("model", ""))
-        self.stream: bool = bool(body.get("stream"))
-        messages = body.get("messages")
-        self.messages: Sequence[Any] = messages if isinstance(messages, list) else ()
-
-    @lazy
-    def last_user(self) -> str | None:
-        for message in reversed(self.messages):
-            if isinstance(message, dict) and message.get("role") == "user":
-                return message_text(message)
-        return None
-
-    @lazy
-    def last_user_lower(self) -> str:
-        return (self.last_user or "").lower()
-
-    @lazy
-    def system(self) -> str | None:
-        texts = [
-            message_text(m)
-            for m in self.messages
-            if isinstance(m, dict) and m.get("role") in ("system", "developer")
-        ]
-        return "\n".join(texts) if texts else None
-
-    @lazy
-    def last_role(self) -> str | None:
-        last = self.messages[-1] if self.messages else None
-        return str(last.get("role")) if isinstance(last, dict) else None
-
-    @lazy
-    def tool_names(self) -> tuple[str, ...]:
-        names = []
-        for tool in self.body.get("tools") or ():
-            if isinstance(tool, dict):
-                kind = tool.get("type", "function")
-                inner = tool.get(kind)
-                if isinstance(inner, dict) and isinstance(inner.get("name"), str):
-                    names.append(inner["name"])
-        for function in self.body.get("functions") or ():
-            if isinstance(function, dict) and isinstance(function.get("name"), str):
-                names.append(function["name"])
-        return tuple(names)
-
-    def tool(self, name: str) -> Mapping[str, Any] | None:
-        """The offered tool (or legacy function) called ``name``."""
-        for tool in self.body.get("tools") or ():
-            if isinstance(tool, dict):
-                inner = tool.get(tool.get("type", "function"))
-                if isinstance(inner, dict) and inner.get("name") == name:
-                    return tool
-        for function in self.body.get("functions") or ():
-            if isinstance(function, dict) and function.get("name") == name:
-                return {"type": "function", "function": function}
-        return None
-
-    @lazy
-    def tool_choice(self) -> str:
-        choice = self.body.get("tool_choice")
-        if choice is None:
-            return "auto" if self.body.get("tools") else "none"
-        if isinstance(choice, str):
-            return choice
-        if isinstance(choice, dict):
-            inner = choice.get(str(choice.get("type")))
-            if isinstance(inner, dict) and isinstance(inner.get("name"), str):
-                return str(inner["name"])
-            if choice.get("type") == "allowed_tools":
-                return str((choice.get("allowed_tools") or {}).get("mode", "auto"))
-        return "auto"
-
-    @lazy
-    def tool_results(self) -> tuple[ToolResult, ...]:
-        names: dict[str, str] = {}
-        results = []
-        for message in self.messages:
-            if not isinstance(message, dict):
-                continue
-            role = message.get("role")
-            if role == "assistant":
-                for call in message.get("tool_calls") or ():
-                    if isinstance(call, dict):
-                        inner = call.get(str(call.get("type", "function"))) or call.get("function") or {}
-                        if isinstance(inner, dict):
-                            names[str(call.get("id"))] = str(inner.get("name"))
-            elif role == "tool":
-                call_id = message.get("tool_call_id")
-                results.append(ToolResult(call_id, names.get(str(call_id)), message_text(message)))
-            elif role == "function":
-                results.append(ToolResult(None, message.get("name"), message_text(message)))
-        return tuple(results)
-
-    @lazy
-    def response_format(self) -> str:
-        fmt = self.body.get("response_format")
-        return str(fmt.get("type", "text")) if isinstance(fmt, dict) else "text"
-
-    @lazy
-    def schema_name(self) -> str | None:
-        fmt = self.body.get("response_format")
-        if isinstance(fmt, dict) and isinstance(fmt.get("json_schema"), dict):
-            name = fmt["json_schema"].get("name")
-            return name if isinstance(name, str) else None
-        return None
-
-    @lazy
-    def response_schema(self) -> Any:
-        fmt = self.body.get("response_format")
-        if isinstance(fmt, dict) and fmt.get("type") == "json_schema":
-            return (fmt.get("json_schema") or {}).get("schema", _MISSING)
-        return _MISSING
-
-    @lazy
-    def turn(self) -> int:
-        """The number of user messages so far (1 for the first question)."""
-        return sum(1 for m in self.messages if isinstance(m, dict) and m.get("role") == "user")
-
-    def pointer(self, pointer: str) -> Any:
-        value: Any = self.body
-        for raw in pointer.split("/")[1:]:
-            step = raw.replace("~1", "/").replace("~0", "~")
-            if isinstance(value, dict) and step in value:
-                value = value[step]
-            elif isinstance(value, list) and step.isdigit() and int(step) < len(value):
-                value = value[int(step)]
-            else:
-                return _MISSING
-        return value
-
-    # --- templates -----------------------------------------------------------------------------
-
-    def template_root(self, name: str) -> Any:
-        from mockai.templating import TemplateError
-
-        if name == "model":
-            return self.model
-        if name == "last_user_message":
-            return self.last_user or ""
-        if name == "system":
-            return self.system or ""
-        if name == "turn":
-            return self.turn
-        if name == "messages":
-            return [dict(m, content=message_text(m)) if isinstance(m, dict) else m for m in self.messages]
-        if name == "tool_results":
-            return list(self.tool_results)
-        if name == "tool_result":
-            if not self.tool_results:
-                raise TemplateError("{{ tool_result }}: the request has no tool result (no role: tool message)")
-            return self.tool_results[-1]
-        if name == "body":
-            return self.body
-        raise TemplateError(f"unknown template name {name!r}")
-
 
 # --- conditions --------------------------------------------------------------------------------
 
@@ -269,7 +45,7 @@ class Check:
 
 
 def _show(value: Any) -> str:
-    if value is _MISSING:
+    if value is MISSING:
         return "(absent)"
     text = json.dumps(value, ensure_ascii=False, default=str)
     return text if len(text) <= 80 else text[:77] + '..."'
@@ -277,7 +53,7 @@ def _show(value: Any) -> str:
 
 def _text_checks(prefix: str, tm: TextMatch, get: Callable[[RequestView], str | None]) -> list[Check]:
     checks = []
-    actual: Callable[[RequestView], str] = lambda v: _show(get(v) if get(v) is not None else _MISSING)  # noqa: E731
+    actual: Callable[[RequestView], str] = lambda v: _show(get(v) if get(v) is not None else MISSING)  # noqa: E731
     if tm.equals is not None:
         want = tm.equals
         checks.append(Check(f"{prefix}_equals", _show(want), lambda v: get(v) == want, actual))
@@ -390,7 +166,7 @@ def compile_checks(m: Match) -> tuple[Check, ...]:
                 f"headers.{header}",
                 _show(value),
                 lambda v, h=header, ok=ok: ok(v.headers.get(h)),  # type: ignore[misc]
-                lambda v, h=header: _show(v.headers.get(h, _MISSING)),  # type: ignore[misc]
+                lambda v, h=header: _show(v.headers.get(h, MISSING)),  # type: ignore[misc]
             )
         )
     for pointer, want in m.fields:
@@ -412,7 +188,7 @@ def _equal(got: Any, want: Any) -> bool:
     # JSON equality: 1 == 1.0 but True != 1.
     if isinstance(got, bool) or isinstance(want, bool):
         return type(got) is type(want) and got == want
-    return bool(got == want) and got is not _MISSING
+    return bool(got == want) and got is not MISSING
 
 
 def _tool_result_check(m: Match) -> Check:

@@ -26,7 +26,8 @@ from mockai.errors import APIError
 from mockai.generation import Planner
 from mockai.models import ModelCatalog
 from mockai.plan import Delivery, ErrorReply, Reply
-from mockai.rule_matching import CompiledRule, RequestView, RuleIndex, compile_checks, explain
+from mockai.request_view import RequestView
+from mockai.rule_matching import CompiledRule, RuleIndex, compile_checks, explain
 from mockai.rules import Rule, ScenarioError
 from mockai.scenario_format import load_path, load_text
 from mockai.scripted import ScriptProblem, build_reply, problem_error

@@ -21,7 +21,7 @@ from mockai.errors import APIError
 from mockai.generation import ChoiceDraft, Planner, ToolCallDraft
 from mockai.http_faults import api_error, stream_error
 from mockai.plan import Delivery, ErrorReply, Fault, PlannedReply, Reply
-from mockai.rule_matching import RequestView
+from mockai.request_view import RequestView
 from mockai.rules import ChoiceSpec, FaultSpec, ReplySpec, Rule, ToolCallSpec
 from mockai.templating import compile_template, render_value
 
