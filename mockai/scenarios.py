@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import inspect
 import math
+import os
 import threading
 from collections import deque
 from collections.abc import Callable, Iterable
@@ -91,7 +92,7 @@ class _Entry:
 def call_site() -> tuple[str, int]:
     """The first frame outside mockai: where a user wrote ``on(...)``."""
     frame = inspect.currentframe()
-    package = str(Path(__file__).parent)
+    package = str(Path(__file__).parent) + os.sep
     while frame is not None:
         filename = frame.f_code.co_filename
         if not filename.startswith(package):
