@@ -137,8 +137,8 @@ def mockai(
 def _settings(request: pytest.FixtureRequest, defaults: Mapping[str, Any]) -> dict[str, Any]:
     """Merge ``mockai_config`` < marker < command line into ServerConfig fields + plugin keys."""
     merged = dict(_checked(defaults, "mockai_config"))
-    marker = request.node.get_closest_marker("mockai")
-    if marker is not None:
+    # Markers on the module, the class and the function: the closest one wins, key by key.
+    for marker in reversed(list(request.node.iter_markers("mockai"))):
         if marker.args:
             _usage("@pytest.mark.mockai takes keyword arguments only, e.g. scenario='x.yaml'")
         marked = _checked(marker.kwargs, "@pytest.mark.mockai")
@@ -172,7 +172,19 @@ def _settings(request: pytest.FixtureRequest, defaults: Mapping[str, Any]) -> di
             merged[name] = path if path.is_absolute() else test_dir / path
     if merged.get("models") is not None:
         merged["models"] = tuple(merged["models"])
+    _check_types(merged)
     return merged
+
+
+def _check_types(settings: Mapping[str, Any]) -> None:
+    expected: dict[str, tuple[type, ...]] = {"seed": (int,), "strict": (bool,), "journal_size": (int,)}
+    for key, types in expected.items():
+        value = settings.get(key)
+        if value is not None and (not isinstance(value, types) or (bool not in types and isinstance(value, bool))):
+            _usage(f"mockai setting {key}={value!r}: expected {' or '.join(t.__name__ for t in types)}")
+    mode = settings.get("on_no_match", "auto")
+    if mode not in ("auto", "seeded", "error"):
+        _usage(f"mockai setting on_no_match={mode!r}: expected 'auto', 'seeded' or 'error'")
 
 
 def _usage(message: str) -> NoReturn:

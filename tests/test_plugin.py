@@ -164,14 +164,43 @@ def test_a_bad_setting_is_a_clear_setup_error(project: pytest.Pytester) -> None:
         @pytest.mark.mockai(scenario="nowhere.yaml")
         def test_missing_file(mockai):
             pass
+
+        @pytest.mark.mockai(seed="7")
+        def test_wrong_type(mockai):
+            pass
         """
     )
     result = project.runpytest()
-    assert outcomes(result) == {"errors": 2}, result.stdout.str()
+    assert outcomes(result) == {"errors": 3}, result.stdout.str()
     text = result.stdout.str()
+    assert "mockai setting seed='7': expected int" in text
     assert "@pytest.mark.mockai: unknown mockai setting(s) ['sede']; known: " in text
     assert f"mockai scenario 'nowhere.yaml' not found (looked for {project.path / 'nowhere.yaml'})" in text
     assert "Traceback" not in text
+
+
+def test_markers_on_module_class_and_function_merge_closest_first(project: pytest.Pytester) -> None:
+    project.makepyfile(
+        """
+        import pytest
+
+        pytestmark = pytest.mark.mockai(seed=3, strict=False)
+
+        def test_module_level(mockai):
+            assert (mockai.config.seed, mockai.strict) == (3, False)
+
+        @pytest.mark.mockai(seed=4)
+        class TestClass:
+            def test_class_level(self, mockai):
+                assert (mockai.config.seed, mockai.strict) == (4, False)
+
+            @pytest.mark.mockai(strict=True)
+            def test_function_level(self, mockai):
+                assert (mockai.config.seed, mockai.strict) == (4, True)
+        """
+    )
+    result = project.runpytest()
+    assert outcomes(result) == {"passed": 3}, result.stdout.str()
 
 
 def test_async_tests_and_other_http_clients(project: pytest.Pytester) -> None:
