@@ -313,3 +313,31 @@ def test_responses_are_deterministic_and_differ_between_rules(fresh: ServerThrea
     other = _post(fresh, messages=[{"role": "user", "content": "b"}]).json()
     assert first == again
     assert first["id"] != other["id"]
+
+
+def test_a_hang_ends_with_the_servers_shutdown(server_factory: Any) -> None:
+    import threading
+
+    server = server_factory()
+    rule = server.state.scenarios.on().hang()
+    outcome: list[BaseException] = []
+
+    def call() -> None:
+        try:
+            client_for(server, timeout=30).chat.completions.create(
+                model="gpt-4o", messages=[{"role": "user", "content": "x"}]
+            )
+        except BaseException as exc:  # the connection closed by the shutdown
+            outcome.append(exc)
+
+    caller = threading.Thread(target=call)
+    caller.start()
+    deadline = time.monotonic() + 10
+    while rule.call_count == 0:  # wait until the request is hanging on the server
+        assert time.monotonic() < deadline, "the request never reached the server"
+        time.sleep(0.01)
+    started = time.monotonic()
+    server.stop()
+    caller.join(10)
+    assert time.monotonic() - started < 5
+    assert outcome and isinstance(outcome[0], openai.APIConnectionError)
