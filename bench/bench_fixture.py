@@ -16,7 +16,7 @@ environment's own setting instead).  Reported, per fixture:
   tests too, split into the cost of one more test (slope) and the once-per-process cost
   (intercept: importing aiohttp and mockai, starting the server).
 
-Writes ``bench/results/fixture.json``.  Target: mockai ``per_test_ms`` <= 5 (``--check`` exits 1
+Writes ``bench/results/fixture.json`` (``--name`` changes the name).  Target: mockai ``per_test_ms`` <= 5 (``--check`` exits 1
 otherwise).
 """
 
@@ -79,6 +79,7 @@ def main() -> int:
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--no-bytecode-cache", action="store_true",
                         help="keep the environment's PYTHONDONTWRITEBYTECODE (start-up then re-compiles)")
+    parser.add_argument("--name", default="fixture", help="results file: bench/results/NAME.json")
     parser.add_argument("--check", action="store_true", help=f"exit 1 if mockai costs > {TARGET_MS} ms per test")
     args = parser.parse_args()
 
@@ -135,7 +136,7 @@ def main() -> int:
         },
         "command": "python " + " ".join(["bench/bench_fixture.py", *sys.argv[1:]]),
     }
-    path = write_results("fixture", result)
+    path = write_results(args.name, result)
     for kind, entry in fixtures.items():
         figures = ", ".join(f"{k} {v}" for k, v in entry.items())
         print(f"{kind:>10}: {figures}")

@@ -20,12 +20,19 @@ from collections.abc import Iterator
 from dataclasses import fields, replace
 from pathlib import Path
 from types import TracebackType
-from typing import Any, Literal, Protocol
+from typing import TYPE_CHECKING, Any, Literal
 
 from mockai.app import ServerState
 from mockai.config import ServerConfig
 from mockai.request_log import RecordedRequest, RequestLog
 from mockai.reusable_server import ReusableServer
+
+if TYPE_CHECKING:
+    from mockai.app import RequestContext
+    from mockai.builder import RuleBuilder
+    from mockai.errors import APIError
+    from mockai.rules import Rule
+    from mockai.scenarios import Miss, Problem, ScenarioSource
 
 __all__ = ["DEFAULT_API_KEY", "MockAI", "MockAIStrictError", "NoMatchMode"]
 
@@ -41,31 +48,6 @@ NoMatchMode = Literal["auto", "seeded", "error"]
 
 class MockAIStrictError(AssertionError):
     """Requests matched no rule, or scripted replies were never used (strict mode)."""
-
-
-class _Miss(Protocol):
-    seq: int
-    body: Any
-    explanation: str
-
-
-class _Rule(Protocol):
-    def describe(self) -> str: ...
-
-
-class _Scenarios(Protocol):
-    """What the harness needs from the scenario engine (mockai.scenarios)."""
-
-    @property
-    def rules(self) -> Any: ...
-    @property
-    def misses(self) -> Any: ...
-    def on(self, **conditions: Any) -> Any: ...
-    def load(self, path: Any) -> Any: ...
-    def load_text(self, text: str, origin: str = ...) -> Any: ...
-    def unused(self) -> Any: ...
-    def explain(self, body: dict[str, Any]) -> str: ...
-    def clear(self) -> Any: ...
 
 
 class MockAI:
@@ -212,32 +194,36 @@ class MockAI:
 
     # scripting --------------------------------------------------------------------------------
     @property
-    def scenarios(self) -> Any:
+    def scenarios(self) -> ScenarioSource:
         """The scenario engine of this test (``mockai.scenarios.ScenarioSource``)."""
-        source = self.state.extensions.get("scenarios")
+        source = self._scenarios()
         if source is None:
             raise RuntimeError("the scenario feature (mockai.scenarios) is not installed")
         return source
 
-    def on(self, **conditions: Any) -> Any:
+    def _scenarios(self) -> ScenarioSource | None:
+        source: ScenarioSource | None = self.state.extensions.get("scenarios")
+        return source
+
+    def on(self, **conditions: Any) -> RuleBuilder:
         """A new rule, as in a scenario file: ``m.on(user_contains="hi").reply("Hello!")``."""
         return self.scenarios.on(**conditions)
 
-    def load(self, path: str | os.PathLike[str]) -> Any:
+    def load(self, path: str | os.PathLike[str]) -> list[Rule]:
         """Load a scenario file (or a directory of them) into this test's rules."""
         return self.scenarios.load(Path(path))
 
-    def load_text(self, text: str, origin: str = "<test>") -> Any:
+    def load_text(self, text: str, origin: str = "<test>") -> list[Rule]:
         """Load scenario YAML given as text."""
         return self.scenarios.load_text(text, origin)
 
     @property
-    def rules(self) -> list[Any]:
+    def rules(self) -> list[Rule]:
         return list(self.scenarios.rules)
 
     def explain(self, body: dict[str, Any]) -> str:
         """Which rule a request body would match, or why none does."""
-        return str(self.scenarios.explain(body))
+        return self.scenarios.explain(body)
 
     # what happened ----------------------------------------------------------------------------
     @property
@@ -253,29 +239,23 @@ class MockAI:
         server.wait_idle(0.25)
         return RequestLog(RecordedRequest.from_entry(e) for e in server.state.journal)
 
-    def unmatched(self) -> list[Any]:
-        """Requests no rule matched (only counted while the test has rules)."""
-        source = self.state.extensions.get("scenarios")
-        if source is None:
-            return []
-        return list(source.misses)
+    def unmatched(self) -> list[Miss]:
+        """Requests no rule matched (counted while the test has rules), each with its explanation."""
+        source = self._scenarios()
+        return [] if source is None else source.misses
 
-    def problems(self) -> list[Any]:
+    def problems(self) -> list[Problem]:
         """Rules that matched but whose reply could not be sent as written."""
-        source = self.state.extensions.get("scenarios")
-        if source is None:
-            return []
-        return list(source.problems)
+        source = self._scenarios()
+        return [] if source is None else source.problems
 
-    def unused(self) -> list[Any]:
-        """Rules never matched, or with scripted replies left over."""
-        source = self.state.extensions.get("scenarios")
-        if source is None:
-            return []
-        return list(source.unused())
+    def unused(self) -> list[Rule]:
+        """Rules never matched, or with scripted replies left over (``optional`` ones excepted)."""
+        source = self._scenarios()
+        return [] if source is None else source.unused()
 
-    def _unused_counts(self) -> list[tuple[Any, int]]:
-        source = self.state.extensions.get("scenarios")
+    def _unused_counts(self) -> list[tuple[Rule, int]]:
+        source = self._scenarios()
         if source is None:
             return []
         counts = {id(rule): n for rule, n in source.counts()}
@@ -341,7 +321,7 @@ def _seeded_until_scripted(state: ServerState) -> None:
         return
     source = state.extensions.get("scenarios")
 
-    async def no_match(ctx: Any) -> Any:
+    async def no_match(ctx: RequestContext) -> APIError | None:
         if source is not None and not source.rules:
             return None
         return await original(ctx)
@@ -349,7 +329,7 @@ def _seeded_until_scripted(state: ServerState) -> None:
     state.no_match = no_match
 
 
-def _format_report(misses: list[Any], problems: list[Any], unused: list[tuple[Any, int]]) -> str:
+def _format_report(misses: list[Miss], problems: list[Problem], unused: list[tuple[Rule, int]]) -> str:
     lines: list[str] = []
     if misses:
         lines.append(f"{len(misses)} request(s) matched no rule:")
