@@ -166,6 +166,10 @@ def _settings(request: pytest.FixtureRequest, defaults: Mapping[str, Any]) -> di
     found = [_find_scenario(n, scenarios_dir, test_dir) for n in [*_listed(names), *_listed(more)]]
     if found:
         merged["scenarios"] = tuple(found)
+    cassette = merged.get("cassette")
+    if cassette is not None and Path(cassette).parent == Path():
+        # A bare name lives where pytest-recording keeps them: cassettes/<module>/<name>.
+        merged["cassette"] = test_dir / "cassettes" / Path(str(request.node.path)).stem / cassette
     for name in _RELATIVE_TO_TEST:
         if merged.get(name) is not None:
             path = Path(merged[name])

@@ -26,7 +26,7 @@ asyncio_default_fixture_loop_scope = function
 TEST_MODULE = """
 import pytest
 
-@pytest.mark.mockai(cassette="cassettes/test_chat/hello.yaml", record_mode="once", upstream="{upstream}")
+@pytest.mark.mockai(cassette="hello.yaml", record_mode="once", upstream="{upstream}")
 def test_hello(mockai):
     client = mockai.openai()
     reply = client.chat.completions.create(model="gpt-4o-mini", messages=[{{"role": "user", "content": "hello"}}])
