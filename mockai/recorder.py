@@ -12,7 +12,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import signal
 import time
 from collections.abc import Awaitable, Callable
 from pathlib import Path
@@ -40,6 +39,7 @@ from mockai.delivery import error_response
 from mockai.errors import APIError
 from mockai.headers import request_id
 from mockai.matching import parse_body
+from mockai.server import wait_for_signal
 
 __all__ = ["Recorder", "make_recorder_app", "record_forever", "upstream_url"]
 
@@ -250,12 +250,7 @@ async def record_forever(
     bound = sockets[0].getsockname()[1] if sockets else port
     shown = f"[{host}]" if ":" in host else host
     announce(f"http://{shown}:{bound}/v1")
-    stop = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for sig in (signal.SIGINT, signal.SIGTERM):
-        with contextlib.suppress(NotImplementedError, RuntimeError):
-            loop.add_signal_handler(sig, stop.set)
     try:
-        await stop.wait()
+        await wait_for_signal()
     finally:
         await runner.cleanup()

@@ -64,18 +64,23 @@ class MockServer:
             self._runner = None
 
 
-async def serve_forever(config: ServerConfig, announce: Callable[[str], None] = print) -> None:
-    """Serve until SIGINT or SIGTERM, then shut down cleanly."""
-    server = MockServer(config)
-    url = await server.start()
-    announce(url)
+async def wait_for_signal() -> None:
+    """Return when the process gets SIGINT or SIGTERM."""
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         with contextlib.suppress(NotImplementedError, RuntimeError):
             loop.add_signal_handler(sig, stop.set)
+    await stop.wait()
+
+
+async def serve_forever(config: ServerConfig, announce: Callable[[str], None] = print) -> None:
+    """Serve until SIGINT or SIGTERM, then shut down cleanly."""
+    server = MockServer(config)
+    url = await server.start()
+    announce(url)
     try:
-        await stop.wait()
+        await wait_for_signal()
     finally:
         await server.stop()
 
