@@ -24,6 +24,7 @@ from mockai.journal import Journal
 from mockai.memo import Memo
 from mockai.models import ModelCatalog
 from mockai.plan import Delivery, ErrorReply, PlannedReply, Reply, ReplyPlan
+from mockai.render_json import dumps_indented
 from mockai.validation import validate_chat_request
 
 __all__ = ["STATE", "ReplySource", "RequestContext", "ServerState", "make_app"]
@@ -67,8 +68,8 @@ class ServerState:
         self.config = config
         self.catalog = ModelCatalog.from_ids(config.models) if config.models else ModelCatalog()
         self.planner = Planner(self.catalog, config.seed)
-        # Seeded plans of the last request bodies seen (a pure function of the raw body here).
-        self.seeded_plans: Memo[bytes, ReplyPlan] = Memo(256, 8 << 20, _plan_cost)
+        # What the last valid request bodies gave (see KnownBody), by their raw bytes.
+        self.known_bodies: Memo[bytes, KnownBody] = Memo(256, 8 << 20, _known_cost)
         self.journal = Journal(config.journal_size)
         self.sources: list[ReplySource] = []
         # Called after every chat reply (stored completions use it).
@@ -91,10 +92,13 @@ class ServerState:
 
     def seeded_plan(self, ctx: RequestContext) -> ReplyPlan:
         """The seeded answer to ``ctx``: a load test repeating a request gets it from a memo."""
-        plan = self.seeded_plans.get(ctx.raw)
-        if plan is None:
-            plan = self.planner.seeded(ctx.body)
-            self.seeded_plans.put(ctx.raw, plan)
+        known = self.known_bodies.get(ctx.raw)
+        if known is not None and known.plan is not None:
+            return known.plan
+        plan = self.planner.seeded(ctx.body)
+        if known is not None:
+            known.plan = plan
+            self.known_bodies.put(ctx.raw, known)  # counts the plan's size
         return plan
 
     def renew(self, config: ServerConfig | None = None) -> None:
@@ -108,9 +112,21 @@ class ServerState:
             hook()
 
 
-def _plan_cost(raw: bytes, plan: ReplyPlan) -> int:
-    tokens = sum(len(choice.content_tokens or ()) + len(choice.logprobs or ()) for choice in plan.choices)
-    return len(raw) + 512 + 64 * tokens
+@dataclass(slots=True)
+class KnownBody:
+    """A raw request body seen before: it was valid (validation is a pure function of the bytes),
+    its request id, and its seeded plan once one was made (a pure function of the bytes too)."""
+
+    req_id: str
+    plan: ReplyPlan | None = None
+
+
+def _known_cost(raw: bytes, known: KnownBody) -> int:
+    cost = 2 * len(raw) + 256
+    if known.plan is not None:
+        for choice in known.plan.choices:
+            cost += 512 + 64 * (choice.emitted_tokens() + len(choice.logprobs or ()) * 4)
+    return cost
 
 
 STATE: web.AppKey[ServerState] = web.AppKey("mockai_state", ServerState)
@@ -192,7 +208,13 @@ async def chat_completions(request: web.Request) -> web.StreamResponse:
     config = state.config
     check_auth(request, config)
     raw, parsed = await read_json_body(request, config)
-    body = validate_chat_request(parsed)
+    known = state.known_bodies.get(raw)
+    if known is None:
+        body = validate_chat_request(parsed)
+        known = KnownBody(_req_id(request, raw))
+        state.known_bodies.put(raw, known)
+    else:
+        body = parsed  # these very bytes were validated before
     if config.strict_models and body["model"] not in state.catalog:
         raise APIError.model_not_found(body["model"])
     state.seq += 1
@@ -209,15 +231,12 @@ async def chat_completions(request: web.Request) -> web.StreamResponse:
     reply = await choose_reply(state, ctx)
     for reply_hook in state.reply_hooks:
         reply = reply_hook(ctx, reply)
-    req_id = _req_id(request, raw)
+    req_id = known.req_id
     try:
         response = await deliver(request, reply, body, req_id, config.tokens_per_chunk)
     finally:
         status = reply.error.status if isinstance(reply, ErrorReply) else getattr(reply, "status", 200)
-        state.journal.record(
-            request.method, request.path, request.query_string, request.headers, body, status,
-            reply.source, reply,
-        )
+        state.journal.record(ctx.method, ctx.path, ctx.query, request.headers, body, status, reply.source, reply)
     for hook in state.completion_hooks:
         hook(ctx, reply)
     return response
@@ -255,7 +274,7 @@ def _json(payload: Any, request: web.Request, status: int = 200) -> web.Response
     from mockai.headers import success_headers
 
     headers = success_headers(_req_id(request), 5, 0)
-    text = json.dumps(payload, indent=2, ensure_ascii=False) + "\n"
+    text = dumps_indented(payload) + "\n"
     return web.Response(status=status, body=text.encode(), headers=headers)
 
 

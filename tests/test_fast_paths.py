@@ -79,7 +79,7 @@ def test_repeated_requests_are_answered_from_a_bounded_memo_with_the_same_bytes(
         again = HTTP.post(url, json=body(0, **extra), headers=headers)
         assert first.status_code == 200 and first.content == again.content
         assert first.headers["x-request-id"] == again.headers["x-request-id"]
-    plans = server.state.seeded_plans
+    plans = server.state.known_bodies
     for i in range(plans.max_entries + 20):
         assert HTTP.post(url, json=body(i + 1), headers=headers).status_code == 200
     assert len(plans) == plans.max_entries and plans.bytes <= plans.max_bytes
