@@ -179,18 +179,25 @@ def encode_event(payload: dict[str, Any]) -> bytes:
     return b"data: " + _compact(payload).encode() + b"\n\n"
 
 
-def _events_size(key: tuple[ReplyPlan, StreamOptions], events: tuple[bytes, ...]) -> int:
-    return 256 + sum(len(event) + 40 for event in events)
+def _events_size(key: tuple[int, StreamOptions], hit: tuple[ReplyPlan, tuple[bytes, ...]]) -> int:
+    return 512 + sum(len(event) + 40 for event in hit[1])
 
 
-# Streams just rendered, by plan and options: a load test that repeats a request streams it again
-# without re-encoding.  A pure function of the key, so a hit gives the same bytes.
-_RENDERED: Memo[tuple[ReplyPlan, StreamOptions], tuple[bytes, ...]] = Memo(128, 8 << 20, _events_size)
+# Streams just rendered, by plan (the very object, as in render_json) and options: a load test
+# that repeats a request streams it again without re-encoding.  An entry keeps its plan alive, so
+# its id cannot be reused while it is here; the events are a pure function of plan and options.
+_RENDERED: Memo[tuple[int, StreamOptions], tuple[ReplyPlan, tuple[bytes, ...]]] = Memo(128, 8 << 20, _events_size)
 
 
 def rendered_events(plan: ReplyPlan, opts: StreamOptions) -> tuple[bytes, ...]:
     """:func:`stream_events` as a tuple, from a small memo of the last streams rendered."""
-    return _RENDERED.get_or_make((plan, opts), lambda: tuple(encode_event(c) for c in chunk_dicts(plan, opts)))
+    key = (id(plan), opts)
+    hit = _RENDERED.get(key)
+    if hit is not None and hit[0] is plan:
+        return hit[1]
+    events = tuple(encode_event(chunk) for chunk in chunk_dicts(plan, opts))
+    _RENDERED.put(key, (plan, events))
+    return events
 
 
 def stream_events(plan: ReplyPlan, opts: StreamOptions) -> list[bytes]:
