@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import hashlib
 
+from multidict import CIMultiDict
+
 __all__ = ["error_headers", "request_id", "success_headers"]
 
 _RATE_LIMITS = {
@@ -21,7 +23,7 @@ def request_id(material: bytes) -> str:
     return "req_" + hashlib.blake2b(material, digest_size=16).hexdigest()
 
 
-def _success_template(content_type: str) -> dict[str, str]:
+def _success_template(content_type: str) -> CIMultiDict[str]:
     headers = {
         "content-type": content_type,
         "access-control-expose-headers": "X-Request-ID",
@@ -32,16 +34,17 @@ def _success_template(content_type: str) -> dict[str, str]:
     }
     headers.update(_RATE_LIMITS)
     headers["x-ratelimit-remaining-tokens"] = ""
-    return headers
+    return CIMultiDict(headers)
 
 
-# Built once: a request copies one and fills in its three values (same names, same order).
+# Built once: a request copies one and fills in its three values (same names, same order).  A
+# CIMultiDict, as aiohttp keeps response headers: copying one is cheaper than converting a dict.
 _JSON_TEMPLATE = _success_template("application/json")
 _STREAM_TEMPLATE = _success_template("text/event-stream; charset=utf-8")
 
 
-def success_headers(req_id: str, processing_ms: int, tokens: int, *, stream: bool = False) -> dict[str, str]:
-    headers = (_STREAM_TEMPLATE if stream else _JSON_TEMPLATE).copy()
+def success_headers(req_id: str, processing_ms: int, tokens: int, *, stream: bool = False) -> CIMultiDict[str]:
+    headers: CIMultiDict[str] = (_STREAM_TEMPLATE if stream else _JSON_TEMPLATE).copy()
     headers["openai-processing-ms"] = str(processing_ms)
     headers["x-request-id"] = req_id
     headers["x-ratelimit-remaining-tokens"] = str(max(_TOKEN_LIMIT - tokens, 0))
