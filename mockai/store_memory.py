@@ -58,6 +58,8 @@ class MemoryStore:
         n = self._next_suffix.get(base, 2)
         while derived_id(base, n) in self._by_id:
             n += 1
+        if len(self._next_suffix) >= self.cap:  # only a hint: keep it bounded like the rest
+            self._next_suffix.clear()
         self._next_suffix[base] = n + 1
         return derived_id(base, n)
 

@@ -170,6 +170,8 @@ class SQLiteStore:
         n = self._next_suffix.get(base, 2)
         while self._exists(derived_id(base, n)):
             n += 1
+        if len(self._next_suffix) >= self.cap:  # only a hint: keep it bounded like the rest
+            self._next_suffix.clear()
         self._next_suffix[base] = n + 1
         return derived_id(base, n)
 
