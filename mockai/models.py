@@ -4,11 +4,13 @@ resolves to in a completion's ``model`` field (conformance §5)."""
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-__all__ = ["DEFAULT_CATALOG", "ModelCatalog", "ModelInfo"]
+from mockai.errors import APIError
+
+__all__ = ["DEFAULT_CATALOG", "ModelCatalog", "ModelInfo", "unsupported_by_model"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,6 +50,9 @@ DEFAULT_CATALOG: tuple[ModelInfo, ...] = (
     ModelInfo("gpt-5.1-2025-11-13", 1762800000),
     ModelInfo("gpt-5.2", 1765400000, snapshot="gpt-5.2-2025-12-11"),
     ModelInfo("gpt-5.2-2025-12-11", 1765400000),
+    ModelInfo("gpt-4o-search-preview", 1741391161, snapshot="gpt-4o-search-preview-2025-03-11"),
+    ModelInfo("gpt-4o-mini-search-preview", 1741391161, snapshot="gpt-4o-mini-search-preview-2025-03-11"),
+    ModelInfo("o1-mini", 1725649008, snapshot="o1-mini-2024-09-12"),
     ModelInfo("o3-mini", 1737146383, snapshot="o3-mini-2025-01-31"),
     ModelInfo("o3-mini-2025-01-31", 1737146383),
     ModelInfo("o3", 1744225308, snapshot="o3-2025-04-16"),
@@ -99,3 +104,26 @@ def system_fingerprint(model_id: str) -> str | None:
     if model_id.startswith("gpt-3.5") or is_reasoning_model(model_id):
         return None
     return "fp_" + hashlib.blake2b(model_id.encode(), digest_size=5).hexdigest()
+
+
+# Models that take no system or developer message (the real API rejects it, recording 30).
+_NO_SYSTEM_ROLE = ("o1-mini", "o1-preview")
+
+
+def unsupported_by_model(body: Mapping[str, Any]) -> APIError | None:
+    """What the real API refuses for this model although the request is otherwise valid."""
+    model = str(body.get("model", ""))
+    if body.get("web_search_options") is not None and "search" not in model:
+        # Recording 32: only the *-search-* models take web search options.
+        return APIError(400, "Web search options not supported with this model.", param="web_search_options")
+    if model.startswith(_NO_SYSTEM_ROLE):
+        for i, message in enumerate(body.get("messages") or ()):
+            role = message.get("role") if isinstance(message, Mapping) else None
+            if role in ("system", "developer"):
+                return APIError(
+                    400,
+                    f"Unsupported value: 'messages[{i}].role' does not support '{role}' with this model.",
+                    param=f"messages[{i}].role",
+                    code="unsupported_value",
+                )
+    return None

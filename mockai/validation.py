@@ -28,6 +28,7 @@ from typing import Any
 import jsonschema_rs
 
 from mockai.errors import APIError
+from mockai.models import unsupported_by_model
 
 __all__ = ["REQUEST_SCHEMA", "validate_chat_request"]
 
@@ -235,6 +236,9 @@ def _check_cross_field(body: dict[str, Any]) -> None:
     if "function_call" in body:
         _check_function_call(body["function_call"], get("functions"))
     _check_tool_messages(body["messages"])
+    refused = unsupported_by_model(body)
+    if refused is not None:
+        raise refused
 
 
 def _check_tool_choice(choice: str | dict[str, Any], tools: list[dict[str, Any]] | None) -> None:

@@ -1,0 +1,84 @@
+"""Real recorded exchanges (read from ../shared; the recordings stay out of the repo), sent to mockai:
+the same status and error body for the errors mockai can reproduce, and the same JSON layout
+(keys, their order, nulls) for the answers."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.conftest import HTTP, ServerFactory, shared_or_skip
+
+# Errors that need the outside world (an image URL that fails to download) or a configuration
+# the recording does not carry are not reproduced; the rest must match exactly.
+CONFIG_FOR = {
+    "26_error_401_invalid_api_key.json": {"api_key": "sk-the-right-key"},
+    "27_error_401_invalid_api_key_2024.json": {"api_key": "sk-the-right-key"},
+    "28_error_404_model_not_found.json": {"strict_models": True},
+}
+KEY_FOR = {"26_error_401_invalid_api_key.json": "bad-key-for-test", "27_error_401_invalid_api_key_2024.json": "<not-a-real-key>"}
+NOT_REPRODUCIBLE = {"33_error_400_invalid_image_url.json": "needs the image URL to fail to download"}
+
+
+def recordings(kind: str) -> list[Path]:
+    folder = shared_or_skip("conformance", "real_traffic")
+    out = []
+    for path in sorted(folder.glob("*.json")):
+        record = json.loads(path.read_text())
+        if record["request"]["path"] != "/v1/chat/completions":
+            continue
+        status = record["response"]["status"]
+        text = record["response"].get("body_text", "")
+        if kind == "error" and status >= 400 or kind == "json" and status == 200 and text.startswith("{"):
+            out.append(path)
+    return out
+
+
+def layout(value: Any) -> Any:
+    """Keys in order, and which values are null, all the way down (lists: their first item)."""
+    if isinstance(value, dict):
+        return [(k, layout(v)) for k, v in value.items()]
+    if isinstance(value, list):
+        return [layout(value[0])] if value else []
+    return None if value is None else type(value).__name__
+
+
+@pytest.mark.parametrize("path", recordings("error"), ids=lambda p: p.stem)
+def test_recorded_error_is_reproduced(server_factory: ServerFactory, path: Path) -> None:
+    if path.name in NOT_REPRODUCIBLE:
+        pytest.skip(NOT_REPRODUCIBLE[path.name])
+    record = json.loads(path.read_text())
+    server = server_factory(**CONFIG_FOR.get(path.name, {}))
+    key = KEY_FOR.get(path.name, "sk-test")
+    response = HTTP.post(f"{server.base_url}/chat/completions", json=record["request"]["body"],
+                         headers={"Authorization": f"Bearer {key}"})
+    assert response.status_code == record["response"]["status"]
+    want = json.loads(record["response"]["body_text"])["error"]
+    got = response.json()["error"]
+    assert {k: got[k] for k in ("type", "param", "code")} == {k: want[k] for k in ("type", "param", "code")}
+    if path.name != "26_error_401_invalid_api_key.json":  # its key was masked with a fixed-length run
+        assert got["message"] == want["message"]
+
+
+@pytest.mark.parametrize("path", recordings("json"), ids=lambda p: p.stem)
+def test_recorded_answer_layout(base_url: str, path: Path) -> None:
+    record = json.loads(path.read_text())
+    real = json.loads(record["response"]["body_text"])
+    if "service_tier" not in real or "annotations" not in real["choices"][0]["message"]:
+        pytest.skip("recorded before 2025-03, when service_tier and annotations were added")
+    body = dict(record["request"]["body"])
+    message = real["choices"][0]["message"]
+    if message.get("tool_calls"):
+        body["tool_choice"] = "required"
+        body["parallel_tool_calls"] = len(message["tool_calls"]) > 1
+    if message.get("refusal"):
+        pytest.skip("a refusal: seeded answers never refuse (scenarios script them)")
+    response = HTTP.post(f"{base_url}/chat/completions", json=body, headers={"Authorization": "Bearer sk-test"})
+    assert response.status_code == 200, response.text
+    ours = response.json()
+    if real.get("system_fingerprint") is None or ours.get("system_fingerprint") is None:
+        real["system_fingerprint"] = ours["system_fingerprint"] = None
+    assert layout(ours) == layout(real)
