@@ -32,7 +32,7 @@ def recordings(kind: str) -> list[Path]:
             continue
         status = record["response"]["status"]
         text = record["response"].get("body_text", "")
-        if kind == "error" and status >= 400 or kind == "json" and status == 200 and text.startswith("{"):
+        if (kind == "error" and status >= 400) or (kind == "json" and status == 200 and text.startswith("{")):
             out.append(path)
     return out
 

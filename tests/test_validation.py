@@ -700,7 +700,7 @@ def test_errors_are_reported_in_a_fixed_order() -> None:
 
 
 RICH: dict[str, Any] = {
-    "model": "gpt-4o",
+    "model": "gpt-4o-search-preview",  # web_search_options needs a search model
     "messages": [
         {"role": "developer", "content": [{"type": "text", "text": "Be terse."}], "name": "dev"},
         {"role": "system", "content": "You are helpful."},
