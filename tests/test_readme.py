@@ -42,7 +42,10 @@ def test_client_snippets_run(server_factory: ServerFactory, tmp_path: Path) -> N
 
 
 def test_pytest_snippets_pass(pytester: pytest.Pytester) -> None:
-    pytester.makeini("[pytest]\naddopts = -p no:cacheprovider -p no:hypothesispytest\n")
+    pytester.makeini(
+        "[pytest]\naddopts = -p no:cacheprovider -p no:hypothesispytest\n"
+        "asyncio_default_fixture_loop_scope = function\n"
+    )
     tests = [b for b in python_blocks() if "def test_" in b]
     assert tests
     for i, block in enumerate(tests):

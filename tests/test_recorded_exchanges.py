@@ -5,12 +5,13 @@ the same status and error body for the errors mockai can reproduce, and the same
 from __future__ import annotations
 
 import json
+from functools import partial
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from tests.conftest import HTTP, ServerFactory, shared_or_skip
+from tests.conftest import HTTP, ServerFactory, shared_params
 
 # Errors that need the outside world (an image URL that fails to download) or a configuration
 # the recording does not carry are not reproduced; the rest must match exactly.
@@ -23,8 +24,7 @@ KEY_FOR = {"26_error_401_invalid_api_key.json": "bad-key-for-test", "27_error_40
 NOT_REPRODUCIBLE = {"33_error_400_invalid_image_url.json": "needs the image URL to fail to download"}
 
 
-def recordings(kind: str) -> list[Path]:
-    folder = shared_or_skip("conformance", "real_traffic")
+def recordings(kind: str, folder: Path) -> list[Path]:
     out = []
     for path in sorted(folder.glob("*.json")):
         record = json.loads(path.read_text())
@@ -46,7 +46,7 @@ def layout(value: Any) -> Any:
     return None if value is None else type(value).__name__
 
 
-@pytest.mark.parametrize("path", recordings("error"), ids=lambda p: p.stem)
+@pytest.mark.parametrize("path", shared_params(partial(recordings, "error"), "conformance", "real_traffic"))
 def test_recorded_error_is_reproduced(server_factory: ServerFactory, path: Path) -> None:
     if path.name in NOT_REPRODUCIBLE:
         pytest.skip(NOT_REPRODUCIBLE[path.name])
@@ -63,7 +63,7 @@ def test_recorded_error_is_reproduced(server_factory: ServerFactory, path: Path)
         assert got["message"] == want["message"]
 
 
-@pytest.mark.parametrize("path", recordings("json"), ids=lambda p: p.stem)
+@pytest.mark.parametrize("path", shared_params(partial(recordings, "json"), "conformance", "real_traffic"))
 def test_recorded_answer_layout(base_url: str, path: Path) -> None:
     record = json.loads(path.read_text())
     real = json.loads(record["response"]["body_text"])

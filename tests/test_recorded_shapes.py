@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import API_KEY, HTTP, shared_or_skip
+from tests.conftest import API_KEY, HTTP, shared_params
 
 AUTH = {"Authorization": f"Bearer {API_KEY}"}
 # 2024 snapshots by the SDK's own account: the role chunk came alone and no service_tier or
@@ -17,8 +17,7 @@ AUTH = {"Authorization": f"Bearer {API_KEY}"}
 OLD_SHAPE = {"25_sdk_stream_parallel_tools_strict.json"}
 
 
-def recorded_streams() -> list[Path]:
-    folder = shared_or_skip("conformance", "real_traffic")
+def recorded_streams(folder: Path) -> list[Path]:
     return [p for p in sorted(folder.glob("*.json"))
             if json.loads(p.read_text())["response"].get("body_text", "").startswith("data:")]
 
@@ -70,7 +69,7 @@ def keys_by_kind(chunks: list[dict[str, Any]]) -> dict[str, tuple[Any, ...]]:
     return out
 
 
-@pytest.mark.parametrize("path", recorded_streams(), ids=lambda p: p.stem)
+@pytest.mark.parametrize("path", shared_params(recorded_streams, "conformance", "real_traffic"))
 def test_stream_shape_matches_recording(base_url: str, path: Path) -> None:
     if path.name in OLD_SHAPE:
         pytest.skip("2024 stream shape (role chunk alone); mockai follows the 2025+ shape")
