@@ -1,20 +1,28 @@
 """Deterministic JSON values valid against a JSON Schema, and validation helpers.
 
 :func:`generate` builds a readable value for a schema (Draft 2020-12 semantics) from nothing but the
-schema and a :class:`random.Random`: the same schema and seed give the same value on any machine
-(no set iteration, no hash-dependent order; object keys follow ``properties`` order).  It covers the
-OpenAI Structured Outputs subset and what real tool schemas use: ``type`` (single or list), objects,
-arrays (``items``, ``prefixItems``, ``contains``, ``uniqueItems``, bounds), ``enum``/``const``,
-``anyOf``/``oneOf``/``allOf``/``not``/``if``, local ``$ref`` (``#``, ``#/$defs/…``,
-``#/definitions/…``, ``#anchor``) with bounded recursion, string lengths, common regex ``pattern``\\ s,
-well-known ``format``\\ s and numeric bounds with ``multipleOf``.
+schema and a :class:`random.Random`: the same schema and seed give the same value on any machine (no
+set iteration, no hash-dependent order; object keys follow ``properties`` order).  It covers the
+OpenAI Structured Outputs subset and what real tool schemas use: ``type`` (single or list), objects
+(all properties, required or not, unless recursion is being cut short), arrays (``items``,
+``prefixItems``, ``contains``, ``uniqueItems``, bounds), ``enum``/``const``, ``anyOf``/``oneOf``/
+``allOf``/``not``/``if``, local ``$ref`` (``#``, ``#/$defs/…``, ``#/definitions/…``, ``#anchor``)
+with bounded recursion, string lengths, regex patterns, well-known formats and numeric bounds with
+``multipleOf``.
 
-Every value is checked with ``jsonschema_rs`` (formats included) as it is built, so a construct the
-generator only approximates is retried rather than returned invalid; when nothing valid turns up,
-:class:`UnsatisfiableSchema` is raised.
+Values are built constructively; wherever a schema uses a keyword the builders only approximate
+(``pattern``, ``format``, ``not``, ``oneOf`` exclusivity, ``uniqueItems``, ``multipleOf``…) the
+candidate is checked with ``jsonschema_rs`` (formats asserted) and retried, and the final value is
+checked against the whole schema, so :func:`generate` never returns a value ``jsonschema_rs`` rejects:
+it raises :class:`UnsatisfiableSchema` instead.  Best effort only, so possibly unsatisfied although a value
+exists: remote or ``$id``-relative references, ``$dynamicRef``; ``oneOf`` branches that overlap for
+every value the builders produce; ``not``/``propertyNames``/``maxContains``/``unevaluated*`` beyond
+what a few retries find; patterns with lookarounds or backreferences (a small deterministic search);
+formats squeezed by tight length bounds.
 
-:func:`is_valid` and :func:`first_error` validate a value against a schema with a small cache of
-compiled validators; an invalid schema gives a readable error instead of an exception.
+:func:`is_valid` and :func:`first_error` validate a value against a schema with a small LRU cache of
+compiled validators keyed by the schema's canonical JSON; an invalid schema gives a readable error
+instead of an exception.
 """
 
 from __future__ import annotations
@@ -139,22 +147,31 @@ _LITERAL_KEYS = frozenset({"enum", "const", "default", "examples"})
 _SCHEMA_MAPS = frozenset({"properties", "patternProperties", "$defs", "definitions", "dependentSchemas"})
 
 
-def _absolutise(node: Any, base: str) -> Any:
-    """Rewrite local ``$ref``\\ s (``#…``) so they point into the root registered under ``base``."""
-    if isinstance(node, list):
-        return [_absolutise(item, base) for item in node]
-    if not isinstance(node, Mapping):
+def _absolutise(node: Any, base: str, memo: dict[int, tuple[Any, Any]]) -> Any:
+    """Rewrite local references (``#…``) so they point into the root registered under ``base``.
+
+    ``memo`` maps ``id(node)`` to ``(node, result)``: holding ``node`` keeps its id from being reused.
+    """
+    if not isinstance(node, (list, Mapping)):
         return node
-    out: dict[str, Any] = {}
-    for key, value in node.items():
-        if key in _LITERAL_KEYS:
-            out[key] = value
-        elif key == "$ref" and isinstance(value, str) and value.startswith("#"):
-            out[key] = base + value
-        elif key in _SCHEMA_MAPS and isinstance(value, Mapping):
-            out[key] = {name: _absolutise(sub, base) for name, sub in value.items()}
-        else:
-            out[key] = _absolutise(value, base)
+    hit = memo.get(id(node))
+    if hit is not None and hit[0] is node:
+        return hit[1]
+    out: Any
+    if isinstance(node, list):
+        out = [_absolutise(item, base, memo) for item in node]
+    else:
+        out = {}
+        for key, value in node.items():
+            if key in _LITERAL_KEYS:
+                out[key] = value
+            elif key == "$ref" and isinstance(value, str) and value.startswith("#"):
+                out[key] = base + value
+            elif key in _SCHEMA_MAPS and isinstance(value, Mapping):
+                out[key] = {name: _absolutise(sub, base, memo) for name, sub in value.items()}
+            else:
+                out[key] = _absolutise(value, base, memo)
+    memo[id(node)] = (node, out)
     return out
 
 
@@ -174,13 +191,17 @@ class _Checker:
                 self.registry = None
         self.validators: dict[str, Any] = {}
 
-    def valid(self, schema: Any, value: Any) -> bool:
-        schema = _absolutise(schema, self.base)
-        if isinstance(schema, dict) and self.draft is not None:
-            schema.setdefault("$schema", self.draft)
+    def valid(self, schema: Any, value: Any, memo: dict[int, tuple[Any, Any]]) -> tuple[bool, int]:
+        """Whether ``value`` is valid against ``schema`` (a piece of the root), and the check's cost in
+        ticks: one per 50 characters of schema, and 10 for compiling it."""
+        schema = _absolutise(schema, self.base, memo)
+        if isinstance(schema, dict) and self.draft is not None and "$schema" not in schema:
+            schema = {**schema, "$schema": self.draft}
         key = _canonical(schema)
+        cost = len(key) // 50
         validator = self.validators.get(key)
         if validator is None:
+            cost += 10
             try:
                 validator = jsonschema_rs.validator_for(
                     schema, registry=self.registry, validate_formats=True, offline=True
@@ -190,7 +211,7 @@ class _Checker:
             if len(self.validators) > 512:
                 self.validators.clear()
             self.validators[key] = validator
-        return bool(validator.is_valid(value))
+        return bool(validator.is_valid(value)), cost
 
 
 @functools.lru_cache(maxsize=32)
@@ -337,7 +358,7 @@ def _merge(a: Mapping[str, Any], b: Mapping[str, Any]) -> dict[str, Any]:
             out.setdefault(key, bv)
             continue
         av = out[key]
-        if _jkey(av) == _jkey(bv):
+        if av == bv and _jkey(av) == _jkey(bv):
             continue
         if key == "type":
             out[key] = _intersect_types(av, bv)
@@ -692,7 +713,7 @@ def _fit(text: str, lo: int, hi: int | None, more: Callable[[], str]) -> str:
 _MAX_DEPTH = 48  # nesting beyond which a value is deemed infinite
 _SHALLOW_DEPTH = 8  # from here on, values are as small as allowed
 _RECURSION = 3  # a $ref expanded this many times on one path: values as small as allowed
-_BUDGET = 50_000  # schema visits per value
+_BUDGET = 10_000  # ticks (see _Generator.ticks) per value
 _ATTEMPTS = 6  # candidates per type before giving up on it
 _OBJECT_KEYS = ("properties", "required", "additionalProperties", "patternProperties", "minProperties",
                 "maxProperties", "propertyNames", "dependentRequired", "dependentSchemas")  # fmt: skip
@@ -711,7 +732,8 @@ _SIMPLICITY = ("null", "boolean", "integer", "number", "string", "array", "objec
 class _Generator:
     def __init__(self, root: Schema, rng: random.Random, words: Words, checker: _Checker) -> None:
         self.root, self.rng, self.words, self.checker = root, rng, words, checker
-        self.ticks = 0
+        self.ticks = 0  # work done: schema visits, merges and checks (see _Checker.valid)
+        self.memo: dict[int, tuple[Any, Any]] = {}  # for _absolutise
         self.explore = False  # set while retrying: numbers may then be negative
 
     # -- schema resolution -----------------------------------------------------------------------
@@ -774,9 +796,15 @@ class _Generator:
                 raise UnsatisfiableSchema("an allOf branch is `false`")
             if part is not True:
                 merged = _merge(merged, part)
+                self.ticks += 1
         return merged, refs
 
     # -- values ----------------------------------------------------------------------------------
+
+    def _valid(self, schema: Any, value: Any) -> bool:
+        ok, cost = self.checker.valid(schema, value, self.memo)
+        self.ticks += cost
+        return ok
 
     def value(self, schema: Any, refs: tuple[str, ...], depth: int, name: str | None) -> Any:
         self.ticks += 1
@@ -802,7 +830,7 @@ class _Generator:
         if s.get(_ALSO):
             check["allOf"] = list(s[_ALSO])
         if "enum" in s or "const" in s:
-            options = [v for v in (_enum_of(s) or []) if self.checker.valid(check, v)]
+            options = [v for v in (_enum_of(s) or []) if self._valid(check, v)]
             if not options:
                 raise UnsatisfiableSchema("no value of the enum/const satisfies the schema")
             return copy.deepcopy(self.rng.choice(options))
@@ -818,7 +846,7 @@ class _Generator:
                     break
                 finally:
                     self.explore = explore
-                if not checked or self.checker.valid(check, candidate):
+                if not checked or self._valid(check, candidate):
                     return candidate
                 error = UnsatisfiableSchema(f"could not generate a valid {type_} for the schema")
         raise error
@@ -1030,7 +1058,7 @@ class _Generator:
                 return False
             if compiled is not None:
                 return compiled.search(text) is not None
-            return self.checker.valid({"pattern": pattern}, text)
+            return self._valid({"pattern": pattern}, text)
 
         if tree is not None:
             for attempt in range(40):
@@ -1173,6 +1201,6 @@ def generate(schema: Schema, rng: random.Random, *, words: Words | None = None) 
             value = generator.value(schema, (), 0, None)
             if validator.is_valid(value):
                 return value
-    except _TooComplex:
+    except (_TooComplex, RecursionError):
         raise UnsatisfiableSchema("the schema is too complex to generate a value for") from None
     raise UnsatisfiableSchema("could not generate a value valid against the schema")
