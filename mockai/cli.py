@@ -85,7 +85,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
     from mockai.server import serve_forever
 
     config = config_from_args(args)
-    if config.workers > 1:
+    if config.workers != 1:
         from mockai.workers import serve_workers  # type: ignore[import-not-found,unused-ignore]
 
         return int(serve_workers(config, _announce))
