@@ -16,10 +16,4 @@ COMMAND_MODULES: tuple[str, ...] = ("scenario_cli", "record_cli")
 
 def add_parsers(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     for name in COMMAND_MODULES:
-        try:
-            module = importlib.import_module(f"mockai.{name}")
-        except ModuleNotFoundError as exc:
-            if exc.name != f"mockai.{name}":
-                raise
-            continue  # TODO(core): remove once every command module has landed
-        module.add_parser(sub)
+        importlib.import_module(f"mockai.{name}").add_parser(sub)

@@ -28,15 +28,7 @@ FEATURES: tuple[str, ...] = ("scenarios", "admin", "replay", "store", "latency")
 
 
 def _modules() -> list[ModuleType]:
-    modules = []
-    for name in FEATURES:
-        try:
-            modules.append(importlib.import_module(f"mockai.{name}"))
-        except ModuleNotFoundError as exc:
-            if exc.name != f"mockai.{name}":
-                raise
-            # TODO(core): remove once every feature module has landed
-    return modules
+    return [importlib.import_module(f"mockai.{name}") for name in FEATURES]
 
 
 def install_routes(app: web.Application) -> None:
