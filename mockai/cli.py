@@ -103,7 +103,9 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="mockai", description=__doc__)
+    parser = argparse.ArgumentParser(
+        prog="mockai", description="A deterministic emulator of the OpenAI Chat Completions API, for testing."
+    )
     parser.add_argument("--version", action="version", version=f"mockai {__version__}")
     sub = parser.add_subparsers(dest="command", required=True)
     _serve_parser(sub)
