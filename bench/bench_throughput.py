@@ -32,6 +32,7 @@ from common import (
     mockai,
     paired_ratio,
     post,
+    results_dir,
     sse_events,
     write_results,
 )
@@ -140,9 +141,7 @@ def main() -> None:
     args = parser.parse_args()
     rounds, duration = (1, 1.0) if args.quick else (args.rounds, args.duration)
     results = run(rounds, duration, args.quick)
-    from pathlib import Path
-
-    path = write_results("throughput", results, Path(args.out) if args.out else None)
+    path = write_results("throughput", results, results_dir(args.out, args.quick))
     print(table(results))
     print(json.dumps(results["targets"]))
     print(f"written to {path}")

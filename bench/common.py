@@ -61,8 +61,10 @@ class Server:
                     break
                 if " serving on " in line:
                     return line.split()[-1].strip()
-        self.stop()
+        if self.proc.poll() is None:
+            self.proc.kill()
         err = self.proc.stderr.read() if self.proc.stderr else ""
+        self.stop()
         raise RuntimeError(f"{' '.join(self.args)} did not start: {err[-2000:]}")
 
     @property
@@ -188,6 +190,14 @@ def write_results(name: str, data: dict[str, Any], directory: Path | None = None
     data = {**data, "machine": machine()}
     path.write_text(json.dumps(data, indent=2) + "\n")
     return path
+
+
+def results_dir(out: str | None, quick: bool) -> Path | None:
+    """Where a benchmark writes: ``--out``, else a temporary directory for ``--quick`` runs (their
+    figures mean nothing and must not replace the real ones), else bench/results."""
+    if out:
+        return Path(out)
+    return Path(tempfile.mkdtemp(prefix="mockai-bench-")) if quick else None
 
 
 def check(condition: bool, message: str) -> None:

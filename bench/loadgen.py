@@ -22,10 +22,13 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import os
 import subprocess
 import sys
 import time
 from collections import Counter
+from collections.abc import Sequence
+from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -144,7 +147,7 @@ def _percentile(values: list[float], q: float) -> float:
 
 
 class Load:
-    def __init__(self, url: str, body: bytes, *, stream: bool, vary: bool, api_key: str) -> None:
+    def __init__(self, url: str, body: bytes, *, stream: bool, vary: bool, api_key: str, start: int = 0) -> None:
         parts = urlsplit(url)
         if parts.hostname not in ("127.0.0.1", "localhost", "::1"):
             raise SystemExit(f"loadgen: only 127.0.0.1 is allowed, not {parts.hostname}")
@@ -156,7 +159,7 @@ class Load:
         self.template = body
         self.vary = vary and b"{n}" in body
         self.fixed = self._payload(body)
-        self.counter = 0
+        self.counter = start
 
     def _payload(self, body: bytes) -> bytes:
         head = (
@@ -248,12 +251,13 @@ async def generate(
     stream: bool = False,
     vary: bool = False,
     api_key: str = "sk-bench",
+    start: int = 0,
 ) -> dict[str, Any]:
-    load = Load(url, body, stream=stream, vary=vary, api_key=api_key)
+    load = Load(url, body, stream=stream, vary=vary, api_key=api_key, start=start)
     conns = list(await asyncio.gather(*(load.connect() for _ in range(concurrency))))
-    if warmup:
-        await _phase(load, conns, warmup, max(duration, 5.0))
+    warm = await _phase(load, conns, warmup, max(duration, 5.0)) if warmup else {"requests": 0, "errors": 0}
     result = await _phase(load, conns, requests, duration)
+    result["warmup_requests"] = warm["requests"] + warm["errors"]
     for conn in conns:
         if conn.transport is not None:
             conn.transport.close()
@@ -272,8 +276,15 @@ def run(
     stream: bool = False,
     vary: bool = False,
     timeout: float | None = None,
+    server_pids: Sequence[int] = (),
+    start: int = 0,
 ) -> dict[str, Any]:
-    """Run the load generator in its own process and return its JSON result."""
+    """Run the load generator in its own process and return its JSON result.
+
+    With ``server_pids``, also the CPU seconds those processes spent during the run, and per
+    request (``server_cpu_us_per_request``, warm-up included on both sides): on a machine shared
+    with other work, CPU per request is steadier than requests/s.
+    """
     data = body if isinstance(body, bytes) else json.dumps(body).encode()
     args = [
         sys.executable, __file__, "--url", url, "--concurrency", str(concurrency),
@@ -282,13 +293,28 @@ def run(
     if stream:
         args.append("--stream")
     if vary:
-        args.append("--vary")
+        args += ["--vary", "--start", str(start)]
     limit = timeout if timeout is not None else 2 * duration + 120
+    cpu_before = sum(_cpu_seconds(pid) for pid in server_pids)
     done = subprocess.run(args, input=data, capture_output=True, timeout=limit, check=False)
+    cpu = sum(_cpu_seconds(pid) for pid in server_pids) - cpu_before
     if done.returncode != 0:
         raise RuntimeError(f"loadgen failed ({done.returncode}): {done.stderr.decode(errors='replace')[-2000:]}")
     result: dict[str, Any] = json.loads(done.stdout)
+    if server_pids:
+        answered = result["requests"] + result["errors"] + result["warmup_requests"]
+        result["server_cpu_s"] = round(cpu, 3)
+        result["server_cpu_us_per_request"] = round(cpu / answered * 1e6, 1) if answered else 0.0
     return result
+
+
+def _cpu_seconds(pid: int) -> float:
+    """User + system CPU seconds of a process, from /proc (Linux); 0 elsewhere."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def main() -> None:
@@ -300,13 +326,14 @@ def main() -> None:
     parser.add_argument("--warmup", type=int, default=200, help="requests sent first and not counted")
     parser.add_argument("--stream", action="store_true", help="count SSE events and report events/s")
     parser.add_argument("--vary", action="store_true", help="replace {n} in the body by the request number")
+    parser.add_argument("--start", type=int, default=0, help="with --vary: number the requests from here + 1")
     parser.add_argument("--api-key", default="sk-bench")
     args = parser.parse_args()
     body = sys.stdin.buffer.read()
     result = asyncio.run(
         generate(
             args.url, body, concurrency=args.concurrency, requests=args.requests, duration=args.duration,
-            warmup=args.warmup, stream=args.stream, vary=args.vary, api_key=args.api_key,
+            warmup=args.warmup, stream=args.stream, vary=args.vary, api_key=args.api_key, start=args.start,
         )
     )
     json.dump(result, sys.stdout)

@@ -1,0 +1,160 @@
+"""Run every benchmark, then print the results as one markdown table (the one in the README).
+
+    python bench/run_all.py              # everything, results in bench/results/*.json (long: the
+                                         # memory run alone sends 1,000,000 requests)
+    python bench/run_all.py --skip memory,fixture
+    python bench/run_all.py --table      # only print the table from bench/results/*.json
+    python bench/run_all.py --quick      # the load benchmarks in a few seconds, to a temporary directory
+
+Each benchmark is its own script (bench/bench_*.py) and runs in its own process, one after the
+other; the ones other features own are run when present.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+BENCH = Path(__file__).resolve().parent
+RESULTS = BENCH / "results"
+
+# name: (script, arguments for a full run); the load benchmarks also have --quick and --out.
+BENCHMARKS: dict[str, tuple[str, list[str]]] = {
+    "throughput": ("bench_throughput.py", []),
+    "workers": ("bench_workers.py", []),
+    "memory": ("bench_memory.py", []),
+    "validation": ("bench_validation.py", []),
+    "scenarios": ("bench_scenarios.py", []),
+    "cassette": ("bench_cassette.py", []),
+    "fixture": ("bench_fixture.py", []),
+}
+QUICK = ("throughput", "workers", "memory")
+
+
+def run(names: list[str], quick: bool, out: Path) -> dict[str, float]:
+    seconds: dict[str, float] = {}
+    for name in names:
+        script, args = BENCHMARKS[name]
+        if not (BENCH / script).exists():
+            print(f"-- {name}: {script} not present, skipped", flush=True)
+            continue
+        extra = ["--quick", "--out", str(out)] if quick else args
+        print(f"-- {name}: python bench/{script} {' '.join(extra)}", flush=True)
+        started = time.monotonic()
+        done = subprocess.run([sys.executable, str(BENCH / script), *extra], check=False)
+        seconds[name] = round(time.monotonic() - started, 1)
+        if done.returncode != 0:
+            raise SystemExit(f"bench/{script} failed with exit code {done.returncode}")
+    return seconds
+
+
+def _load(directory: Path, name: str) -> dict[str, Any] | None:
+    path = directory / f"{name}.json"
+    if not path.exists():
+        return None
+    loaded: dict[str, Any] = json.loads(path.read_text())
+    return loaded
+
+
+def _throughput(r: dict[str, Any]) -> list[str]:
+    rows = []
+    for c, x in r["non_streaming"].items():
+        rows.append(f"| non-streaming req/s, concurrency {c}, same request | {x['bare_rps']:.0f} | "
+                    f"{x['mockai_rps']:.0f} | **{x['ratio']:.2f}** | {'≥ 0.6' if c == '16' else ''} |")
+        rows.append(f"| non-streaming req/s, concurrency {c}, every request different | {x['bare_rps']:.0f} | "
+                    f"{x['mockai_distinct_rps']:.0f} | {x['ratio_distinct']:.2f} | |")
+    s = r["streaming"]
+    rows.append(f"| streamed events/s, concurrency {s['concurrency']} ({s['events_per_stream']} events a stream) | "
+                f"{s['bare_events_per_s']:.0f} | {s['mockai_events_per_s']:.0f} | **{s['ratio']:.2f}** | ≥ 0.7 |")
+    rows.append(f"| stream time to first byte, p50 / p99 (ms) | {s['bare_ttfb_ms']['p50']:.1f} / "
+                f"{s['bare_ttfb_ms']['p99']:.1f} | {s['mockai_ttfb_ms']['p50']:.1f} / {s['mockai_ttfb_ms']['p99']:.1f} | | |")
+    return rows
+
+
+def _workers(r: dict[str, Any]) -> list[str]:
+    return [f"| req/s, `--workers 2` vs 1 (concurrency {r['concurrency']}; {r['cpus']} cores, ceiling "
+            f"{r['ceiling_on_this_machine']} with the load generator on the same cores) | 1 worker: "
+            f"{r['rps_1_worker']:.0f} | 2 workers: {r['rps_2_workers']:.0f} | **{r['ratio']:.2f}** | ≥ 1.6 |"]
+
+
+def _memory(r: dict[str, Any]) -> list[str]:
+    return [f"| RSS after {r['reference_requests']:,} → {r['requests']:,} requests (MiB; {r['seconds'] / 60:.0f} min) | "
+            f"{r['rss_mib_at_reference']} | {r['rss_mib_at_end']} | **{r['growth']:+.1%}** | within ±10% |"]
+
+
+def _scenarios(r: dict[str, Any]) -> list[str]:
+    rps = r["median_rps"]
+    return [f"| req/s with 1,000 scenario rules (none match) vs none | {rps['none']:.0f} | {rps['1000_miss']:.0f} | "
+            f"{r['ratio_1000_miss_vs_none']:.2f} | |",
+            f"| req/s with 1,000 scenario rules (one matches) vs none | {rps['none']:.0f} | {rps['1000_hit']:.0f} | "
+            f"{r['ratio_1000_hit_vs_none']:.2f} | |"]
+
+
+def _cassette(r: dict[str, Any]) -> list[str]:
+    rps = r["median_rps"]
+    return [f"| req/s replaying a 1,000-exchange cassette vs seeded answers | {rps['seeded']:.0f} | "
+            f"{rps['replay_1000']:.0f} | {r['ratio_replay_vs_seeded']:.2f} | |"]
+
+
+def _validation(r: dict[str, Any]) -> list[str]:
+    t = r["results"]["typical"]
+    return [f"| request validation, typical body (µs, best / median) | | {t['best_us']} / {t['median_us']} | | ≤ 20 µs |"]
+
+
+def _fixture(r: dict[str, Any]) -> list[str]:
+    m = r["fixtures"]["mockai"]
+    return [f"| pytest fixture cost per test (ms) | | {m['per_test_ms']} | | ≤ 5 ms |"]
+
+
+ROWS: dict[str, Callable[[dict[str, Any]], list[str]]] = {
+    "throughput": _throughput,
+    "workers": _workers,
+    "memory": _memory,
+    "scenarios": _scenarios,
+    "cassette": _cassette,
+    "validation": _validation,
+    "fixture": _fixture,
+}
+
+
+def table(directory: Path) -> str:
+    rows = ["| measure | baseline | mockai | ratio | target |", "|---|---:|---:|---:|---|"]
+    for name, make in ROWS.items():
+        result = _load(directory, name)
+        if result is not None:
+            try:
+                rows += make(result)
+            except (KeyError, TypeError) as exc:  # another benchmark changed its format
+                rows.append(f"| {name}: results in an unexpected shape ({exc!r}) | | | | |")
+    return "\n".join(rows)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--quick", action="store_true", help="the load benchmarks, quickly, into a temporary directory")
+    parser.add_argument("--table", action="store_true", help="only print the table from the results directory")
+    parser.add_argument("--only", default="", help="comma-separated benchmark names (default: all)")
+    parser.add_argument("--skip", default="", help="comma-separated benchmark names to leave out")
+    parser.add_argument("--out", default=None, help="results directory (default bench/results)")
+    args = parser.parse_args()
+    out = Path(args.out) if args.out else Path(tempfile.mkdtemp(prefix="mockai-bench-")) if args.quick else RESULTS
+    if not args.table:
+        names = [n for n in args.only.split(",") if n] or list(QUICK if args.quick else BENCHMARKS)
+        unknown = sorted(set(names) - set(BENCHMARKS))
+        if unknown:
+            raise SystemExit(f"unknown benchmarks {unknown}; known: {', '.join(BENCHMARKS)}")
+        skipped = set(args.skip.split(","))
+        seconds = run([n for n in names if n not in skipped], args.quick, out)
+        print(f"-- done in {sum(seconds.values()):.0f} s: {seconds}")
+    print(table(out))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,66 @@
+"""The load benchmarks still run: each script in its quick mode (a few hundred requests), and the table."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+BENCH = Path(__file__).resolve().parents[1] / "bench"
+
+pytestmark = pytest.mark.skipif(not sys.platform.startswith("linux"), reason="the benchmarks read /proc")
+
+
+@pytest.fixture(scope="module")
+def out(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("bench")
+
+
+def bench(script: str, out: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    done = subprocess.run(
+        [sys.executable, str(BENCH / script), *args, "--out", str(out)],
+        capture_output=True, text=True, timeout=180, check=False,
+    )
+    assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-3000:]
+    return done
+
+
+def test_throughput(out: Path) -> None:
+    done = bench("bench_throughput.py", out, "--quick")
+    result = json.loads((out / "throughput.json").read_text())
+    assert set(result["non_streaming"]) == {"1", "16"}
+    for row in result["non_streaming"].values():
+        assert row["bare_rps"] > 0 and row["mockai_rps"] > 0 and row["mockai_distinct_rps"] > 0
+    assert result["streaming"]["events_per_stream"] > 3 and result["streaming"]["mockai_events_per_s"] > 0
+    assert "| non-streaming req/s, concurrency 16, same request |" in done.stdout
+
+
+def test_workers(out: Path) -> None:
+    bench("bench_workers.py", out, "--quick")
+    result = json.loads((out / "workers.json").read_text())
+    assert result["same_bytes_on_every_worker"] is True
+    assert result["rps_1_worker"] > 0 and result["rps_2_workers"] > 0
+
+
+def test_memory(out: Path) -> None:
+    bench("bench_memory.py", out, "--quick")
+    result = json.loads((out / "memory.json").read_text())
+    assert result["requests"] == 2_000 and len(result["samples"]) == 5
+    assert all(sample["rss_kb"] > 0 for sample in result["samples"])
+
+
+def test_the_table_shows_what_ran(out: Path) -> None:
+    done = bench("run_all.py", out, "--table")
+    for text in ("streamed events/s", "`--workers 2` vs 1", "RSS after 1,000 → 2,000 requests"):
+        assert text in done.stdout
+
+
+def test_loadgen_refuses_anything_but_loopback() -> None:
+    done = subprocess.run(
+        [sys.executable, str(BENCH / "loadgen.py"), "--url", "http://example.com/v1/chat/completions"],
+        input=b"{}", capture_output=True, timeout=60, check=False,
+    )
+    assert done.returncode != 0 and b"only 127.0.0.1" in done.stderr
