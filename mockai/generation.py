@@ -44,17 +44,39 @@ _ALTERNATIVE_TOKENS = (
 )
 
 
+# json.dumps(..., sort_keys=True, separators=(",", ":"), ensure_ascii=False), built once.
+_canonical_json = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode
+
+
 def request_key(body: Mapping[str, Any], server_seed: int, *, content_only: bool = False) -> bytes:
     """A 32-byte digest of the request: all of it (ids), or what decides the text (``content_only``)."""
     excluded = _EXCLUDED_FROM_KEY + _DELIVERY_ONLY if content_only else _EXCLUDED_FROM_KEY
     canonical = {k: v for k, v in body.items() if k not in excluded}
-    text = json.dumps(canonical, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return _digest(server_seed, canonical)
+
+
+def _digest(server_seed: int, canonical: dict[str, Any]) -> bytes:
+    text = _canonical_json(canonical)
     return hashlib.blake2b(f"{server_seed}\x00{text}".encode(), digest_size=32).digest()
+
+
+def _request_keys(body: Mapping[str, Any], server_seed: int) -> tuple[bytes, bytes]:
+    """``request_key(body)`` and ``request_key(body, content_only=True)``, hashing once when the body
+    has no delivery-only parameter (then both keys see the same fields, so they are the same)."""
+    canonical = {k: v for k, v in body.items() if k not in _EXCLUDED_FROM_KEY}
+    key = _digest(server_seed, canonical)
+    if not any(k in canonical for k in _DELIVERY_ONLY):
+        return key, key
+    return key, _digest(server_seed, {k: v for k, v in canonical.items() if k not in _DELIVERY_ONLY})
+
+
+# byte -> _ALNUM[byte % 62], for bytes.translate
+_ALNUM_TABLE = bytes(ord(_ALNUM[b % 62]) for b in range(256))
 
 
 def _alnum(key: bytes, label: str, length: int) -> str:
     digest = hashlib.blake2b(label.encode(), key=key, digest_size=64).digest()
-    return "".join(_ALNUM[b % 62] for b in digest[:length])
+    return digest[:length].translate(_ALNUM_TABLE).decode("ascii")
 
 
 def _rng(key: bytes, label: str) -> random.Random:
@@ -89,8 +111,7 @@ class Planner:
     # --- deciding what to say -------------------------------------------------------------
 
     def seeded(self, body: Mapping[str, Any]) -> ReplyPlan:
-        key = request_key(body, self.server_seed)
-        content_key = request_key(body, self.server_seed, content_only=True)
+        key, content_key = _request_keys(body, self.server_seed)
         n = body.get("n") or 1
         drafts = [self._seeded_choice(body, content_key, i) for i in range(n)]
         return self.build(body, drafts, key=key)

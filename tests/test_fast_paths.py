@@ -9,11 +9,12 @@ from typing import Any
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from mockai import app, sse
+from mockai import app, generation, sse
 from mockai.journal import Journal
 from mockai.memo import Memo
 from mockai.render_json import dumps_indented
 from tests.conftest import API_KEY, HTTP, ServerFactory
+from tests.strategies import chat_requests
 
 json_leaves = st.one_of(
     st.none(),
@@ -112,3 +113,20 @@ def test_the_journal_redacts_when_read_and_stays_bounded() -> None:
         empty = Journal(size)
         empty.record("POST", "/", "", {}, None, 200, "seeded")
         assert len(empty) == 0 and list(empty) == [] and empty.total == 1
+
+
+@settings(max_examples=150, deadline=None)
+@given(body=chat_requests(), extra=st.sampled_from([{}, {"stream": True}, {"user": "u1"}, {"n": 2, "stop": "."}]))
+def test_both_request_keys_at_once_are_the_two_keys(body: dict[str, Any], extra: dict[str, Any]) -> None:
+    body = {**body, **extra}
+    expected = (generation.request_key(body, 3), generation.request_key(body, 3, content_only=True))
+    assert generation._request_keys(body, 3) == expected
+
+
+@settings(max_examples=100, deadline=None)
+@given(key=st.binary(min_size=32, max_size=32), label=st.text(max_size=10), length=st.integers(0, 64))
+def test_alnum_ids_are_the_modulo_62_alphabet(key: bytes, label: str, length: int) -> None:
+    import hashlib
+
+    digest = hashlib.blake2b(label.encode(), key=key, digest_size=64).digest()
+    assert generation._alnum(key, label, length) == "".join(generation._ALNUM[b % 62] for b in digest[:length])
