@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import gc
 import multiprocessing
 import signal
 import socket
@@ -236,9 +235,6 @@ async def _serve(config: ServerConfig, conn: Connection, shared: socket.socket |
     except Exception as exc:  # configuration errors (bad scenario, cassette, …)
         conn.send(("error", str(exc)))
         return
-    # What start-up built (modules, schemas, the catalogue) lives as long as the process: keep it
-    # out of the garbage collector's full passes.
-    gc.freeze()
     conn.send(("ready", server.base_url))
     conn.close()
     try:
