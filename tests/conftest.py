@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import json
 import subprocess
 import sys
@@ -28,6 +29,13 @@ def shared_or_skip(*parts: str) -> Path:
     if not path.exists():
         pytest.skip(f"{path} is absent: the reference material in ../shared is not part of the repo")
     return path
+
+
+@functools.cache
+def _validator(schema_name: str) -> Any:
+    import jsonschema
+
+    return jsonschema.Draft202012Validator(official_schema(schema_name))
 
 
 def shared_params(files: Callable[[Path], list[Path]], *parts: str) -> list[Any]:
@@ -71,9 +79,7 @@ def assert_valid(instance: Any, schema_name: str) -> None:
     if not (SHARED / "spec").exists():
         warnings.warn(f"{SHARED} is absent: {schema_name} validation skipped", stacklevel=2)
         return
-    import jsonschema
-
-    validator = jsonschema.Draft202012Validator(official_schema(schema_name))
+    validator = _validator(schema_name)
     errors = sorted(validator.iter_errors(instance), key=lambda e: list(e.path))
     assert not errors, f"{schema_name}: " + "; ".join(
         f"{list(e.path)}: {e.message[:200]}" for e in errors[:5]

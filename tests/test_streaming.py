@@ -51,7 +51,9 @@ def events(raw: bytes) -> list[Any]:
     out = []
     for part in parts[:-2]:
         assert part.startswith(b"data: {") and b"\n" not in part
-        out.append(json.loads(part[6:]))
+        chunk = json.loads(part[6:])
+        assert_valid(chunk, "CreateChatCompletionStreamResponse")
+        out.append(chunk)
     assert parts[-2] == b"data: [DONE]"
     return out
 
