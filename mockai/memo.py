@@ -7,6 +7,7 @@ computing again would.
 
 from __future__ import annotations
 
+import threading
 from collections import OrderedDict
 from collections.abc import Callable, Hashable
 from typing import Generic, TypeVar
@@ -18,18 +19,26 @@ V = TypeVar("V")
 
 
 class Memo(Generic[K, V]):
+    """Thread-safe: the rendering memos are shared by every server of a process, and the pytest
+    plugin runs servers on threads.  ``get`` takes no lock (each of its steps is atomic, and an
+    entry evicted meanwhile is simply not refreshed); ``put``, which keeps the byte count, does."""
+
     def __init__(self, max_entries: int, max_bytes: int, size: Callable[[K, V], int]) -> None:
         self.max_entries = max_entries
         self.max_bytes = max_bytes
         self._size = size
         self._entries: OrderedDict[K, tuple[V, int]] = OrderedDict()
+        self._lock = threading.Lock()
         self.bytes = 0
 
     def get(self, key: K) -> V | None:
         entry = self._entries.get(key)
         if entry is None:
             return None
-        self._entries.move_to_end(key)
+        try:  # noqa: SIM105 (contextlib.suppress costs more, and this is the hot path)
+            self._entries.move_to_end(key)
+        except KeyError:  # evicted by another thread since
+            pass
         return entry[0]
 
     def put(self, key: K, value: V) -> None:
@@ -38,27 +47,27 @@ class Memo(Generic[K, V]):
         cost = self._size(key, value)
         if cost > self.max_bytes:
             return
-        old = self._entries.pop(key, None)
-        if old is not None:
-            self.bytes -= old[1]
-        self._entries[key] = (value, cost)
-        self.bytes += cost
-        while len(self._entries) > self.max_entries or self.bytes > self.max_bytes:
-            _, (_, freed) = self._entries.popitem(last=False)
-            self.bytes -= freed
+        with self._lock:
+            old = self._entries.pop(key, None)
+            if old is not None:
+                self.bytes -= old[1]
+            self._entries[key] = (value, cost)
+            self.bytes += cost
+            while len(self._entries) > self.max_entries or self.bytes > self.max_bytes:
+                _, (_, freed) = self._entries.popitem(last=False)
+                self.bytes -= freed
 
     def get_or_make(self, key: K, make: Callable[[], V]) -> V:
-        entry = self._entries.get(key)
-        if entry is not None:
-            self._entries.move_to_end(key)
-            return entry[0]
-        value = make()
-        self.put(key, value)
+        value = self.get(key)
+        if value is None:
+            value = make()
+            self.put(key, value)
         return value
 
     def clear(self) -> None:
-        self._entries.clear()
-        self.bytes = 0
+        with self._lock:
+            self._entries.clear()
+            self.bytes = 0
 
     def __len__(self) -> int:
         return len(self._entries)

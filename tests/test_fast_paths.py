@@ -130,3 +130,21 @@ def test_alnum_ids_are_the_modulo_62_alphabet(key: bytes, label: str, length: in
 
     digest = hashlib.blake2b(label.encode(), key=key, digest_size=64).digest()
     assert generation._alnum(key, label, length) == "".join(generation._ALNUM[b % 62] for b in digest[:length])
+
+
+def test_memo_stays_consistent_under_threads() -> None:
+    import threading
+
+    memo: Memo[int, bytes] = Memo(16, 400, lambda key, value: len(value))
+
+    def hammer(offset: int) -> None:
+        for i in range(5_000):
+            memo.put((offset + i) % 64, b"x" * (i % 40))
+            memo.get((offset + 3 * i) % 64)
+
+    threads = [threading.Thread(target=hammer, args=(k * 7,)) for k in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert len(memo) <= 16 and memo.bytes == sum(cost for _, cost in memo._entries.values()) <= 400
