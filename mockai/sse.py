@@ -179,19 +179,22 @@ def encode_event(payload: dict[str, Any]) -> bytes:
     return b"data: " + _compact(payload).encode() + b"\n\n"
 
 
-def _events_size(key: tuple[int, StreamOptions], hit: tuple[ReplyPlan, tuple[bytes, ...]]) -> int:
+def _events_size(key: tuple[int, bool, bool, int, bool], hit: tuple[ReplyPlan, tuple[bytes, ...]]) -> int:
     return 512 + sum(len(event) + 40 for event in hit[1])
 
 
 # Streams just rendered, by plan (the very object, as in render_json) and options: a load test
 # that repeats a request streams it again without re-encoding.  An entry keeps its plan alive, so
 # its id cannot be reused while it is here; the events are a pure function of plan and options.
-_RENDERED: Memo[tuple[int, StreamOptions], tuple[ReplyPlan, tuple[bytes, ...]]] = Memo(128, 8 << 20, _events_size)
+_RENDERED: Memo[tuple[int, bool, bool, int, bool], tuple[ReplyPlan, tuple[bytes, ...]]] = Memo(
+    128, 8 << 20, _events_size
+)
 
 
 def rendered_events(plan: ReplyPlan, opts: StreamOptions) -> tuple[bytes, ...]:
     """:func:`stream_events` as a tuple, from a small memo of the last streams rendered."""
-    key = (id(plan), opts)
+    # Plain values only in the key, so that hashing it runs no Python code (see mockai.memo).
+    key = (id(plan), opts.include_usage, opts.include_obfuscation, opts.tokens_per_chunk, opts.want_logprobs)
     hit = _RENDERED.get(key)
     if hit is not None and hit[0] is plan:
         return hit[1]
