@@ -42,6 +42,10 @@ def check_workers_config(config: ServerConfig) -> list[str]:
     """Notes for the user about per-worker state; raises ValueError for what cannot work."""
     if config.workers < 1:
         raise ValueError(f"--workers must be at least 1, not {config.workers}")
+    if config.latency_profile:
+        from mockai.latency_profile import parse_profile
+
+        parse_profile(config.latency_profile)  # refused here, before any worker starts
     if config.record_mode != "none":
         raise ValueError(
             f"--workers {config.workers} cannot record (--record-mode {config.record_mode}): several "

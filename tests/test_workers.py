@@ -149,6 +149,7 @@ def test_without_reuseport_the_workers_share_the_parents_socket(start: Callable[
         (["--record-mode", "once", "--cassette", "x.yaml", "--upstream", "http://127.0.0.1:9"], "cannot record"),
         (["--scenario", "/nonexistent/scenario.yaml"], "/nonexistent/scenario.yaml"),
         (["--workers", "0"], "at least 1"),
+        (["--latency-profile", "nope"], "no preset 'nope'"),
     ],
 )
 def test_what_cannot_work_is_refused_at_start(start: Callable[..., Workers], args: list[str], message: str) -> None:
