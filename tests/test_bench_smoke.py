@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -42,6 +43,13 @@ def test_workers(out: Path) -> None:
     bench("bench_workers.py", out, "--quick")
     result = json.loads((out / "workers.json").read_text())
     assert result["same_bytes_on_every_worker"] is True
+    assert result["rps_1_worker"] > 0 and result["rps_2_workers"] > 0
+
+
+@pytest.mark.skipif(shutil.which("wrk") is None, reason="wrk is not installed (apt-get install wrk)")
+def test_workers_with_wrk(out: Path) -> None:
+    bench("bench_workers_wrk.py", out, "--quick")
+    result = json.loads((out / "workers_wrk.json").read_text())
     assert result["rps_1_worker"] > 0 and result["rps_2_workers"] > 0
 
 
