@@ -33,9 +33,11 @@ class ScriptProblem(Exception):
 
 
 def problem_error(rule: Rule, message: str, code: str = "scenario_error") -> APIError:
-    """The error a client gets for a rule that cannot answer: a 500 that the SDKs do not retry."""
+    """The error a client gets for a rule that cannot answer as written: a 422 (the request is fine,
+    the script cannot be carried out for it), which the SDKs raise as UnprocessableEntityError and
+    do not retry. Never a 5xx: nothing went wrong inside the server."""
     return APIError(
-        500,
+        422,
         f"mockai: {rule.describe()}: {message}",
         type="mockai_scenario_error",
         code=code,
