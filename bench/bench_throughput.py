@@ -36,6 +36,7 @@ from common import (
     sse_events,
     write_results,
 )
+from run_all import TABLE_HEAD, throughput_rows
 
 TARGET_JSON = 0.6
 TARGET_STREAM = 0.7
@@ -118,18 +119,7 @@ def run(rounds: int, duration: float, quick: bool) -> dict[str, Any]:
 
 
 def table(results: dict[str, Any]) -> str:
-    rows = ["| measure | bare aiohttp | mockai | ratio |", "|---|---:|---:|---:|"]
-    for c, r in results["non_streaming"].items():
-        rows.append(f"| non-streaming req/s, concurrency {c}, same request | {r['bare_rps']:.0f} | "
-                    f"{r['mockai_rps']:.0f} | {r['ratio']:.2f} |")
-        rows.append(f"| non-streaming req/s, concurrency {c}, distinct requests | {r['bare_rps']:.0f} | "
-                    f"{r['mockai_distinct_rps']:.0f} | {r['ratio_distinct']:.2f} |")
-    s = results["streaming"]
-    rows.append(f"| streamed events/s, concurrency {s['concurrency']} ({s['events_per_stream']} events a stream) | "
-                f"{s['bare_events_per_s']:.0f} | {s['mockai_events_per_s']:.0f} | {s['ratio']:.2f} |")
-    rows.append(f"| stream time-to-first-byte p50 / p99, ms | {s['bare_ttfb_ms']['p50']:.2f} / "
-                f"{s['bare_ttfb_ms']['p99']:.2f} | {s['mockai_ttfb_ms']['p50']:.2f} / {s['mockai_ttfb_ms']['p99']:.2f} | |")
-    return "\n".join(rows)
+    return "\n".join([*TABLE_HEAD, *throughput_rows(results)])
 
 
 def main() -> None:

@@ -63,7 +63,11 @@ def _load(directory: Path, name: str) -> dict[str, Any] | None:
     return loaded
 
 
-def _throughput(r: dict[str, Any]) -> list[str]:
+TABLE_HEAD = ("| measure | baseline | mockai | ratio | target |", "|---|---:|---:|---:|---|")
+
+
+def throughput_rows(r: dict[str, Any]) -> list[str]:
+    """The throughput rows of the table (bench_throughput.py prints them too)."""
     rows = []
     for c, x in r["non_streaming"].items():
         rows.append(f"| non-streaming req/s, concurrency {c}, same request | {x['bare_rps']:.0f} | "
@@ -114,7 +118,7 @@ def _fixture(r: dict[str, Any]) -> list[str]:
 
 
 ROWS: dict[str, Callable[[dict[str, Any]], list[str]]] = {
-    "throughput": _throughput,
+    "throughput": throughput_rows,
     "workers": _workers,
     "memory": _memory,
     "scenarios": _scenarios,
@@ -125,7 +129,7 @@ ROWS: dict[str, Callable[[dict[str, Any]], list[str]]] = {
 
 
 def table(directory: Path) -> str:
-    rows = ["| measure | baseline | mockai | ratio | target |", "|---|---:|---:|---:|---|"]
+    rows = list(TABLE_HEAD)
     for name, make in ROWS.items():
         result = _load(directory, name)
         if result is not None:
