@@ -19,7 +19,7 @@ from mockai.config import ServerConfig
 from mockai.delivery import deliver, error_response
 from mockai.errors import APIError
 from mockai.generation import Planner
-from mockai.headers import request_id
+from mockai.headers import request_id, success_headers
 from mockai.journal import Journal
 from mockai.memo import Memo
 from mockai.models import ModelCatalog
@@ -257,7 +257,7 @@ async def choose_reply(state: ServerState, ctx: RequestContext) -> Reply:
 async def list_models(request: web.Request) -> web.Response:
     check_auth(request, request.app[STATE].config)
     data = [m.to_dict() for m in request.app[STATE].catalog.list()]
-    return _json({"object": "list", "data": data}, request)
+    return json_response({"object": "list", "data": data}, request)
 
 
 async def get_model(request: web.Request) -> web.Response:
@@ -267,18 +267,15 @@ async def get_model(request: web.Request) -> web.Response:
     info = state.catalog.get(model_id)
     if info is None:
         raise APIError.model_not_found(model_id)
-    return _json(info.to_dict(), request)
+    return json_response(info.to_dict(), request)
 
 
-def _json(payload: Any, request: web.Request, status: int = 200) -> web.Response:
-    from mockai.headers import success_headers
-
+def json_response(payload: Any, request: web.Request, status: int = 200) -> web.Response:
+    """A JSON body laid out as the real API's 200s (2-space indent, trailing newline)."""
     headers = success_headers(_req_id(request), 5, 0)
     text = dumps_indented(payload) + "\n"
     return web.Response(status=status, body=text.encode(), headers=headers)
 
-
-json_response = _json
 
 
 def make_app(config: ServerConfig, state: ServerState | None = None) -> web.Application:
