@@ -30,8 +30,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import loadgen
 from common import BODY, Server, body_bytes, interleave, median, mockai, paired_ratio, write_results
 
-from mockai.cassettes import Cassette, Interaction, RecordedRequest, RecordedResponse, load_cassette
-from mockai.matching import CassetteIndex
+from mockai.replay.cassette import Cassette, Interaction, RecordedRequest, RecordedResponse, load_cassette
+from mockai.replay.index import CassetteIndex
 
 TARGET = 0.20
 EXCHANGES = 1000

@@ -2,7 +2,7 @@
 
     python bench/bench_scenarios.py [--duration 4] [--rounds 3] [--concurrency 16] [--check]
 
-One in-process server on 127.0.0.1 (a :class:`~mockai.server.ServerThread`), driven by the load
+One in-process server on 127.0.0.1 (a :class:`~mockai.server.runner.ServerThread`), driven by the load
 generator of ``bench/loadgen.py`` in its own process (bounded by request count and time; every
 request distinct).  Three configurations, measured in alternation for ``--rounds`` rounds:
 
@@ -34,9 +34,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import loadgen
 
-from mockai.config import ServerConfig
-from mockai.scenarios import ScenarioSource
-from mockai.server import ServerThread
+from mockai.core.config import ServerConfig
+from mockai.scenarios.source import ScenarioSource
+from mockai.server.runner import ServerThread
 
 RESULTS = Path(__file__).resolve().parent / "results" / "scenarios.json"
 TARGET = 0.20

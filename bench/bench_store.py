@@ -25,11 +25,11 @@ from typing import Any
 
 import httpx
 
-from mockai.config import ServerConfig
-from mockai.plan import PlannedReply
-from mockai.server import ServerThread
-from mockai.store import store_of
-from mockai.store_records import record_for
+from mockai.chat.store.records import record_for
+from mockai.chat.store.routes import store_of
+from mockai.core.config import ServerConfig
+from mockai.core.plan import PlannedReply
+from mockai.server.runner import ServerThread
 
 AUTH = {"Authorization": "Bearer sk-bench"}
 

@@ -19,8 +19,8 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
-from mockai.errors import APIError
-from mockai.validation import validate_chat_request
+from mockai.chat.validation import validate_chat_request
+from mockai.core.errors import APIError
 
 TARGET_TYPICAL_US = 20.0
 RESULTS = Path(__file__).resolve().parent / "results" / "validation.json"

@@ -9,22 +9,22 @@ from __future__ import annotations
 import importlib
 from typing import TYPE_CHECKING, Any
 
-__version__ = "0.1.0"
+from mockai.core.version import __version__
 
 if TYPE_CHECKING:
-    from mockai.config import ServerConfig
-    from mockai.errors import APIError
-    from mockai.harness import MockAI
-    from mockai.server import MockServer, ServerThread
+    from mockai.core.config import ServerConfig
+    from mockai.core.errors import APIError
+    from mockai.server.runner import MockServer, ServerThread
+    from mockai.testing.mock import MockAI
 
 __all__ = ["APIError", "MockAI", "MockServer", "ServerConfig", "ServerThread", "__version__"]
 
 _LAZY = {
-    "APIError": "mockai.errors",
-    "MockAI": "mockai.harness",
-    "MockServer": "mockai.server",
-    "ServerConfig": "mockai.config",
-    "ServerThread": "mockai.server",
+    "APIError": "mockai.core.errors",
+    "MockAI": "mockai.testing.mock",
+    "MockServer": "mockai.server.runner",
+    "ServerConfig": "mockai.core.config",
+    "ServerThread": "mockai.server.runner",
 }
 
 

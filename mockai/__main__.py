@@ -1,5 +1,5 @@
 import sys
 
-from mockai.cli import main
+from mockai.cli.main import main
 
 sys.exit(main())

@@ -1,6 +1,6 @@
 """pytest plugin (entry point ``pytest11``): the ``mockai`` fixture, marker and options.
 
-* ``mockai`` (function scope): a :class:`~mockai.harness.MockAI` with a fresh state for this test.
+* ``mockai`` (function scope): a :class:`~mockai.testing.mock.MockAI` with a fresh state for this test.
   One server runs per pytest process (each xdist worker has its own, on a free port); every test
   renews its state and, when it ends, requests still in flight are cancelled.
 * ``@pytest.mark.mockai(scenario=..., seed=..., strict=..., on_no_match=..., **ServerConfig fields)``.
@@ -22,13 +22,13 @@ from typing import TYPE_CHECKING, Any, NoReturn
 
 import pytest
 
-from mockai.config import ServerConfig
+from mockai.core.config import ServerConfig
 
 # The server (aiohttp) is imported when a test first asks for the fixture, not when pytest
 # loads plugins: a suite that never uses mockai pays nothing for it.
 if TYPE_CHECKING:
-    from mockai.harness import MockAI, NoMatchMode
-    from mockai.reusable_server import ReusableServer
+    from mockai.testing.mock import MockAI, NoMatchMode
+    from mockai.testing.reusable_server import ReusableServer
 
 __all__ = ["mockai", "mockai_config"]
 
@@ -88,14 +88,14 @@ def mockai_config() -> dict[str, Any]:
     """Project-wide defaults for the ``mockai`` fixture; override it in a conftest.py.
 
     Keys: ``seed``, ``strict``, ``scenario`` (file or list of files), ``scenarios_dir``,
-    ``on_no_match`` (``auto``/``seeded``/``error``) and any :class:`~mockai.config.ServerConfig` field.
+    ``on_no_match`` (``auto``/``seeded``/``error``) and any :class:`~mockai.core.config.ServerConfig` field.
     """
     return {}
 
 
 @pytest.fixture(scope="session")
 def _mockai_server() -> Iterator[ReusableServer]:
-    from mockai.reusable_server import ReusableServer
+    from mockai.testing.reusable_server import ReusableServer
 
     server = ReusableServer(ServerConfig(port=0))
     server.start()
@@ -108,7 +108,7 @@ def mockai(
     request: pytest.FixtureRequest, mockai_config: Mapping[str, Any], _mockai_server: ReusableServer
 ) -> Iterator[MockAI]:
     """A mockai server with a fresh state for this test; ``OPENAI_BASE_URL`` points at it."""
-    from mockai.harness import MockAI
+    from mockai.testing.mock import MockAI
 
     settings = _settings(request, mockai_config)
     strict = bool(settings.pop("strict", True))

@@ -14,8 +14,8 @@ from typing import Any
 import httpx
 import pytest
 
-from mockai.config import ServerConfig
-from mockai.server import ServerThread
+from mockai.core.config import ServerConfig
+from mockai.server.runner import ServerThread
 
 SHARED = Path(__file__).resolve().parents[2] / "shared"
 API_KEY = "sk-test-mockai-0000000000000000"

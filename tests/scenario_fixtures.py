@@ -8,8 +8,8 @@ from typing import Any
 import openai
 import pytest
 
-from mockai.config import ServerConfig
-from mockai.server import ServerThread
+from mockai.core.config import ServerConfig
+from mockai.server.runner import ServerThread
 from tests.conftest import API_KEY
 
 _CLIENTS: dict[str, openai.OpenAI] = {}

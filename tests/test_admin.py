@@ -8,7 +8,7 @@ import httpx
 import openai
 import pytest
 
-from mockai.server import ServerThread
+from mockai.server.runner import ServerThread
 from tests import scenario_fixtures as fx
 from tests.conftest import API_KEY
 

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from mockai.cassettes import load_cassette
+from mockai.replay.cassette import load_cassette
 from tests.conftest import API_KEY, ServerFactory
 
 openai = pytest.importorskip("openai")

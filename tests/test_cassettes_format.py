@@ -11,8 +11,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from mockai.cassette_file import CassetteFile
-from mockai.cassettes import (
+from mockai.replay.cassette import (
     Cassette,
     CassetteError,
     Interaction,
@@ -27,6 +26,7 @@ from mockai.cassettes import (
     parse_cassette,
     split_events,
 )
+from mockai.replay.cassette_file import CassetteFile
 
 json_values = st.recursive(
     st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False, allow_infinity=False) | st.text(),

@@ -7,11 +7,12 @@ from pathlib import Path
 
 import pytest
 
+import mockai.replay.source
+import mockai.scenarios.source
+
 # pytester's in-process runs unload the modules a run imported: import the heavy ones once, here.
-import mockai.harness
-import mockai.replay
-import mockai.scenarios
-from mockai.cassettes import load_cassette
+import mockai.testing.mock
+from mockai.replay.cassette import load_cassette
 from tests.conftest import ServerFactory
 
 pytest_plugins = ["pytester"]
@@ -59,7 +60,7 @@ def test_record_once_then_replay_without_the_upstream(pytester: pytest.Pytester,
 
 def test_cassette_path_follows_pytest_recording() -> None:
     test_file = Path("/project/tests/test_agent.py")
-    assert mockai.replay.cassette_path(test_file, "weather.yaml") == Path(
+    assert mockai.replay.source.cassette_path(test_file, "weather.yaml") == Path(
         "/project/tests/cassettes/test_agent/weather.yaml"
     )
 

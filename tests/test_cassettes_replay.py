@@ -12,7 +12,14 @@ from typing import Any
 import httpx
 import pytest
 
-from mockai.cassettes import Cassette, Interaction, RecordedRequest, RecordedResponse, dump_cassette, load_cassette
+from mockai.replay.cassette import (
+    Cassette,
+    Interaction,
+    RecordedRequest,
+    RecordedResponse,
+    dump_cassette,
+    load_cassette,
+)
 from tests.conftest import API_KEY, ServerFactory
 
 openai = pytest.importorskip("openai")

@@ -14,9 +14,9 @@ from typing import Any
 import pytest
 import yaml
 
-from mockai.cassettes import CassetteError, load_cassette
-from mockai.cli import main
-from mockai.vcr_import import import_vcr
+from mockai.cli.main import main
+from mockai.replay.cassette import CassetteError, load_cassette
+from mockai.replay.vcr_import import import_vcr
 from tests.conftest import API_KEY, ServerFactory, shared_or_skip
 
 openai = pytest.importorskip("openai")

@@ -9,10 +9,12 @@ from typing import Any
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from mockai import app, generation, sse
-from mockai.journal import Journal
-from mockai.memo import Memo
-from mockai.render_json import dumps_indented
+from mockai.chat import planner as generation
+from mockai.chat import render_sse as sse
+from mockai.chat.render_json import dumps_indented
+from mockai.core.memo import Memo
+from mockai.server import app as app
+from mockai.server.journal import Journal
 from tests.conftest import API_KEY, HTTP, ServerFactory
 from tests.strategies import chat_requests
 

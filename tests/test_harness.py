@@ -9,7 +9,7 @@ import unittest
 import openai
 import pytest
 
-from mockai.harness import MockAI, MockAIStrictError
+from mockai.testing.mock import MockAI, MockAIStrictError
 
 USER = [{"role": "user", "content": "hello"}]
 

@@ -1,4 +1,4 @@
-"""mockai.jsongen: values generated for a schema validate against it, deterministically."""
+"""mockai.generate.jsongen.generator: values generated for a schema validate against it, deterministically."""
 
 from __future__ import annotations
 
@@ -16,7 +16,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from jsonschema import Draft7Validator, Draft202012Validator
 
-from mockai.jsongen import UnsatisfiableSchema, first_error, generate, is_valid
+from mockai.generate.jsongen.generator import UnsatisfiableSchema, first_error, generate, is_valid
 
 
 def assert_valid(schema: Any, value: Any) -> None:
@@ -681,7 +681,7 @@ def test_unsatisfiable(schema: Any) -> None:
 
 def test_deterministic_across_hash_seeds() -> None:
     script = (
-        "import json, random, sys; from mockai.jsongen import generate; "
+        "import json, random, sys; from mockai.generate.jsongen.generator import generate; "
         "schema = json.loads(sys.argv[1]); "
         "print(json.dumps([generate(schema, random.Random(s)) for s in range(5)]))"
     )

@@ -11,9 +11,9 @@ from typing import Any
 
 import pytest
 
-from mockai.app import RequestContext
-from mockai.latency import LatencyDelivery
-from mockai.latency_profile import PRESETS, parse_profile
+from mockai.server.app import RequestContext
+from mockai.server.latency import LatencyDelivery
+from mockai.server.latency_profile import PRESETS, parse_profile
 from tests.conftest import API_KEY, ServerFactory
 
 BODY: dict[str, Any] = {"model": "gpt-4o-mini", "messages": [{"role": "user", "content": "Time me, please."}]}

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from mockai.latency_profile import PRESETS
+from mockai.server.latency_profile import PRESETS
 from tests.conftest import ServerFactory
 
 DOC = Path(__file__).resolve().parents[1] / "docs" / "load_testing.md"

@@ -11,8 +11,6 @@ import pytest
 
 # pytester's in-process runs unload the modules a run imported: import the heavy ones here, once
 # (libyaml in particular cannot be initialised twice in one process).
-import mockai.harness
-import mockai.scenarios  # noqa: F401
 
 pytest_plugins = ["pytester"]
 

@@ -9,8 +9,6 @@ from pathlib import Path
 import pytest
 
 # pytester's in-process runs unload the modules a run imported: import the heavy ones once, here.
-import mockai.harness
-import mockai.scenarios  # noqa: F401
 
 pytest_plugins = ["pytester"]
 pytest.importorskip("openai")

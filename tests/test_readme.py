@@ -9,8 +9,6 @@ from pathlib import Path
 
 import pytest
 
-import mockai.harness  # pytester unloads what a run imports; keep the heavy modules loaded
-import mockai.scenarios  # noqa: F401
 from tests.conftest import ServerFactory
 
 pytest_plugins = ["pytester"]

@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from mockai.cassettes import load_cassette
+from mockai.replay.cassette import load_cassette
 from tests.conftest import ServerFactory
 from tests.recording import files_containing, mockai_process
 

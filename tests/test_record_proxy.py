@@ -17,7 +17,7 @@ import httpx
 import pytest
 from aiohttp import web
 
-from mockai.cassettes import load_cassette
+from mockai.replay.cassette import load_cassette
 from tests.conftest import API_KEY, ServerFactory
 from tests.recording import AppThread, mockai_process, wait_for
 

@@ -10,9 +10,9 @@ from pathlib import Path
 
 import pytest
 
-from mockai.config import ServerConfig
-from mockai.scenario_format import load_text
-from mockai.server import ServerThread
+from mockai.core.config import ServerConfig
+from mockai.scenarios.file_format import load_text
+from mockai.server.runner import ServerThread
 
 ROOT = Path(__file__).resolve().parents[1]
 DOC = ROOT / "docs" / "scenarios.md"

@@ -11,12 +11,12 @@ from typing import Any
 import pytest
 import yaml
 
-from mockai.cli import main
-from mockai.config import ServerConfig
-from mockai.rules import Rule, ScenarioError
-from mockai.scenario_format import load_text
-from mockai.scenarios import ScenarioSource
-from mockai.server import ServerThread
+from mockai.cli.main import main
+from mockai.core.config import ServerConfig
+from mockai.scenarios.file_format import load_text
+from mockai.scenarios.rules import Rule, ScenarioError
+from mockai.scenarios.source import ScenarioSource
+from mockai.server.runner import ServerThread
 
 EXAMPLES = Path(__file__).resolve().parents[1] / "scenarios"
 SCHEMA_FILE = Path(__file__).resolve().parents[1] / "mockai" / "schemas" / "scenario.schema.json"

@@ -7,7 +7,7 @@ from typing import Any
 import openai
 import pytest
 
-from mockai.server import ServerThread
+from mockai.server.runner import ServerThread
 from tests import scenario_fixtures as fx
 from tests.conftest import ServerFactory
 

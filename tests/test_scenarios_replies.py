@@ -10,7 +10,7 @@ import httpx
 import openai
 import pytest
 
-from mockai.server import ServerThread
+from mockai.server.runner import ServerThread
 from tests import scenario_fixtures as fx
 from tests.conftest import API_KEY, assert_valid
 

@@ -10,9 +10,9 @@ from typing import Any
 import httpx
 import pytest
 
-from mockai.config import ServerConfig
-from mockai.errors import APIError
-from mockai.server import ServerThread
+from mockai.core.config import ServerConfig
+from mockai.core.errors import APIError
+from mockai.server.runner import ServerThread
 from tests.conftest import API_KEY, ServerFactory, assert_valid, official_schema
 
 openai = pytest.importorskip("openai")

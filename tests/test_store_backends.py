@@ -10,14 +10,14 @@ from typing import Any
 
 import pytest
 
-from mockai.config import ServerConfig
-from mockai.generation import Planner
-from mockai.models import ModelCatalog
-from mockai.plan import ErrorReply, PlannedReply, RawReply
-from mockai.render_json import completion_dict, render_completion
-from mockai.server import ServerThread
-from mockai.sse import DONE, StreamOptions, stream_events
-from mockai.store_records import assemble_stream, record_for
+from mockai.chat.planner import Planner
+from mockai.chat.render_json import completion_dict, render_completion
+from mockai.chat.render_sse import DONE, StreamOptions, stream_events
+from mockai.chat.store.records import assemble_stream, record_for
+from mockai.core.config import ServerConfig
+from mockai.core.model_catalog import ModelCatalog
+from mockai.core.plan import ErrorReply, PlannedReply, RawReply
+from mockai.server.runner import ServerThread
 from tests.conftest import API_KEY, ServerFactory
 
 openai = pytest.importorskip("openai")
@@ -212,7 +212,7 @@ def test_records_for_each_kind_of_reply() -> None:
 
 
 def openai_error() -> Any:
-    from mockai.errors import APIError
+    from mockai.core.errors import APIError
 
     return APIError.server_error()
 

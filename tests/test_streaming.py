@@ -10,12 +10,12 @@ import httpx
 import pytest
 from hypothesis import HealthCheck, given, settings
 
-from mockai.app import RequestContext
-from mockai.errors import APIError
-from mockai.generation import ChoiceDraft, Planner, ToolCallDraft
-from mockai.models import ModelCatalog
-from mockai.plan import Delivery, Fault, PlannedReply, Reply
-from mockai.sse import StreamOptions, chunk_dicts
+from mockai.chat.planner import ChoiceDraft, Planner, ToolCallDraft
+from mockai.chat.render_sse import StreamOptions, chunk_dicts
+from mockai.core.errors import APIError
+from mockai.core.model_catalog import ModelCatalog
+from mockai.core.plan import Delivery, Fault, PlannedReply, Reply
+from mockai.server.app import RequestContext
 from tests.conftest import API_KEY, HTTP, ServerFactory, assert_valid
 from tests.strategies import chat_requests
 

@@ -12,8 +12,8 @@ import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from mockai.errors import APIError
-from mockai.validation import REQUEST_SCHEMA, validate_chat_request
+from mockai.chat.validation import REQUEST_SCHEMA, validate_chat_request
+from mockai.core.errors import APIError
 
 SHARED = Path(__file__).resolve().parents[2] / "shared"
 USER = {"role": "user", "content": "Hello"}

@@ -136,7 +136,7 @@ def test_a_worker_that_dies_is_reported_and_replaced(start: Callable[..., Worker
 
 
 def test_without_reuseport_the_workers_share_the_parents_socket(start: Callable[..., Workers]) -> None:
-    shim = "import sys, mockai.workers as w; w._REUSEPORT = False; from mockai.cli import main; sys.exit(main())"
+    shim = "import sys, mockai.server.workers as w; w._REUSEPORT = False; from mockai.cli.main import main; sys.exit(main())"
     workers = start("--workers", "2", python=[sys.executable, "-c", shim])
     url = workers.url()
     assert all(post(url)[0] == 200 for _ in range(10))

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from openai import OpenAI
 
-from mockai.harness import MockAI
+from mockai.testing.mock import MockAI
 
 
 def summarize(text: str) -> str:

@@ -6,7 +6,7 @@ import openai
 import pytest
 from openai import OpenAI
 
-from mockai.harness import MockAI
+from mockai.testing.mock import MockAI
 
 QUESTION = [{"role": "user", "content": "Hello"}]
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from openai import AsyncOpenAI, OpenAI
 
-from mockai.harness import MockAI
+from mockai.testing.mock import MockAI
 
 
 def stream_answer(question: str) -> list[str]:

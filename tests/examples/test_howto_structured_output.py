@@ -5,7 +5,7 @@ from __future__ import annotations
 from openai import OpenAI
 from pydantic import BaseModel
 
-from mockai.harness import MockAI
+from mockai.testing.mock import MockAI
 
 
 class Event(BaseModel):

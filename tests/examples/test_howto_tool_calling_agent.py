@@ -11,7 +11,7 @@ from typing import Any
 
 from openai import OpenAI
 
-from mockai.harness import MockAI
+from mockai.testing.mock import MockAI
 
 TOOLS = [
     {

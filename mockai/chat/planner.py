@@ -1,0 +1,426 @@
+"""From a validated request to one :class:`~mockai.core.plan.ReplyPlan`.
+
+Two entry points share every step after the *what to say* decision:
+
+* :meth:`Planner.seeded` decides the answer from the seeds and the request itself;
+* :meth:`Planner.scripted` takes the answer from a scenario (``ChoiceDraft`` objects).
+
+Both then go through :meth:`Planner.build`, which tokenizes, applies ``stop`` and
+``max_tokens``, draws logprobs, ids and usage.  Everything is a pure function of the server
+seed, the request's ``seed`` and a canonical hash of the request (``stream`` and
+``stream_options`` excluded, so a streamed and a non-streamed request tell the same story).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import random
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from mockai.core.model_catalog import ModelCatalog, is_reasoning_model, system_fingerprint
+from mockai.core.plan import ChoicePlan, ReplyPlan, TokenLogprob, ToolCallPlan, Usage
+from mockai.generate import text as textgen
+from mockai.generate.jsongen import generator as jsongen
+from mockai.generate.tokenizer import count_prompt_tokens, tokenize
+
+__all__ = ["ChoiceDraft", "Planner", "ToolCallDraft", "request_key"]
+
+_ALNUM = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789"
+_EXCLUDED_FROM_KEY = ("stream", "stream_options")
+# Parameters that shape how an answer is delivered, not what it says: the text is drawn from a key
+# without them, so ``max_tokens=5`` gives the first five tokens of the full answer, ``stop`` cuts
+# that same answer, and choice 0 of ``n=3`` is the ``n=1`` answer.
+_DELIVERY_ONLY = (
+    "stop", "max_tokens", "max_completion_tokens", "logprobs", "top_logprobs", "n", "store", "metadata",
+    "user", "safety_identifier", "prompt_cache_key", "prompt_cache_retention", "service_tier",
+)
+# 2025-01-01T00:00:00Z plus up to a year: plausible, and the same for the same request.
+_CREATED_BASE = 1735689600
+_ALTERNATIVE_TOKENS = (
+    " the", " a", ",", ".", " and", " of", " to", " is", " it", " this", "\n", " that",
+    " in", " for", " on", " with", " as", " be", " by", " we", " you", " at", " or", " an",
+)
+
+
+# json.dumps(..., sort_keys=True, separators=(",", ":"), ensure_ascii=False), built once.
+_canonical_json = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode
+
+
+def request_key(body: Mapping[str, Any], server_seed: int, *, content_only: bool = False) -> bytes:
+    """A 32-byte digest of the request: all of it (ids), or what decides the text (``content_only``)."""
+    excluded = _EXCLUDED_FROM_KEY + _DELIVERY_ONLY if content_only else _EXCLUDED_FROM_KEY
+    canonical = {k: v for k, v in body.items() if k not in excluded}
+    return _digest(server_seed, canonical)
+
+
+def _digest(server_seed: int, canonical: dict[str, Any]) -> bytes:
+    text = _canonical_json(canonical)
+    return hashlib.blake2b(f"{server_seed}\x00{text}".encode(), digest_size=32).digest()
+
+
+def _request_keys(body: Mapping[str, Any], server_seed: int) -> tuple[bytes, bytes]:
+    """``request_key(body)`` and ``request_key(body, content_only=True)``, hashing once when the body
+    has no delivery-only parameter (then both keys see the same fields, so they are the same)."""
+    canonical = {k: v for k, v in body.items() if k not in _EXCLUDED_FROM_KEY}
+    key = _digest(server_seed, canonical)
+    if not any(k in canonical for k in _DELIVERY_ONLY):
+        return key, key
+    return key, _digest(server_seed, {k: v for k, v in canonical.items() if k not in _DELIVERY_ONLY})
+
+
+# byte -> _ALNUM[byte % 62], for bytes.translate
+_ALNUM_TABLE = bytes(ord(_ALNUM[b % 62]) for b in range(256))
+
+
+def _alnum(key: bytes, label: str, length: int) -> str:
+    digest = hashlib.blake2b(label.encode(), key=key, digest_size=64).digest()
+    return digest[:length].translate(_ALNUM_TABLE).decode("ascii")
+
+
+def _rng(key: bytes, label: str) -> random.Random:
+    return random.Random(hashlib.blake2b(label.encode(), key=key, digest_size=16).digest())
+
+
+@dataclass(frozen=True, slots=True)
+class ToolCallDraft:
+    name: str
+    arguments: str  # JSON text for function tools, free text for custom tools
+    kind: Literal["function", "custom"] = "function"
+    id: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ChoiceDraft:
+    """What one choice says, before tokens, truncation and logprobs."""
+
+    content: str | None = None
+    refusal: str | None = None
+    tool_calls: tuple[ToolCallDraft, ...] = ()
+    function_call: ToolCallDraft | None = None
+    finish_reason: str | None = None  # None: derived (stop / tool_calls / function_call / length)
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+class Planner:
+    def __init__(self, catalog: ModelCatalog, server_seed: int = 0) -> None:
+        self.catalog = catalog
+        self.server_seed = server_seed
+
+    # --- deciding what to say -------------------------------------------------------------
+
+    def seeded(self, body: Mapping[str, Any]) -> ReplyPlan:
+        key, content_key = _request_keys(body, self.server_seed)
+        n = body.get("n") or 1
+        drafts = [self._seeded_choice(body, content_key, i) for i in range(n)]
+        return self.build(body, drafts, key=key)
+
+    def scripted(
+        self,
+        body: Mapping[str, Any],
+        drafts: Sequence[ChoiceDraft],
+        *,
+        salt: str = "",
+        usage: Mapping[str, int] | None = None,
+    ) -> ReplyPlan:
+        key = request_key(body, self.server_seed)
+        if salt:
+            key = hashlib.blake2b(salt.encode(), key=key, digest_size=32).digest()
+        return self.build(body, drafts, key=key, usage_override=usage)
+
+    def _seeded_choice(self, body: Mapping[str, Any], key: bytes, index: int) -> ChoiceDraft:
+        rng = _rng(key, f"choice{index}")
+        tools = _offered_tools(body)
+        if tools:
+            calls = _decide_tool_calls(body, tools, rng)
+            if calls:
+                # A named tool_choice finishes with "stop" on the real API (recording 20).
+                named = _named_choice(body.get("tool_choice")) is not None
+                return ChoiceDraft(tool_calls=tuple(calls), extra={"named_tool": named})
+        functions = body.get("functions")
+        if functions and _wants_function_call(body):
+            call = _decide_function_call(body, functions, rng)
+            if call is not None:
+                return ChoiceDraft(function_call=call)
+        return ChoiceDraft(content=_text_for(body, rng))
+
+    # --- from drafts to a plan ------------------------------------------------------------
+
+    def build(
+        self,
+        body: Mapping[str, Any],
+        drafts: Sequence[ChoiceDraft],
+        *,
+        key: bytes,
+        usage_override: Mapping[str, int] | None = None,
+    ) -> ReplyPlan:
+        model = str(body.get("model", ""))
+        cap = body.get("max_completion_tokens") or body.get("max_tokens")
+        stops = _stops(body.get("stop"))
+        want_logprobs = bool(body.get("logprobs"))
+        top_n = int(body.get("top_logprobs") or 0)
+        choices: list[ChoicePlan] = []
+        for index, draft in enumerate(drafts):
+            choices.append(
+                self._choice(draft, index, key, cap=cap, stops=stops, logprobs=want_logprobs, top_n=top_n)
+            )
+        reasoning = is_reasoning_model(model)
+        prompt_tokens = count_prompt_tokens(
+            body.get("messages") or (), body.get("tools"), body.get("functions")
+        )
+        reasoning_tokens = 64 * _rng(key, "reasoning").randint(1, 4) if reasoning else 0
+        completion = sum(c.emitted_tokens() for c in choices) + reasoning_tokens
+        usage = Usage(prompt_tokens, completion, reasoning_tokens=reasoning_tokens)
+        if usage_override:
+            usage = Usage(
+                usage_override.get("prompt_tokens", usage.prompt_tokens),
+                usage_override.get("completion_tokens", usage.completion_tokens),
+                cached_tokens=usage_override.get("cached_tokens", 0),
+                reasoning_tokens=usage_override.get("reasoning_tokens", usage.reasoning_tokens),
+            )
+        return ReplyPlan(
+            id="chatcmpl-" + _alnum(key, "id", 29),
+            created=_CREATED_BASE + int.from_bytes(key[:4], "big") % 31_536_000,
+            model=self.catalog.resolve(model),
+            choices=tuple(choices),
+            usage=usage,
+            system_fingerprint=system_fingerprint(model),
+            service_tier=_service_tier(body.get("service_tier")),
+            omit_logprobs_key=reasoning,
+            obfuscation_seed=int.from_bytes(key[4:12], "big"),
+        )
+
+    def _choice(
+        self,
+        draft: ChoiceDraft,
+        index: int,
+        key: bytes,
+        *,
+        cap: int | None,
+        stops: tuple[str, ...],
+        logprobs: bool,
+        top_n: int,
+    ) -> ChoicePlan:
+        budget = cap if isinstance(cap, int) and cap > 0 else None
+        finish = draft.finish_reason
+        truncated = False
+        content_tokens: tuple[str, ...] | None = None
+        if draft.content is not None:
+            text = draft.content
+            if stops and finish is None:
+                text = _cut_at_stop(text, stops)
+            tokens = tokenize(text)
+            if budget is not None and len(tokens) > budget:
+                tokens, truncated = tokens[:budget], True
+            content_tokens = tuple(tokens)
+            if budget is not None:
+                budget -= len(tokens)
+        refusal_tokens = tuple(tokenize(draft.refusal)) if draft.refusal is not None else None
+        calls: list[ToolCallPlan] = []
+        for j, call in enumerate(draft.tool_calls):
+            plan_call, budget, cut = _tool_call(call, key, f"call{index}.{j}", budget)
+            calls.append(plan_call)
+            truncated = truncated or cut
+            if cut:
+                break
+        function_call = None
+        if draft.function_call is not None:
+            function_call, budget, cut = _tool_call(draft.function_call, key, f"fn{index}", budget)
+            truncated = truncated or cut
+        if finish is None:
+            if truncated:
+                finish = "length"
+            elif calls:
+                finish = "stop" if draft.extra.get("named_tool") else "tool_calls"
+            elif function_call is not None:
+                finish = "function_call"
+            else:
+                finish = "stop"
+        lp = None
+        if logprobs:
+            lp_tokens = content_tokens if content_tokens is not None else refusal_tokens
+            lp = _logprobs(lp_tokens or (), _rng(key, f"logprobs{index}"), top_n)
+        if content_tokens is None and refusal_tokens is None and not calls and function_call is None:
+            content_tokens = ()
+        return ChoicePlan(
+            index=index,
+            finish_reason=finish,
+            content_tokens=content_tokens,
+            refusal_tokens=refusal_tokens,
+            tool_calls=tuple(calls),
+            function_call=function_call,
+            logprobs=lp,
+        )
+
+
+# --- helpers: tools ---------------------------------------------------------------------------
+
+
+def _tool_call(
+    call: ToolCallDraft, key: bytes, label: str, budget: int | None
+) -> tuple[ToolCallPlan, int | None, bool]:
+    tokens = tokenize(call.arguments)
+    cut = False
+    if budget is not None:
+        if len(tokens) > budget:
+            tokens, cut = tokens[:budget], True
+        budget -= len(tokens)
+    call_id = call.id or "call_" + _alnum(key, label, 24)
+    plan = ToolCallPlan(call_id, call.name, "".join(tokens), call.kind, tuple(tokens))
+    return plan, budget, cut
+
+
+def _offered_tools(body: Mapping[str, Any]) -> list[Mapping[str, Any]]:
+    tools = body.get("tools") or []
+    choice = body.get("tool_choice")
+    if isinstance(choice, Mapping) and choice.get("type") == "allowed_tools":
+        allowed = choice.get("allowed_tools") or {}
+        names = {_tool_name(t) for t in allowed.get("tools") or []}
+        tools = [t for t in tools if _tool_name(t) in names]
+    return [t for t in tools if isinstance(t, Mapping)]
+
+
+def _tool_name(tool: Mapping[str, Any]) -> str:
+    kind = tool.get("type", "function")
+    inner = tool.get(kind) if isinstance(tool.get(kind), Mapping) else tool
+    return str(inner.get("name", "")) if isinstance(inner, Mapping) else ""
+
+
+def _named_choice(choice: Any) -> str | None:
+    if isinstance(choice, Mapping) and choice.get("type") in ("function", "custom"):
+        inner = choice.get(choice["type"])
+        if isinstance(inner, Mapping) and isinstance(inner.get("name"), str):
+            return str(inner["name"])
+    return None
+
+
+def _last_role(body: Mapping[str, Any]) -> str | None:
+    messages = body.get("messages") or []
+    return messages[-1].get("role") if messages and isinstance(messages[-1], Mapping) else None
+
+
+def _last_user_text(body: Mapping[str, Any]) -> str:
+    for message in reversed(body.get("messages") or []):
+        if isinstance(message, Mapping) and message.get("role") == "user":
+            content = message.get("content")
+            if isinstance(content, str):
+                return content
+            if isinstance(content, list):
+                return " ".join(
+                    p.get("text", "") for p in content if isinstance(p, Mapping) and p.get("type") == "text"
+                )
+    return ""
+
+
+def _decide_tool_calls(
+    body: Mapping[str, Any], tools: list[Mapping[str, Any]], rng: random.Random
+) -> list[ToolCallDraft]:
+    choice = body.get("tool_choice", "auto")
+    mode = choice
+    if isinstance(choice, Mapping) and choice.get("type") == "allowed_tools":
+        mode = (choice.get("allowed_tools") or {}).get("mode", "auto")
+    forced = _named_choice(choice)
+    if mode == "none":
+        return []
+    if forced is not None:
+        chosen = [t for t in tools if _tool_name(t) == forced][:1]
+    elif mode == "required":
+        chosen = _pick_tools(body, tools, rng)
+    else:  # auto: text after a tool result, else call when the user seems to ask for it
+        if _last_role(body) in ("tool", "function"):
+            return []
+        asked = _last_user_text(body).lower()
+        mentioned = any(part and part in asked for t in tools for part in _tool_name(t).lower().split("_"))
+        if not mentioned and rng.random() < 0.5:
+            return []
+        chosen = _pick_tools(body, tools, rng)
+    return [_draft_call(t, rng) for t in chosen]
+
+
+def _pick_tools(
+    body: Mapping[str, Any], tools: list[Mapping[str, Any]], rng: random.Random
+) -> list[Mapping[str, Any]]:
+    first = rng.randrange(len(tools))
+    picked = [tools[first]]
+    if body.get("parallel_tool_calls", True) is not False and len(tools) > 1 and rng.random() < 0.3:
+        picked.append(tools[(first + 1 + rng.randrange(len(tools) - 1)) % len(tools)])
+    return picked
+
+
+def _draft_call(tool: Mapping[str, Any], rng: random.Random) -> ToolCallDraft:
+    if tool.get("type") == "custom":
+        return ToolCallDraft(_tool_name(tool), textgen.sentence(rng), kind="custom")
+    function = tool.get("function") or {}
+    parameters = function.get("parameters") or {"type": "object", "properties": {}}
+    value = jsongen.generate(parameters, rng, words=textgen.phrase)
+    return ToolCallDraft(_tool_name(tool), json.dumps(value, separators=(",", ":"), ensure_ascii=False))
+
+
+def _wants_function_call(body: Mapping[str, Any]) -> bool:
+    return body.get("function_call", "auto") != "none" and _last_role(body) != "function"
+
+
+def _decide_function_call(
+    body: Mapping[str, Any], functions: Sequence[Mapping[str, Any]], rng: random.Random
+) -> ToolCallDraft | None:
+    choice = body.get("function_call", "auto")
+    if isinstance(choice, Mapping):
+        chosen = [f for f in functions if f.get("name") == choice.get("name")][:1]
+    else:
+        chosen = [functions[rng.randrange(len(functions))]]
+    if not chosen:
+        return None
+    parameters = chosen[0].get("parameters") or {"type": "object", "properties": {}}
+    value = jsongen.generate(parameters, rng, words=textgen.phrase)
+    return ToolCallDraft(str(chosen[0].get("name")), json.dumps(value, separators=(",", ":")))
+
+
+# --- helpers: text ----------------------------------------------------------------------------
+
+
+def _text_for(body: Mapping[str, Any], rng: random.Random) -> str:
+    fmt = body.get("response_format")
+    if isinstance(fmt, Mapping):
+        if fmt.get("type") == "json_schema":
+            schema = (fmt.get("json_schema") or {}).get("schema") or {"type": "object"}
+            value = jsongen.generate(schema, rng, words=textgen.phrase)
+            return json.dumps(value, separators=(",", ":"), ensure_ascii=False)
+        if fmt.get("type") == "json_object":
+            obj = {"answer": textgen.sentence(rng), "confidence": round(rng.uniform(0.5, 1.0), 2)}
+            return json.dumps(obj, separators=(",", ":"))
+    return textgen.paragraph(rng)
+
+
+def _stops(stop: Any) -> tuple[str, ...]:
+    if isinstance(stop, str):
+        return (stop,) if stop else ()
+    if isinstance(stop, list):
+        return tuple(s for s in stop if isinstance(s, str) and s)
+    return ()
+
+
+def _cut_at_stop(text: str, stops: tuple[str, ...]) -> str:
+    positions = [p for p in (text.find(s) for s in stops) if p >= 0]
+    return text[: min(positions)] if positions else text
+
+
+def _logprobs(tokens: Sequence[str], rng: random.Random, top_n: int) -> tuple[TokenLogprob, ...]:
+    out = []
+    for token in tokens:
+        chosen = -round(rng.random() ** 3 * 2.5, 6)
+        top: list[tuple[str, float]] = []
+        if top_n:
+            top.append((token, chosen))
+            alternatives = [t for t in _ALTERNATIVE_TOKENS if t != token]
+            value = chosen
+            for alt in rng.sample(alternatives, min(top_n - 1, len(alternatives))):
+                value = round(value - rng.uniform(0.5, 3.0), 6)
+                top.append((alt, value))
+        out.append(TokenLogprob(token, chosen, tuple(top)))
+    return tuple(out)
+
+
+def _service_tier(requested: Any) -> str:
+    return requested if requested in ("flex", "priority", "scale") else "default"

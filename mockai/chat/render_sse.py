@@ -1,0 +1,213 @@
+"""A reply plan rendered as the real API's ``text/event-stream`` of ``chat.completion.chunk`` events.
+
+Chunk sequence per choice (conformance §7): a role chunk (carrying the first tool call when the
+choice opens with one), content / refusal / tool-argument deltas of ``tokens_per_chunk`` tokens,
+then ``delta: {}`` with the finish reason.  Choices of ``n > 1`` interleave round-robin.  With
+``include_usage`` every chunk has ``"usage": null`` and a last chunk with ``"choices": []`` carries
+the usage; ``obfuscation`` (default on) is the last key of every chunk.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from mockai.core.errors import APIError
+from mockai.core.memo import Memo
+from mockai.core.plan import ChoicePlan, ReplyPlan, TokenLogprob, ToolCallPlan
+
+__all__ = [
+    "DONE", "StreamOptions", "chunk_dicts", "encode_event", "error_event", "rendered_events", "stream_events",
+]
+
+DONE = b"data: [DONE]\n\n"
+_OBFUSCATION_ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789"
+
+
+@dataclass(frozen=True, slots=True)
+class StreamOptions:
+    include_usage: bool = False
+    include_obfuscation: bool = True
+    tokens_per_chunk: int = 1
+    want_logprobs: bool = False
+
+    @classmethod
+    def from_request(cls, body: dict[str, Any], tokens_per_chunk: int = 1) -> StreamOptions:
+        opts = body.get("stream_options") or {}
+        return cls(
+            include_usage=bool(opts.get("include_usage")),
+            include_obfuscation=opts.get("include_obfuscation", True) is not False,
+            tokens_per_chunk=max(1, tokens_per_chunk),
+            want_logprobs=bool(body.get("logprobs")),
+        )
+
+
+def _groups(tokens: tuple[str, ...], size: int) -> Iterator[tuple[str, ...]]:
+    for start in range(0, len(tokens), size):
+        yield tokens[start : start + size]
+
+
+def _lp(entries: tuple[TokenLogprob, ...] | None, start: int, count: int) -> list[dict[str, Any]]:
+    return [e.to_dict() for e in (entries or ())[start : start + count]]
+
+
+def _open_call(index: int, call: ToolCallPlan) -> dict[str, Any]:
+    if call.kind == "custom":
+        return {"index": index, "id": call.id, "type": "custom", "custom": {"name": call.name, "input": ""}}
+    return {"index": index, "id": call.id, "type": "function", "function": {"name": call.name, "arguments": ""}}
+
+
+def _call_fragment(index: int, call: ToolCallPlan, fragment: str) -> dict[str, Any]:
+    if call.kind == "custom":
+        return {"index": index, "custom": {"input": fragment}}
+    return {"index": index, "function": {"arguments": fragment}}
+
+
+def _choice_events(choice: ChoicePlan, opts: StreamOptions) -> list[tuple[dict[str, Any], Any, Any]]:
+    """(delta, logprobs, finish_reason) for one choice, in order."""
+    size = opts.tokens_per_chunk
+    lp_on = opts.want_logprobs and choice.logprobs is not None
+    events: list[tuple[dict[str, Any], Any, Any]] = []
+    calls = choice.tool_calls
+    text_first = choice.content_tokens is not None and (choice.content_tokens or not calls)
+    if choice.refusal_tokens is not None and choice.content_tokens is None:
+        role = {"role": "assistant", "content": None, "refusal": ""}
+        events.append((role, {"content": None, "refusal": []} if lp_on else None, None))
+        pos = 0
+        for group in _groups(choice.refusal_tokens, size):
+            lp = {"content": None, "refusal": _lp(choice.logprobs, pos, len(group))} if lp_on else None
+            events.append(({"refusal": "".join(group)}, lp, None))
+            pos += len(group)
+    elif text_first or (not calls and choice.function_call is None):
+        role = {"role": "assistant", "content": "", "refusal": None}
+        events.append((role, {"content": [], "refusal": None} if lp_on else None, None))
+        pos = 0
+        for group in _groups(choice.content_tokens or (), size):
+            lp = {"content": _lp(choice.logprobs, pos, len(group)), "refusal": None} if lp_on else None
+            events.append(({"content": "".join(group)}, lp, None))
+            pos += len(group)
+    elif calls:
+        opened: dict[str, Any] = {"role": "assistant", "content": None}
+        opened["tool_calls"] = [_open_call(0, calls[0])]
+        opened["refusal"] = None
+        events.append((opened, None, None))
+    else:
+        assert choice.function_call is not None
+        fc = {"name": choice.function_call.name, "arguments": ""}
+        events.append(({"role": "assistant", "content": None, "function_call": fc, "refusal": None}, None, None))
+    for j, call in enumerate(calls):
+        if j > 0 or text_first:
+            events.append(({"tool_calls": [_open_call(j, call)]}, None, None))
+        for group in _groups(call.argument_tokens, size):
+            events.append(({"tool_calls": [_call_fragment(j, call, "".join(group))]}, None, None))
+    if choice.function_call is not None:
+        for group in _groups(choice.function_call.argument_tokens, size):
+            events.append(({"function_call": {"arguments": "".join(group)}}, None, None))
+    events.append(({}, None, choice.finish_reason))
+    return events
+
+
+def chunk_dicts(plan: ReplyPlan, opts: StreamOptions) -> list[dict[str, Any]]:
+    """Every chunk of the stream, in order, as dicts with keys in the real order."""
+    per_choice = [_choice_events(choice, opts) for choice in plan.choices]
+    order: list[tuple[int, tuple[dict[str, Any], Any, Any]]] = []
+    longest = max((len(events) for events in per_choice), default=0)
+    for step in range(longest):
+        for index, events in enumerate(per_choice):
+            if step < len(events):
+                order.append((plan.choices[index].index, events[step]))
+    obfuscation = random.Random(plan.obfuscation_seed)
+    chunks: list[dict[str, Any]] = []
+    for index, (delta, logprobs, finish) in order:
+        choice: dict[str, Any] = {"index": index, "delta": delta}
+        if not plan.omit_logprobs_key:
+            choice["logprobs"] = logprobs
+        choice["finish_reason"] = finish
+        chunks.append(_chunk(plan, [choice], None, opts, obfuscation))
+    if opts.include_usage:
+        chunks.append(_chunk(plan, [], plan.usage.to_dict(), opts, obfuscation))
+    return chunks
+
+
+def _chunk(
+    plan: ReplyPlan,
+    choices: list[dict[str, Any]],
+    usage: dict[str, Any] | None,
+    opts: StreamOptions,
+    obfuscation: random.Random,
+) -> dict[str, Any]:
+    chunk: dict[str, Any] = {
+        "id": plan.id,
+        "object": "chat.completion.chunk",
+        "created": plan.created,
+        "model": plan.model,
+        "service_tier": plan.service_tier,
+        "system_fingerprint": plan.system_fingerprint,
+        "choices": choices,
+    }
+    if opts.include_usage:
+        chunk["usage"] = usage
+    if opts.include_obfuscation:
+        chunk["obfuscation"] = _obfuscation(obfuscation)
+    return chunk
+
+
+def _obfuscation(rng: random.Random) -> str:
+    """``randrange(16)`` characters, each ``choice(alphabet)``, drawn as :mod:`random` draws them
+    (rejection sampling on ``getrandbits``), without its per-call overhead."""
+    bits = rng.getrandbits
+    length = bits(5)
+    while length >= 16:
+        length = bits(5)
+    chars = []
+    for _ in range(length):
+        r = bits(6)
+        while r >= 62:
+            r = bits(6)
+        chars.append(_OBFUSCATION_ALPHABET[r])
+    return "".join(chars)
+
+
+_compact = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False).encode
+
+
+def encode_event(payload: dict[str, Any]) -> bytes:
+    """``data: <compact JSON>\\n\\n``: no ``event:`` lines, no comments, no CR."""
+    return b"data: " + _compact(payload).encode() + b"\n\n"
+
+
+def _events_size(key: tuple[int, bool, bool, int, bool], hit: tuple[ReplyPlan, tuple[bytes, ...]]) -> int:
+    return 512 + sum(len(event) + 40 for event in hit[1])
+
+
+# Streams just rendered, by plan (the very object, as in render_json) and options: a load test
+# that repeats a request streams it again without re-encoding.  An entry keeps its plan alive, so
+# its id cannot be reused while it is here; the events are a pure function of plan and options.
+_RENDERED: Memo[tuple[int, bool, bool, int, bool], tuple[ReplyPlan, tuple[bytes, ...]]] = Memo(
+    128, 8 << 20, _events_size
+)
+
+
+def rendered_events(plan: ReplyPlan, opts: StreamOptions) -> tuple[bytes, ...]:
+    """:func:`stream_events` as a tuple, from a small memo of the last streams rendered."""
+    # Plain values only in the key, so that hashing it runs no Python code (see mockai.core.memo).
+    key = (id(plan), opts.include_usage, opts.include_obfuscation, opts.tokens_per_chunk, opts.want_logprobs)
+    hit = _RENDERED.get(key)
+    if hit is not None and hit[0] is plan:
+        return hit[1]
+    events = tuple(encode_event(chunk) for chunk in chunk_dicts(plan, opts))
+    _RENDERED.put(key, (plan, events))
+    return events
+
+
+def stream_events(plan: ReplyPlan, opts: StreamOptions) -> list[bytes]:
+    """The stream's events as bytes, without the final ``[DONE]``."""
+    return list(rendered_events(plan, opts))
+
+
+def error_event(error: APIError) -> bytes:
+    """An error after the 200 was sent: a ``data:`` event with a top-level ``error`` (§7)."""
+    return encode_event({"error": error.to_dict()})

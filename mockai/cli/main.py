@@ -1,0 +1,130 @@
+"""The ``mockai`` command line: ``serve``, ``validate`` (scenario files), ``record`` and ``cassette``."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from mockai.cli import record, validate
+from mockai.core.config import ServerConfig
+from mockai.core.version import __version__
+
+__all__ = ["main"]
+
+
+def _serve_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    p = sub.add_parser("serve", help="run the mock server")
+    p.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
+    p.add_argument("--port", type=int, default=8000, help="port (0 picks a free one; default 8000)")
+    p.add_argument("--seed", type=int, default=0, help="server seed for generated answers (default 0)")
+    p.add_argument("--api-key", default=None, help="accept only this API key (default: any key)")
+    p.add_argument("--strict-models", action="store_true", help="answer 404 for models not in the catalogue")
+    p.add_argument("--model", action="append", default=None, dest="models",
+                   help="serve this model id (repeatable; replaces the built-in catalogue)")
+    p.add_argument("--max-body-bytes", type=int, default=32 * 1024 * 1024, help="413 above this size")
+    p.add_argument("--tokens-per-chunk", type=int, default=1, help="tokens per streamed content chunk")
+    p.add_argument("--journal-size", type=int, default=1000, help="requests kept in the journal (0: none)")
+    p.add_argument("--scenario", action="append", type=Path, default=[], dest="scenarios",
+                   help="scenario file or directory (repeatable)")
+    p.add_argument("--on-no-match", choices=["seeded", "error"], default="seeded",
+                   help="when no scenario rule matches: seeded answer (default) or an error")
+    p.add_argument("--cassette", type=Path, default=None, help="replay answers from this cassette")
+    p.add_argument("--record-mode", choices=["none", "once", "new_episodes", "all"], default="none")
+    p.add_argument("--upstream", default=None, help="upstream base URL for recording")
+    p.add_argument("--replay-timing", choices=["fast", "recorded"], default="fast")
+    p.add_argument("--store-cap", type=int, default=10_000, help="stored completions kept (oldest evicted)")
+    p.add_argument("--store-path", type=Path, default=None, help="keep stored completions in this SQLite file")
+    p.add_argument("--latency-profile", default=None, help="seeded latency profile (see README)")
+    p.add_argument("--workers", type=int, default=1, help="processes sharing the port (SO_REUSEPORT)")
+    p.add_argument("--match-ignore", default="user,metadata", metavar="FIELDS",
+                   help="request fields left out when matching a cassette, comma-separated dotted paths "
+                        "(default: user,metadata; '' compares everything)")
+    p.add_argument("--redact-header", action="append", default=[], metavar="NAME",
+                   help="header never written to a cassette, besides the secret ones (repeatable)")
+    p.add_argument("--redact-field", action="append", default=[], metavar="NAME",
+                   help="JSON request field written as <redacted> in a cassette (repeatable)")
+    p.add_argument("--cassette-fallback", action="store_true",
+                   help="on a cassette miss in record mode none, answer as without a cassette instead of a 404")
+
+
+def config_from_args(args: argparse.Namespace) -> ServerConfig:
+    return ServerConfig(
+        host=args.host,
+        port=args.port,
+        seed=args.seed,
+        api_key=args.api_key,
+        strict_models=args.strict_models,
+        models=tuple(args.models) if args.models else None,
+        max_body_bytes=args.max_body_bytes,
+        tokens_per_chunk=args.tokens_per_chunk,
+        journal_size=args.journal_size,
+        scenarios=tuple(args.scenarios),
+        on_no_match=args.on_no_match,
+        cassette=args.cassette,
+        record_mode=args.record_mode,
+        upstream=args.upstream,
+        replay_timing=args.replay_timing,
+        store_cap=args.store_cap,
+        store_path=args.store_path,
+        latency_profile=args.latency_profile,
+        workers=args.workers,
+        match_ignore=tuple(f.strip() for f in args.match_ignore.split(",") if f.strip()),
+        redact_headers=tuple(args.redact_header),
+        redact_fields=tuple(args.redact_field),
+        cassette_fallback=args.cassette_fallback,
+    )
+
+
+def _announce(url: str) -> None:
+    print(f"mockai serving on {url}", flush=True)
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    from mockai.server.runner import serve_forever
+
+    config = config_from_args(args)
+    if config.workers != 1:
+        from mockai.server.workers import serve_workers  # type: ignore[import-not-found,unused-ignore]
+
+        return int(serve_workers(config, _announce))
+    try:
+        asyncio.run(serve_forever(config, _announce))
+    except KeyboardInterrupt:
+        pass
+    except OSError as exc:
+        print(f"mockai: cannot listen on {config.host}:{config.port}: {exc.strerror or exc}", file=sys.stderr)
+        return 2
+    except ValueError as exc:  # configuration errors (bad scenario, cassette, …)
+        print(f"mockai: {exc}", file=sys.stderr)
+        return 2
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="mockai", description="A deterministic emulator of the OpenAI Chat Completions API, for testing."
+    )
+    parser.add_argument("--version", action="version", version=f"mockai {__version__}")
+    sub = parser.add_subparsers(dest="command", required=True)
+    _serve_parser(sub)
+    validate.add_parser(sub)
+    record.add_parser(sub)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.command == "serve":
+        return cmd_serve(args)
+    handler = getattr(args, "handler", None)
+    if handler is None:
+        parser.error(f"unknown command {args.command}")
+    return int(handler(args))
+
+
+if __name__ == "__main__":
+    sys.exit(main())

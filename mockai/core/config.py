@@ -1,0 +1,50 @@
+"""Server configuration: one frozen dataclass, filled by the CLI, the pytest plugin or user code."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Literal
+
+__all__ = ["ServerConfig"]
+
+RecordMode = Literal["none", "once", "new_episodes", "all"]
+
+
+@dataclass(frozen=True)
+class ServerConfig:
+    host: str = "127.0.0.1"
+    port: int = 8000
+    seed: int = 0
+    # None: any well-formed bearer key is accepted; otherwise only this one.
+    api_key: str | None = None
+    strict_models: bool = False
+    # Extra model ids served by /v1/models (besides the built-in catalogue); None keeps it as is.
+    models: tuple[str, ...] | None = None
+    max_body_bytes: int = 32 * 1024 * 1024
+    tokens_per_chunk: int = 1
+    # Journal of requests answered: bounded so a long load test stays flat in memory.
+    journal_size: int = 1000
+    # Scenarios (files or directories) and what to do when no rule matches.
+    scenarios: tuple[Path, ...] = ()
+    on_no_match: Literal["seeded", "error"] = "seeded"
+    # Record / replay.
+    cassette: Path | None = None
+    record_mode: RecordMode = "none"
+    upstream: str | None = None
+    replay_timing: Literal["fast", "recorded"] = "fast"
+    # Stored completions (store=true).
+    store_cap: int = 10_000
+    store_path: Path | None = None
+    # Latency profile name or spec (see mockai.server.latency); None answers at once.
+    latency_profile: str | None = None
+    # Processes sharing one port (SO_REUSEPORT).
+    workers: int = 1
+    extra: dict[str, str] = field(default_factory=dict)
+    # Cassettes, continued: request fields (dotted paths) left out when matching a recording; extra
+    # headers and JSON fields removed before an exchange is written; and whether a cassette miss in
+    # record mode "none" lets the next source (seeded / on_no_match) answer instead of a 404.
+    match_ignore: tuple[str, ...] = ("user", "metadata")
+    redact_headers: tuple[str, ...] = ()
+    redact_fields: tuple[str, ...] = ()
+    cassette_fallback: bool = False

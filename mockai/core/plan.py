@@ -1,0 +1,196 @@
+"""The reply plan: everything an answer says, before it is rendered as JSON or as an SSE stream.
+
+Every source of answers (seeded generation, scenarios, cassettes) produces one of the replies
+below.  :mod:`mockai.chat.render_json` and :mod:`mockai.chat.render_sse` are two views of the same
+:class:`ReplyPlan`; neither decides anything of its own.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from mockai.core.errors import APIError
+
+__all__ = [
+    "ChoicePlan",
+    "Delivery",
+    "ErrorReply",
+    "Fault",
+    "PlannedReply",
+    "RawReply",
+    "Reply",
+    "ReplyPlan",
+    "TokenLogprob",
+    "ToolCallPlan",
+    "Usage",
+]
+
+
+@dataclass(frozen=True, slots=True)
+class TokenLogprob:
+    token: str
+    logprob: float
+    top: tuple[tuple[str, float], ...] = ()
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "token": self.token,
+            "logprob": self.logprob,
+            "bytes": list(self.token.encode()),
+            "top_logprobs": [
+                {"token": tok, "logprob": lp, "bytes": list(tok.encode())} for tok, lp in self.top
+            ],
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class ToolCallPlan:
+    """One tool call.  ``kind`` is ``function`` (JSON ``arguments``) or ``custom`` (free ``input``)."""
+
+    id: str
+    name: str
+    arguments: str
+    kind: Literal["function", "custom"] = "function"
+    argument_tokens: tuple[str, ...] = ()
+
+    def to_dict(self) -> dict[str, Any]:
+        if self.kind == "custom":
+            return {"id": self.id, "type": "custom", "custom": {"name": self.name, "input": self.arguments}}
+        return {"id": self.id, "type": "function", "function": {"name": self.name, "arguments": self.arguments}}
+
+
+@dataclass(frozen=True, slots=True)
+class ChoicePlan:
+    index: int
+    finish_reason: str
+    # Exactly the tokens streamed as deltas; ``None`` renders as ``"content": null``.
+    content_tokens: tuple[str, ...] | None = None
+    refusal_tokens: tuple[str, ...] | None = None
+    tool_calls: tuple[ToolCallPlan, ...] = ()
+    # Legacy ``functions`` API: rendered as ``message.function_call``.
+    function_call: ToolCallPlan | None = None
+    # One entry per content (or refusal) token; ``None`` renders as ``"logprobs": null``.
+    logprobs: tuple[TokenLogprob, ...] | None = None
+
+    @property
+    def content(self) -> str | None:
+        return None if self.content_tokens is None else "".join(self.content_tokens)
+
+    @property
+    def refusal(self) -> str | None:
+        return None if self.refusal_tokens is None else "".join(self.refusal_tokens)
+
+    def emitted_tokens(self) -> int:
+        total = len(self.content_tokens or ()) + len(self.refusal_tokens or ())
+        for call in self.tool_calls:
+            total += len(call.argument_tokens) + 1
+        if self.function_call is not None:
+            total += len(self.function_call.argument_tokens) + 1
+        return total
+
+
+@dataclass(frozen=True, slots=True)
+class Usage:
+    prompt_tokens: int
+    completion_tokens: int
+    cached_tokens: int = 0
+    reasoning_tokens: int = 0
+
+    @property
+    def total_tokens(self) -> int:
+        return self.prompt_tokens + self.completion_tokens
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "prompt_tokens": self.prompt_tokens,
+            "completion_tokens": self.completion_tokens,
+            "total_tokens": self.total_tokens,
+            "prompt_tokens_details": {"cached_tokens": self.cached_tokens, "audio_tokens": 0},
+            "completion_tokens_details": {
+                "reasoning_tokens": self.reasoning_tokens,
+                "audio_tokens": 0,
+                "accepted_prediction_tokens": 0,
+                "rejected_prediction_tokens": 0,
+            },
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class ReplyPlan:
+    id: str
+    created: int
+    model: str
+    choices: tuple[ChoicePlan, ...]
+    usage: Usage
+    system_fingerprint: str | None
+    service_tier: str = "default"
+    # Reasoning models (gpt-5*, o-series) omit ``logprobs`` from each choice (conformance §6).
+    omit_logprobs_key: bool = False
+    # Seeds the stream's ``obfuscation`` strings.
+    obfuscation_seed: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class Fault:
+    """How a delivery goes wrong, on purpose.
+
+    kinds: ``hang`` (never answer), ``cut`` (stop after ``after`` events, no ``[DONE]``),
+    ``reset`` (drop the connection after ``after`` events; 0 = before any byte),
+    ``malformed`` (event number ``after`` is not valid JSON), ``error_event`` (an ``error``
+    event after ``after`` events, then ``[DONE]``), ``empty`` (a 200 with an empty body).
+    """
+
+    kind: Literal["hang", "cut", "reset", "malformed", "error_event", "empty"]
+    after: int = 0
+    error: APIError | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Delivery:
+    """Timing and chunking of a reply; the defaults answer at once."""
+
+    tokens_per_chunk: int = 1
+    first_byte_delay: float = 0.0
+    # Seconds between stream events; ``chunk_delays`` (if given) takes precedence, cycling.
+    chunk_delay: float = 0.0
+    chunk_delays: tuple[float, ...] = ()
+    fault: Fault | None = None
+    headers: dict[str, str] = field(default_factory=dict)
+
+    def delay_before(self, event_index: int) -> float:
+        if self.chunk_delays:
+            return self.chunk_delays[event_index % len(self.chunk_delays)]
+        return self.chunk_delay
+
+
+@dataclass(frozen=True, slots=True)
+class PlannedReply:
+    plan: ReplyPlan
+    delivery: Delivery = Delivery()
+    source: str = "seeded"
+
+
+@dataclass(frozen=True, slots=True)
+class ErrorReply:
+    error: APIError
+    delivery: Delivery = Delivery()
+    source: str = "seeded"
+
+
+@dataclass(frozen=True, slots=True)
+class RawReply:
+    """Recorded bytes played back as they were (cassettes)."""
+
+    status: int
+    headers: tuple[tuple[str, str], ...]
+    body: bytes = b""
+    # For streams: (seconds since the response started, raw event bytes).
+    events: tuple[tuple[float, bytes], ...] | None = None
+    source: str = "cassette"
+    delivery: Delivery = Delivery()
+    # Replay stream events at their recorded offsets instead of as fast as possible.
+    timed: bool = False
+
+
+Reply = PlannedReply | ErrorReply | RawReply

@@ -1,0 +1,414 @@
+"""The cassette: recorded exchanges as versioned, readable YAML (JSON accepted), written atomically.
+
+A cassette holds one entry per exchange::
+
+    version: 1
+    interactions:
+    - request:
+        method: POST
+        path: /v1/chat/completions
+        headers: {content-type: application/json, ...}
+        body: {model: gpt-4o-mini, messages: [...]}      # the parsed JSON body
+      response:
+        status: 200
+        latency: 0.0123                                   # seconds until the response headers
+        headers: {content-type: application/json, x-request-id: req_..., ...}
+        body: |                                           # the exact bytes, as text
+          {"id": "chatcmpl-...", ...}
+
+A streamed response has ``events`` instead of ``body``, one per line: ``{t: <seconds since the
+response started>, data: <payload of a "data: …\\n\\n" event>}`` (``raw:`` holds any other framing),
+so that replaying their concatenation gives back the recorded bytes exactly.
+
+Secrets never reach the file: see :func:`clean_request_headers` and :func:`clean_response_headers`.
+Writing a cassette safely is :mod:`mockai.replay.cassette_file`'s job.  Nothing here imports aiohttp.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from mockai.core.redaction import REDACTED, SECRET_HEADERS, redact_fields
+from mockai.core.version import __version__
+
+__all__ = [
+    "NO_REDACTION",
+    "VERSION",
+    "Cassette",
+    "CassetteError",
+    "Interaction",
+    "RecordedRequest",
+    "RecordedResponse",
+    "Redaction",
+    "clean_request_headers",
+    "clean_response_headers",
+    "dump_cassette",
+    "dump_header",
+    "dump_interactions",
+    "load_cassette",
+    "parse_cassette",
+    "split_events",
+]
+
+VERSION = 1
+
+# Never written: hop-by-hop and length headers (bodies are stored decoded) and volatile request ones.
+_NOT_RECORDED = frozenset(
+    {
+        "connection", "keep-alive", "transfer-encoding", "content-length", "content-encoding", "te",
+        "trailer", "upgrade", "host", "accept-encoding", "proxy-authenticate",
+    }
+)
+# Query parameters that carry keys (Azure-style clients): their values are never written.
+_SECRET_QUERY = frozenset({"api-key", "api_key", "key", "access_token"})
+_EVENT_END = re.compile(rb"\r\n\r\n|\n\n|\r\r")
+
+
+class CassetteError(ValueError):
+    """A cassette that cannot be read: the message names the file and the entry."""
+
+
+@dataclass(frozen=True)
+class Redaction:
+    """What is removed before an exchange is written, besides :data:`SECRET_HEADERS`."""
+
+    headers: tuple[str, ...] = ()
+    fields: tuple[str, ...] = ()
+
+
+NO_REDACTION = Redaction()
+
+
+@dataclass(frozen=True)
+class RecordedRequest:
+    method: str
+    path: str
+    query: str = ""
+    headers: Mapping[str, str] = field(default_factory=dict)
+    # The parsed JSON body; ``None`` with ``text is None`` means no body.
+    body: Any = None
+    # The body when it is not JSON.
+    text: str | None = None
+
+    def body_bytes(self) -> bytes:
+        if self.text is not None:
+            return self.text.encode()
+        if self.body is None:
+            return b""
+        return json.dumps(self.body, ensure_ascii=False).encode()
+
+
+@dataclass(frozen=True)
+class RecordedResponse:
+    status: int
+    headers: tuple[tuple[str, str], ...] = ()
+    body: bytes = b""
+    # Streams: (seconds since the response started, raw event bytes); they concatenate to the body.
+    events: tuple[tuple[float, bytes], ...] | None = None
+    # Seconds from sending the request to receiving the response headers.
+    latency: float = 0.0
+
+
+@dataclass(frozen=True)
+class Interaction:
+    request: RecordedRequest
+    response: RecordedResponse
+
+
+@dataclass
+class Cassette:
+    interactions: list[Interaction] = field(default_factory=list)
+    version: int = VERSION
+
+
+# --- cleaning what is written -------------------------------------------------------------------
+
+
+def clean_request_headers(
+    headers: Iterable[tuple[str, str]], redaction: Redaction = NO_REDACTION
+) -> dict[str, str]:
+    """The request headers worth keeping: no secrets, no hop-by-hop, lower-case names."""
+    drop = SECRET_HEADERS | _NOT_RECORDED | {h.lower() for h in redaction.headers}
+    out: dict[str, str] = {}
+    for name, value in headers:
+        low = name.lower()
+        if low not in drop:
+            out[low] = value
+    return out
+
+
+def clean_response_headers(
+    headers: Iterable[tuple[str, str]], redaction: Redaction = NO_REDACTION
+) -> tuple[tuple[str, str], ...]:
+    drop = SECRET_HEADERS | _NOT_RECORDED | {h.lower() for h in redaction.headers}
+    return tuple((name.lower(), value) for name, value in headers if name.lower() not in drop)
+
+
+def clean_query(query: str) -> str:
+    if not query:
+        return ""
+    parts = []
+    for part in query.split("&"):
+        name, sep, _ = part.partition("=")
+        parts.append(f"{name}={REDACTED}" if sep and name.lower() in _SECRET_QUERY else part)
+    return "&".join(parts)
+
+
+def clean_body(body: Any, redaction: Redaction) -> Any:
+    return redact_fields(body, redaction.fields)
+
+
+def split_events(data: bytes) -> tuple[list[bytes], bytes]:
+    """The complete SSE events in ``data`` (each up to its blank line) and the incomplete rest.
+
+    ``b"".join(events) + rest == data``: splitting never changes a byte.
+    """
+    events: list[bytes] = []
+    start = 0
+    for match in _EVENT_END.finditer(data):
+        events.append(data[start : match.end()])
+        start = match.end()
+    return events, data[start:]
+
+
+# --- YAML layout --------------------------------------------------------------------------------
+
+
+class _Flow(dict[str, Any]):
+    """A mapping written on one line (stream events)."""
+
+
+# libyaml's emitter and parser when available (ten times faster), else PyYAML's own.
+_BaseDumper: Any = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
+_SafeLoader: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+class _Dumper(_BaseDumper):  # type: ignore[misc]
+    pass
+
+
+def _represent_str(dumper: yaml.SafeDumper, value: str) -> yaml.Node:
+    style = "|" if "\n" in value and "\r" not in value else None
+    return dumper.represent_scalar("tag:yaml.org,2002:str", value, style=style)
+
+
+def _represent_flow(dumper: yaml.SafeDumper, value: _Flow) -> yaml.Node:
+    return dumper.represent_mapping("tag:yaml.org,2002:map", value.items(), flow_style=True)
+
+
+_Dumper.add_representer(str, _represent_str)
+_Dumper.add_representer(_Flow, _represent_flow)
+
+
+def _event_to_yaml(offset: float, event: bytes) -> _Flow:
+    out = _Flow(t=round(offset, 4))
+    if event.startswith(b"data: ") and event.endswith(b"\n\n"):
+        payload = event[6:-2]
+        if b"\n" not in payload and b"\r" not in payload:
+            try:
+                out["data"] = payload.decode()
+                return out
+            except UnicodeDecodeError:
+                pass
+    try:
+        out["raw"] = event.decode()
+    except UnicodeDecodeError:
+        out["raw_base64"] = base64.b64encode(event).decode()
+    return out
+
+
+def _headers_to_yaml(headers: Iterable[tuple[str, str]]) -> dict[str, str | list[str]]:
+    out: dict[str, str | list[str]] = {}
+    for name, value in headers:
+        if name in out:
+            previous = out[name]
+            out[name] = [*previous, value] if isinstance(previous, list) else [previous, value]
+        else:
+            out[name] = value
+    return out
+
+
+def _interaction_to_yaml(item: Interaction) -> dict[str, Any]:
+    req = item.request
+    request: dict[str, Any] = {"method": req.method, "path": req.path}
+    if req.query:
+        request["query"] = req.query
+    request["headers"] = dict(req.headers)
+    if req.text is not None:
+        request["text"] = req.text
+    elif req.body is not None:
+        request["body"] = req.body
+    res = item.response
+    response: dict[str, Any] = {"status": res.status, "latency": round(res.latency, 4)}
+    response["headers"] = _headers_to_yaml(res.headers)
+    if res.events is not None:
+        response["events"] = [_event_to_yaml(t, e) for t, e in res.events]
+    else:
+        try:
+            response["body"] = res.body.decode()
+        except UnicodeDecodeError:
+            response["body_base64"] = base64.b64encode(res.body).decode()
+    return {"request": request, "response": response}
+
+
+def dump_interactions(items: Iterable[Interaction]) -> bytes:
+    """The YAML list items (``- request: ...``) of ``items``: concatenations of these are valid."""
+    data = [_interaction_to_yaml(i) for i in items]
+    if not data:
+        return b""
+    text: str = yaml.dump(data, Dumper=_Dumper, sort_keys=False, allow_unicode=True, width=1 << 30)
+    return text.encode()
+
+
+def dump_header(version: int, empty: bool) -> bytes:
+    """What comes before the interactions of a YAML cassette."""
+    return (
+        "# mockai cassette: replay with `mockai serve --cassette FILE`. Secrets were removed.\n"
+        f"version: {version}\nrecorded_with: mockai {__version__}\n"
+        f"interactions:{' []' if empty else ''}\n"
+    ).encode()
+
+
+def dump_cassette(cassette: Cassette, *, as_json: bool = False) -> bytes:
+    if as_json:
+        data = {
+            "version": cassette.version,
+            "recorded_with": f"mockai {__version__}",
+            "interactions": [_interaction_to_yaml(i) for i in cassette.interactions],
+        }
+        return (json.dumps(data, indent=2, ensure_ascii=False) + "\n").encode()
+    return dump_header(cassette.version, not cassette.interactions) + dump_interactions(cassette.interactions)
+
+
+# --- loading ------------------------------------------------------------------------------------
+
+
+class _Reader:
+    """Typed access to one entry, with errors that say where."""
+
+    def __init__(self, source: str, where: str, data: Any) -> None:
+        self.source = source
+        self.where = where
+        if not isinstance(data, dict):
+            raise self.error(f"expected a mapping, got {type(data).__name__}")
+        self.data: dict[str, Any] = data
+
+    def error(self, message: str) -> CassetteError:
+        return CassetteError(f"{self.source}: {self.where}: {message}")
+
+    def get(self, key: str, kind: type | tuple[type, ...], default: Any = ..., what: str = "") -> Any:
+        if key not in self.data or self.data[key] is None:
+            if default is ...:
+                raise self.error(f"missing '{key}'")
+            return default
+        value = self.data[key]
+        if not isinstance(value, kind) or (kind is int and isinstance(value, bool)):
+            kinds = (kind,) if isinstance(kind, type) else kind
+            names = what or " or ".join(k.__name__ for k in kinds)
+            raise self.error(f"'{key}' must be {names}, got {value!r:.60}")
+        return value
+
+    def child(self, key: str) -> _Reader:
+        return _Reader(self.source, f"{self.where}.{key}", self.get(key, dict, what="a mapping"))
+
+
+def _headers_from(reader: _Reader, key: str) -> list[tuple[str, str]]:
+    raw = reader.get(key, dict, {}, "a mapping of header names to values")
+    out: list[tuple[str, str]] = []
+    for name, value in raw.items():
+        values = value if isinstance(value, list) else [value]
+        for one in values:
+            if not isinstance(one, (str, int, float)) or isinstance(one, bool):
+                raise reader.error(f"header {name!r} must be a string, got {one!r:.60}")
+            out.append((str(name).lower(), str(one)))
+    return out
+
+
+def _event_from(reader: _Reader, index: int, data: Any) -> tuple[float, bytes]:
+    event = _Reader(reader.source, f"{reader.where}.events[{index}]", data)
+    offset = float(event.get("t", (int, float), 0.0, "a number of seconds"))
+    if "data" in event.data:
+        return offset, b"data: " + str(event.get("data", (str, int))).encode() + b"\n\n"
+    if "raw" in event.data:
+        return offset, event.get("raw", str).encode()
+    if "raw_base64" in event.data:
+        return offset, _b64(event, "raw_base64")
+    raise event.error("an event needs 'data', 'raw' or 'raw_base64'")
+
+
+def _b64(reader: _Reader, key: str) -> bytes:
+    try:
+        return base64.b64decode(reader.get(key, str), validate=True)
+    except ValueError:
+        raise reader.error(f"'{key}' is not valid base64") from None
+
+
+def _interaction_from(source: str, index: int, data: Any) -> Interaction:
+    entry = _Reader(source, f"interaction #{index}", data)
+    if isinstance(entry.data.get("request"), dict) and "uri" in entry.data["request"]:
+        raise entry.error(
+            "this looks like a VCR.py cassette: convert it with `mockai cassette import FILE -o OUT`"
+        )
+    req = entry.child("request")
+    method = req.get("method", str).upper()
+    path = req.get("path", str)
+    if not path.startswith("/"):
+        raise req.error(f"'path' must start with '/', got {path!r:.60}")
+    text = req.get("text", str, None)
+    request = RecordedRequest(
+        method, path, str(req.get("query", str, "")), dict(_headers_from(req, "headers")),
+        req.data.get("body"), text,
+    )
+    res = entry.child("response")
+    status = res.get("status", int)
+    if not 100 <= status <= 599:
+        raise res.error(f"'status' must be an HTTP status code, got {status}")
+    events: tuple[tuple[float, bytes], ...] | None = None
+    body = b""
+    if "events" in res.data:
+        items = res.get("events", list, what="a list of events")
+        events = tuple(_event_from(res, i, e) for i, e in enumerate(items))
+    elif "body_base64" in res.data:
+        body = _b64(res, "body_base64")
+    else:
+        body = res.get("body", str, "").encode()
+    latency = float(res.get("latency", (int, float), 0.0, "a number of seconds"))
+    response = RecordedResponse(status, tuple(_headers_from(res, "headers")), body, events, latency)
+    return Interaction(request, response)
+
+
+def parse_cassette(text: str | bytes, source: str = "<cassette>") -> Cassette:
+    """Parse cassette text (YAML, or JSON when ``source`` ends in ``.json``)."""
+    as_json = source.endswith(".json")
+    try:
+        data = json.loads(text) if as_json else yaml.load(text, Loader=_SafeLoader)  # safe
+    except (ValueError, yaml.YAMLError) as exc:
+        raise CassetteError(f"{source}: not valid {'JSON' if as_json else 'YAML'}: {exc}") from None
+    if data is None:
+        return Cassette()
+    top = _Reader(source, "top level", data)
+    version = top.get("version", int)
+    if version > VERSION:
+        raise top.error(f"cassette version {version} is newer than this mockai reads ({VERSION}): upgrade")
+    if version < 1:
+        raise top.error(f"unknown cassette version {version}")
+    items = top.get("interactions", list, [], "a list")
+    return Cassette([_interaction_from(source, i, item) for i, item in enumerate(items)], version)
+
+
+def load_cassette(path: Path) -> Cassette:
+    try:
+        data = path.read_bytes()
+    except FileNotFoundError:
+        raise CassetteError(f"{path}: no such cassette") from None
+    except OSError as exc:
+        raise CassetteError(f"{path}: cannot read: {exc.strerror or exc}") from None
+    return parse_cassette(data, str(path))

@@ -1,0 +1,189 @@
+"""Which recorded exchange answers a request, and why none did.
+
+Requests match on method, path, query (parameter order ignored) and the JSON body compared
+semantically: key order and whitespace are ignored, ``1`` equals ``1.0``, and the fields named in
+``ignore`` (dotted paths such as ``user`` or ``stream_options.include_obfuscation``) are left out.
+The lookup is a dictionary keyed by a hash of that canonical form, so its cost does not grow with
+the cassette.  Identical requests are answered in recorded order.
+
+Pure: no aiohttp.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterable
+from typing import Any
+from urllib.parse import parse_qsl
+
+from mockai.core.redaction import redact_fields
+from mockai.replay.cassette import Interaction, clean_query
+
+__all__ = ["DEFAULT_IGNORE", "CassetteIndex", "differences", "parse_body"]
+
+# Fields that identify the caller rather than the question: they do not change the answer.
+DEFAULT_IGNORE: tuple[str, ...] = ("user", "metadata")
+
+_ABSENT = object()
+_Key = tuple[str, str, str, str]
+
+
+def parse_body(raw: bytes) -> tuple[Any, str | None]:
+    """``(json_value, None)`` for a JSON body, ``(None, text)`` otherwise, ``(None, None)`` if empty."""
+    if not raw.strip():
+        return None, None
+    try:
+        return json.loads(raw), None
+    except (ValueError, UnicodeDecodeError):
+        return None, raw.decode(errors="replace")
+
+
+def _canonical(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {str(k): _canonical(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_canonical(v) for v in value]
+    if isinstance(value, float) and value.is_integer() and abs(value) < 2**53:
+        return int(value)
+    return value
+
+
+def _strip(value: Any, path: list[str]) -> Any:
+    if not isinstance(value, dict) or not path or path[0] not in value:
+        return value
+    head, rest = path[0], path[1:]
+    out = dict(value)
+    if rest:
+        out[head] = _strip(value[head], rest)
+    else:
+        del out[head]
+    return out
+
+
+def _query(query: str) -> str:
+    return "&".join(f"{k}={v}" for k, v in sorted(parse_qsl(clean_query(query), keep_blank_values=True)))
+
+
+def differences(recorded: Any, sent: Any, path: str = "") -> list[tuple[str, Any, Any]]:
+    """Where two JSON values differ: ``(path, recorded, sent)``, ``_ABSENT`` for a missing member."""
+    if isinstance(recorded, dict) and isinstance(sent, dict):
+        out: list[tuple[str, Any, Any]] = []
+        for key in [*recorded, *(k for k in sent if k not in recorded)]:
+            sub = f"{path}.{key}" if path else key
+            out += differences(recorded.get(key, _ABSENT), sent.get(key, _ABSENT), sub)
+        return out
+    if isinstance(recorded, list) and isinstance(sent, list):
+        out = []
+        for i in range(max(len(recorded), len(sent))):
+            a = recorded[i] if i < len(recorded) else _ABSENT
+            b = sent[i] if i < len(sent) else _ABSENT
+            out += differences(a, b, f"{path}[{i}]")
+        return out
+    same = type(recorded) is type(sent) and recorded == sent
+    return [] if same else [(path or "body", recorded, sent)]
+
+
+def _show(value: Any) -> str:
+    if value is _ABSENT:
+        return "(absent)"
+    text = json.dumps(value, ensure_ascii=False)
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+class CassetteIndex:
+    """Recorded exchanges by canonical request; each key replays its answers in order."""
+
+    def __init__(self, interactions: Iterable[Interaction] = (), ignore: Iterable[str] = DEFAULT_IGNORE,
+                 redacted: Iterable[str] = ()) -> None:
+        self._ignore = [name.split(".") for name in ignore if name]
+        self._redacted = tuple(redacted)
+        self._items: list[Interaction] = []
+        self._by_key: dict[_Key, list[int]] = {}
+        self._cursor: dict[_Key, int] = {}
+        self._routes: set[tuple[str, str]] = set()
+        for item in interactions:
+            self.add(item)
+
+    def __len__(self) -> int:
+        return len(self._items)
+
+    def _comparable(self, body: Any, text: str | None) -> Any:
+        if text is not None:
+            return {"(text)": text}
+        body = redact_fields(body, self._redacted)
+        for path in self._ignore:
+            body = _strip(body, path)
+        return _canonical(body)
+
+    def _key(self, method: str, path: str, query: str, body: Any, text: str | None) -> _Key:
+        canonical = json.dumps(self._comparable(body, text), sort_keys=True, separators=(",", ":"),
+                               ensure_ascii=False)
+        digest = hashlib.blake2b(canonical.encode(), digest_size=16).hexdigest()
+        return method.upper(), path, _query(query), digest
+
+    def add(self, item: Interaction, *, played: bool = False) -> None:
+        """Index one more exchange (``played``: it was just answered live, do not replay it now)."""
+        req = item.request
+        key = self._key(req.method, req.path, req.query, req.body, req.text)
+        self._items.append(item)
+        slots = self._by_key.setdefault(key, [])
+        slots.append(len(self._items) - 1)
+        if played:
+            self._cursor[key] = len(slots)
+        self._routes.add((req.method.upper(), req.path))
+
+    def take(
+        self, method: str, path: str, query: str, raw: bytes, *, repeat_last: bool
+    ) -> Interaction | None:
+        """The next recorded answer to this request; after the last, the last again if ``repeat_last``."""
+        body, text = parse_body(raw)
+        key = self._key(method, path, query, body, text)
+        slots = self._by_key.get(key)
+        if not slots:
+            return None
+        position = self._cursor.get(key, 0)
+        if position >= len(slots):
+            if not repeat_last:
+                return None
+            position = len(slots) - 1
+        self._cursor[key] = position + 1
+        return self._items[slots[position]]
+
+    def knows(self, method: str, path: str) -> bool:
+        """Whether any exchange was recorded for this method and path."""
+        return (method.upper(), path) in self._routes
+
+    def rewind(self) -> None:
+        """Replay every key from its first recorded answer again."""
+        self._cursor.clear()
+
+    def explain_miss(self, method: str, path: str, query: str, raw: bytes) -> str:
+        """Name the nearest recorded request and the first field that differs."""
+        if not self._items:
+            return "it has no recorded exchanges"
+        body, text = parse_body(raw)
+        sent = self._comparable(body, text)
+        best: tuple[int, int, list[tuple[str, Any, Any]]] | None = None
+        for number, item in enumerate(self._items):
+            req = item.request
+            diffs: list[tuple[str, Any, Any]] = []
+            if req.method.upper() != method.upper():
+                diffs.append(("method", req.method, method))
+            if req.path != path:
+                diffs.append(("path", req.path, path))
+            if _query(req.query) != _query(query):
+                diffs.append(("query", req.query, query))
+            diffs += differences(self._comparable(req.body, req.text), sent)
+            if best is None or len(diffs) < len(best[2]):
+                best = (len(diffs), number, diffs)
+        assert best is not None
+        _, number, diffs = best
+        req = self._items[number].request
+        where = f"interaction #{number} ({req.method} {req.path})"
+        if not diffs:
+            return f"{where} matches, but each of its recorded answers was already replayed"
+        field, recorded, sent_value = diffs[0]
+        more = f" (and {len(diffs) - 1} more)" if len(diffs) > 1 else ""
+        return (f"the nearest is {where}, which differs at `{field}`: recorded {_show(recorded)}, "
+                f"sent {_show(sent_value)}{more}")

@@ -1,0 +1,317 @@
+"""Scenarios: scripted replies chosen by rules, the first reply source of every server.
+
+:func:`attach` gives each :class:`~mockai.server.app.ServerState` a :class:`ScenarioSource` (as
+``state.extensions["scenarios"]`` and ``state.scenarios``), loads ``config.scenarios`` at once (a
+broken file stops the server before it listens), answers unmatched requests with an explanation
+when ``on_no_match`` is ``"error"``, and resets sequences on ``POST /_mockai/reset``.
+
+The source keeps, per server: the rules in order, how often each one answered, the requests no
+rule matched (:attr:`ScenarioSource.misses`), and the replies that could not be sent
+(:attr:`ScenarioSource.problems`: a tool call that does not fit the tool, a template naming
+something the request lacks, …).
+"""
+
+from __future__ import annotations
+
+import inspect
+import math
+import os
+import threading
+from collections import deque
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from mockai.chat.planner import Planner
+from mockai.core.errors import APIError
+from mockai.core.model_catalog import ModelCatalog
+from mockai.core.plan import Delivery, ErrorReply, Reply
+from mockai.scenarios.file_format import load_path, load_text
+from mockai.scenarios.matching import CompiledRule, RuleIndex, compile_checks, explain
+from mockai.scenarios.replies import ScriptProblem, build_reply, problem_error
+from mockai.scenarios.request_view import RequestView
+from mockai.scenarios.rules import Rule, ScenarioError
+from mockai.scenarios.templating import TemplateError
+
+if TYPE_CHECKING:
+    from mockai.scenarios.builder import RuleBuilder
+    from mockai.server.app import RequestContext, ServerState
+
+__all__ = ["Miss", "Problem", "ScenarioError", "ScenarioSource", "attach"]
+
+_KEPT = 1000  # misses and problems kept (oldest dropped)
+
+
+@dataclass
+class Miss:
+    """A request no rule matched; ``explanation`` names the closest rules and what differed."""
+
+    seq: int
+    body: dict[str, Any]
+    _explain: Callable[[], str] = field(repr=False)
+    _text: str | None = field(default=None, repr=False)
+
+    @property
+    def explanation(self) -> str:
+        if self._text is None:
+            self._text = self._explain()
+        return self._text
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"seq": self.seq, "body": self.body, "explanation": self.explanation}
+
+
+@dataclass
+class Problem:
+    """A rule matched but its reply could not be sent as written."""
+
+    seq: int
+    rule: Rule
+    message: str
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"seq": self.seq, "rule": self.rule.describe(), "message": self.message}
+
+
+@dataclass
+class _Entry:
+    rule: Rule
+    checks: tuple[Any, ...]
+    count: int = 0
+    # rule.times, or no limit: compared on every candidate, so kept as a plain number.
+    limit: float = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.limit = self.rule.times if self.rule.times is not None else math.inf
+
+    def spent(self) -> bool:
+        return self.count >= self.limit
+
+
+def call_site() -> tuple[str, int]:
+    """The first frame outside mockai: where a user wrote ``on(...)``."""
+    frame = inspect.currentframe()
+    package = str(Path(__file__).parents[1]) + os.sep  # the mockai package
+    while frame is not None:
+        filename = frame.f_code.co_filename
+        if not filename.startswith(package):
+            return filename, frame.f_lineno
+        frame = frame.f_back
+    return "<unknown>", 0
+
+
+class ScenarioSource:
+    """Rules, matched in order; the first that matches answers (a :class:`~mockai.server.app.ReplySource`)."""
+
+    name = "scenarios"
+
+    def __init__(
+        self,
+        planner: Planner | None = None,
+        *,
+        seeded_delivery: Callable[[RequestContext], Delivery] | None = None,
+    ) -> None:
+        self.planner = planner or Planner(ModelCatalog())
+        self._seeded_delivery = seeded_delivery
+        self._entries: list[_Entry] = []
+        self._snapshot: tuple[RuleIndex, tuple[_Entry, ...]] | None = None
+        self._lock = threading.RLock()
+        self._misses: deque[Miss] = deque(maxlen=_KEPT)
+        self._problems: deque[Problem] = deque(maxlen=_KEPT)
+
+    # --- rules ---------------------------------------------------------------------------------
+
+    @property
+    def rules(self) -> tuple[Rule, ...]:
+        with self._lock:
+            return tuple(e.rule for e in self._entries)
+
+    def load(self, path: str | Path) -> list[Rule]:
+        """Add the rules of a scenario file, or of every file in a directory."""
+        rules = load_path(path)
+        self.add(rules)
+        return rules
+
+    def load_text(self, text: str, origin: str = "<text>") -> list[Rule]:
+        """Add the rules of YAML (or JSON) text; ``origin`` names it in errors."""
+        rules = load_text(text, origin)
+        self.add(rules)
+        return rules
+
+    def add(self, rules: Rule | Iterable[Rule]) -> None:
+        """Add rules after those already loaded (earlier rules win)."""
+        with self._lock:
+            for rule in [rules] if isinstance(rules, Rule) else list(rules):
+                self._entries.append(_Entry(rule, compile_checks(rule.match)))
+            self._snapshot = None
+
+    def replace(self, rules: Iterable[Rule]) -> None:
+        """Use exactly these rules from now on (their counters start at zero)."""
+        with self._lock:
+            self._entries = [_Entry(rule, compile_checks(rule.match)) for rule in rules]
+            self._snapshot = None
+
+    def clear(self) -> None:
+        """No rules, no misses, no problems."""
+        with self._lock:
+            self._entries = []
+            self._snapshot = None
+        self.reset()
+
+    def on(self, **conditions: Any) -> RuleBuilder:
+        """A new rule with these conditions (the keys of a YAML ``match:``); chain its replies.
+
+        ``src.on(user_contains="weather", tools=["get_weather"]).reply(tool_call=("get_weather", {...}))``
+        """
+        from mockai.scenarios.builder import RuleBuilder
+
+        file, line = call_site()
+        return RuleBuilder(self, conditions, file, line)
+
+    def _register(self, rule: Rule) -> object:
+        with self._lock:
+            entry = _Entry(rule, compile_checks(rule.match))
+            self._entries.append(entry)
+            self._snapshot = None
+            return entry
+
+    def _update(self, handle: object, rule: Rule) -> None:
+        with self._lock:
+            for entry in self._entries:
+                if entry is handle:
+                    entry.rule = rule
+                    entry.checks = compile_checks(rule.match)
+                    entry.limit = rule.times if rule.times is not None else math.inf
+                    self._snapshot = None
+
+    def _current(self) -> tuple[RuleIndex, tuple[_Entry, ...]]:
+        snapshot = self._snapshot
+        if snapshot is None:
+            with self._lock:
+                entries = tuple(self._entries)
+                index = RuleIndex([CompiledRule(e.rule, i, e.checks) for i, e in enumerate(entries)])
+                snapshot = self._snapshot = (index, entries)
+        return snapshot
+
+    # --- what happened -------------------------------------------------------------------------
+
+    @property
+    def misses(self) -> list[Miss]:
+        """Requests no rule matched (while rules were loaded), oldest first."""
+        return list(self._misses)
+
+    @property
+    def problems(self) -> list[Problem]:
+        """Replies that could not be sent as written, oldest first."""
+        return list(self._problems)
+
+    def unused(self) -> list[Rule]:
+        """Rules never matched, or with replies (or ``times``) not used up; ``optional`` ones excepted."""
+        with self._lock:
+            return [e.rule for e in self._entries if not e.rule.optional and e.count < e.rule.expected_matches()]
+
+    def counts(self) -> list[tuple[Rule, int]]:
+        """Each rule with the number of requests it answered."""
+        with self._lock:
+            return [(e.rule, e.count) for e in self._entries]
+
+    def reset(self) -> None:
+        """Sequences start over; misses and problems are forgotten (rules stay)."""
+        with self._lock:
+            for entry in self._entries:
+                entry.count = 0
+        self._misses.clear()
+        self._problems.clear()
+
+    def explain(self, body: dict[str, Any], headers: dict[str, str] | None = None) -> str:
+        """Which rule would answer ``body`` now, or why none would (nothing is counted)."""
+        view = RequestView(body, headers or {})
+        index, entries = self._current()
+        for compiled in index.candidates(view):
+            entry = entries[compiled.position]
+            if compiled.matches(view):
+                if entry.spent() and entry.rule.exhausted == "fall_through":
+                    continue
+                state = " (used up: it would answer an error)" if entry.spent() else ""
+                return f"{compiled.rule.describe()} matches this request{state}."
+        return self._explain(view, index, entries)
+
+    def _explain(self, view: RequestView, index: RuleIndex, entries: tuple[_Entry, ...]) -> str:
+        def spent(compiled: CompiledRule) -> str | None:
+            entry = entries[compiled.position]
+            if entry.spent():
+                return f"used up: it answered {entry.count} time(s) (times: {entry.rule.times})"
+            return None
+
+        return explain(view, index.rules, spent)
+
+    # --- answering -----------------------------------------------------------------------------
+
+    async def choose(self, ctx: RequestContext) -> Reply | None:
+        index, entries = self._current()
+        if not entries:
+            return None
+        view = RequestView(ctx.body, ctx.headers)
+        for compiled in index.candidates(view):
+            entry = entries[compiled.position]
+            spent = entry.count >= entry.limit
+            if spent and compiled.rule.exhausted != "error":
+                continue
+            if not compiled.matches(view):
+                continue
+            rule = compiled.rule
+            if spent:
+                message = f"its replies are used up (it answered {entry.count} time(s); times: {rule.times})"
+                self._problems.append(Problem(ctx.seq, rule, message))
+                error = problem_error(rule, message, "scenario_exhausted")
+                return ErrorReply(error, source=f"scenario:{rule.label}")
+            count = entry.count
+            entry.count += 1
+            return self._reply(ctx, view, rule, count)
+        self._misses.append(Miss(ctx.seq, ctx.body, lambda: self._explain(view, index, entries)))
+        return None
+
+    def _reply(self, ctx: RequestContext, view: RequestView, rule: Rule, count: int) -> Reply:
+        spec = rule.reply_for(count)
+        seeded = self._seeded_delivery(ctx) if spec.seeded and self._seeded_delivery else None
+        try:
+            return build_reply(
+                rule,
+                spec,
+                min(count, len(rule.replies) - 1),
+                view,
+                self.planner,
+                api_key=_bearer(ctx.headers),
+                seeded_delivery=seeded,
+            )
+        except (ScriptProblem, TemplateError) as exc:
+            self._problems.append(Problem(ctx.seq, rule, str(exc)))
+            return ErrorReply(problem_error(rule, str(exc)), source=f"scenario:{rule.label}")
+
+    async def no_match(self, ctx: RequestContext) -> APIError:
+        """The 404 for a request no rule matched, naming the closest rules."""
+        last = self._misses[-1] if self._misses else None
+        if last is not None and last.seq == ctx.seq:
+            text = last.explanation
+        else:
+            index, entries = self._current()
+            text = self._explain(RequestView(ctx.body, ctx.headers), index, entries)
+        return APIError(404, text, code="no_matching_rule")
+
+
+def _bearer(headers: dict[str, str]) -> str:
+    scheme, _, key = headers.get("authorization", "").partition(" ")
+    return key.strip() if scheme.lower() == "bearer" else headers.get("api-key", "")
+
+
+def attach(state: ServerState) -> None:
+    """Give ``state`` its scenario source (first among the reply sources) and load its files."""
+    source = ScenarioSource(state.planner, seeded_delivery=lambda ctx: state.seeded_delivery(ctx))
+    for path in state.config.scenarios:
+        source.load(path)
+    state.extensions["scenarios"] = source
+    state.scenarios = source  # type: ignore[attr-defined]
+    state.sources.insert(0, source)
+    state.no_match = source.no_match
+    state.reset_hooks.append(source.reset)

@@ -1,0 +1,179 @@
+"""The admin API, under ``/_mockai/`` (a prefix no OpenAI path uses): rules, journal, reset.
+
+For CI in any language: load or replace scenario rules at run time, read what was asked and
+which rule answered, reset sequences between tests.  Like the rest of the server it has no
+authentication: the server binds 127.0.0.1 unless told otherwise.
+
+=========================  ===================================================================
+``GET /_mockai/health``    ``{"status": "ok", "rules": N, "requests": N}``
+``GET /_mockai/scenarios`` the rules, each with where it was written and how often it answered
+``POST``                   add rules (YAML or JSON body: a list of rules, or one rule)
+``PUT``                    replace every rule;  ``DELETE``: remove every rule
+``GET /_mockai/requests``  the journal: each request, its answer and the rule that matched
+``GET /_mockai/misses``    requests no rule matched, with the closest rules and what differed
+``GET /_mockai/unused``    rules never matched, or with replies left over
+``GET /_mockai/problems``  scripted replies that could not be sent as written
+``POST /_mockai/explain``  which rule a chat request body would match, or why none would
+``POST /_mockai/reset``    forget the journal, misses and sequence positions (rules stay)
+=========================  ===================================================================
+
+Errors use the API's JSON error envelope (a broken scenario is a 400 naming the line).
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from aiohttp import web
+
+from mockai.core.errors import APIError
+from mockai.scenarios.file_format import parse_document
+from mockai.scenarios.rules import Rule, ScenarioError
+from mockai.scenarios.source import ScenarioSource
+from mockai.scenarios.yaml_loader import load_yaml
+from mockai.server.app import STATE, ServerState
+
+__all__ = ["PREFIX", "routes"]
+
+PREFIX = "/_mockai"
+
+
+def _json(payload: Any, status: int = 200) -> web.Response:
+    text = json.dumps(payload, indent=2, ensure_ascii=False, default=str) + "\n"
+    return web.Response(status=status, text=text, content_type="application/json")
+
+
+def _source(state: ServerState) -> ScenarioSource:
+    source = state.extensions.get("scenarios")
+    if not isinstance(source, ScenarioSource):
+        raise APIError(404, "The scenario feature is not attached to this server.", code="not_available")
+    return source
+
+
+def _rule_dict(rule: Rule, count: int, unused: bool) -> dict[str, Any]:
+    return {
+        "rule": rule.describe(),
+        "name": rule.name,
+        "file": rule.origin.file,
+        "line": rule.origin.line,
+        "matched": count,
+        "unused": unused,
+        "spec": rule.to_dict(),
+    }
+
+
+async def health(request: web.Request) -> web.Response:
+    state = request.app[STATE]
+    source = state.extensions.get("scenarios")
+    rules = len(source.rules) if isinstance(source, ScenarioSource) else 0
+    return _json({"status": "ok", "rules": rules, "requests": state.journal.total})
+
+
+async def list_scenarios(request: web.Request) -> web.Response:
+    source = _source(request.app[STATE])
+    unused = {id(r) for r in source.unused()}
+    data = [_rule_dict(rule, count, id(rule) in unused) for rule, count in source.counts()]
+    return _json({"object": "list", "data": data})
+
+
+async def _read_rules(request: web.Request) -> list[Rule]:
+    raw = await request.read()
+    origin = f"{request.method} {request.path}"
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError:
+        raise APIError(400, f"{origin}: the body is not UTF-8 text", code="invalid_scenario") from None
+    try:
+        data, lines = load_yaml(text, origin)  # JSON is YAML too
+        if isinstance(data, dict):
+            data, lines = [data], lines.prefixed(0)
+        return parse_document(data, origin, lines)
+    except ScenarioError as exc:
+        raise APIError(400, str(exc), code="invalid_scenario") from None
+
+
+async def add_scenarios(request: web.Request) -> web.Response:
+    source = _source(request.app[STATE])
+    rules = await _read_rules(request)
+    source.add(rules)
+    return _json({"added": len(rules), "rules": len(source.rules)}, status=201)
+
+
+async def replace_scenarios(request: web.Request) -> web.Response:
+    source = _source(request.app[STATE])
+    rules = await _read_rules(request)
+    source.replace(rules)
+    return _json({"added": len(rules), "rules": len(source.rules)})
+
+
+async def clear_scenarios(request: web.Request) -> web.Response:
+    source = _source(request.app[STATE])
+    removed = len(source.rules)
+    source.clear()
+    return _json({"removed": removed, "rules": 0})
+
+
+async def requests(request: web.Request) -> web.Response:
+    state = request.app[STATE]
+    entries = list(state.journal)
+    limit = request.query.get("limit")
+    if limit is not None:
+        if not limit.isdigit():
+            raise APIError(400, f"limit must be a non-negative integer, got {limit!r}", param="limit")
+        entries = entries[len(entries) - int(limit) :] if int(limit) else []
+    data = []
+    for entry in entries:
+        item = entry.to_dict()
+        item["rule"] = entry.source.removeprefix("scenario:") if entry.source.startswith("scenario:") else None
+        data.append(item)
+    return _json({"object": "list", "total": state.journal.total, "data": data})
+
+
+async def misses(request: web.Request) -> web.Response:
+    source = _source(request.app[STATE])
+    return _json({"object": "list", "data": [m.to_dict() for m in source.misses]})
+
+
+async def unused(request: web.Request) -> web.Response:
+    source = _source(request.app[STATE])
+    data = [
+        {"rule": r.describe(), "name": r.name, "file": r.origin.file, "line": r.origin.line} for r in source.unused()
+    ]
+    return _json({"object": "list", "data": data})
+
+
+async def problems(request: web.Request) -> web.Response:
+    source = _source(request.app[STATE])
+    return _json({"object": "list", "data": [p.to_dict() for p in source.problems]})
+
+
+async def explain(request: web.Request) -> web.Response:
+    source = _source(request.app[STATE])
+    try:
+        body = json.loads(await request.read())
+    except (ValueError, UnicodeDecodeError):
+        raise APIError.invalid_json() from None
+    if not isinstance(body, dict):
+        raise APIError(400, "POST /_mockai/explain takes a chat request body (a JSON object)")
+    return _json({"explanation": source.explain(body)})
+
+
+async def reset(request: web.Request) -> web.Response:
+    request.app[STATE].reset()
+    return _json({"reset": True})
+
+
+def routes(app: web.Application) -> None:
+    r = app.router
+    r.add_get(f"{PREFIX}/health", health)
+    r.add_get(f"{PREFIX}/scenarios", list_scenarios)
+    r.add_post(f"{PREFIX}/scenarios", add_scenarios)
+    r.add_put(f"{PREFIX}/scenarios", replace_scenarios)
+    r.add_delete(f"{PREFIX}/scenarios", clear_scenarios)
+    r.add_get(f"{PREFIX}/requests", requests)
+    r.add_get(f"{PREFIX}/misses", misses)
+    r.add_get(f"{PREFIX}/unused", unused)
+    r.add_get(f"{PREFIX}/problems", problems)
+    r.add_post(f"{PREFIX}/explain", explain)
+    r.add_post(f"{PREFIX}/reset", reset)

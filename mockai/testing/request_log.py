@@ -1,0 +1,236 @@
+"""``mockai.requests``: the request journal as something a test can assert on.
+
+A :class:`RequestLog` is a snapshot (a read-only sequence) of :class:`RecordedRequest` entries,
+oldest first, with the helpers tests reach for: ``call_count``, ``last``, ``filter(...)``,
+``tool_results()``, ``assert_called_once()``.  Headers are already redacted by the journal.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from typing import Any, overload
+
+from mockai.server.journal import JournalEntry
+
+__all__ = ["RecordedRequest", "RequestLog", "ToolResult", "message_text"]
+
+
+def message_text(content: Any) -> str:
+    """The text of a message's ``content``: a string, or the text parts of a list of parts."""
+    if isinstance(content, str):
+        return content
+    if isinstance(content, list):
+        parts = [p.get("text", "") for p in content if isinstance(p, dict) and isinstance(p.get("text"), str)]
+        return "".join(parts)
+    return ""
+
+
+@dataclass(frozen=True)
+class ToolResult:
+    """A tool result the client sent back: a ``role: tool`` message and the call it answers."""
+
+    call_id: str
+    name: str | None  # the function name from the assistant's tool call, when the history has it
+    arguments: Any  # that call's arguments, parsed from JSON when they are JSON
+    content: Any  # what the client sent: usually a string
+
+    @property
+    def text(self) -> str:
+        return message_text(self.content)
+
+
+@dataclass(frozen=True)
+class RecordedRequest:
+    """One chat request the server answered."""
+
+    seq: int
+    method: str
+    path: str
+    query: str
+    headers: dict[str, str]  # names lower-cased; secrets already redacted
+    body: dict[str, Any]
+    status: int
+    source: str  # who answered: "seeded", "scenario:<rule>", "cassette", "no-match", ...
+    response: dict[str, Any] | None  # the JSON answer (completion or error envelope)
+
+    @classmethod
+    def from_entry(cls, entry: JournalEntry) -> RecordedRequest:
+        body = entry.body if isinstance(entry.body, dict) else {}
+        return cls(
+            entry.seq, entry.method, entry.path, entry.query, {k.lower(): v for k, v in entry.headers.items()}, body,
+            entry.status, entry.source, entry.response,
+        )
+
+    @property
+    def model(self) -> str | None:
+        model = self.body.get("model")
+        return model if isinstance(model, str) else None
+
+    @property
+    def messages(self) -> list[dict[str, Any]]:
+        messages = self.body.get("messages")
+        return [m for m in messages if isinstance(m, dict)] if isinstance(messages, list) else []
+
+    @property
+    def stream(self) -> bool:
+        return bool(self.body.get("stream"))
+
+    @property
+    def last_user_message(self) -> str | None:
+        """The text of the last ``user`` message, or None when there is none."""
+        for message in reversed(self.messages):
+            if message.get("role") == "user":
+                return message_text(message.get("content"))
+        return None
+
+    @property
+    def rule(self) -> str | None:
+        """The name of the scenario rule that answered, or None when no rule did."""
+        prefix, _, name = self.source.partition(":")
+        return name if prefix == "scenario" and name else None
+
+    @property
+    def reply_text(self) -> str | None:
+        """The content of the first choice of the answer, when it has one."""
+        response = self.response or {}
+        choices = response.get("choices") or []
+        if not choices:
+            return None
+        content = (choices[0].get("message") or {}).get("content")
+        return content if isinstance(content, str) else None
+
+    @property
+    def tool_results(self) -> list[ToolResult]:
+        """The tool results in this request's messages, in order."""
+        calls: dict[str, tuple[str | None, Any]] = {}
+        results: list[ToolResult] = []
+        for message in self.messages:
+            for call in message.get("tool_calls") or []:
+                if isinstance(call, dict) and isinstance(call.get("id"), str):
+                    function = call.get("function") or call.get("custom") or {}
+                    raw = function.get("arguments", function.get("input"))
+                    calls[call["id"]] = (function.get("name"), _maybe_json(raw))
+            if message.get("role") == "tool":
+                call_id = str(message.get("tool_call_id", ""))
+                name, arguments = calls.get(call_id, (None, None))
+                results.append(ToolResult(call_id, name, arguments, message.get("content")))
+        return results
+
+    def __repr__(self) -> str:
+        user = self.last_user_message
+        said = f" user={user[:40]!r}" if user is not None else ""
+        return f"<RecordedRequest #{self.seq} {self.model} {self.status} by {self.source}{said}>"
+
+
+def _maybe_json(raw: Any) -> Any:
+    if isinstance(raw, str):
+        try:
+            return json.loads(raw)
+        except ValueError:
+            return raw
+    return raw
+
+
+class RequestLog(Sequence[RecordedRequest]):
+    """The requests a server answered (oldest first), as of when this snapshot was taken."""
+
+    def __init__(self, entries: Iterable[RecordedRequest]) -> None:
+        self._entries = tuple(entries)
+
+    @overload
+    def __getitem__(self, index: int) -> RecordedRequest: ...
+    @overload
+    def __getitem__(self, index: slice) -> RequestLog: ...
+    def __getitem__(self, index: int | slice) -> RecordedRequest | RequestLog:
+        if isinstance(index, slice):
+            return RequestLog(self._entries[index])
+        return self._entries[index]
+
+    def __len__(self) -> int:
+        return len(self._entries)
+
+    def __iter__(self) -> Iterator[RecordedRequest]:
+        return iter(self._entries)
+
+    def __repr__(self) -> str:
+        return f"RequestLog({list(self._entries)!r})"
+
+    # unittest.mock vocabulary
+    @property
+    def call_count(self) -> int:
+        return len(self._entries)
+
+    @property
+    def called(self) -> bool:
+        return bool(self._entries)
+
+    @property
+    def last(self) -> RecordedRequest:
+        if not self._entries:
+            raise AssertionError("mockai received no chat request")
+        return self._entries[-1]
+
+    @property
+    def first(self) -> RecordedRequest:
+        if not self._entries:
+            raise AssertionError("mockai received no chat request")
+        return self._entries[0]
+
+    def filter(
+        self,
+        *,
+        model: str | None = None,
+        source: str | None = None,
+        rule: str | None = None,
+        user_contains: str | None = None,
+        stream: bool | None = None,
+        status: int | None = None,
+    ) -> RequestLog:
+        """The requests matching every given condition."""
+
+        def keep(r: RecordedRequest) -> bool:
+            return (
+                (model is None or r.model == model)
+                and (source is None or r.source == source)
+                and (rule is None or r.rule == rule)
+                and (user_contains is None or user_contains in (r.last_user_message or ""))
+                and (stream is None or r.stream == stream)
+                and (status is None or r.status == status)
+            )
+
+        return RequestLog(r for r in self._entries if keep(r))
+
+    def tool_results(self, name: str | None = None) -> list[ToolResult]:
+        """Every tool result the client sent back, once each (an agent loop resends its history)."""
+        seen: dict[str, ToolResult] = {}
+        for request in self._entries:
+            for result in request.tool_results:
+                if result.call_id not in seen and (name is None or result.name == name):
+                    seen[result.call_id] = result
+        return list(seen.values())
+
+    # assertions (messages say what was received)
+    def _summary(self) -> str:
+        if not self._entries:
+            return "no chat request was received"
+        lines = [f"{len(self._entries)} chat request(s) received:"]
+        lines += [f"  {r!r}" for r in self._entries[-10:]]
+        return "\n".join(lines)
+
+    def assert_called(self) -> None:
+        if not self._entries:
+            raise AssertionError("expected at least one chat request; " + self._summary())
+
+    def assert_not_called(self) -> None:
+        if self._entries:
+            raise AssertionError("expected no chat request; " + self._summary())
+
+    def assert_called_once(self) -> RecordedRequest:
+        self.assert_call_count(1)
+        return self._entries[0]
+
+    def assert_call_count(self, count: int) -> None:
+        if len(self._entries) != count:
+            raise AssertionError(f"expected {count} chat request(s); " + self._summary())
