@@ -120,7 +120,7 @@ def measure(
         if rules:
             source.load_text(rules, "bench")
 
-    server.call(setup)
+    server.run(setup)
     url = server.base_url + "/chat/completions"
     timer.cpu, timer.calls = 0.0, 0
     before = server_cpu(server)
@@ -147,9 +147,7 @@ def measure(
 
 def server_cpu(server: ServerThread) -> float:
     """CPU seconds used so far by the server's event-loop thread."""
-    out: list[float] = []
-    server.call(lambda: out.append(time.thread_time()))
-    return out[0]
+    return server.run(time.thread_time)
 
 
 def main() -> int:

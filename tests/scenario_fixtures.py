@@ -49,5 +49,5 @@ def module_server() -> Iterator[ServerThread]:
 @pytest.fixture
 def fresh(module_server: ServerThread) -> ServerThread:
     """The module's server with a fresh state: no rules, an empty journal, counters at zero."""
-    module_server.call(module_server.state.renew)
+    module_server.renew()
     return module_server

@@ -90,7 +90,7 @@ def test_identical_requests_replay_in_recorded_order_then_repeat_the_last(server
     with _sdk(server.base_url) as client:
         said = [client.chat.completions.create(**_body("Again")).choices[0].message.content for _ in range(3)]
         assert said == ["first", "second", "second"]
-        server.call(server.state.reset)  # POST /_mockai/reset does the same: replay from the start
+        server.run(server.state.reset)  # POST /_mockai/reset does the same: replay from the start
         assert client.chat.completions.create(**_body("Again")).choices[0].message.content == "first"
     assert [e.source for e in server.state.journal] == ["cassette"]
 
@@ -148,7 +148,7 @@ def test_once_records_only_while_the_cassette_is_absent(server_factory: ServerFa
     server = server_factory(cassette=cassette, record_mode="once", upstream=upstream.base_url)
     assert _post(server.base_url, json.dumps(_body("Record me")).encode()).status_code == 200
     assert cassette.exists()
-    server.call(server.state.renew)  # the next test run: the cassette exists now, replay only
+    server.renew()  # the next test run: the cassette exists now, replay only
     assert _post(server.base_url, json.dumps(_body("Record me")).encode()).status_code == 200
     assert _post(server.base_url, json.dumps(_body("New question")).encode()).status_code == 404
     assert len(load_cassette(cassette).interactions) == 1

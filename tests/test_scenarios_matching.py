@@ -199,7 +199,7 @@ def test_renewed_state_reloads_rules_from_files_only(server_factory: ServerFacto
     server = server_factory(scenarios=(path,))
     server.state.scenarios.on().reply("from code")
     assert [_ask(server), _ask(server)] == ["from file", "from code"]
-    server.state.renew()
+    server.renew()
     assert [r.origin.file for r in server.state.scenarios.rules] == [str(path)]
     assert _ask(server) == "from file"
 

@@ -33,7 +33,7 @@ def server() -> Iterator[ServerThread]:
 @pytest.fixture(autouse=True)
 def fresh_store(server: ServerThread) -> None:
     """Each test starts with an empty store, as under the pytest plugin (a renewed state)."""
-    server.call(server.state.renew)
+    server.renew()
 
 
 @pytest.fixture(scope="module")

@@ -59,7 +59,7 @@ def test_reset_forgets_stored_completions(server_factory: ServerFactory) -> None
     thread = server_factory()
     with sdk_for(thread) as c:
         cid = c.chat.completions.create(model=MODEL, messages=ask("x"), store=True).id
-        thread.call(thread.state.reset)
+        thread.run(thread.state.reset)
         with pytest.raises(openai.NotFoundError):
             c.chat.completions.retrieve(cid)
 
@@ -69,7 +69,7 @@ def test_renewed_state_starts_with_an_empty_store(server_factory: ServerFactory)
     thread = server_factory()
     with sdk_for(thread) as c:
         c.chat.completions.create(model=MODEL, messages=ask("x"), store=True)
-        thread.call(thread.state.renew)
+        thread.renew()
         assert list(c.chat.completions.list()) == []
 
 

@@ -3,18 +3,20 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
-import signal
+import concurrent.futures
 import socket
 import threading
-from collections.abc import Callable
-
-from aiohttp import web
+from collections.abc import Callable, Coroutine
+from typing import Any, TypeVar
 
 from mockai.core.config import ServerConfig
-from mockai.server.app import ServerState, make_app
+from mockai.server.app import make_app
+from mockai.server.listening import Listener, serve_until_signal
+from mockai.server.state import STATE, ServerState
 
 __all__ = ["MockServer", "ServerThread", "serve_forever"]
+
+T = TypeVar("T")
 
 
 class MockServer:
@@ -22,78 +24,68 @@ class MockServer:
 
     def __init__(self, config: ServerConfig, sock: socket.socket | None = None) -> None:
         self.config = config
-        self.state = ServerState(config)
-        self.app = make_app(config, self.state)
-        self._runner: web.AppRunner | None = None
-        self._sock = sock
-        self.port = config.port
+        self.app = make_app(config, ServerState(config))
+        # A deep backlog: load tests open hundreds of connections at once.
+        self._listener = Listener(
+            self.app,
+            config.host,
+            config.port,
+            shutdown_timeout=1.0,
+            sock=sock,
+            reuse_port=config.workers > 1,
+            backlog=2048,
+        )
+
+    @property
+    def state(self) -> ServerState:
+        """The state the application answers from right now."""
+        return self.app[STATE].current
+
+    def renew(self, config: ServerConfig | None = None) -> ServerState:
+        """Answer from a fresh state under ``config`` (else the current one's) from now on; call it
+        on the server's loop, or while no request is in flight.  The fresh state."""
+        holder = self.app[STATE]
+        return holder.renew(config or holder.current.config)
+
+    @property
+    def port(self) -> int:
+        """The bound port once started (the configured one before)."""
+        return self._listener.port
 
     @property
     def base_url(self) -> str:
-        host = self.config.host
-        if ":" in host:
-            host = f"[{host}]"
-        return f"http://{host}:{self.port}/v1"
+        return self._listener.base_url
 
     async def start(self) -> str:
-        self._runner = web.AppRunner(
-            self.app, access_log=None, handle_signals=False, shutdown_timeout=1.0
-        )
-        await self._runner.setup()
-        site: web.BaseSite
-        if self._sock is not None:
-            site = web.SockSite(self._runner, self._sock)
-        else:
-            # A deep backlog: load tests open hundreds of connections at once.
-            site = web.TCPSite(
-                self._runner,
-                self.config.host,
-                self.config.port,
-                reuse_port=self.config.workers > 1,
-                backlog=2048,
-            )
-        await site.start()
-        sockets = getattr(site._server, "sockets", None)
-        if sockets:
-            self.port = int(sockets[0].getsockname()[1])
-        return self.base_url
+        return await self._listener.start()
 
     async def stop(self) -> None:
-        if self._runner is not None:
-            await self._runner.cleanup()
-            self._runner = None
-
-
-async def wait_for_signal() -> None:
-    """Return when the process gets SIGINT or SIGTERM."""
-    stop = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for sig in (signal.SIGINT, signal.SIGTERM):
-        with contextlib.suppress(NotImplementedError, RuntimeError):
-            loop.add_signal_handler(sig, stop.set)
-    await stop.wait()
+        await self._listener.stop()
 
 
 async def serve_forever(config: ServerConfig, announce: Callable[[str], None] = print) -> None:
     """Serve until SIGINT or SIGTERM, then shut down cleanly."""
-    server = MockServer(config)
-    url = await server.start()
-    announce(url)
-    try:
-        await wait_for_signal()
-    finally:
-        await server.stop()
+    await serve_until_signal(MockServer(config), announce)
 
 
 class ServerThread:
-    """A server on its own event loop in a daemon thread: for sync code such as pytest fixtures."""
+    """A server on its own event loop in a daemon thread: for sync code such as pytest fixtures.
+
+    The server's state lives on that loop: change it from another thread with :meth:`run` (or
+    :meth:`run_coroutine`), which wait for the result and raise what the call raised.
+    """
 
     def __init__(self, config: ServerConfig) -> None:
         self.server = MockServer(config)
         self._loop = asyncio.new_event_loop()
-        self._thread = threading.Thread(target=self._run, name="mockai-server", daemon=True)
+        self._thread = threading.Thread(target=self._serve, name="mockai-server", daemon=True)
         self._ready = threading.Event()
         self._error: BaseException | None = None
+
+    @property
+    def config(self) -> ServerConfig:
+        """The configuration the server was started with (host, port, body limit)."""
+        return self.server.config
 
     @property
     def state(self) -> ServerState:
@@ -103,7 +95,12 @@ class ServerThread:
     def base_url(self) -> str:
         return self.server.base_url
 
-    def _run(self) -> None:
+    @property
+    def running(self) -> bool:
+        """Whether the server's thread is alive (started and not stopped)."""
+        return self._thread.is_alive()
+
+    def _serve(self) -> None:
         asyncio.set_event_loop(self._loop)
         try:
             self._loop.run_until_complete(self.server.start())
@@ -124,18 +121,32 @@ class ServerThread:
             raise RuntimeError(f"mockai server failed to start: {self._error}") from self._error
         return self.base_url
 
-    def call(self, fn: Callable[[], None]) -> None:
-        """Run ``fn`` on the server's loop (state changes stay on one thread)."""
-        done = threading.Event()
+    def run(self, fn: Callable[[], T], timeout: float = 10.0) -> T:
+        """Call ``fn`` on the server's loop (where state lives); its result, or what it raised.
 
-        def run() -> None:
+        Raises :class:`concurrent.futures.TimeoutError` (the built-in ``TimeoutError`` since Python
+        3.11) when the loop has not run it within ``timeout`` seconds; it then never runs.
+        """
+        future: concurrent.futures.Future[T] = concurrent.futures.Future()
+
+        def call() -> None:
+            if not future.set_running_or_notify_cancel():
+                return  # the caller gave up waiting
             try:
-                fn()
-            finally:
-                done.set()
+                future.set_result(fn())
+            except BaseException as exc:
+                future.set_exception(exc)
 
-        self._loop.call_soon_threadsafe(run)
-        done.wait(5.0)
+        self._loop.call_soon_threadsafe(call)
+        return _result(future, timeout)
+
+    def run_coroutine(self, coro: Coroutine[Any, Any, T], timeout: float = 10.0) -> T:
+        """Run ``coro`` on the server's loop; its result, or what it raised (cancelled after ``timeout`` s)."""
+        return _result(asyncio.run_coroutine_threadsafe(coro, self._loop), timeout)
+
+    def renew(self, config: ServerConfig | None = None) -> ServerState:
+        """A fresh state under ``config`` (else the current one's), swapped in on the server's loop."""
+        return self.run(lambda: self.server.renew(config))
 
     def stop(self) -> None:
         if self._thread.is_alive():
@@ -148,3 +159,11 @@ class ServerThread:
 
     def __exit__(self, *exc: object) -> None:
         self.stop()
+
+
+def _result(future: concurrent.futures.Future[T], timeout: float) -> T:
+    try:
+        return future.result(timeout)
+    except concurrent.futures.TimeoutError:
+        future.cancel()
+        raise

@@ -28,6 +28,7 @@ from multiprocessing.process import BaseProcess
 from typing import Any
 
 from mockai.core.config import ServerConfig
+from mockai.server.listening import base_url, wait_for_signal
 
 __all__ = ["check_workers_config", "serve_workers"]
 
@@ -86,13 +87,9 @@ def serve_workers(config: ServerConfig, announce: Callable[[str], None]) -> int:
             return 2
         if _REUSEPORT:
             reserved.close()  # the workers listen now; the reservation has done its job
-        announce(_url(config.host, port))
+        announce(base_url(config.host, port))
         return pool.supervise()
     return 0  # pragma: no cover (the with block returns)
-
-
-def _url(host: str, port: int) -> str:
-    return f"http://[{host}]:{port}/v1" if ":" in host else f"http://{host}:{port}/v1"
 
 
 def _reserve(host: str, port: int) -> socket.socket:
@@ -228,7 +225,7 @@ def _worker_main(config: ServerConfig, conn: Connection, shared: socket.socket |
 
 
 async def _serve(config: ServerConfig, conn: Connection, shared: socket.socket | None) -> None:
-    from mockai.server.runner import MockServer, wait_for_signal
+    from mockai.server.runner import MockServer
 
     try:
         server = MockServer(config, sock=shared)

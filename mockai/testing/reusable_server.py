@@ -1,8 +1,8 @@
 """One server reused by many tests: renewed between them, with nothing left running across.
 
 Starting a server per test costs a thread, an event loop and a socket; renewing the state of one
-server costs a few dataclasses.  :class:`ReusableServer` keeps one :class:`~mockai.server.runner.ServerThread`
-and, between tests, :meth:`~ReusableServer.settle` cancels every request still in flight (a hung
+server costs a few dataclasses.  :class:`ReusableServer` is a :class:`~mockai.server.runner.ServerThread`
+whose :meth:`~ReusableServer.settle`, between tests, cancels every request still in flight (a hung
 request, a stream the test never finished reading): its connection is dropped and its journal entry
 lands in the test that made it, never in the next one.  Idle keep-alive connections stay open, so a
 client cached by application code keeps working.
@@ -11,28 +11,24 @@ client cached by application code keeps working.
 from __future__ import annotations
 
 import asyncio
-import concurrent.futures
-from collections.abc import Awaitable, Callable, Coroutine
-from typing import Any, TypeVar
+from collections.abc import Callable
+from typing import Any
 
 from aiohttp import web
 
 from mockai.core.config import ServerConfig
-from mockai.server.app import ServerState
+from mockai.http.responses import Handler
 from mockai.server.runner import ServerThread
+from mockai.server.state import ServerState
 
 __all__ = ["ReusableServer"]
 
-T = TypeVar("T")
 
-Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
-
-
-class ReusableServer:
+class ReusableServer(ServerThread):
     """A :class:`ServerThread` plus a record of the requests it is answering right now."""
 
     def __init__(self, config: ServerConfig) -> None:
-        self.thread = ServerThread(config)
+        super().__init__(config)
         self._inflight: dict[asyncio.Task[Any], web.Request] = {}
         inflight = self._inflight
 
@@ -48,48 +44,11 @@ class ReusableServer:
                 inflight.pop(task, None)
 
         # Innermost, after the error boundary; the app is frozen only when the server starts.
-        self.thread.server.app.middlewares.append(track_inflight)
+        self.server.app.middlewares.append(track_inflight)
 
-    @property
-    def config(self) -> ServerConfig:
-        """The configuration the server was started with (host, port, body limit)."""
-        return self.thread.server.config
-
-    @property
-    def state(self) -> ServerState:
-        return self.thread.state
-
-    @property
-    def base_url(self) -> str:
-        return self.thread.base_url
-
-    def start(self) -> str:
-        return self.thread.start()
-
-    def stop(self) -> None:
-        self.thread.stop()
-
-    @property
-    def running(self) -> bool:
-        return self.thread._thread.is_alive()
-
-    def run(self, fn: Callable[[], T], timeout: float = 10.0) -> T:
-        """Call ``fn`` on the server's loop (where state lives) and return its result or raise."""
-        future: concurrent.futures.Future[T] = concurrent.futures.Future()
-
-        def call() -> None:
-            try:
-                future.set_result(fn())
-            except BaseException as exc:
-                future.set_exception(exc)
-
-        self.thread._loop.call_soon_threadsafe(call)
-        return future.result(timeout)
-
-    def run_coroutine(self, coro: Coroutine[Any, Any, T], timeout: float = 10.0) -> T:
-        return asyncio.run_coroutine_threadsafe(coro, self.thread._loop).result(timeout)
-
-    def renew(self, config: ServerConfig, then: Callable[[ServerState], None] | None = None) -> None:
+    def renew(
+        self, config: ServerConfig | None = None, then: Callable[[ServerState], None] | None = None
+    ) -> ServerState:
         """A fresh state (journal, rules, stored completions) under ``config``, same socket.
 
         ``then(state)`` runs right after.  With no request in flight (the usual case between two
@@ -98,15 +57,13 @@ class ReusableServer:
         renewal itself on a busy machine.  Otherwise it runs on the server's loop.
         """
 
-        def renew() -> None:
-            self.state.renew(config)
+        def renew() -> ServerState:
+            state = self.server.renew(config)
             if then is not None:
-                then(self.state)
+                then(state)
+            return state
 
-        if self._inflight:
-            self.run(renew)
-        else:
-            renew()
+        return self.run(renew) if self._inflight else renew()
 
     def inflight_count(self) -> int:
         # Read from any thread: len() of a dict is atomic, and hopping threads costs more.
