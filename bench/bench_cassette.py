@@ -30,7 +30,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import loadgen
 from common import BODY, Server, body_bytes, interleave, median, mockai, paired_ratio, write_results
 
-from mockai.replay.cassette import Cassette, Interaction, RecordedRequest, RecordedResponse, load_cassette
+from mockai.replay.cassette import Cassette, CassetteRequest, CassetteResponse, Interaction, load_cassette
 from mockai.replay.index import CassetteIndex
 
 TARGET = 0.20
@@ -64,8 +64,8 @@ def lookup_cost(sizes: tuple[int, ...] = (10, 1000, 10_000), probes: int = 20_00
     out: dict[str, float] = {}
     for size in sizes:
         items = [
-            Interaction(RecordedRequest("POST", "/v1/chat/completions", body=json.loads(body_bytes(BODY, n))),
-                        RecordedResponse(200, (), b"{}"))
+            Interaction(CassetteRequest("POST", "/v1/chat/completions", body=json.loads(body_bytes(BODY, n))),
+                        CassetteResponse(200, (), b"{}"))
             for n in range(size)
         ]
         index = CassetteIndex(Cassette(items).interactions)

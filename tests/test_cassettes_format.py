@@ -14,16 +14,18 @@ from hypothesis import strategies as st
 from mockai.replay.cassette import (
     Cassette,
     CassetteError,
+    CassetteRequest,
+    CassetteResponse,
     Interaction,
-    RecordedRequest,
-    RecordedResponse,
     Redaction,
-    clean_query,
-    clean_request_headers,
-    clean_response_headers,
     dump_cassette,
     load_cassette,
     parse_cassette,
+)
+from mockai.replay.cassette_cleaning import (
+    clean_query,
+    clean_request_headers,
+    clean_response_headers,
     split_events,
 )
 from mockai.replay.cassette_file import CassetteFile
@@ -41,14 +43,14 @@ headers = st.lists(st.tuples(st.sampled_from(["content-type", "x-request-id", "x
 @st.composite
 def interactions(draw: st.DrawFn) -> Interaction:
     text = draw(st.none() | st.text(min_size=1))
-    request = RecordedRequest(
+    request = CassetteRequest(
         draw(st.sampled_from(["GET", "POST", "DELETE"])), "/v1/" + draw(st.text("abc/", max_size=10)),
         draw(st.text("a=b&c", max_size=8)), {}, None if text is not None else draw(json_values), text,
     )
     events = draw(st.none() | st.lists(st.tuples(offsets, st.binary(min_size=1)), max_size=4).map(tuple))
     body = b"" if events is not None else draw(st.binary() | st.text().map(str.encode))
     grouped = tuple(sorted(draw(headers), key=lambda h: h[0]))  # repeated names stay together
-    return Interaction(request, RecordedResponse(draw(st.integers(100, 599)), grouped, body, events,
+    return Interaction(request, CassetteResponse(draw(st.integers(100, 599)), grouped, body, events,
                                                  draw(offsets)))
 
 
@@ -63,9 +65,9 @@ def test_every_exchange_survives_the_file_exactly(items: list[Interaction], as_j
 def test_the_layout_is_readable() -> None:
     events = ((0.0, b'data: {"a":1}\n\n'), (0.01234, b"data: [DONE]\n\n"), (0.02, b": ping\n\n"))
     body = b'{\n  "id": "x"\n}\n'
-    item = Interaction(RecordedRequest("POST", "/v1/chat/completions", body={"model": "m"}),
-                       RecordedResponse(200, (("content-type", "text/event-stream"),), b"", events))
-    plain = Interaction(RecordedRequest("GET", "/v1/models"), RecordedResponse(200, (), body))
+    item = Interaction(CassetteRequest("POST", "/v1/chat/completions", body={"model": "m"}),
+                       CassetteResponse(200, (("content-type", "text/event-stream"),), b"", events))
+    plain = Interaction(CassetteRequest("GET", "/v1/models"), CassetteResponse(200, (), body))
     text = dump_cassette(Cassette([item, plain])).decode()
     assert "version: 1\n" in text
     assert "    - {t: 0.0, data: '{\"a\":1}'}\n" in text
@@ -101,8 +103,8 @@ def test_a_bad_cassette_says_which_file_and_entry(text: str, message: str) -> No
 
 
 def _item(n: int) -> Interaction:
-    return Interaction(RecordedRequest("POST", "/v1/chat/completions", body={"n": n}),
-                       RecordedResponse(200, (), f"answer {n}".encode()))
+    return Interaction(CassetteRequest("POST", "/v1/chat/completions", body={"n": n}),
+                       CassetteResponse(200, (), f"answer {n}".encode()))
 
 
 def test_a_failed_write_leaves_the_previous_cassette_and_no_temp_file(

@@ -14,9 +14,9 @@ import pytest
 
 from mockai.replay.cassette import (
     Cassette,
+    CassetteRequest,
+    CassetteResponse,
     Interaction,
-    RecordedRequest,
-    RecordedResponse,
     dump_cassette,
     load_cassette,
 )
@@ -47,8 +47,8 @@ def _completion(content: str) -> bytes:
 def _exchange(body: Any, answer: bytes, status: int = 200, method: str = "POST",
               path: str = "/v1/chat/completions", **response: Any) -> Interaction:
     return Interaction(
-        RecordedRequest(method, path, body=body),
-        RecordedResponse(status, response.pop("headers", JSON_HEADERS), answer, **response),
+        CassetteRequest(method, path, body=body),
+        CassetteResponse(status, response.pop("headers", JSON_HEADERS), answer, **response),
     )
 
 

@@ -10,7 +10,8 @@ import httpx
 import pytest
 from hypothesis import HealthCheck, given, settings
 
-from mockai.chat.planner import ChoiceDraft, Planner, ToolCallDraft
+from mockai.chat.choice_drafts import ChoiceDraft, ToolCallDraft
+from mockai.chat.planner import Planner
 from mockai.chat.render_sse import StreamOptions, chunk_dicts
 from mockai.core.errors import APIError
 from mockai.core.model_catalog import ModelCatalog

@@ -2,8 +2,10 @@
 
 Two entry points share every step after the *what to say* decision:
 
-* :meth:`Planner.seeded` decides the answer from the seeds and the request itself;
-* :meth:`Planner.scripted` takes the answer from a scenario (``ChoiceDraft`` objects).
+* :meth:`Planner.seeded` decides the answer from the seeds and the request itself (whether it
+  calls tools: :mod:`mockai.chat.tool_decisions`);
+* :meth:`Planner.scripted` takes the answer from a scenario
+  (:class:`~mockai.chat.choice_drafts.ChoiceDraft` objects).
 
 Both then go through :meth:`Planner.build`, which tokenizes, applies ``stop`` and
 ``max_tokens``, draws logprobs, ids and usage.  Everything is a pure function of the server
@@ -16,17 +18,18 @@ from __future__ import annotations
 import hashlib
 import json
 import random
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
-from typing import Any, Literal
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any
 
+from mockai.chat.choice_drafts import ChoiceDraft, ToolCallDraft
+from mockai.chat.tool_decisions import decide_calls
 from mockai.core.model_catalog import ModelCatalog, is_reasoning_model, system_fingerprint
 from mockai.core.plan import ChoicePlan, ReplyPlan, TokenLogprob, ToolCallPlan, Usage
 from mockai.generate import text as textgen
 from mockai.generate.jsongen import generator as jsongen
 from mockai.generate.tokenizer import count_prompt_tokens, tokenize
 
-__all__ = ["ChoiceDraft", "Planner", "ToolCallDraft", "request_key"]
+__all__ = ["Planner", "request_key"]
 
 _ALNUM = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789"
 _EXCLUDED_FROM_KEY = ("stream", "stream_options")
@@ -34,14 +37,47 @@ _EXCLUDED_FROM_KEY = ("stream", "stream_options")
 # without them, so ``max_tokens=5`` gives the first five tokens of the full answer, ``stop`` cuts
 # that same answer, and choice 0 of ``n=3`` is the ``n=1`` answer.
 _DELIVERY_ONLY = (
-    "stop", "max_tokens", "max_completion_tokens", "logprobs", "top_logprobs", "n", "store", "metadata",
-    "user", "safety_identifier", "prompt_cache_key", "prompt_cache_retention", "service_tier",
+    "stop",
+    "max_tokens",
+    "max_completion_tokens",
+    "logprobs",
+    "top_logprobs",
+    "n",
+    "store",
+    "metadata",
+    "user",
+    "safety_identifier",
+    "prompt_cache_key",
+    "prompt_cache_retention",
+    "service_tier",
 )
 # 2025-01-01T00:00:00Z plus up to a year: plausible, and the same for the same request.
 _CREATED_BASE = 1735689600
 _ALTERNATIVE_TOKENS = (
-    " the", " a", ",", ".", " and", " of", " to", " is", " it", " this", "\n", " that",
-    " in", " for", " on", " with", " as", " be", " by", " we", " you", " at", " or", " an",
+    " the",
+    " a",
+    ",",
+    ".",
+    " and",
+    " of",
+    " to",
+    " is",
+    " it",
+    " this",
+    "\n",
+    " that",
+    " in",
+    " for",
+    " on",
+    " with",
+    " as",
+    " be",
+    " by",
+    " we",
+    " you",
+    " at",
+    " or",
+    " an",
 )
 
 
@@ -84,26 +120,6 @@ def _rng(key: bytes, label: str) -> random.Random:
     return random.Random(hashlib.blake2b(label.encode(), key=key, digest_size=16).digest())
 
 
-@dataclass(frozen=True, slots=True)
-class ToolCallDraft:
-    name: str
-    arguments: str  # JSON text for function tools, free text for custom tools
-    kind: Literal["function", "custom"] = "function"
-    id: str | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class ChoiceDraft:
-    """What one choice says, before tokens, truncation and logprobs."""
-
-    content: str | None = None
-    refusal: str | None = None
-    tool_calls: tuple[ToolCallDraft, ...] = ()
-    function_call: ToolCallDraft | None = None
-    finish_reason: str | None = None  # None: derived (stop / tool_calls / function_call / length)
-    extra: dict[str, Any] = field(default_factory=dict)
-
-
 class Planner:
     def __init__(self, catalog: ModelCatalog, server_seed: int = 0) -> None:
         self.catalog = catalog
@@ -111,11 +127,11 @@ class Planner:
 
     # --- deciding what to say -------------------------------------------------------------
 
-    def seeded(self, body: Mapping[str, Any]) -> ReplyPlan:
+    def seeded(self, body: Mapping[str, Any], *, assign_id: Callable[[str], str] | None = None) -> ReplyPlan:
         key, content_key = _request_keys(body, self.server_seed)
         n = body.get("n") or 1
         drafts = [self._seeded_choice(body, content_key, i) for i in range(n)]
-        return self.build(body, drafts, key=key)
+        return self.build(body, drafts, key=key, assign_id=assign_id)
 
     def scripted(
         self,
@@ -124,27 +140,17 @@ class Planner:
         *,
         salt: str = "",
         usage: Mapping[str, int] | None = None,
+        assign_id: Callable[[str], str] | None = None,
     ) -> ReplyPlan:
         key = request_key(body, self.server_seed)
         if salt:
             key = hashlib.blake2b(salt.encode(), key=key, digest_size=32).digest()
-        return self.build(body, drafts, key=key, usage_override=usage)
+        return self.build(body, drafts, key=key, usage_override=usage, assign_id=assign_id)
 
     def _seeded_choice(self, body: Mapping[str, Any], key: bytes, index: int) -> ChoiceDraft:
         rng = _rng(key, f"choice{index}")
-        tools = _offered_tools(body)
-        if tools:
-            calls = _decide_tool_calls(body, tools, rng)
-            if calls:
-                # A named tool_choice finishes with "stop" on the real API (recording 20).
-                named = _named_choice(body.get("tool_choice")) is not None
-                return ChoiceDraft(tool_calls=tuple(calls), extra={"named_tool": named})
-        functions = body.get("functions")
-        if functions and _wants_function_call(body):
-            call = _decide_function_call(body, functions, rng)
-            if call is not None:
-                return ChoiceDraft(function_call=call)
-        return ChoiceDraft(content=_text_for(body, rng))
+        calls = decide_calls(body, rng)
+        return calls if calls is not None else ChoiceDraft(content=_text_for(body, rng))
 
     # --- from drafts to a plan ------------------------------------------------------------
 
@@ -155,7 +161,10 @@ class Planner:
         *,
         key: bytes,
         usage_override: Mapping[str, int] | None = None,
+        assign_id: Callable[[str], str] | None = None,
     ) -> ReplyPlan:
+        """The plan of ``drafts``; ``assign_id`` turns the id the request gives into the plan's id
+        (see :attr:`mockai.core.context.RequestContext.assign_id`)."""
         model = str(body.get("model", ""))
         cap = body.get("max_completion_tokens") or body.get("max_tokens")
         stops = _stops(body.get("stop"))
@@ -163,13 +172,9 @@ class Planner:
         top_n = int(body.get("top_logprobs") or 0)
         choices: list[ChoicePlan] = []
         for index, draft in enumerate(drafts):
-            choices.append(
-                self._choice(draft, index, key, cap=cap, stops=stops, logprobs=want_logprobs, top_n=top_n)
-            )
+            choices.append(self._choice(draft, index, key, cap=cap, stops=stops, logprobs=want_logprobs, top_n=top_n))
         reasoning = is_reasoning_model(model)
-        prompt_tokens = count_prompt_tokens(
-            body.get("messages") or (), body.get("tools"), body.get("functions")
-        )
+        prompt_tokens = count_prompt_tokens(body.get("messages") or (), body.get("tools"), body.get("functions"))
         reasoning_tokens = 64 * _rng(key, "reasoning").randint(1, 4) if reasoning else 0
         completion = sum(c.emitted_tokens() for c in choices) + reasoning_tokens
         usage = Usage(prompt_tokens, completion, reasoning_tokens=reasoning_tokens)
@@ -180,8 +185,9 @@ class Planner:
                 cached_tokens=usage_override.get("cached_tokens", 0),
                 reasoning_tokens=usage_override.get("reasoning_tokens", usage.reasoning_tokens),
             )
+        plan_id = "chatcmpl-" + _alnum(key, "id", 29)
         return ReplyPlan(
-            id="chatcmpl-" + _alnum(key, "id", 29),
+            id=plan_id if assign_id is None else assign_id(plan_id),
             created=_CREATED_BASE + int.from_bytes(key[:4], "big") % 31_536_000,
             model=self.catalog.resolve(model),
             choices=tuple(choices),
@@ -204,19 +210,7 @@ class Planner:
         top_n: int,
     ) -> ChoicePlan:
         budget = cap if isinstance(cap, int) and cap > 0 else None
-        finish = draft.finish_reason
-        truncated = False
-        content_tokens: tuple[str, ...] | None = None
-        if draft.content is not None:
-            text = draft.content
-            if stops and finish is None:
-                text = _cut_at_stop(text, stops)
-            tokens = tokenize(text)
-            if budget is not None and len(tokens) > budget:
-                tokens, truncated = tokens[:budget], True
-            content_tokens = tuple(tokens)
-            if budget is not None:
-                budget -= len(tokens)
+        content_tokens, budget, truncated = _content_tokens(draft, stops, budget)
         refusal_tokens = tuple(tokenize(draft.refusal)) if draft.refusal is not None else None
         calls: list[ToolCallPlan] = []
         for j, call in enumerate(draft.tool_calls):
@@ -229,15 +223,9 @@ class Planner:
         if draft.function_call is not None:
             function_call, budget, cut = _tool_call(draft.function_call, key, f"fn{index}", budget)
             truncated = truncated or cut
+        finish = draft.finish_reason
         if finish is None:
-            if truncated:
-                finish = "length"
-            elif calls:
-                finish = "stop" if draft.extra.get("named_tool") else "tool_calls"
-            elif function_call is not None:
-                finish = "function_call"
-            else:
-                finish = "stop"
+            finish = _derived_finish(draft, truncated=truncated, calls=bool(calls), function_call=function_call)
         lp = None
         if logprobs:
             lp_tokens = content_tokens if content_tokens is not None else refusal_tokens
@@ -255,7 +243,37 @@ class Planner:
         )
 
 
-# --- helpers: tools ---------------------------------------------------------------------------
+# --- helpers: tokens and finish reasons --------------------------------------------------------
+
+
+def _content_tokens(
+    draft: ChoiceDraft, stops: tuple[str, ...], budget: int | None
+) -> tuple[tuple[str, ...] | None, int | None, bool]:
+    """The draft's content as tokens (cut at a stop, then at the token budget), the budget left,
+    and whether the budget cut it."""
+    if draft.content is None:
+        return None, budget, False
+    text = draft.content
+    if stops and draft.finish_reason is None:
+        text = _cut_at_stop(text, stops)
+    tokens = tokenize(text)
+    truncated = False
+    if budget is not None and len(tokens) > budget:
+        tokens, truncated = tokens[:budget], True
+    if budget is not None:
+        budget -= len(tokens)
+    return tuple(tokens), budget, truncated
+
+
+def _derived_finish(draft: ChoiceDraft, *, truncated: bool, calls: bool, function_call: ToolCallPlan | None) -> str:
+    """The finish reason of a draft that does not set one."""
+    if truncated:
+        return "length"
+    if calls:
+        return "stop" if draft.extra.get("named_tool") else "tool_calls"
+    if function_call is not None:
+        return "function_call"
+    return "stop"
 
 
 def _tool_call(
@@ -270,111 +288,6 @@ def _tool_call(
     call_id = call.id or "call_" + _alnum(key, label, 24)
     plan = ToolCallPlan(call_id, call.name, "".join(tokens), call.kind, tuple(tokens))
     return plan, budget, cut
-
-
-def _offered_tools(body: Mapping[str, Any]) -> list[Mapping[str, Any]]:
-    tools = body.get("tools") or []
-    choice = body.get("tool_choice")
-    if isinstance(choice, Mapping) and choice.get("type") == "allowed_tools":
-        allowed = choice.get("allowed_tools") or {}
-        names = {_tool_name(t) for t in allowed.get("tools") or []}
-        tools = [t for t in tools if _tool_name(t) in names]
-    return [t for t in tools if isinstance(t, Mapping)]
-
-
-def _tool_name(tool: Mapping[str, Any]) -> str:
-    kind = tool.get("type", "function")
-    inner = tool.get(kind) if isinstance(tool.get(kind), Mapping) else tool
-    return str(inner.get("name", "")) if isinstance(inner, Mapping) else ""
-
-
-def _named_choice(choice: Any) -> str | None:
-    if isinstance(choice, Mapping) and choice.get("type") in ("function", "custom"):
-        inner = choice.get(choice["type"])
-        if isinstance(inner, Mapping) and isinstance(inner.get("name"), str):
-            return str(inner["name"])
-    return None
-
-
-def _last_role(body: Mapping[str, Any]) -> str | None:
-    messages = body.get("messages") or []
-    return messages[-1].get("role") if messages and isinstance(messages[-1], Mapping) else None
-
-
-def _last_user_text(body: Mapping[str, Any]) -> str:
-    for message in reversed(body.get("messages") or []):
-        if isinstance(message, Mapping) and message.get("role") == "user":
-            content = message.get("content")
-            if isinstance(content, str):
-                return content
-            if isinstance(content, list):
-                return " ".join(
-                    p.get("text", "") for p in content if isinstance(p, Mapping) and p.get("type") == "text"
-                )
-    return ""
-
-
-def _decide_tool_calls(
-    body: Mapping[str, Any], tools: list[Mapping[str, Any]], rng: random.Random
-) -> list[ToolCallDraft]:
-    choice = body.get("tool_choice", "auto")
-    mode = choice
-    if isinstance(choice, Mapping) and choice.get("type") == "allowed_tools":
-        mode = (choice.get("allowed_tools") or {}).get("mode", "auto")
-    forced = _named_choice(choice)
-    if mode == "none":
-        return []
-    if forced is not None:
-        chosen = [t for t in tools if _tool_name(t) == forced][:1]
-    elif mode == "required":
-        chosen = _pick_tools(body, tools, rng)
-    else:  # auto: text after a tool result, else call when the user seems to ask for it
-        if _last_role(body) in ("tool", "function"):
-            return []
-        asked = _last_user_text(body).lower()
-        mentioned = any(part and part in asked for t in tools for part in _tool_name(t).lower().split("_"))
-        if not mentioned and rng.random() < 0.5:
-            return []
-        chosen = _pick_tools(body, tools, rng)
-    return [_draft_call(t, rng) for t in chosen]
-
-
-def _pick_tools(
-    body: Mapping[str, Any], tools: list[Mapping[str, Any]], rng: random.Random
-) -> list[Mapping[str, Any]]:
-    first = rng.randrange(len(tools))
-    picked = [tools[first]]
-    if body.get("parallel_tool_calls", True) is not False and len(tools) > 1 and rng.random() < 0.3:
-        picked.append(tools[(first + 1 + rng.randrange(len(tools) - 1)) % len(tools)])
-    return picked
-
-
-def _draft_call(tool: Mapping[str, Any], rng: random.Random) -> ToolCallDraft:
-    if tool.get("type") == "custom":
-        return ToolCallDraft(_tool_name(tool), textgen.sentence(rng), kind="custom")
-    function = tool.get("function") or {}
-    parameters = function.get("parameters") or {"type": "object", "properties": {}}
-    value = jsongen.generate(parameters, rng, words=textgen.phrase)
-    return ToolCallDraft(_tool_name(tool), json.dumps(value, separators=(",", ":"), ensure_ascii=False))
-
-
-def _wants_function_call(body: Mapping[str, Any]) -> bool:
-    return body.get("function_call", "auto") != "none" and _last_role(body) != "function"
-
-
-def _decide_function_call(
-    body: Mapping[str, Any], functions: Sequence[Mapping[str, Any]], rng: random.Random
-) -> ToolCallDraft | None:
-    choice = body.get("function_call", "auto")
-    if isinstance(choice, Mapping):
-        chosen = [f for f in functions if f.get("name") == choice.get("name")][:1]
-    else:
-        chosen = [functions[rng.randrange(len(functions))]]
-    if not chosen:
-        return None
-    parameters = chosen[0].get("parameters") or {"type": "object", "properties": {}}
-    value = jsongen.generate(parameters, rng, words=textgen.phrase)
-    return ToolCallDraft(str(chosen[0].get("name")), json.dumps(value, separators=(",", ":")))
 
 
 # --- helpers: text ----------------------------------------------------------------------------

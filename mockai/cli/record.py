@@ -16,8 +16,9 @@ __all__ = ["add_parser"]
 def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     rec = sub.add_parser("record", help="forward /v1/... to an upstream API and record each exchange")
     rec.add_argument("--upstream", required=True, help="upstream base URL, e.g. https://api.openai.com/v1")
-    rec.add_argument("--cassette", required=True, type=Path,
-                     help="cassette to append to (YAML; a .json name writes JSON)")
+    rec.add_argument(
+        "--cassette", required=True, type=Path, help="cassette to append to (YAML; a .json name writes JSON)"
+    )
     rec.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
     rec.add_argument("--port", type=int, default=8000, help="port (0 picks a free one; default 8000)")
     _redaction_flags(rec)
@@ -36,11 +37,21 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
 
 
 def _redaction_flags(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--redact-header", action="append", default=[], metavar="NAME",
-                        help="header never written, besides Authorization, api-key, OpenAI-Organization, "
-                             "OpenAI-Project and cookies (repeatable)")
-    parser.add_argument("--redact-field", action="append", default=[], metavar="NAME",
-                        help="JSON request field written as <redacted> (repeatable)")
+    parser.add_argument(
+        "--redact-header",
+        action="append",
+        default=[],
+        metavar="NAME",
+        help="header never written, besides Authorization, api-key, OpenAI-Organization, "
+        "OpenAI-Project and cookies (repeatable)",
+    )
+    parser.add_argument(
+        "--redact-field",
+        action="append",
+        default=[],
+        metavar="NAME",
+        help="JSON request field written as <redacted> (repeatable)",
+    )
 
 
 def _redaction(args: argparse.Namespace) -> Redaction:

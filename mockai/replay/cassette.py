@@ -20,15 +20,15 @@ A streamed response has ``events`` instead of ``body``, one per line: ``{t: <sec
 response started>, data: <payload of a "data: …\\n\\n" event>}`` (``raw:`` holds any other framing),
 so that replaying their concatenation gives back the recorded bytes exactly.
 
-Secrets never reach the file: see :func:`clean_request_headers` and :func:`clean_response_headers`.
-Writing a cassette safely is :mod:`mockai.replay.cassette_file`'s job.  Nothing here imports aiohttp.
+Secrets never reach the file: :mod:`mockai.replay.cassette_cleaning` removes them before an
+exchange becomes an :class:`Interaction`.  Writing a cassette safely is
+:mod:`mockai.replay.cassette_file`'s job.  Nothing here imports aiohttp.
 """
 
 from __future__ import annotations
 
 import base64
 import json
-import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -36,7 +36,6 @@ from typing import Any
 
 import yaml
 
-from mockai.core.redaction import REDACTED, SECRET_HEADERS, redact_fields
 from mockai.core.version import __version__
 
 __all__ = [
@@ -44,32 +43,18 @@ __all__ = [
     "VERSION",
     "Cassette",
     "CassetteError",
+    "CassetteRequest",
+    "CassetteResponse",
     "Interaction",
-    "RecordedRequest",
-    "RecordedResponse",
     "Redaction",
-    "clean_request_headers",
-    "clean_response_headers",
     "dump_cassette",
     "dump_header",
     "dump_interactions",
     "load_cassette",
     "parse_cassette",
-    "split_events",
 ]
 
 VERSION = 1
-
-# Never written: hop-by-hop and length headers (bodies are stored decoded) and volatile request ones.
-_NOT_RECORDED = frozenset(
-    {
-        "connection", "keep-alive", "transfer-encoding", "content-length", "content-encoding", "te",
-        "trailer", "upgrade", "host", "accept-encoding", "proxy-authenticate",
-    }
-)
-# Query parameters that carry keys (Azure-style clients): their values are never written.
-_SECRET_QUERY = frozenset({"api-key", "api_key", "key", "access_token"})
-_EVENT_END = re.compile(rb"\r\n\r\n|\n\n|\r\r")
 
 
 class CassetteError(ValueError):
@@ -88,7 +73,7 @@ NO_REDACTION = Redaction()
 
 
 @dataclass(frozen=True)
-class RecordedRequest:
+class CassetteRequest:
     method: str
     path: str
     query: str = ""
@@ -107,7 +92,7 @@ class RecordedRequest:
 
 
 @dataclass(frozen=True)
-class RecordedResponse:
+class CassetteResponse:
     status: int
     headers: tuple[tuple[str, str], ...] = ()
     body: bytes = b""
@@ -119,64 +104,14 @@ class RecordedResponse:
 
 @dataclass(frozen=True)
 class Interaction:
-    request: RecordedRequest
-    response: RecordedResponse
+    request: CassetteRequest
+    response: CassetteResponse
 
 
 @dataclass
 class Cassette:
     interactions: list[Interaction] = field(default_factory=list)
     version: int = VERSION
-
-
-# --- cleaning what is written -------------------------------------------------------------------
-
-
-def clean_request_headers(
-    headers: Iterable[tuple[str, str]], redaction: Redaction = NO_REDACTION
-) -> dict[str, str]:
-    """The request headers worth keeping: no secrets, no hop-by-hop, lower-case names."""
-    drop = SECRET_HEADERS | _NOT_RECORDED | {h.lower() for h in redaction.headers}
-    out: dict[str, str] = {}
-    for name, value in headers:
-        low = name.lower()
-        if low not in drop:
-            out[low] = value
-    return out
-
-
-def clean_response_headers(
-    headers: Iterable[tuple[str, str]], redaction: Redaction = NO_REDACTION
-) -> tuple[tuple[str, str], ...]:
-    drop = SECRET_HEADERS | _NOT_RECORDED | {h.lower() for h in redaction.headers}
-    return tuple((name.lower(), value) for name, value in headers if name.lower() not in drop)
-
-
-def clean_query(query: str) -> str:
-    if not query:
-        return ""
-    parts = []
-    for part in query.split("&"):
-        name, sep, _ = part.partition("=")
-        parts.append(f"{name}={REDACTED}" if sep and name.lower() in _SECRET_QUERY else part)
-    return "&".join(parts)
-
-
-def clean_body(body: Any, redaction: Redaction) -> Any:
-    return redact_fields(body, redaction.fields)
-
-
-def split_events(data: bytes) -> tuple[list[bytes], bytes]:
-    """The complete SSE events in ``data`` (each up to its blank line) and the incomplete rest.
-
-    ``b"".join(events) + rest == data``: splitting never changes a byte.
-    """
-    events: list[bytes] = []
-    start = 0
-    for match in _EVENT_END.finditer(data):
-        events.append(data[start : match.end()])
-        start = match.end()
-    return events, data[start:]
 
 
 # --- YAML layout --------------------------------------------------------------------------------
@@ -354,18 +289,20 @@ def _b64(reader: _Reader, key: str) -> bytes:
 def _interaction_from(source: str, index: int, data: Any) -> Interaction:
     entry = _Reader(source, f"interaction #{index}", data)
     if isinstance(entry.data.get("request"), dict) and "uri" in entry.data["request"]:
-        raise entry.error(
-            "this looks like a VCR.py cassette: convert it with `mockai cassette import FILE -o OUT`"
-        )
+        raise entry.error("this looks like a VCR.py cassette: convert it with `mockai cassette import FILE -o OUT`")
     req = entry.child("request")
     method = req.get("method", str).upper()
     path = req.get("path", str)
     if not path.startswith("/"):
         raise req.error(f"'path' must start with '/', got {path!r:.60}")
     text = req.get("text", str, None)
-    request = RecordedRequest(
-        method, path, str(req.get("query", str, "")), dict(_headers_from(req, "headers")),
-        req.data.get("body"), text,
+    request = CassetteRequest(
+        method,
+        path,
+        str(req.get("query", str, "")),
+        dict(_headers_from(req, "headers")),
+        req.data.get("body"),
+        text,
     )
     res = entry.child("response")
     status = res.get("status", int)
@@ -381,7 +318,7 @@ def _interaction_from(source: str, index: int, data: Any) -> Interaction:
     else:
         body = res.get("body", str, "").encode()
     latency = float(res.get("latency", (int, float), 0.0, "a number of seconds"))
-    response = RecordedResponse(status, tuple(_headers_from(res, "headers")), body, events, latency)
+    response = CassetteResponse(status, tuple(_headers_from(res, "headers")), body, events, latency)
     return Interaction(request, response)
 
 

@@ -18,7 +18,8 @@ from typing import Any
 from urllib.parse import parse_qsl
 
 from mockai.core.redaction import redact_fields
-from mockai.replay.cassette import Interaction, clean_query
+from mockai.replay.cassette import Interaction
+from mockai.replay.cassette_cleaning import clean_query
 
 __all__ = ["DEFAULT_IGNORE", "CassetteIndex", "differences", "parse_body"]
 
@@ -94,8 +95,12 @@ def _show(value: Any) -> str:
 class CassetteIndex:
     """Recorded exchanges by canonical request; each key replays its answers in order."""
 
-    def __init__(self, interactions: Iterable[Interaction] = (), ignore: Iterable[str] = DEFAULT_IGNORE,
-                 redacted: Iterable[str] = ()) -> None:
+    def __init__(
+        self,
+        interactions: Iterable[Interaction] = (),
+        ignore: Iterable[str] = DEFAULT_IGNORE,
+        redacted: Iterable[str] = (),
+    ) -> None:
         self._ignore = [name.split(".") for name in ignore if name]
         self._redacted = tuple(redacted)
         self._items: list[Interaction] = []
@@ -117,8 +122,7 @@ class CassetteIndex:
         return _canonical(body)
 
     def _key(self, method: str, path: str, query: str, body: Any, text: str | None) -> _Key:
-        canonical = json.dumps(self._comparable(body, text), sort_keys=True, separators=(",", ":"),
-                               ensure_ascii=False)
+        canonical = json.dumps(self._comparable(body, text), sort_keys=True, separators=(",", ":"), ensure_ascii=False)
         digest = hashlib.blake2b(canonical.encode(), digest_size=16).hexdigest()
         return method.upper(), path, _query(query), digest
 
@@ -133,9 +137,7 @@ class CassetteIndex:
             self._cursor[key] = len(slots)
         self._routes.add((req.method.upper(), req.path))
 
-    def take(
-        self, method: str, path: str, query: str, raw: bytes, *, repeat_last: bool
-    ) -> Interaction | None:
+    def take(self, method: str, path: str, query: str, raw: bytes, *, repeat_last: bool) -> Interaction | None:
         """The next recorded answer to this request; after the last, the last again if ``repeat_last``."""
         body, text = parse_body(raw)
         key = self._key(method, path, query, body, text)
@@ -185,5 +187,7 @@ class CassetteIndex:
             return f"{where} matches, but each of its recorded answers was already replayed"
         field, recorded, sent_value = diffs[0]
         more = f" (and {len(diffs) - 1} more)" if len(diffs) > 1 else ""
-        return (f"the nearest is {where}, which differs at `{field}`: recorded {_show(recorded)}, "
-                f"sent {_show(sent_value)}{more}")
+        return (
+            f"the nearest is {where}, which differs at `{field}`: recorded {_show(recorded)}, "
+            f"sent {_show(sent_value)}{more}"
+        )

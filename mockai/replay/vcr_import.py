@@ -21,10 +21,12 @@ from mockai.replay.cassette import (
     NO_REDACTION,
     Cassette,
     CassetteError,
+    CassetteRequest,
+    CassetteResponse,
     Interaction,
-    RecordedRequest,
-    RecordedResponse,
     Redaction,
+)
+from mockai.replay.cassette_cleaning import (
     clean_body,
     clean_query,
     clean_request_headers,
@@ -88,7 +90,7 @@ def _decode(data: bytes, encoding: str, where: str) -> bytes:
     return data
 
 
-def _request(data: dict[str, Any], where: str, redaction: Redaction) -> RecordedRequest:
+def _request(data: dict[str, Any], where: str, redaction: Redaction) -> CassetteRequest:
     uri = data.get("uri")
     if not isinstance(uri, str):
         raise CassetteError(f"{where}: request has no 'uri'")
@@ -99,7 +101,7 @@ def _request(data: dict[str, Any], where: str, redaction: Redaction) -> Recorded
     else:
         raw = _decode(_body_bytes(data.get("body"), where), _header(headers, "content-encoding"), where)
         body, text = parse_body(raw)
-    return RecordedRequest(
+    return CassetteRequest(
         str(data.get("method", "GET")).upper(),
         parts.path or "/",
         clean_query(parts.query),
@@ -118,7 +120,7 @@ def _status(data: dict[str, Any], where: str) -> int:
     return status
 
 
-def _response(data: dict[str, Any], where: str, redaction: Redaction) -> RecordedResponse:
+def _response(data: dict[str, Any], where: str, redaction: Redaction) -> CassetteResponse:
     headers = _headers(data.get("headers"), f"{where}.response")
     if "content" in data and "body" not in data:
         raw = _body_bytes(data["content"], where)
@@ -133,8 +135,8 @@ def _response(data: dict[str, Any], where: str, redaction: Redaction) -> Recorde
         events, rest = split_events(body)
         if rest:
             events.append(rest)
-        return RecordedResponse(_status(data, where), kept, b"", tuple((0.0, e) for e in events))
-    return RecordedResponse(_status(data, where), kept, body)
+        return CassetteResponse(_status(data, where), kept, b"", tuple((0.0, e) for e in events))
+    return CassetteResponse(_status(data, where), kept, body)
 
 
 def import_vcr(data: Any, source: str = "<vcr>", redaction: Redaction = NO_REDACTION) -> Cassette:
@@ -144,8 +146,11 @@ def import_vcr(data: Any, source: str = "<vcr>", redaction: Redaction = NO_REDAC
     out = Cassette()
     for number, item in enumerate(data["interactions"]):
         where = f"{source}: interaction #{number}"
-        if not isinstance(item, dict) or not isinstance(item.get("request"), dict) \
-                or not isinstance(item.get("response"), dict):
+        if (
+            not isinstance(item, dict)
+            or not isinstance(item.get("request"), dict)
+            or not isinstance(item.get("response"), dict)
+        ):
             raise CassetteError(f"{where}: expected a 'request' and a 'response' mapping")
         request = _request(item["request"], where, redaction)
         out.interactions.append(Interaction(request, _response(item["response"], where, redaction)))

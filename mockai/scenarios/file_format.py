@@ -4,9 +4,10 @@ Three passes, each with errors that name the file, the line and the rule:
 
 1. YAML with the safe loader (:mod:`mockai.scenarios.yaml_loader`);
 2. the published JSON Schema (:mod:`mockai.scenarios.file_schema`): unknown keys, wrong types;
-3. what a schema cannot say: a regex that does not compile, a template with an unknown name,
-   ``reply`` and ``replies`` together, a tool call whose arguments violate the tool schema the
-   rule declares, a structured output that violates the declared schema.
+3. what a schema cannot say: a regex that does not compile, ``reply`` and ``replies`` together,
+   a tool call whose arguments violate the tool schema the rule declares, a structured output
+   that violates the declared schema; inside a reply (a template with an unknown name, …), that
+   is :mod:`mockai.scenarios.reply_format`'s part.
 
 A file is a list of rules; a directory is every ``*.yaml`` / ``*.yml`` / ``*.json`` in it, sorted.
 """
@@ -21,40 +22,26 @@ from typing import Any
 
 from mockai.generate.jsongen import generator as jsongen
 from mockai.scenarios.file_schema import schema_problems, show
+from mockai.scenarios.reply_format import parse_reply
 from mockai.scenarios.rules import (
-    UNSET,
-    ChoiceSpec,
-    ErrorSpec,
     Exhausted,
-    FaultSpec,
+    JsonPath,
     Match,
     MessageMatch,
     Origin,
-    ReplySpec,
     Rule,
+    RuleProblem,
     ScenarioError,
-    StreamErrorSpec,
     TextMatch,
-    ToolCallSpec,
     ToolResultMatch,
 )
-from mockai.scenarios.templating import TemplateError, check_value, has_slots
+from mockai.scenarios.templating import has_slots
 from mockai.scenarios.yaml_loader import LineTable, load_yaml
 
 __all__ = ["load_path", "load_text", "parse_document", "parse_rule"]
 
-PathT = tuple[str | int, ...]
 SUFFIXES = (".yaml", ".yml", ".json")
 _MAX_PROBLEMS = 20
-# Default number of stream events sent before a fault.
-_DEFAULT_AFTER = {"cut": 1, "malformed": 1, "error_event": 1}
-
-
-class _Bad(Exception):
-    def __init__(self, path: PathT, message: str) -> None:
-        super().__init__(message)
-        self.path = path
-        self.message = message
 
 
 # --- entry points ------------------------------------------------------------------------------
@@ -112,7 +99,7 @@ def parse_document(data: Any, file: str, lines: LineTable | None = None) -> list
             origin = Origin(file, lines.line((index,)), index + 1)
             try:
                 rules.append(_rule(item, origin))
-            except _Bad as bad:
+            except RuleProblem as bad:
                 problems.append(_where(file, lines, data, (index, *bad.path)) + bad.message)
     if problems:
         ordered = sorted(dict.fromkeys(problems), key=_line_of)
@@ -132,7 +119,7 @@ def parse_rule(data: Mapping[str, Any], origin: Origin) -> Rule:
         raise ScenarioError(problems)
     try:
         return _rule(plain, origin)
-    except _Bad as bad:
+    except RuleProblem as bad:
         raise ScenarioError(f"{origin.where()}: {_dotted(bad.path)}: {bad.message}") from None
 
 
@@ -141,7 +128,7 @@ def _line_of(message: str) -> tuple[str, int]:
     return (m.group(1), int(m.group(2))) if m else (message, 0)
 
 
-def _where(file: str, lines: LineTable, data: Any, path: PathT) -> str:
+def _where(file: str, lines: LineTable, data: Any, path: JsonPath) -> str:
     line = lines.line(path) or 1
     if not path or not isinstance(data, list):
         return f"{file}:{line}: "
@@ -153,7 +140,7 @@ def _where(file: str, lines: LineTable, data: Any, path: PathT) -> str:
     return f"{file}:{line}: {label}: " + (f"{rest}: " if rest else "")
 
 
-def _dotted(path: PathT) -> str:
+def _dotted(path: JsonPath) -> str:
     out = ""
     for step in path:
         out += f"[{step}]" if isinstance(step, int) else (f".{step}" if out else str(step))
@@ -166,20 +153,20 @@ def _dotted(path: PathT) -> str:
 def _rule(d: dict[str, Any], origin: Origin) -> Rule:
     match = _match(d.get("match") or {})
     if "reply" in d and "replies" in d:
-        raise _Bad(("replies",), "use either reply (always the same answer) or replies (a sequence), not both")
+        raise RuleProblem(("replies",), "use either reply (always the same answer) or replies (a sequence), not both")
     raw = d["replies"] if "replies" in d else [d.get("reply") or {}]
     key = "replies" if "replies" in d else "reply"
-    replies = tuple(_reply(r, (key, i) if key == "replies" else (key,)) for i, r in enumerate(raw))
+    replies = tuple(parse_reply(r, (key, i) if key == "replies" else (key,)) for i, r in enumerate(raw))
     times: int | None = d.get("times")
     exhausted: Exhausted | None = d.get("exhausted")
     if times is not None and times < len(replies):
-        raise _Bad(
+        raise RuleProblem(
             ("times",),
             f"times is {times} but there are {len(replies)} replies: "
             f"the last {len(replies) - times} could never be sent",
         )
     if exhausted == "repeat" and times is not None:
-        raise _Bad(("exhausted",), "exhausted: repeat means no limit, but times sets one")
+        raise RuleProblem(("exhausted",), "exhausted: repeat means no limit, but times sets one")
     if exhausted is None:
         exhausted = "fall_through" if times is not None else "repeat"
     elif times is None and exhausted != "repeat":
@@ -207,18 +194,18 @@ def _rule(d: dict[str, Any], origin: Origin) -> Rule:
     return rule
 
 
-def _text(d: Mapping[str, Any], prefix: str, path: PathT) -> TextMatch:
+def _text(d: Mapping[str, Any], prefix: str, path: JsonPath) -> TextMatch:
     regex = d.get(f"{prefix}regex")
     if regex is not None:
         try:
             re.compile(regex)
         except re.error as exc:
-            raise _Bad((*path, f"{prefix}regex"), f"invalid regular expression {show(regex)}: {exc}") from None
+            raise RuleProblem((*path, f"{prefix}regex"), f"invalid regular expression {show(regex)}: {exc}") from None
     return TextMatch(d.get(f"{prefix}equals"), d.get(f"{prefix}contains"), regex)
 
 
 def _match(d: dict[str, Any]) -> Match:
-    path: PathT = ("match",)
+    path: JsonPath = ("match",)
     messages = tuple(
         MessageMatch(m.get("index"), m.get("role"), _text(m, "", (*path, "messages", i)))
         for i, m in enumerate(d.get("messages") or [])
@@ -252,143 +239,24 @@ def _match(d: dict[str, Any]) -> Match:
     )
 
 
-# --- a reply -----------------------------------------------------------------------------------
-
-_SAYS = ("content", "refusal", "json", "tool_call", "tool_calls", "function_call")
-
-
-def _reply(d: dict[str, Any], path: PathT) -> ReplySpec:
-    says = [k for k in (*_SAYS, "finish_reason") if k in d]
-    if "choices" in d and says:
-        raise _Bad((*path, says[0]), "with choices, put content, tool calls … inside each choice")
-    if "error" in d:
-        clash = says + [k for k in ("choices", "fault", "usage") if k in d]
-        if clash:
-            raise _Bad((*path, clash[0]), f"a reply is either an error or an answer: drop {clash[0]} or error")
-    if "choices" in d:
-        choices = tuple(_choice(c, (*path, "choices", i)) for i, c in enumerate(d["choices"]))
-    else:
-        choices = (_choice(d, path),) if says else ()
-    delays = d.get("chunk_delay")
-    chunk_delays = (
-        tuple(float(x) for x in (delays if isinstance(delays, list) else [delays])) if delays is not None else ()
-    )
-    return ReplySpec(
-        choices=choices,
-        usage=tuple(sorted((d.get("usage") or {}).items())),
-        error=_error(d["error"], (*path, "error")) if "error" in d else None,
-        fault=_fault(d["fault"], (*path, "fault")) if "fault" in d else None,
-        delay=float(d.get("delay", 0.0)),
-        tokens_per_chunk=d.get("tokens_per_chunk"),
-        chunk_delays=chunk_delays,
-        headers=_headers(d.get("headers")),
-    )
-
-
-def _headers(value: Mapping[str, Any] | None) -> tuple[tuple[str, str], ...]:
-    return tuple((str(k).lower(), _header_value(v)) for k, v in (value or {}).items())
-
-
-def _header_value(value: Any) -> str:
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    return str(value)
-
-
-def _choice(d: dict[str, Any], path: PathT) -> ChoiceSpec:
-    if "tool_call" in d and "tool_calls" in d:
-        raise _Bad((*path, "tool_calls"), "use tool_call (one) or tool_calls (a list), not both")
-    if "content" in d and "json" in d:
-        raise _Bad((*path, "json"), "json is sent as the content: use content or json, not both")
-    if not any(k in d for k in _SAYS):
-        raise _Bad((*path, "finish_reason"), "finish_reason alone says nothing: add content, json or a tool call")
-    for key in ("content", "refusal", "json"):
-        if key in d:
-            _check_templates(d[key], (*path, key))
-    raw_calls = [d["tool_call"]] if "tool_call" in d else d.get("tool_calls") or []
-    calls = []
-    for i, call in enumerate(raw_calls):
-        where = (*path, "tool_call") if "tool_call" in d else (*path, "tool_calls", i)
-        _check_templates(call.get("arguments"), (*where, "arguments"))
-        calls.append(ToolCallSpec(call["name"], call.get("arguments"), call.get("id"), call.get("type")))
-    function_call = None
-    if "function_call" in d:
-        fc = d["function_call"]
-        _check_templates(fc.get("arguments"), (*path, "function_call", "arguments"))
-        function_call = ToolCallSpec(fc["name"], fc.get("arguments"), kind="function")
-    return ChoiceSpec(
-        content=d.get("content"),
-        refusal=d.get("refusal"),
-        json=d.get("json"),
-        tool_calls=tuple(calls),
-        function_call=function_call,
-        finish_reason=d.get("finish_reason"),
-    )
-
-
-def _check_templates(value: Any, path: PathT) -> None:
-    try:
-        check_value(value)
-    except TemplateError as exc:
-        raise _Bad(path, str(exc)) from None
-
-
-def _error(value: int | dict[str, Any], path: PathT) -> ErrorSpec:
-    if isinstance(value, int):
-        return ErrorSpec(value)
-    if "retry_after" in value and "retry_after_ms" in value:
-        raise _Bad((*path, "retry_after_ms"), "use retry_after (seconds) or retry_after_ms, not both")
-    retry_after = value.get("retry_after")
-    if "retry_after_ms" in value:
-        retry_after = value["retry_after_ms"] / 1000
-    return ErrorSpec(
-        status=value["status"],
-        message=value.get("message", UNSET),
-        type=value.get("type", UNSET),
-        code=value.get("code", UNSET),
-        param=value.get("param", UNSET),
-        headers=_headers(value.get("headers")),
-        retry_after=None if retry_after is None else float(retry_after),
-        should_retry=value.get("should_retry"),
-    )
-
-
-def _fault(value: str | dict[str, Any], path: PathT) -> FaultSpec:
-    if isinstance(value, str):
-        return FaultSpec(value, _DEFAULT_AFTER.get(value, 0))  # type: ignore[arg-type]
-    kind = value["kind"]
-    error = value.get("error")
-    if error is not None and kind != "error_event":
-        raise _Bad((*path, "error"), f"only an error_event fault sends an error (this one is {kind})")
-    stream_error = None
-    if error is not None:
-        stream_error = StreamErrorSpec(
-            error.get("message", UNSET),
-            error.get("type", UNSET),
-            error.get("code", UNSET),
-            error.get("param", UNSET),
-        )
-    return FaultSpec(kind, value.get("after", _DEFAULT_AFTER.get(kind, 0)), stream_error)
-
-
 # --- eager checks against schemas the rule declares ----------------------------------------------
 
 
 def _check_declared_schemas(rule: Rule, key: str) -> None:
     tools = dict(rule.tool_schemas)
     for r, reply in enumerate(rule.replies):
-        base: PathT = (key, r) if key == "replies" else (key,)
+        base: JsonPath = (key, r) if key == "replies" else (key,)
         for c, choice in enumerate(reply.choices):
             where = (*base, "choices", c) if len(reply.choices) > 1 else base
             if rule.response_schema is not None and choice.json is not None and not has_slots(choice.json):
                 problem = jsongen.first_error(rule.response_schema, choice.json)
                 if problem:
-                    raise _Bad((*where, "json"), f"does not match schemas.response_format: {problem}")
+                    raise RuleProblem((*where, "json"), f"does not match schemas.response_format: {problem}")
             for call in choice.tool_calls:
                 if not tools:
                     break
                 if call.name not in tools:
-                    raise _Bad(
+                    raise RuleProblem(
                         (*where, "tool_call"),
                         f"tool {call.name!r} is not in schemas.tools ({', '.join(tools)})",
                     )
@@ -396,7 +264,7 @@ def _check_declared_schemas(rule: Rule, key: str) -> None:
                 if isinstance(args, dict) and not has_slots(args):
                     problem = jsongen.first_error(tools[call.name], args)
                     if problem:
-                        raise _Bad(
+                        raise RuleProblem(
                             (*where, "tool_call", "arguments"),
                             f"do not match the parameters of {call.name}: {problem}",
                         )

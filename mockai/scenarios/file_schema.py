@@ -18,6 +18,8 @@ from typing import Any
 
 import jsonschema_rs
 
+from mockai.scenarios.rules import JsonPath
+
 __all__ = ["SCENARIO_SCHEMA", "schema_problems"]
 
 SCENARIO_SCHEMA: dict[str, Any] = json.loads(
@@ -25,7 +27,6 @@ SCENARIO_SCHEMA: dict[str, Any] = json.loads(
 )
 _VALIDATOR: Any = jsonschema_rs.validator_for(SCENARIO_SCHEMA)
 
-Path = tuple[str | int, ...]
 
 _TYPE_WORDS = {
     "string": "a string",
@@ -102,13 +103,13 @@ def _words(types: list[str]) -> str:
     return " or ".join(words) if words else "something else"
 
 
-def schema_problems(value: Any) -> list[tuple[Path, str]]:
+def schema_problems(value: Any) -> list[tuple[JsonPath, str]]:
     """Every reason ``value`` is not a valid scenario document, as (path, message)."""
     return _problems(SCENARIO_SCHEMA, _VALIDATOR, value, ())
 
 
-def _problems(root: Any, validator: Any, value: Any, prefix: Path) -> list[tuple[Path, str]]:
-    out: list[tuple[Path, str]] = []
+def _problems(root: Any, validator: Any, value: Any, prefix: JsonPath) -> list[tuple[JsonPath, str]]:
+    out: list[tuple[JsonPath, str]] = []
     for error in validator.iter_errors(value):
         path = (*prefix, *error.instance_path)
         out.extend(_explain(root, error, path, tuple(error.schema_path)))
@@ -121,7 +122,7 @@ def _at(value: Any, path: Sequence[str | int]) -> Any:
     return value
 
 
-def _explain(root: Any, error: Any, path: Path, schema_path: Path) -> list[tuple[Path, str]]:
+def _explain(root: Any, error: Any, path: JsonPath, schema_path: JsonPath) -> list[tuple[JsonPath, str]]:
     kind = type(error.kind).__name__
     instance = error.instance
     schema = _schema_at(root, schema_path[:-1])

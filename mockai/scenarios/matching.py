@@ -24,7 +24,8 @@ from dataclasses import dataclass, field
 from itertools import chain
 from typing import Any
 
-from mockai.scenarios.request_view import MISSING, RequestView, message_text
+from mockai.core.request_reading import message_text
+from mockai.scenarios.request_view import MISSING, RequestView
 from mockai.scenarios.rules import Match, MessageMatch, Rule, TextMatch
 
 __all__ = ["Check", "CompiledRule", "RuleIndex", "compile_checks", "compile_rule", "explain"]
@@ -199,15 +200,15 @@ def _tool_result_check(m: Match) -> Check:
     def test(v: RequestView) -> bool:
         return any(
             (tr.name is None or r.name == tr.name)
-            and (tr.id is None or r.id == tr.id)
-            and (needle is None or needle in r.content.lower())
+            and (tr.id is None or r.call_id == tr.id)
+            and (needle is None or needle in r.text.lower())
             for r in v.tool_results
         )
 
     def actual(v: RequestView) -> str:
         if not v.tool_results:
             return "no tool result"
-        return "; ".join(f"{r.name or r.id}: {_show(r.content)}" for r in v.tool_results[-3:])
+        return "; ".join(f"{r.name or r.call_id}: {_show(r.text)}" for r in v.tool_results[-3:])
 
     wanted = {k: val for k, val in (("name", tr.name), ("id", tr.id), ("contains", tr.contains)) if val is not None}
     return Check("tool_result", _show(wanted) if wanted else "any tool result", test, actual)

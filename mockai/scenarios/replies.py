@@ -16,7 +16,8 @@ import json
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from mockai.chat.planner import ChoiceDraft, Planner, ToolCallDraft
+from mockai.chat.choice_drafts import ChoiceDraft, ToolCallDraft
+from mockai.chat.planner import Planner
 from mockai.core.errors import APIError
 from mockai.core.plan import Delivery, ErrorReply, Fault, PlannedReply, Reply
 from mockai.generate.jsongen import generator as jsongen

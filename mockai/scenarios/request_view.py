@@ -7,75 +7,16 @@ Each is computed on first use and kept, so a request checked against many rules 
 
 from __future__ import annotations
 
-import json
-from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
-from typing import Any, Generic, TypeVar
+from collections.abc import Mapping, Sequence
+from typing import Any
 
-__all__ = ["MISSING", "RequestView", "ToolResult", "lazy", "message_text"]
+from mockai.core import request_reading as reading
+from mockai.core.request_reading import ToolResult, lazy, message_text
+from mockai.scenarios.templating import TemplateError
+
+__all__ = ["MISSING", "RequestView"]
 
 MISSING = object()  # a JSON pointer that leads nowhere
-T = TypeVar("T")
-
-
-class lazy(Generic[T]):  # lower case: a decorator, like cached_property
-    """``functools.cached_property`` without its lock (Python < 3.12 takes one on every first read)."""
-
-    def __init__(self, fn: Callable[[Any], T]) -> None:
-        self.fn = fn
-        self.name = fn.__name__
-
-    def __get__(self, obj: Any, owner: Any = None) -> T:
-        value = self.fn(obj)
-        obj.__dict__[self.name] = value  # the instance attribute now hides this descriptor
-        return value
-
-
-def message_text(message: Any) -> str:
-    """A message's text: its string content, or its text parts joined by spaces."""
-    if not isinstance(message, dict):
-        return ""
-    content = message.get("content")
-    if isinstance(content, str):
-        return content
-    if isinstance(content, list):
-        return " ".join(str(p.get("text") or p.get("refusal") or "") for p in content if isinstance(p, dict)).strip()
-    return ""
-
-
-@dataclass(frozen=True)
-class ToolResult:
-    """A ``tool`` (or legacy ``function``) message, with the name of the tool it answers."""
-
-    id: str | None
-    name: str | None
-    content: str
-
-    @lazy
-    def json(self) -> Any:
-        try:
-            return json.loads(self.content)
-        except ValueError:
-            return None
-
-    # Templates: {{ tool_result.content }}, {{ tool_result.name }}, {{ tool_result.temperature }}.
-    def template_field(self, step: str | int, where: str, text: str) -> Any:
-        from mockai.scenarios.templating import TemplateError
-
-        if step in ("content", "name", "id", "json"):
-            return {"content": self.content, "name": self.name, "id": self.id, "json": self.json}[step]
-        if step == "tool_call_id":
-            return self.id
-        data = self.json
-        if isinstance(data, dict) and step in data:
-            return data[step]
-        if isinstance(data, list) and isinstance(step, int) and -len(data) <= step < len(data):
-            return data[step]
-        shown = self.content if len(self.content) <= 80 else self.content[:77] + "..."
-        raise TemplateError(f"{text}: {where} has no field {step!r} (its content is {shown!r})")
-
-    def template_text(self) -> str:
-        return self.content
 
 
 class RequestView:
@@ -91,10 +32,7 @@ class RequestView:
 
     @lazy
     def last_user(self) -> str | None:
-        for message in reversed(self.messages):
-            if isinstance(message, dict) and message.get("role") == "user":
-                return message_text(message)
-        return None
+        return reading.last_user_text(self.messages)
 
     @lazy
     def last_user_lower(self) -> str:
@@ -114,25 +52,13 @@ class RequestView:
 
     @lazy
     def tool_names(self) -> tuple[str, ...]:
-        names = []
-        for tool in self.body.get("tools") or ():
-            if isinstance(tool, dict):
-                kind = tool.get("type", "function")
-                inner = tool.get(kind)
-                if isinstance(inner, dict) and isinstance(inner.get("name"), str):
-                    names.append(inner["name"])
-        for function in self.body.get("functions") or ():
-            if isinstance(function, dict) and isinstance(function.get("name"), str):
-                names.append(function["name"])
-        return tuple(names)
+        return reading.tool_names(self.body)
 
     def tool(self, name: str) -> Mapping[str, Any] | None:
         """The offered tool (or legacy function) called ``name``."""
         for tool in self.body.get("tools") or ():
-            if isinstance(tool, dict):
-                inner = tool.get(tool.get("type", "function"))
-                if isinstance(inner, dict) and inner.get("name") == name:
-                    return tool
+            if isinstance(tool, dict) and reading.tool_name(tool) == name:
+                return tool
         for function in self.body.get("functions") or ():
             if isinstance(function, dict) and function.get("name") == name:
                 return {"type": "function", "function": function}
@@ -155,24 +81,7 @@ class RequestView:
 
     @lazy
     def tool_results(self) -> tuple[ToolResult, ...]:
-        names: dict[str, str] = {}
-        results = []
-        for message in self.messages:
-            if not isinstance(message, dict):
-                continue
-            role = message.get("role")
-            if role == "assistant":
-                for call in message.get("tool_calls") or ():
-                    if isinstance(call, dict):
-                        inner = call.get(str(call.get("type", "function"))) or call.get("function") or {}
-                        if isinstance(inner, dict):
-                            names[str(call.get("id"))] = str(inner.get("name"))
-            elif role == "tool":
-                call_id = message.get("tool_call_id")
-                results.append(ToolResult(call_id, names.get(str(call_id)), message_text(message)))
-            elif role == "function":
-                results.append(ToolResult(None, message.get("name"), message_text(message)))
-        return tuple(results)
+        return reading.tool_results(self.messages)
 
     @lazy
     def response_format(self) -> str:
@@ -214,8 +123,6 @@ class RequestView:
     # --- templates -----------------------------------------------------------------------------
 
     def template_root(self, name: str) -> Any:
-        from mockai.scenarios.templating import TemplateError
-
         if name == "model":
             return self.model
         if name == "last_user_message":

@@ -17,11 +17,13 @@ __all__ = [
     "Exhausted",
     "FaultKind",
     "FaultSpec",
+    "JsonPath",
     "Match",
     "MessageMatch",
     "Origin",
     "ReplySpec",
     "Rule",
+    "RuleProblem",
     "ScenarioError",
     "StreamErrorSpec",
     "TextMatch",
@@ -32,6 +34,8 @@ __all__ = [
 
 Exhausted = Literal["repeat", "fall_through", "error"]
 FaultKind = Literal["hang", "cut", "reset", "malformed", "error_event", "empty"]
+# A place inside a parsed document: the keys and list indexes from its root, e.g. (0, "reply", "content").
+JsonPath = tuple[str | int, ...]
 
 
 class ScenarioError(ValueError):
@@ -40,6 +44,16 @@ class ScenarioError(ValueError):
     def __init__(self, problems: list[str] | str) -> None:
         self.problems = [problems] if isinstance(problems, str) else list(problems)
         super().__init__("\n".join(self.problems))
+
+
+class RuleProblem(Exception):
+    """A problem at ``path`` inside one rule as written; the loader turns it into a
+    :class:`ScenarioError` that names the file, the line and the rule."""
+
+    def __init__(self, path: JsonPath, message: str) -> None:
+        super().__init__(message)
+        self.path = path
+        self.message = message
 
 
 class Unset:

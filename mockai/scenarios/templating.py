@@ -21,6 +21,8 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
+from mockai.core.request_reading import ToolResult
+
 __all__ = ["ROOTS", "Template", "TemplateError", "check_value", "compile_template", "has_slots", "render_value"]
 
 ROOTS = (
@@ -141,9 +143,8 @@ def _evaluate(slot: Slot, lookup: Callable[[str], Any]) -> Any:
 
 
 def _step(value: Any, step: Step, where: str, text: str) -> Any:
-    getter = getattr(value, "template_field", None)
-    if callable(getter):
-        return getter(step, where, text)
+    if isinstance(value, ToolResult):
+        return _tool_result_field(value, step, where, text)
     if isinstance(step, int):
         if isinstance(value, Sequence) and not isinstance(value, str):
             if -len(value) <= step < len(value):
@@ -158,11 +159,36 @@ def _step(value: Any, step: Step, where: str, text: str) -> Any:
     raise TemplateError(f"{text}: {where} is {_text(value)!r}, which has no field {step!r}")
 
 
+# What a template reads of a tool result, besides the fields of its JSON content.
+_TOOL_RESULT_FIELDS: dict[str, Callable[[ToolResult], Any]] = {
+    "content": lambda r: r.text,
+    "name": lambda r: r.name,
+    "id": lambda r: r.call_id,
+    "tool_call_id": lambda r: r.call_id,
+    "json": lambda r: r.json,
+}
+
+
+def _tool_result_field(result: ToolResult, step: Step, where: str, text: str) -> Any:
+    """``{{ tool_result.content }}``, ``.name``, ``.id`` (or ``.tool_call_id``), ``.json``, or a field
+    of the JSON content: ``{{ tool_result.temperature }}``, ``{{ tool_result[0] }}``."""
+    if isinstance(step, str) and step in _TOOL_RESULT_FIELDS:
+        return _TOOL_RESULT_FIELDS[step](result)
+    data = result.json
+    if isinstance(data, dict) and step in data:
+        return data[step]
+    if isinstance(data, list) and isinstance(step, int) and -len(data) <= step < len(data):
+        return data[step]
+    content = result.text
+    shown = content if len(content) <= 80 else content[:77] + "..."
+    raise TemplateError(f"{text}: {where} has no field {step!r} (its content is {shown!r})")
+
+
 def _text(value: Any) -> str:
     if isinstance(value, str):
         return value
-    if hasattr(value, "template_text"):
-        return str(value.template_text())
+    if isinstance(value, ToolResult):  # a tool result in text is its content
+        return value.text
     return json.dumps(value, separators=(",", ":"), ensure_ascii=False)
 
 

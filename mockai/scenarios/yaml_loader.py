@@ -13,11 +13,10 @@ from typing import Any
 
 import yaml
 
-from mockai.scenarios.rules import ScenarioError
+from mockai.scenarios.rules import JsonPath, ScenarioError
 
 __all__ = ["LineTable", "load_yaml"]
 
-Path = tuple[str | int, ...]
 _MAX_NODES = 1_000_000
 
 try:
@@ -29,14 +28,14 @@ except AttributeError:  # pragma: no cover - PyYAML built without libyaml
 class LineTable:
     """Line numbers (1-based) of the paths of one YAML document."""
 
-    def __init__(self, lines: dict[Path, int] | None = None) -> None:
+    def __init__(self, lines: dict[JsonPath, int] | None = None) -> None:
         self._lines = lines or {}
 
     def prefixed(self, step: str | int) -> LineTable:
         """The same lines for the document wrapped in a list or mapping at ``step``."""
         return LineTable({(step, *path): line for path, line in self._lines.items()})
 
-    def line(self, path: Path) -> int | None:
+    def line(self, path: JsonPath) -> int | None:
         """The line of ``path``, or of its nearest ancestor that has one."""
         for end in range(len(path), -1, -1):
             found = self._lines.get(path[:end])
@@ -53,7 +52,7 @@ def load_yaml(text: str, file: str) -> tuple[Any, LineTable]:
         if node is None:
             return None, LineTable()
         _check_size(node, file)
-        lines: dict[Path, int] = {}
+        lines: dict[JsonPath, int] = {}
         _walk(node, (), lines, set(), file)
         return loader.construct_document(node), LineTable(lines)
     except yaml.MarkedYAMLError as exc:
@@ -77,7 +76,7 @@ def _children(node: yaml.Node) -> Iterator[tuple[str | int | None, yaml.Node, ya
             yield index, item, item
 
 
-def _walk(node: yaml.Node, path: Path, lines: dict[Path, int], seen: set[int], file: str) -> None:
+def _walk(node: yaml.Node, path: JsonPath, lines: dict[JsonPath, int], seen: set[int], file: str) -> None:
     lines.setdefault(path, node.start_mark.line + 1)
     if id(node) in seen:  # an alias met again: its lines are those of the anchor
         return

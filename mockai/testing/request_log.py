@@ -7,38 +7,15 @@ oldest first, with the helpers tests reach for: ``call_count``, ``last``, ``filt
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any, overload
 
+from mockai.core import request_reading as reading
+from mockai.core.request_reading import ToolResult
 from mockai.server.journal import JournalEntry
 
-__all__ = ["RecordedRequest", "RequestLog", "ToolResult", "message_text"]
-
-
-def message_text(content: Any) -> str:
-    """The text of a message's ``content``: a string, or the text parts of a list of parts."""
-    if isinstance(content, str):
-        return content
-    if isinstance(content, list):
-        parts = [p.get("text", "") for p in content if isinstance(p, dict) and isinstance(p.get("text"), str)]
-        return "".join(parts)
-    return ""
-
-
-@dataclass(frozen=True)
-class ToolResult:
-    """A tool result the client sent back: a ``role: tool`` message and the call it answers."""
-
-    call_id: str
-    name: str | None  # the function name from the assistant's tool call, when the history has it
-    arguments: Any  # that call's arguments, parsed from JSON when they are JSON
-    content: Any  # what the client sent: usually a string
-
-    @property
-    def text(self) -> str:
-        return message_text(self.content)
+__all__ = ["RecordedRequest", "RequestLog", "ToolResult"]
 
 
 @dataclass(frozen=True)
@@ -59,8 +36,15 @@ class RecordedRequest:
     def from_entry(cls, entry: JournalEntry) -> RecordedRequest:
         body = entry.body if isinstance(entry.body, dict) else {}
         return cls(
-            entry.seq, entry.method, entry.path, entry.query, {k.lower(): v for k, v in entry.headers.items()}, body,
-            entry.status, entry.source, entry.response,
+            entry.seq,
+            entry.method,
+            entry.path,
+            entry.query,
+            {k.lower(): v for k, v in entry.headers.items()},
+            body,
+            entry.status,
+            entry.source,
+            entry.response,
         )
 
     @property
@@ -80,10 +64,7 @@ class RecordedRequest:
     @property
     def last_user_message(self) -> str | None:
         """The text of the last ``user`` message, or None when there is none."""
-        for message in reversed(self.messages):
-            if message.get("role") == "user":
-                return message_text(message.get("content"))
-        return None
+        return reading.last_user_text(self.messages)
 
     @property
     def rule(self) -> str | None:
@@ -103,34 +84,13 @@ class RecordedRequest:
 
     @property
     def tool_results(self) -> list[ToolResult]:
-        """The tool results in this request's messages, in order."""
-        calls: dict[str, tuple[str | None, Any]] = {}
-        results: list[ToolResult] = []
-        for message in self.messages:
-            for call in message.get("tool_calls") or []:
-                if isinstance(call, dict) and isinstance(call.get("id"), str):
-                    function = call.get("function") or call.get("custom") or {}
-                    raw = function.get("arguments", function.get("input"))
-                    calls[call["id"]] = (function.get("name"), _maybe_json(raw))
-            if message.get("role") == "tool":
-                call_id = str(message.get("tool_call_id", ""))
-                name, arguments = calls.get(call_id, (None, None))
-                results.append(ToolResult(call_id, name, arguments, message.get("content")))
-        return results
+        """The results of tool calls (``role: tool`` messages) in this request's messages, in order."""
+        return [r for r in reading.tool_results(self.messages) if r.call_id is not None]
 
     def __repr__(self) -> str:
         user = self.last_user_message
         said = f" user={user[:40]!r}" if user is not None else ""
         return f"<RecordedRequest #{self.seq} {self.model} {self.status} by {self.source}{said}>"
-
-
-def _maybe_json(raw: Any) -> Any:
-    if isinstance(raw, str):
-        try:
-            return json.loads(raw)
-        except ValueError:
-            return raw
-    return raw
 
 
 class RequestLog(Sequence[RecordedRequest]):
@@ -204,7 +164,7 @@ class RequestLog(Sequence[RecordedRequest]):
 
     def tool_results(self, name: str | None = None) -> list[ToolResult]:
         """Every tool result the client sent back, once each (an agent loop resends its history)."""
-        seen: dict[str, ToolResult] = {}
+        seen: dict[str | None, ToolResult] = {}
         for request in self._entries:
             for result in request.tool_results:
                 if result.call_id not in seen and (name is None or result.name == name):

@@ -1,0 +1,84 @@
+"""What an exchange loses before it is written to a cassette, and how a stream is cut into events.
+
+The recorder and the VCR.py importer both pass what they capture through here: secret and
+hop-by-hop headers are dropped, key-carrying query parameters and the fields a
+:class:`~mockai.replay.cassette.Redaction` names are redacted, and a streamed body is split into
+its SSE events (without changing a byte).
+Nothing here imports aiohttp.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from typing import Any
+
+from mockai.core.redaction import REDACTED, SECRET_HEADERS, redact_fields
+from mockai.replay.cassette import NO_REDACTION, Redaction
+
+__all__ = ["clean_body", "clean_query", "clean_request_headers", "clean_response_headers", "split_events"]
+
+# Never written: hop-by-hop and length headers (bodies are stored decoded) and volatile request ones.
+_NOT_RECORDED = frozenset(
+    {
+        "connection",
+        "keep-alive",
+        "transfer-encoding",
+        "content-length",
+        "content-encoding",
+        "te",
+        "trailer",
+        "upgrade",
+        "host",
+        "accept-encoding",
+        "proxy-authenticate",
+    }
+)
+# Query parameters that carry keys (Azure-style clients): their values are never written.
+_SECRET_QUERY = frozenset({"api-key", "api_key", "key", "access_token"})
+_EVENT_END = re.compile(rb"\r\n\r\n|\n\n|\r\r")
+
+
+def clean_request_headers(headers: Iterable[tuple[str, str]], redaction: Redaction = NO_REDACTION) -> dict[str, str]:
+    """The request headers worth keeping: no secrets, no hop-by-hop, lower-case names."""
+    drop = SECRET_HEADERS | _NOT_RECORDED | {h.lower() for h in redaction.headers}
+    out: dict[str, str] = {}
+    for name, value in headers:
+        low = name.lower()
+        if low not in drop:
+            out[low] = value
+    return out
+
+
+def clean_response_headers(
+    headers: Iterable[tuple[str, str]], redaction: Redaction = NO_REDACTION
+) -> tuple[tuple[str, str], ...]:
+    drop = SECRET_HEADERS | _NOT_RECORDED | {h.lower() for h in redaction.headers}
+    return tuple((name.lower(), value) for name, value in headers if name.lower() not in drop)
+
+
+def clean_query(query: str) -> str:
+    if not query:
+        return ""
+    parts = []
+    for part in query.split("&"):
+        name, sep, _ = part.partition("=")
+        parts.append(f"{name}={REDACTED}" if sep and name.lower() in _SECRET_QUERY else part)
+    return "&".join(parts)
+
+
+def clean_body(body: Any, redaction: Redaction) -> Any:
+    return redact_fields(body, redaction.fields)
+
+
+def split_events(data: bytes) -> tuple[list[bytes], bytes]:
+    """The complete SSE events in ``data`` (each up to its blank line) and the incomplete rest.
+
+    ``b"".join(events) + rest == data``: splitting never changes a byte.
+    """
+    events: list[bytes] = []
+    start = 0
+    for match in _EVENT_END.finditer(data):
+        events.append(data[start : match.end()])
+        start = match.end()
+    return events, data[start:]
