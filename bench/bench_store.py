@@ -26,7 +26,6 @@ from typing import Any
 import httpx
 
 from mockai.chat.store.records import record_for
-from mockai.chat.store.routes import store_of
 from mockai.core.config import ServerConfig
 from mockai.core.plan import PlannedReply
 from mockai.server.runner import ServerThread
@@ -60,7 +59,7 @@ def fill(thread: ServerThread, count: int) -> list[str]:
     plan = thread.state.planner.seeded(body)
     base = record_for("POST", "/v1/chat/completions", b"{}", body, PlannedReply(plan))
     assert base is not None
-    store = store_of(thread.state)
+    store = thread.state.store
     ids = []
     for i in range(count):
         record = base.with_id(f"chatcmpl-bench{i:08d}")

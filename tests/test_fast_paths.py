@@ -11,9 +11,9 @@ from hypothesis import strategies as st
 
 from mockai.chat import planner as generation
 from mockai.chat import render_sse as sse
-from mockai.chat.render_json import dumps_indented
+from mockai.core.json_text import dumps_indented
 from mockai.core.memo import Memo
-from mockai.server import app as app
+from mockai.http import request_body
 from mockai.server.journal import Journal
 from tests.conftest import API_KEY, HTTP, ServerFactory
 from tests.strategies import chat_requests
@@ -99,8 +99,8 @@ def test_body_decoding_is_json_loads(value: Any, encoding: str) -> None:
         except (ValueError, UnicodeDecodeError) as exc:
             return ("error", type(exc))
 
-    expected = outcome(lambda r: json.loads(r, parse_constant=app._reject_constant))
-    assert repr(outcome(app._loads)) == repr(expected)
+    expected = outcome(lambda r: json.loads(r, parse_constant=request_body._reject_constant))
+    assert repr(outcome(request_body.loads)) == repr(expected)
 
 
 def test_the_journal_redacts_when_read_and_stays_bounded() -> None:

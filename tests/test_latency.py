@@ -11,8 +11,8 @@ from typing import Any
 
 import pytest
 
-from mockai.server.app import RequestContext
-from mockai.server.latency import LatencyDelivery
+from mockai.core.context import RequestContext
+from mockai.server.latency import LatencyTiming
 from mockai.server.latency_profile import PRESETS, parse_profile
 from tests.conftest import API_KEY, ServerFactory
 
@@ -27,9 +27,9 @@ def context(body: dict[str, Any]) -> RequestContext:
 
 def timing(server_factory: ServerFactory, spec: str, body: dict[str, Any], seed: int = 0) -> Any:
     state = server_factory(latency_profile=spec, seed=seed).state
-    delivery = state.extensions["latency"]
-    assert isinstance(delivery, LatencyDelivery)
-    return delivery(context(body))
+    timing = state.timing
+    assert isinstance(timing, LatencyTiming)
+    return timing.delivery(context(body))
 
 
 @pytest.mark.parametrize("name", sorted(PRESETS))
@@ -116,5 +116,5 @@ def test_a_stream_keeps_the_profile_through_the_sdk(server_factory: ServerFactor
 def test_without_a_profile_or_with_instant_answers_come_at_once(server_factory: ServerFactory) -> None:
     for spec in (None, "instant"):
         state = server_factory(latency_profile=spec).state
-        assert "latency" not in state.extensions
+        assert state.timing is None
         assert state.seeded_delivery(context(BODY)).first_byte_delay == 0

@@ -16,7 +16,7 @@ from mockai.chat.render_sse import StreamOptions, chunk_dicts
 from mockai.core.errors import APIError
 from mockai.core.model_catalog import ModelCatalog
 from mockai.core.plan import Delivery, Fault, PlannedReply, Reply
-from mockai.server.app import RequestContext
+from mockai.core.context import RequestContext
 from tests.conftest import API_KEY, HTTP, ServerFactory, assert_valid
 from tests.strategies import chat_requests
 

@@ -15,12 +15,13 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
+from mockai.chat.rendered import RenderMemos
 from mockai.core.errors import APIError
-from mockai.core.memo import Memo
 from mockai.core.plan import ChoicePlan, ReplyPlan, TokenLogprob, ToolCallPlan
 
 __all__ = [
-    "DONE", "StreamOptions", "chunk_dicts", "encode_event", "error_event", "rendered_events", "stream_events",
+    "DONE", "StreamOptions", "chunk_dicts", "encode_event", "error_event", "event_count", "rendered_events",
+    "stream_events",
 ]
 
 DONE = b"data: [DONE]\n\n"
@@ -110,6 +111,33 @@ def _choice_events(choice: ChoicePlan, opts: StreamOptions) -> list[tuple[dict[s
     return events
 
 
+def event_count(plan: ReplyPlan, opts: StreamOptions) -> int:
+    """How many events :func:`rendered_events` gives for ``plan``, counted from the plan alone
+    (a latency profile times each event without rendering the stream)."""
+    total = sum(_choice_event_count(choice, opts.tokens_per_chunk) for choice in plan.choices)
+    return total + (1 if opts.include_usage else 0)
+
+
+def _choice_event_count(choice: ChoicePlan, size: int) -> int:
+    """``len(_choice_events(choice, opts))``, branch for branch."""
+
+    def groups(tokens: tuple[str, ...] | None) -> int:
+        return -(-len(tokens or ()) // size)
+
+    calls = choice.tool_calls
+    text_first = choice.content_tokens is not None and bool(choice.content_tokens or not calls)
+    count = 2  # the opening (role) event and the finish event
+    if choice.refusal_tokens is not None and choice.content_tokens is None:
+        count += groups(choice.refusal_tokens)
+    elif text_first or (not calls and choice.function_call is None):
+        count += groups(choice.content_tokens)
+    for j, call in enumerate(calls):
+        count += int(j > 0 or text_first) + groups(call.argument_tokens)
+    if choice.function_call is not None:
+        count += groups(choice.function_call.argument_tokens)
+    return count
+
+
 def chunk_dicts(plan: ReplyPlan, opts: StreamOptions) -> list[dict[str, Any]]:
     """Every chunk of the stream, in order, as dicts with keys in the real order."""
     per_choice = [_choice_events(choice, opts) for choice in plan.choices]
@@ -179,27 +207,16 @@ def encode_event(payload: dict[str, Any]) -> bytes:
     return b"data: " + _compact(payload).encode() + b"\n\n"
 
 
-def _events_size(key: tuple[int, bool, bool, int, bool], hit: tuple[ReplyPlan, tuple[bytes, ...]]) -> int:
-    return 512 + sum(len(event) + 40 for event in hit[1])
-
-
-# Streams just rendered, by plan (the very object, as in render_json) and options: a load test
-# that repeats a request streams it again without re-encoding.  An entry keeps its plan alive, so
-# its id cannot be reused while it is here; the events are a pure function of plan and options.
-_RENDERED: Memo[tuple[int, bool, bool, int, bool], tuple[ReplyPlan, tuple[bytes, ...]]] = Memo(
-    128, 8 << 20, _events_size
-)
-
-
-def rendered_events(plan: ReplyPlan, opts: StreamOptions) -> tuple[bytes, ...]:
-    """:func:`stream_events` as a tuple, from a small memo of the last streams rendered."""
-    # Plain values only in the key, so that hashing it runs no Python code (see mockai.core.memo).
+def rendered_events(plan: ReplyPlan, opts: StreamOptions, memos: RenderMemos | None = None) -> tuple[bytes, ...]:
+    """The stream's events as bytes, without the final ``[DONE]``; from ``memos`` when they hold it."""
+    if memos is None:
+        return tuple(encode_event(chunk) for chunk in chunk_dicts(plan, opts))
     key = (id(plan), opts.include_usage, opts.include_obfuscation, opts.tokens_per_chunk, opts.want_logprobs)
-    hit = _RENDERED.get(key)
+    hit = memos.events.get(key)
     if hit is not None and hit[0] is plan:
         return hit[1]
     events = tuple(encode_event(chunk) for chunk in chunk_dicts(plan, opts))
-    _RENDERED.put(key, (plan, events))
+    memos.events.put(key, (plan, events))
     return events
 
 

@@ -27,7 +27,8 @@ class ServerConfig:
     journal_size: int = 1000
     # Scenarios (files or directories) and what to do when no rule matches.
     scenarios: tuple[Path, ...] = ()
-    on_no_match: Literal["seeded", "error"] = "seeded"
+    # "auto" (the pytest plugin's default): seeded while no rule is loaded, an error once one is.
+    on_no_match: Literal["seeded", "error", "auto"] = "seeded"
     # Record / replay.
     cassette: Path | None = None
     record_mode: RecordMode = "none"

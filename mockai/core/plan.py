@@ -17,6 +17,7 @@ __all__ = [
     "Delivery",
     "ErrorReply",
     "Fault",
+    "ForwardReply",
     "PlannedReply",
     "RawReply",
     "Reply",
@@ -193,4 +194,12 @@ class RawReply:
     timed: bool = False
 
 
-Reply = PlannedReply | ErrorReply | RawReply
+@dataclass(frozen=True, slots=True)
+class ForwardReply:
+    """No answer here: ask the upstream API and record its answer (cassette record modes)."""
+
+    source: str = "upstream"
+    delivery: Delivery = Delivery()
+
+
+Reply = PlannedReply | ErrorReply | RawReply | ForwardReply

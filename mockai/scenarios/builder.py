@@ -19,16 +19,43 @@ rule equals the YAML rule it mirrors, and a mistake is reported at the line that
 
 from __future__ import annotations
 
+import inspect
+import os
+from collections.abc import Sequence
 from dataclasses import replace
-from typing import TYPE_CHECKING, Any
+from pathlib import Path
+from typing import Any, Protocol
 
 from mockai.scenarios.file_format import parse_rule
 from mockai.scenarios.rules import Origin, Rule
 
-if TYPE_CHECKING:
-    from mockai.scenarios.source import ScenarioSource
+__all__ = ["RuleBuilder", "RuleRegistry", "call_site"]
 
-__all__ = ["RuleBuilder"]
+
+class RuleRegistry(Protocol):
+    """Where a builder's rule lives while it is built (a ScenarioSource)."""
+
+    def register(self, rule: Rule) -> object:
+        """Add ``rule`` after the others; return a handle for :meth:`update`."""
+        ...
+
+    def update(self, handle: object, rule: Rule) -> None:
+        """Put ``rule`` in the place of the one registered under ``handle`` (its counter stays)."""
+        ...
+
+    def counts(self) -> Sequence[tuple[Rule, int]]: ...
+
+
+def call_site() -> tuple[str, int]:
+    """The first frame outside mockai: where a user wrote ``on(...)``."""
+    frame = inspect.currentframe()
+    package = str(Path(__file__).parents[1]) + os.sep  # the mockai package
+    while frame is not None:
+        filename = frame.f_code.co_filename
+        if not filename.startswith(package):
+            return filename, frame.f_lineno
+        frame = frame.f_back
+    return "<unknown>", 0
 
 _RULE_KEYS = ("name", "description", "optional")
 
@@ -64,7 +91,7 @@ def _reply_fields(content: str | None, fields: dict[str, Any]) -> dict[str, Any]
 class RuleBuilder:
     """One rule under construction; already registered, updated by every call."""
 
-    def __init__(self, source: ScenarioSource, conditions: dict[str, Any], file: str, line: int) -> None:
+    def __init__(self, source: RuleRegistry, conditions: dict[str, Any], file: str, line: int) -> None:
         self._source = source
         self._origin = Origin(file, line)
         self._spec: dict[str, Any] = {k: conditions.pop(k) for k in _RULE_KEYS if k in conditions}
@@ -75,7 +102,7 @@ class RuleBuilder:
         self._last_has_times = False  # the last reply was added with times=N
         self._last_count = 1  # ... and how many copies that made
         self._rule = self._build()
-        self._handle = source._register(self._rule)
+        self._handle = source.register(self._rule)
 
     # --- replies ---------------------------------------------------------------------------------
 
@@ -232,7 +259,7 @@ class RuleBuilder:
             self._replies, self._last_has_times, self._spec = saved
             raise
         self._rule = rule
-        self._source._update(self._handle, rule)
+        self._source.update(self._handle, rule)
         return self
 
     def _spec_now(self) -> dict[str, Any]:
@@ -248,7 +275,5 @@ class RuleBuilder:
 
     def _build(self) -> Rule:
         # Mistakes are reported at the call that made them; the rule keeps the line of on().
-        from mockai.scenarios.source import call_site
-
         rule = parse_rule(self._spec_now(), Origin(*call_site()))
         return replace(rule, origin=self._origin)

@@ -1,9 +1,8 @@
 """Scenarios: scripted replies chosen by rules, the first reply source of every server.
 
-:func:`attach` gives each :class:`~mockai.server.app.ServerState` a :class:`ScenarioSource` (as
-``state.extensions["scenarios"]`` and ``state.scenarios``), loads ``config.scenarios`` at once (a
-broken file stops the server before it listens), answers unmatched requests with an explanation
-when ``on_no_match`` is ``"error"``, and resets sequences on ``POST /_mockai/reset``.
+Each :class:`~mockai.server.state.ServerState` builds its :class:`ScenarioSource` and loads
+``config.scenarios`` at once (a broken file stops the server before it listens); the source
+explains unmatched requests (``on_no_match``) and its sequences start over on ``POST /_mockai/reset``.
 
 The source keeps, per server: the rules in order, how often each one answered, the requests no
 rule matched (:attr:`ScenarioSource.misses`), and the replies that could not be sent
@@ -13,20 +12,20 @@ something the request lacks, …).
 
 from __future__ import annotations
 
-import inspect
 import math
-import os
 import threading
 from collections import deque
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from mockai.chat.planner import Planner
+from mockai.core.context import RequestContext
 from mockai.core.errors import APIError
 from mockai.core.model_catalog import ModelCatalog
 from mockai.core.plan import Delivery, ErrorReply, Reply
+from mockai.scenarios.builder import RuleBuilder, call_site
 from mockai.scenarios.file_format import load_path, load_text
 from mockai.scenarios.matching import CompiledRule, RuleIndex, compile_checks, explain
 from mockai.scenarios.replies import ScriptProblem, build_reply, problem_error
@@ -34,11 +33,7 @@ from mockai.scenarios.request_view import RequestView
 from mockai.scenarios.rules import Rule, ScenarioError
 from mockai.scenarios.templating import TemplateError
 
-if TYPE_CHECKING:
-    from mockai.scenarios.builder import RuleBuilder
-    from mockai.server.app import RequestContext, ServerState
-
-__all__ = ["Miss", "Problem", "ScenarioError", "ScenarioSource", "attach"]
+__all__ = ["Miss", "Problem", "ScenarioError", "ScenarioSource"]
 
 _KEPT = 1000  # misses and problems kept (oldest dropped)
 
@@ -89,20 +84,8 @@ class _Entry:
         return self.count >= self.limit
 
 
-def call_site() -> tuple[str, int]:
-    """The first frame outside mockai: where a user wrote ``on(...)``."""
-    frame = inspect.currentframe()
-    package = str(Path(__file__).parents[1]) + os.sep  # the mockai package
-    while frame is not None:
-        filename = frame.f_code.co_filename
-        if not filename.startswith(package):
-            return filename, frame.f_lineno
-        frame = frame.f_back
-    return "<unknown>", 0
-
-
 class ScenarioSource:
-    """Rules, matched in order; the first that matches answers (a :class:`~mockai.server.app.ReplySource`)."""
+    """Rules, matched in order; the first that matches answers (a :class:`~mockai.core.context.ReplySource`)."""
 
     name = "scenarios"
 
@@ -164,19 +147,17 @@ class ScenarioSource:
 
         ``src.on(user_contains="weather", tools=["get_weather"]).reply(tool_call=("get_weather", {...}))``
         """
-        from mockai.scenarios.builder import RuleBuilder
-
         file, line = call_site()
         return RuleBuilder(self, conditions, file, line)
 
-    def _register(self, rule: Rule) -> object:
+    def register(self, rule: Rule) -> object:
         with self._lock:
             entry = _Entry(rule, compile_checks(rule.match))
             self._entries.append(entry)
             self._snapshot = None
             return entry
 
-    def _update(self, handle: object, rule: Rule) -> None:
+    def update(self, handle: object, rule: Rule) -> None:
         with self._lock:
             for entry in self._entries:
                 if entry is handle:
@@ -303,15 +284,3 @@ class ScenarioSource:
 def _bearer(headers: dict[str, str]) -> str:
     scheme, _, key = headers.get("authorization", "").partition(" ")
     return key.strip() if scheme.lower() == "bearer" else headers.get("api-key", "")
-
-
-def attach(state: ServerState) -> None:
-    """Give ``state`` its scenario source (first among the reply sources) and load its files."""
-    source = ScenarioSource(state.planner, seeded_delivery=lambda ctx: state.seeded_delivery(ctx))
-    for path in state.config.scenarios:
-        source.load(path)
-    state.extensions["scenarios"] = source
-    state.scenarios = source  # type: ignore[attr-defined]
-    state.sources.insert(0, source)
-    state.no_match = source.no_match
-    state.reset_hooks.append(source.reset)

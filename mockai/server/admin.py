@@ -32,9 +32,9 @@ from mockai.scenarios.file_format import parse_document
 from mockai.scenarios.rules import Rule, ScenarioError
 from mockai.scenarios.source import ScenarioSource
 from mockai.scenarios.yaml_loader import load_yaml
-from mockai.server.app import STATE, ServerState
+from mockai.server.state import STATE, ServerState
 
-__all__ = ["PREFIX", "routes"]
+__all__ = ["PREFIX", "add_routes"]
 
 PREFIX = "/_mockai"
 
@@ -44,11 +44,13 @@ def _json(payload: Any, status: int = 200) -> web.Response:
     return web.Response(status=status, text=text, content_type="application/json")
 
 
-def _source(state: ServerState) -> ScenarioSource:
-    source = state.extensions.get("scenarios")
-    if not isinstance(source, ScenarioSource):
-        raise APIError(404, "The scenario feature is not attached to this server.", code="not_available")
-    return source
+def _rules(request: web.Request) -> ScenarioSource:
+    """The scenario rules of the state answering ``request``."""
+    return _state(request).scenarios
+
+
+def _state(request: web.Request) -> ServerState:
+    return request.app[STATE].current
 
 
 def _rule_dict(rule: Rule, count: int, unused: bool) -> dict[str, Any]:
@@ -64,14 +66,12 @@ def _rule_dict(rule: Rule, count: int, unused: bool) -> dict[str, Any]:
 
 
 async def health(request: web.Request) -> web.Response:
-    state = request.app[STATE]
-    source = state.extensions.get("scenarios")
-    rules = len(source.rules) if isinstance(source, ScenarioSource) else 0
-    return _json({"status": "ok", "rules": rules, "requests": state.journal.total})
+    state = _state(request)
+    return _json({"status": "ok", "rules": len(state.scenarios.rules), "requests": state.journal.total})
 
 
 async def list_scenarios(request: web.Request) -> web.Response:
-    source = _source(request.app[STATE])
+    source = _rules(request)
     unused = {id(r) for r in source.unused()}
     data = [_rule_dict(rule, count, id(rule) in unused) for rule, count in source.counts()]
     return _json({"object": "list", "data": data})
@@ -94,28 +94,28 @@ async def _read_rules(request: web.Request) -> list[Rule]:
 
 
 async def add_scenarios(request: web.Request) -> web.Response:
-    source = _source(request.app[STATE])
+    source = _rules(request)
     rules = await _read_rules(request)
     source.add(rules)
     return _json({"added": len(rules), "rules": len(source.rules)}, status=201)
 
 
 async def replace_scenarios(request: web.Request) -> web.Response:
-    source = _source(request.app[STATE])
+    source = _rules(request)
     rules = await _read_rules(request)
     source.replace(rules)
     return _json({"added": len(rules), "rules": len(source.rules)})
 
 
 async def clear_scenarios(request: web.Request) -> web.Response:
-    source = _source(request.app[STATE])
+    source = _rules(request)
     removed = len(source.rules)
     source.clear()
     return _json({"removed": removed, "rules": 0})
 
 
 async def requests(request: web.Request) -> web.Response:
-    state = request.app[STATE]
+    state = _state(request)
     entries = list(state.journal)
     limit = request.query.get("limit")
     if limit is not None:
@@ -131,12 +131,12 @@ async def requests(request: web.Request) -> web.Response:
 
 
 async def misses(request: web.Request) -> web.Response:
-    source = _source(request.app[STATE])
+    source = _rules(request)
     return _json({"object": "list", "data": [m.to_dict() for m in source.misses]})
 
 
 async def unused(request: web.Request) -> web.Response:
-    source = _source(request.app[STATE])
+    source = _rules(request)
     data = [
         {"rule": r.describe(), "name": r.name, "file": r.origin.file, "line": r.origin.line} for r in source.unused()
     ]
@@ -144,12 +144,12 @@ async def unused(request: web.Request) -> web.Response:
 
 
 async def problems(request: web.Request) -> web.Response:
-    source = _source(request.app[STATE])
+    source = _rules(request)
     return _json({"object": "list", "data": [p.to_dict() for p in source.problems]})
 
 
 async def explain(request: web.Request) -> web.Response:
-    source = _source(request.app[STATE])
+    source = _rules(request)
     try:
         body = json.loads(await request.read())
     except (ValueError, UnicodeDecodeError):
@@ -160,12 +160,11 @@ async def explain(request: web.Request) -> web.Response:
 
 
 async def reset(request: web.Request) -> web.Response:
-    request.app[STATE].reset()
+    _state(request).reset()
     return _json({"reset": True})
 
 
-def routes(app: web.Application) -> None:
-    r = app.router
+def add_routes(r: web.UrlDispatcher) -> None:
     r.add_get(f"{PREFIX}/health", health)
     r.add_get(f"{PREFIX}/scenarios", list_scenarios)
     r.add_post(f"{PREFIX}/scenarios", add_scenarios)

@@ -4,15 +4,18 @@ from __future__ import annotations
 
 import json
 from collections import deque
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from mockai.chat.render_json import completion_dict
-from mockai.core.plan import ErrorReply, PlannedReply, RawReply, Reply
+from mockai.core.plan import ErrorReply, PlannedReply, RawReply, Reply, ReplyPlan
 from mockai.core.redaction import redact_headers
 
-__all__ = ["Journal", "JournalEntry"]
+__all__ = ["Describe", "Journal", "JournalEntry"]
+
+# How a surface shows a plan as its JSON answer (chat: the ``chat.completion`` object); called only
+# when the journal is read, never when a request is recorded.
+Describe = Callable[[ReplyPlan], dict[str, Any]]
 
 
 @dataclass
@@ -26,13 +29,14 @@ class JournalEntry:
     status: int
     source: str  # "seeded", "scenario:<rule>", "cassette", "error", ...
     reply: Reply | None = field(default=None, repr=False)
+    describe: Describe | None = field(default=None, repr=False)
 
     @property
     def response(self) -> dict[str, Any] | None:
         """The answer as a JSON object: the completion, the error envelope or the recorded body."""
         reply = self.reply
         if isinstance(reply, PlannedReply):
-            return completion_dict(reply.plan)
+            return self.describe(reply.plan) if self.describe is not None else None
         if isinstance(reply, ErrorReply):
             return {"error": reply.error.to_dict()}
         if isinstance(reply, RawReply) and reply.body:
@@ -59,7 +63,7 @@ class JournalEntry:
 
 # What record() keeps: the arguments as given, turned into a JournalEntry (headers redacted)
 # only when the journal is read, so recording costs a tuple on the hot path.
-_Record = tuple[int, str, str, str, Any, Any, int, str, "Reply | None"]
+_Record = tuple[int, str, str, str, Any, Any, int, str, "Reply | None", "Describe | None"]
 
 
 class Journal:
@@ -83,16 +87,17 @@ class Journal:
         status: int,
         source: str,
         reply: Reply | None = None,
+        describe: Describe | None = None,
     ) -> None:
         self.total += 1
         if self._disabled:
             return
-        self._entries.append((self.total, method, path, query, headers, body, status, source, reply))
+        self._entries.append((self.total, method, path, query, headers, body, status, source, reply, describe))
 
     def __iter__(self) -> Iterator[JournalEntry]:
         entries = [
-            JournalEntry(seq, method, path, query, redact_headers(headers), body, status, source, reply)
-            for seq, method, path, query, headers, body, status, source, reply in list(self._entries)
+            JournalEntry(seq, method, path, query, redact_headers(headers), body, status, source, reply, describe)
+            for seq, method, path, query, headers, body, status, source, reply, describe in list(self._entries)
         ]
         return iter(entries)
 

@@ -9,50 +9,56 @@ before the first visible token, so they add to the time to first token.
 
 Every draw comes from a generator seeded with the request's key (:func:`mockai.chat.planner.request_key`,
 which leaves ``stream`` out): the same request gets the same timing, streamed or not, run after
-run.  Scenario rules with ``seeded: true`` get the same timing as the seeded answer.  The profile
-syntax and presets are in :mod:`mockai.server.latency_profile`.
+run.  Scenario rules with ``seeded: true`` get the same timing as the seeded answer.  The timing
+is computed from the plan (its usage and the number of events it streams as), never by rendering
+it.  The profile syntax and presets are in :mod:`mockai.server.latency_profile`.
 """
 
 from __future__ import annotations
 
 import hashlib
 import random
-from typing import TYPE_CHECKING
+from collections.abc import Callable
 
 from mockai.chat.planner import request_key
-from mockai.chat.render_sse import StreamOptions, rendered_events
+from mockai.chat.render_sse import StreamOptions, event_count
+from mockai.core.config import ServerConfig
+from mockai.core.context import RequestContext
 from mockai.core.memo import Memo
-from mockai.core.plan import Delivery
+from mockai.core.plan import Delivery, ReplyPlan
 from mockai.server.latency_profile import LatencyProfile, parse_profile
 
-if TYPE_CHECKING:
-    from mockai.server.app import RequestContext, ServerState
-
-__all__ = ["LatencyDelivery", "attach"]
+__all__ = ["LatencyTiming"]
 
 
-def attach(state: ServerState) -> None:
-    spec = state.config.latency_profile
-    if not spec:
-        return
-    profile = parse_profile(spec)  # a ValueError here stops the server at start-up
-    if profile.instant:
-        return
-    timing = LatencyDelivery(state, profile)
-    state.extensions["latency"] = timing
-    state.seeded_delivery = timing
+class LatencyTiming:
+    """The Delivery (timing) of each seeded answer under a latency profile."""
 
-
-class LatencyDelivery:
-    """``state.seeded_delivery`` under a latency profile: the Delivery (timing) of a seeded answer."""
-
-    def __init__(self, state: ServerState, profile: LatencyProfile) -> None:
-        self.state = state
+    def __init__(
+        self, profile: LatencyProfile, plan_for: Callable[[RequestContext], ReplyPlan], *, seed: int = 0,
+        tokens_per_chunk: int = 1,
+    ) -> None:
         self.profile = profile
+        self.plan_for = plan_for
+        self.seed = seed
+        self.tokens_per_chunk = max(1, tokens_per_chunk)
         # A request repeated in a load test gets its timing again without redrawing it.
         self._memo: Memo[bytes, Delivery] = Memo(512, 4 << 20, _delivery_cost)
 
-    def __call__(self, ctx: RequestContext) -> Delivery:
+    @classmethod
+    def for_config(
+        cls, config: ServerConfig, plan_for: Callable[[RequestContext], ReplyPlan]
+    ) -> LatencyTiming | None:
+        """The timing ``config.latency_profile`` asks for; None when answers go out at once.
+        A bad profile raises ValueError (the server does not start)."""
+        if not config.latency_profile:
+            return None
+        profile = parse_profile(config.latency_profile)
+        if profile.instant:
+            return None
+        return cls(profile, plan_for, seed=config.seed, tokens_per_chunk=config.tokens_per_chunk)
+
+    def delivery(self, ctx: RequestContext) -> Delivery:
         delivery = self._memo.get(ctx.raw)
         if delivery is None:
             delivery = self.delivery_for(ctx)
@@ -60,19 +66,18 @@ class LatencyDelivery:
         return delivery
 
     def delivery_for(self, ctx: RequestContext) -> Delivery:
-        state = self.state
         profile = self.profile
-        plan = state.seeded_plan(ctx)
-        seed = hashlib.blake2b(b"latency", key=request_key(ctx.body, state.config.seed), digest_size=16).digest()
+        plan = self.plan_for(ctx)
+        seed = hashlib.blake2b(b"latency", key=request_key(ctx.body, self.seed), digest_size=16).digest()
         rng = random.Random(seed)
         thinking = plan.usage.reasoning_tokens
         first = profile.ttft.sample(rng) + (profile.event_delay(rng, thinking) if thinking else 0.0)
-        size = max(1, state.config.tokens_per_chunk)
+        size = self.tokens_per_chunk
         if not ctx.body.get("stream"):
             visible = plan.usage.completion_tokens - thinking
             return Delivery(first_byte_delay=first + profile.event_delay(rng, visible))
         opts = StreamOptions.from_request(ctx.body, size)
-        count = len(rendered_events(plan, opts))  # memoised: delivery streams these very events
+        count = event_count(plan, opts)
         # Event 0 (the role chunk) goes out with the headers, the first tokens right after it;
         # a usage chunk follows the finish-reason event at once.
         finish = count - (2 if opts.include_usage else 1)

@@ -23,16 +23,14 @@ from types import TracebackType
 from typing import TYPE_CHECKING, Any, Literal
 
 from mockai.core.config import ServerConfig
-from mockai.server.app import ServerState
+from mockai.server.state import ServerState
 from mockai.testing.request_log import RecordedRequest, RequestLog
 from mockai.testing.reusable_server import ReusableServer
 
 if TYPE_CHECKING:
-    from mockai.core.errors import APIError
     from mockai.scenarios.builder import RuleBuilder
     from mockai.scenarios.rules import Rule
     from mockai.scenarios.source import Miss, Problem, ScenarioSource
-    from mockai.server.app import RequestContext
 
 __all__ = ["DEFAULT_API_KEY", "MockAI", "MockAIStrictError", "NoMatchMode"]
 
@@ -147,15 +145,11 @@ class MockAI:
         self._renew()
 
     def _renew(self) -> None:
-        mode = self.on_no_match
-
-        def arm(state: ServerState) -> None:
-            if mode != "seeded":
-                state.config = replace(state.config, on_no_match="error")
-            if mode == "auto":
-                _seeded_until_scripted(state)
-
-        self._running().renew(self.config, arm)
+        """A fresh state for this test, built from its config (``on_no_match`` included)."""
+        config = self.config
+        if self.on_no_match != "seeded":
+            config = replace(config, on_no_match=self.on_no_match)
+        self._running().renew(config)
 
     def _running(self) -> ReusableServer:
         if self._server is None:
@@ -188,15 +182,8 @@ class MockAI:
     # scripting --------------------------------------------------------------------------------
     @property
     def scenarios(self) -> ScenarioSource:
-        """The scenario engine of this test (``mockai.scenarios.source.ScenarioSource``)."""
-        source = self._scenarios()
-        if source is None:
-            raise RuntimeError("the scenario feature (mockai.scenarios.source) is not installed")
-        return source
-
-    def _scenarios(self) -> ScenarioSource | None:
-        source: ScenarioSource | None = self.state.extensions.get("scenarios")
-        return source
+        """The scenario rules of this test (a ``mockai.scenarios.source.ScenarioSource``)."""
+        return self.state.scenarios
 
     def on(self, **conditions: Any) -> RuleBuilder:
         """A new rule, as in a scenario file: ``m.on(user_contains="hi").reply("Hello!")``."""
@@ -234,23 +221,18 @@ class MockAI:
 
     def unmatched(self) -> list[Miss]:
         """Requests no rule matched (counted while the test has rules), each with its explanation."""
-        source = self._scenarios()
-        return [] if source is None else source.misses
+        return self.scenarios.misses
 
     def problems(self) -> list[Problem]:
         """Rules that matched but whose reply could not be sent as written."""
-        source = self._scenarios()
-        return [] if source is None else source.problems
+        return self.scenarios.problems
 
     def unused(self) -> list[Rule]:
         """Rules never matched, or with scripted replies left over (``optional`` ones excepted)."""
-        source = self._scenarios()
-        return [] if source is None else source.unused()
+        return self.scenarios.unused()
 
     def _unused_counts(self) -> list[tuple[Rule, int]]:
-        source = self._scenarios()
-        if source is None:
-            return []
+        source = self.scenarios
         counts = {id(rule): n for rule, n in source.counts()}
         return [(rule, counts.get(id(rule), 0)) for rule in source.unused()]
 
@@ -299,21 +281,6 @@ def _compatible(running: ServerConfig, wanted: ServerConfig) -> bool:
         getattr(running, name) == getattr(wanted, name) or (name == "port" and wanted.port == 0)
         for name in _SOCKET_FIELDS
     )
-
-
-def _seeded_until_scripted(state: ServerState) -> None:
-    """``on_no_match="auto"``: while the test has no rules, unmatched requests get seeded answers."""
-    original = state.no_match
-    if original is None:
-        return
-    source = state.extensions.get("scenarios")
-
-    async def no_match(ctx: RequestContext) -> APIError | None:
-        if source is not None and not source.rules:
-            return None
-        return await original(ctx)
-
-    state.no_match = no_match
 
 
 def _format_report(misses: list[Miss], problems: list[Problem], unused: list[tuple[Rule, int]]) -> str:

@@ -54,6 +54,10 @@ class MemoryStore:
                 self._remove(self._by_seq[self._seqs[0]].id)
             return record
 
+    def id_for(self, base: str) -> str:
+        with self._lock:
+            return base if base not in self._by_id else self._free_id(base)
+
     def _free_id(self, base: str) -> str:
         n = self._next_suffix.get(base, 2)
         while derived_id(base, n) in self._by_id:

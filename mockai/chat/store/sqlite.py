@@ -166,6 +166,10 @@ class SQLiteStore:
         row = self._db.execute("SELECT 1 FROM completions WHERE id = ?", (completion_id,)).fetchone()
         return row is not None
 
+    def id_for(self, base: str) -> str:
+        with self._lock:
+            return base if not self._exists(base) else self._free_id(base)
+
     def _free_id(self, base: str) -> str:
         n = self._next_suffix.get(base, 2)
         while self._exists(derived_id(base, n)):

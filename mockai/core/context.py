@@ -1,0 +1,41 @@
+"""One request as the reply sources see it, and what a reply source is.
+
+A reply source (scenario rules, a cassette) looks at a :class:`RequestContext` and answers with a
+:class:`~mockai.core.plan.Reply`, or ``None`` to let the next source answer; seeded generation
+answers what no source did.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+from mockai.core.plan import Reply
+
+__all__ = ["ReplySource", "RequestContext"]
+
+
+@dataclass
+class RequestContext:
+    """One validated request: what it was, and the number the server gave it."""
+
+    method: str
+    path: str
+    query: str
+    headers: dict[str, str]  # lower-cased names
+    body: dict[str, Any]
+    raw: bytes
+    seq: int
+    # Decides the id of the completion a plan for this request carries, from the id the request
+    # itself would give (stored completions give a repeated ``store: true`` request a fresh one);
+    # None keeps the request's own id.
+    assign_id: Callable[[str], str] | None = None
+
+
+class ReplySource(Protocol):
+    """Something that may answer a request: scenarios, a cassette, …"""
+
+    name: str
+
+    async def choose(self, ctx: RequestContext) -> Reply | None: ...

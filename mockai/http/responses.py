@@ -1,0 +1,82 @@
+"""Writing errors and JSON bodies as the real API writes them, and the error boundary.
+
+The error boundary is the application's one middleware: whatever goes wrong leaves as the real
+API's JSON error, never a traceback, never an HTML page.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from aiohttp import web
+
+from mockai.core.errors import APIError
+from mockai.core.json_text import dumps_indented
+from mockai.http.headers import error_headers, request_id, success_headers
+
+__all__ = ["Handler", "HttpErrorWording", "error_boundary", "error_response", "json_response", "request_id_of"]
+
+log = logging.getLogger("mockai")
+
+Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+
+
+def request_id_of(request: web.Request, material: bytes = b"") -> str:
+    """The ``x-request-id`` of a request: a digest of its method, path and ``material``."""
+    return request_id(request.method.encode() + request.path.encode() + material)
+
+
+def error_response(error: APIError, req_id: str) -> web.Response:
+    headers = error_headers(req_id, auth_layer=error.auth_layer)
+    headers.update(error.headers)
+    headers["content-type"] = error.content_type()
+    return web.Response(status=error.status, body=error.body_bytes(), headers=headers)
+
+
+def json_response(payload: Any, request: web.Request, status: int = 200) -> web.Response:
+    """A JSON body laid out as the real API's 200s (2-space indent, trailing newline)."""
+    headers = success_headers(request_id_of(request), 5, 0)
+    text = dumps_indented(payload) + "\n"
+    return web.Response(status=status, body=text.encode(), headers=headers)
+
+
+# How an application words the HTTP errors aiohttp raises (unknown path, body over the limit…).
+HttpErrorWording = Callable[[web.Request, web.HTTPException], APIError]
+
+
+async def error_boundary(
+    request: web.Request,
+    handler: Handler,
+    max_body_bytes: int,
+    *,
+    id_of: Callable[[web.Request], str] = request_id_of,
+    http_error: HttpErrorWording | None = None,
+) -> web.StreamResponse:
+    """``handler(request)``, with every failure turned into the real API's JSON error.
+
+    ``id_of(request)`` gives an error's ``x-request-id``; ``http_error`` words the HTTP errors
+    aiohttp raises when the real API's words do not fit (the recording proxy's 404, for one).
+    """
+    try:
+        return await handler(request)
+    except APIError as error:
+        return error_response(error, id_of(request))
+    except web.HTTPException as exc:
+        wording = _api_http_error(request, exc, max_body_bytes) if http_error is None else http_error(request, exc)
+        return error_response(wording, id_of(request))
+    except Exception:
+        log.exception("internal error while answering %s %s", request.method, request.path)
+        return error_response(APIError.server_error(), id_of(request))
+
+
+def _api_http_error(request: web.Request, exc: web.HTTPException, max_body_bytes: int) -> APIError:
+    """The real API's words for an HTTP error aiohttp raised."""
+    if isinstance(exc, web.HTTPMethodNotAllowed):
+        return APIError.method_not_allowed(sorted(exc.allowed_methods))
+    if isinstance(exc, web.HTTPNotFound):
+        return APIError.invalid_url(request.method, request.path)
+    if isinstance(exc, web.HTTPRequestEntityTooLarge):
+        return APIError.body_too_large(request.content_length or 0, max_body_bytes)
+    return APIError(exc.status, exc.reason or "Request failed")

@@ -1,0 +1,103 @@
+"""The chat-completions pipeline, one way through:
+
+request → key, size, JSON (:mod:`mockai.http`) → :func:`~mockai.chat.validation.validate_chat_request`
+→ the first reply source that answers (scenario rules, then the cassette), else seeded generation
+→ one reply (a plan, an error, recorded bytes, or "ask upstream") → kept if ``store: true`` →
+delivered as JSON or SSE (:func:`~mockai.chat.delivery.deliver`) → journaled.
+"""
+
+from __future__ import annotations
+
+from aiohttp import web
+
+from mockai.chat.delivery import deliver
+from mockai.chat.render_json import completion_dict
+from mockai.chat.store.routes import keep_stored
+from mockai.chat.validation import validate_chat_request
+from mockai.core.context import RequestContext
+from mockai.core.errors import APIError
+from mockai.core.plan import ErrorReply, ForwardReply, PlannedReply, RawReply, Reply
+from mockai.http.auth import check_auth
+from mockai.http.request_body import read_json_body
+from mockai.http.responses import request_id_of
+from mockai.replay.index import parse_body
+from mockai.server.state import STATE, KnownBody, ServerState
+from mockai.server.upstream import forward_upstream
+
+__all__ = ["chat_completions", "choose_reply"]
+
+
+async def chat_completions(request: web.Request) -> web.StreamResponse:
+    state = request.app[STATE].current
+    try:
+        ctx, req_id = await _read(request, state)
+    except APIError as refusal:
+        return await _after_refusal(request, state, refusal)
+    reply = await choose_reply(state, ctx)
+    if isinstance(reply, ForwardReply):
+        assert state.cassette is not None
+        return await forward_upstream(request, state.cassette, state.journal, ctx.raw)
+    keep_stored(state.store, ctx, reply)
+    status = reply.error.status if isinstance(reply, ErrorReply) else getattr(reply, "status", 200)
+    try:
+        return await deliver(request, reply, ctx.body, req_id, state.config.tokens_per_chunk, state.rendered)
+    finally:
+        state.journal.record(
+            ctx.method, ctx.path, ctx.query, request.headers, ctx.body, status, reply.source, reply, completion_dict
+        )
+
+
+async def _read(request: web.Request, state: ServerState) -> tuple[RequestContext, str]:
+    """The validated request, numbered, and its request id; the real API's refusals otherwise."""
+    config = state.config
+    check_auth(request, config.api_key)
+    raw, parsed = await read_json_body(request, config.max_body_bytes)
+    known = state.known_bodies.get(raw)
+    if known is None:
+        body = validate_chat_request(parsed)
+        known = KnownBody(request_id_of(request, raw))
+        state.known_bodies.put(raw, known)
+    else:
+        body = parsed  # these very bytes were validated before
+    if config.strict_models and body["model"] not in state.catalog:
+        raise APIError.model_not_found(body["model"])
+    state.seq += 1
+    headers = {k.lower(): v for k, v in request.headers.items()}
+    ctx = RequestContext(request.method, request.path, request.query_string, headers, body, raw, state.seq)
+    if body.get("store") is True:
+        ctx.assign_id = state.store.id_for  # a repeated stored request gets an id of its own
+    return ctx, known.req_id
+
+
+async def choose_reply(state: ServerState, ctx: RequestContext) -> Reply:
+    for source in state.sources:
+        reply = await source.choose(ctx)
+        if reply is not None:
+            return reply
+    if state.error_when_no_rule_matches():
+        return ErrorReply(await state.scenarios.no_match(ctx), source="no-match")
+    return PlannedReply(state.seeded_plan(ctx), state.seeded_delivery(ctx), "seeded")
+
+
+async def _after_refusal(request: web.Request, state: ServerState, refusal: APIError) -> web.StreamResponse:
+    """A refused request may still have a recorded (or, recording, an upstream) answer."""
+    cassette = state.cassette
+    if cassette is None:
+        raise refusal
+    raw = await request.read()
+    reply = cassette.after_refusal(request.method, request.path, request.query_string, raw, refusal.status)
+    if isinstance(reply, ForwardReply):
+        return await forward_upstream(request, cassette, state.journal, raw)
+    if not isinstance(reply, RawReply):
+        raise refusal
+    return await replay_recorded(request, state, reply, raw)
+
+
+async def replay_recorded(request: web.Request, state: ServerState, reply: RawReply, raw: bytes) -> web.StreamResponse:
+    """Recorded bytes for a request the pipeline did not plan; journaled as the cassette's."""
+    response = await deliver(request, reply, {}, "", 1)
+    body, _ = parse_body(raw)
+    state.journal.record(
+        request.method, request.path, request.query_string, request.headers, body, reply.status, "cassette", reply
+    )
+    return response

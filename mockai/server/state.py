@@ -1,0 +1,129 @@
+"""Everything one server holds for its requests, each part a typed field.
+
+A :class:`ServerState` is built from a :class:`~mockai.core.config.ServerConfig` in one place,
+:meth:`ServerState.__init__`, which names every part: the model catalogue and the planner, the
+memos of the hot path, the journal, the scenario rules, the cassette, the stored completions and
+the latency profile.  The pytest plugin renews a server between tests by building a fresh state the
+same way and swapping it in (:class:`StateHolder`); nothing is rewired from outside.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from aiohttp import web
+
+from mockai.chat.planner import Planner
+from mockai.chat.rendered import RenderMemos
+from mockai.chat.store.backends import open_store
+from mockai.core.config import ServerConfig
+from mockai.core.context import ReplySource, RequestContext
+from mockai.core.memo import Memo
+from mockai.core.model_catalog import ModelCatalog
+from mockai.core.plan import Delivery, ReplyPlan
+from mockai.replay.source import CassetteReplay, CassetteSource
+from mockai.scenarios.source import ScenarioSource
+from mockai.server.journal import Journal
+from mockai.server.latency import LatencyTiming
+
+__all__ = ["STATE", "KnownBody", "ServerState", "StateHolder"]
+
+_AT_ONCE = Delivery()  # shared, as PlannedReply's default is: nobody mutates a Delivery
+
+
+class ServerState:
+    """One server's state: built whole from a config, renewed by building another."""
+
+    def __init__(self, config: ServerConfig) -> None:
+        self.config = config
+        self.catalog = ModelCatalog.from_ids(config.models) if config.models else ModelCatalog()
+        self.planner = Planner(self.catalog, config.seed)
+        # Rendered bodies and streams of recent plans, and what the last valid request bodies gave
+        # (see KnownBody), by their raw bytes: a load test repeating a request pays once.
+        self.rendered = RenderMemos()
+        self.known_bodies: Memo[bytes, KnownBody] = Memo(256, 8 << 20, _known_cost)
+        self.journal = Journal(config.journal_size)
+        # The first reply source; its files load now, so a broken one stops the server at start.
+        self.scenarios = ScenarioSource(self.planner, seeded_delivery=self.seeded_delivery)
+        for path in config.scenarios:
+            self.scenarios.load(path)
+        self.cassette = CassetteReplay.open(config) if config.cassette is not None else None
+        self.store = open_store(config)
+        # Timing of seeded answers under --latency-profile (None: at once).
+        self.timing = LatencyTiming.for_config(config, self.seeded_plan)
+        # Asked in order; the first answer wins, seeded generation answers the rest.
+        self.sources: list[ReplySource] = [self.scenarios]
+        if self.cassette is not None:
+            self.sources.append(CassetteSource(self.cassette))
+        self.seq = 0
+
+    def seeded_plan(self, ctx: RequestContext) -> ReplyPlan:
+        """The seeded answer to ``ctx``: a load test repeating a request gets it from a memo."""
+        if ctx.assign_id is not None:  # an id of its own: not the memoised plan
+            return self.planner.seeded(ctx.body, assign_id=ctx.assign_id)
+        known = self.known_bodies.get(ctx.raw)
+        if known is not None and known.plan is not None:
+            return known.plan
+        plan = self.planner.seeded(ctx.body)
+        if known is not None:
+            known.plan = plan
+            self.known_bodies.put(ctx.raw, known)  # counts the plan's size
+        return plan
+
+    def seeded_delivery(self, ctx: RequestContext) -> Delivery:
+        """The timing of a seeded answer: the latency profile's, or at once."""
+        return _AT_ONCE if self.timing is None else self.timing.delivery(ctx)
+
+    def error_when_no_rule_matches(self) -> bool:
+        """``on_no_match``: ``error`` always; ``auto`` once rules are loaded; ``seeded`` never."""
+        mode = self.config.on_no_match
+        return mode == "error" or (mode == "auto" and bool(self.scenarios.rules))
+
+    def reset(self) -> None:
+        """``POST /_mockai/reset``: forget requests and stored completions; sequences start over;
+        a cassette replays from its first exchange again.  Rules stay loaded."""
+        self.journal.clear()
+        self.scenarios.reset()
+        if self.cassette is not None:
+            self.cassette.index.rewind()
+        self.store.clear()
+
+    def close(self) -> None:
+        """Write what the recorder still holds (the server is stopping)."""
+        if self.cassette is not None and self.cassette.recorder is not None:
+            self.cassette.recorder.file.flush()
+
+
+class StateHolder:
+    """The state a running application answers with; :meth:`renew` swaps in a fresh one.
+
+    A request reads the state once, when it starts, so a request in flight during a renewal ends
+    with the state it began with.
+    """
+
+    def __init__(self, state: ServerState) -> None:
+        self.current = state
+
+    def renew(self, config: ServerConfig) -> ServerState:
+        self.current = ServerState(config)
+        return self.current
+
+
+STATE: web.AppKey[StateHolder] = web.AppKey("mockai_state", StateHolder)
+
+
+@dataclass(slots=True)
+class KnownBody:
+    """A raw request body seen before: it was valid (validation is a pure function of the bytes),
+    its request id, and its seeded plan once one was made (a pure function of the bytes too)."""
+
+    req_id: str
+    plan: ReplyPlan | None = None
+
+
+def _known_cost(raw: bytes, known: KnownBody) -> int:
+    cost = 2 * len(raw) + 256
+    if known.plan is not None:
+        for choice in known.plan.choices:
+            cost += 512 + 64 * (choice.emitted_tokens() + len(choice.logprobs or ()) * 4)
+    return cost

@@ -1,0 +1,48 @@
+"""Forwarding a request to the upstream API through the cassette's recorder (record modes)."""
+
+from __future__ import annotations
+
+import aiohttp
+from aiohttp import web
+
+from mockai.replay.cassette import Interaction
+from mockai.replay.index import parse_body
+from mockai.replay.source import CassetteReplay
+from mockai.server.journal import Journal
+from mockai.server.recorder import new_session
+
+__all__ = ["UPSTREAM", "UpstreamSession", "forward_upstream"]
+
+
+class UpstreamSession:
+    """One client session to the upstream API per application, opened on first use."""
+
+    def __init__(self) -> None:
+        self._session: aiohttp.ClientSession | None = None
+
+    def get(self) -> aiohttp.ClientSession:
+        if self._session is None:
+            self._session = new_session()
+        return self._session
+
+    async def close(self) -> None:
+        if self._session is not None:
+            await self._session.close()
+            self._session = None
+
+
+UPSTREAM: web.AppKey[UpstreamSession] = web.AppKey("mockai_upstream_session", UpstreamSession)
+
+
+async def forward_upstream(
+    request: web.Request, replay: CassetteReplay, journal: Journal, raw: bytes
+) -> web.StreamResponse:
+    """Pass the request upstream and record the exchange; journaled as answered by ``upstream``."""
+    assert replay.recorder is not None, "only a recording cassette forwards"
+
+    def journal_it(item: Interaction) -> None:
+        body, _ = parse_body(raw)
+        journal.record(request.method, request.path, request.query_string, request.headers, body,
+                       item.response.status, "upstream", None)
+
+    return await replay.recorder.forward(request, raw, request.app[UPSTREAM].get(), journal_it)
