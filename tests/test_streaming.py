@@ -13,10 +13,10 @@ from hypothesis import HealthCheck, given, settings
 from mockai.chat.choice_drafts import ChoiceDraft, ToolCallDraft
 from mockai.chat.planner import Planner
 from mockai.chat.render_sse import StreamOptions, chunk_dicts
+from mockai.core.context import RequestContext
 from mockai.core.errors import APIError
 from mockai.core.model_catalog import ModelCatalog
 from mockai.core.plan import Delivery, Fault, PlannedReply, Reply
-from mockai.core.context import RequestContext
 from tests.conftest import API_KEY, HTTP, ServerFactory, assert_valid
 from tests.strategies import chat_requests
 
