@@ -29,8 +29,25 @@ def bench(script: str, out: Path, *args: str) -> subprocess.CompletedProcess[str
     return done
 
 
-def test_throughput(out: Path) -> None:
-    done = bench("bench_throughput.py", out, "--quick")
+# Each benchmark runs once per worker, as a fixture: the table reads what they wrote into ``out``,
+# wherever pytest-xdist runs the test that prints it.
+@pytest.fixture(scope="module")
+def throughput_run(out: Path) -> subprocess.CompletedProcess[str]:
+    return bench("bench_throughput.py", out, "--quick")
+
+
+@pytest.fixture(scope="module")
+def workers_run(out: Path) -> subprocess.CompletedProcess[str]:
+    return bench("bench_workers.py", out, "--quick")
+
+
+@pytest.fixture(scope="module")
+def memory_run(out: Path) -> subprocess.CompletedProcess[str]:
+    return bench("bench_memory.py", out, "--quick")
+
+
+def test_throughput(out: Path, throughput_run: subprocess.CompletedProcess[str]) -> None:
+    done = throughput_run
     result = json.loads((out / "throughput.json").read_text())
     assert set(result["non_streaming"]) == {"1", "16"}
     for row in result["non_streaming"].values():
@@ -39,8 +56,7 @@ def test_throughput(out: Path) -> None:
     assert "| non-streaming req/s, concurrency 16, same request |" in done.stdout
 
 
-def test_workers(out: Path) -> None:
-    bench("bench_workers.py", out, "--quick")
+def test_workers(out: Path, workers_run: subprocess.CompletedProcess[str]) -> None:
     result = json.loads((out / "workers.json").read_text())
     assert result["same_bytes_on_every_worker"] is True
     assert result["rps_1_worker"] > 0 and result["rps_2_workers"] > 0
@@ -53,13 +69,13 @@ def test_workers_with_wrk(out: Path) -> None:
     assert result["rps_1_worker"] > 0 and result["rps_2_workers"] > 0
 
 
-def test_memory(out: Path) -> None:
-    bench("bench_memory.py", out, "--quick")
+def test_memory(out: Path, memory_run: subprocess.CompletedProcess[str]) -> None:
     result = json.loads((out / "memory.json").read_text())
     assert result["requests"] == 2_000 and len(result["samples"]) == 5
     assert all(sample["rss_kb"] > 0 for sample in result["samples"])
 
 
+@pytest.mark.usefixtures("throughput_run", "workers_run", "memory_run")
 def test_the_table_shows_what_ran(out: Path) -> None:
     done = bench("run_all.py", out, "--table")
     for text in ("streamed events/s", "`--workers 2` vs 1", "RSS after 1,000 → 2,000 requests"):

@@ -1,7 +1,7 @@
 """A fixed corpus of requests whose raw answers (status, headers, body bytes) are pinned.
 
 ``tests/golden/exchanges.json`` holds the answers that main gave before the package was
-restructured; ``tests/test_golden_bytes.py`` replays the corpus against fresh servers and compares
+restructured; ``tests/golden/test_golden_bytes.py`` replays the corpus against fresh servers and compares
 byte for byte.  To pin new answers deliberately (an intended change of output), run
 ``python -m tests.golden.corpus`` and commit the diff with the reason.
 """

@@ -13,7 +13,7 @@ import pytest
 from mockai.server.latency_profile import PRESETS
 from tests.conftest import ServerFactory
 
-DOC = Path(__file__).resolve().parents[1] / "docs" / "load_testing.md"
+DOC = Path(__file__).resolve().parents[2] / "docs" / "load_testing.md"
 
 
 def blocks(language: str) -> list[str]:

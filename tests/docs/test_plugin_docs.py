@@ -13,7 +13,7 @@ import pytest
 pytest_plugins = ["pytester"]
 pytest.importorskip("openai")
 
-DOC = Path(__file__).resolve().parents[1] / "docs" / "pytest_plugin.md"
+DOC = Path(__file__).resolve().parents[2] / "docs" / "pytest_plugin.md"
 INI = """
 [pytest]
 addopts = -p no:cacheprovider -p no:hypothesispytest

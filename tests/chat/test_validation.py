@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 from mockai.chat.validation import REQUEST_SCHEMA, validate_chat_request
 from mockai.core.errors import APIError
 
-SHARED = Path(__file__).resolve().parents[2] / "shared"
+SHARED = Path(__file__).resolve().parents[3] / "shared"
 USER = {"role": "user", "content": "Hello"}
 
 

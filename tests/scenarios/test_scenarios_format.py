@@ -18,8 +18,8 @@ from mockai.scenarios.rules import Rule, ScenarioError
 from mockai.scenarios.source import ScenarioSource
 from mockai.server.runner import ServerThread
 
-EXAMPLES = Path(__file__).resolve().parents[1] / "scenarios"
-SCHEMA_FILE = Path(__file__).resolve().parents[1] / "mockai" / "schemas" / "scenario.schema.json"
+EXAMPLES = Path(__file__).resolve().parents[2] / "scenarios"
+SCHEMA_FILE = Path(__file__).resolve().parents[2] / "mockai" / "schemas" / "scenario.schema.json"
 
 
 def test_published_schema_is_a_draft_2020_12_schema_and_accepts_every_example() -> None:

@@ -14,7 +14,7 @@ from mockai.core.config import ServerConfig
 from mockai.scenarios.file_format import load_text
 from mockai.server.runner import ServerThread
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 DOC = ROOT / "docs" / "scenarios.md"
 
 

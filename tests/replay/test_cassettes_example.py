@@ -14,7 +14,7 @@ from tests.conftest import API_KEY, ServerFactory
 
 openai = pytest.importorskip("openai")
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 EXAMPLE = ROOT / "fixtures" / "example_cassette.yaml"
 DOC = ROOT / "docs" / "record_replay.md"
 

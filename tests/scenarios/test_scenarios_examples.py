@@ -14,7 +14,7 @@ from pydantic import BaseModel
 
 from tests.conftest import API_KEY, ServerFactory, assert_valid
 
-EXAMPLES = Path(__file__).resolve().parents[1] / "scenarios"
+EXAMPLES = Path(__file__).resolve().parents[2] / "scenarios"
 WEATHER_TOOL = {
     "type": "function",
     "function": {

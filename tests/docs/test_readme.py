@@ -14,7 +14,7 @@ from tests.conftest import ServerFactory
 pytest_plugins = ["pytester"]
 pytest.importorskip("openai")
 
-README = Path(__file__).resolve().parents[1] / "README.md"
+README = Path(__file__).resolve().parents[2] / "README.md"
 
 
 def python_blocks() -> list[str]:
