@@ -1,73 +1,42 @@
 """Validation of a Chat Completions request body, with the real API's error for each fault.
 
-The structure lives in ``schemas/chat_completion_request.schema.json`` (our own Draft 2020-12
-schema), compiled once at import with ``jsonschema_rs``.  A valid body costs one ``is_valid`` call
-plus a few cross-field checks in Python.  Only an invalid body pays for ``iter_errors``: every
-error is turned into the real API's error (conformance §2) and the first one by a fixed order wins:
+The structure is checked against the request schema (:mod:`mockai.chat.request_schema`), compiled
+once at import with ``jsonschema_rs``: a valid body costs one ``is_valid`` call plus the few
+cross-field rules below.  Of an invalid body the first fault by a fixed order is reported:
 
 1. a missing ``model``, then a missing ``messages``;
 2. an unknown top-level parameter (the first, in body order);
-3. structural errors, by the path of the offending value (keys alphabetically, indexes numerically;
-   a parent before its children), and at one path: missing member, wrong type, bad enum value,
-   then size/pattern/range limits;
-4. content parts a role does not accept (an image in a system message, ...);
+3. the schema's errors, in the order :func:`mockai.chat.request_schema.first_fault` gives them;
 
 then, once the schema passes, the cross-field rules of :func:`_check_cross_field`.
+:func:`validate_metadata` checks a ``metadata`` value alone, as a request carrying it is checked.
 
 Pure: no aiohttp, and nothing here reads outside the package.
 """
 
 from __future__ import annotations
 
-import json
-import math
-from functools import lru_cache
-from importlib import resources
 from typing import Any
 
 import jsonschema_rs
 
+from mockai.chat.request_schema import REQUEST_SCHEMA, first_fault, passes
 from mockai.core.errors import APIError
 from mockai.core.model_catalog import unsupported_by_model
 
-__all__ = ["REQUEST_SCHEMA", "validate_chat_request"]
+__all__ = ["REQUEST_SCHEMA", "validate_chat_request", "validate_metadata"]
 
-_SCHEMA_FILE = "schemas/chat_completion_request.schema.json"
-
-REQUEST_SCHEMA: dict[str, Any] = json.loads(
-    resources.files("mockai").joinpath(_SCHEMA_FILE).read_text("utf-8")
-)
 _VALIDATOR: Any = jsonschema_rs.validator_for(REQUEST_SCHEMA)
 _TOP_LEVEL: frozenset[str] = frozenset(REQUEST_SCHEMA["properties"])
-
-# Enum locations that restrict which content parts a role accepts (see the schema's TextPart,
-# UserPart and AssistantPart).  The live API reports these per message, not per part.
-_PART_RESTRICTIONS = {
-    "/$defs/TextPart/properties/type/enum": "text",
-    "/$defs/UserPart/properties/type/enum": "either text or image_url",
-    "/$defs/AssistantPart/properties/type/enum": "either text or refusal",
-}
-
-# Rank of an error kind among errors at the same path: lower is reported first.
-_RANK = {"required": 0, "type": 1, "enum": 2, "additionalProperties": 3}
-_OTHER_RANK = 4
-
-_ARTICLED = {
-    "string": "a string",
-    "integer": "an integer",
-    "number": "a decimal",
-    "boolean": "a boolean",
-    "object": "an object",
-    "array": "an array",
-}
-_ARRAY_OF = {
-    "object": "an array of objects",
-    "string": "an array of strings",
-    "integer": "an array of integers",
-}
-
-_MISSING = object()
-_SortKey = tuple[int, tuple[tuple[int, int | str], ...], int]
+# ``metadata`` alone, at the same place as in the request schema (so its errors read the same).
+_METADATA_VALIDATOR: Any = jsonschema_rs.validator_for(
+    {
+        "$schema": REQUEST_SCHEMA["$schema"],
+        "$id": REQUEST_SCHEMA["$id"],
+        "type": "object",
+        "properties": {"metadata": REQUEST_SCHEMA["properties"]["metadata"]},
+    }
+)
 
 
 def validate_chat_request(body: object) -> dict[str, Any]:
@@ -77,21 +46,21 @@ def validate_chat_request(body: object) -> dict[str, Any]:
         # for this case is not recorded, so we answer as for a body that is not JSON at all, which is
         # what the request is from the API's point of view (it cannot be a request object).
         raise APIError.invalid_json()
-    try:
-        valid = _VALIDATOR.is_valid(body)
-    except (ValueError, TypeError, OverflowError, RecursionError):
-        # Only reachable with Python values json.loads never produces (e.g. a non-str key).
-        raise APIError.invalid_json() from None
-    if not valid:
-        raise _first_schema_error(body)
+    if not passes(_VALIDATOR, body):
+        raise _top_level_fault(body) or first_fault(_VALIDATOR, body)
     _check_cross_field(body)
     return body
 
 
-# --- schema errors -------------------------------------------------------------------------
+def validate_metadata(value: Any) -> None:
+    """Raise the error a Chat Completions request with this ``metadata`` gets, if any (stored
+    completions take the same metadata on update as on create)."""
+    body = {"metadata": value}
+    if not passes(_METADATA_VALIDATOR, body):
+        raise first_fault(_METADATA_VALIDATOR, body)
 
 
-def _first_schema_error(body: dict[Any, Any]) -> APIError:
+def _top_level_fault(body: dict[Any, Any]) -> APIError | None:
     if "model" not in body:
         return APIError.missing_model()
     if "messages" not in body:
@@ -99,117 +68,7 @@ def _first_schema_error(body: dict[Any, Any]) -> APIError:
     for key in body:
         if key not in _TOP_LEVEL:
             return APIError.unknown_parameter(str(key))
-    best: tuple[_SortKey, APIError] | None = None
-    for error in _VALIDATOR.iter_errors(body):
-        candidate = _translate(error, body)
-        if best is None or candidate[0] < best[0]:
-            best = candidate
-    if best is None:  # pragma: no cover - is_valid said no, so iter_errors yields at least one error
-        return APIError(400, "Invalid request body.")
-    return best[1]
-
-
-def _translate(error: Any, body: dict[Any, Any]) -> tuple[_SortKey, APIError]:
-    """One jsonschema_rs error as (sort key, the live API's error)."""
-    kind = error.kind
-    name: str = kind.name
-    path, value = _walk(body, error.instance_path, error.instance)
-    location: str = (error.absolute_keyword_location or "#").partition("#")[2]
-    param = _param(path)
-    if _json_type(value) is None:
-        # NaN / Infinity (Python's json accepts them, JSON does not) or a non-JSON Python value.
-        return (-1, (), 0), APIError.invalid_json()
-
-    if name == "required":
-        full = [*path, kind.property]
-        return _key(full, name), APIError.missing_required(_param(full))
-    if name == "type":
-        expected = _describe(location.rpartition("/")[0])
-        return _key(path, name), APIError.invalid_type(param, expected, _json_type(value) or "null")
-    if name == "enum":
-        if location in _PART_RESTRICTIONS and len(path) > 1 and path[0] == "messages":
-            return _part_restriction(path, value, body, _PART_RESTRICTIONS[location])
-        options = [option for option in kind.options if option is not None]
-        message = f"Invalid value: {_show(value)}. Supported values are: {_listing(options, 'and')}."
-        return _key(path, name), APIError(400, message, param=param, code="invalid_value")
-    if name == "additionalProperties":
-        full = [*path, str(kind.unexpected[0])]
-        return _key(full, name), APIError.unknown_parameter(_param(full))
-    return _key(path, name), _limit_error(name, kind, param, value, location)
-
-
-def _limit_error(name: str, kind: Any, param: str, value: Any, location: str) -> APIError:
-    """Size, pattern and range errors: ``Invalid '<param>': <what>. Expected …, but got … instead.``"""
-    what: str
-    code: str
-    if name in ("minItems", "maxItems"):
-        limit, got = kind.limit, len(value)
-        if name == "minItems" and got == 0:
-            what, code = "empty array", "empty_array"
-            detail = f"Expected an array with minimum length {limit}, but got an empty array instead."
-        else:
-            above = name == "maxItems"
-            what = "array too long" if above else "array too short"
-            code = "array_above_max_length" if above else "array_below_min_length"
-            bound = "maximum" if above else "minimum"
-            detail = (
-                f"Expected an array with {bound} length {limit}, but got an array with length {got} instead."
-            )
-    elif name == "maxLength":
-        what, code = "string too long", "string_above_max_length"
-        detail = (
-            f"Expected a string with maximum length {kind.limit}, "
-            f"but got a string with length {len(value)} instead."
-        )
-    elif name == "pattern":
-        what, code = "string does not match pattern", "invalid_value"
-        detail = f"Expected a string that matches the pattern '{kind.pattern}'."
-    elif name in ("minimum", "maximum"):
-        types = _types(_resolve(location.rpartition("/")[0]))
-        number = "integer" if "integer" in types else "decimal"
-        above = name == "maximum"
-        what = f"{number} {'above maximum' if above else 'below minimum'} value"
-        code = f"{number}_{'above_max' if above else 'below_min'}_value"
-        detail = (
-            f"Expected a value {'<=' if above else '>='} "
-            f"{_number(kind.limit)}, but got {_number(value)} instead."
-        )
-    elif name == "maxProperties":
-        what, code = "too many properties", "object_above_max_properties"
-        detail = (
-            f"Expected an object with at most {kind.limit} properties, "
-            f"but got an object with {len(value)} properties instead."
-        )
-    elif name == "propertyNames":
-        key = str(kind.error.instance)
-        limit = kind.error.kind.as_dict().get("limit", 64)
-        return APIError(
-            400,
-            f"Invalid property name in '{param}': '{key}' is too long. Expected a string with maximum "
-            f"length {limit}, but got a string with length {len(key)} instead.",
-            param=f"{param}.{key}",
-            code="property_name_above_max_length",
-        )
-    else:  # pragma: no cover - a keyword our schema does not use
-        return APIError(400, f"Invalid value for '{param}'.", param=param, code="invalid_value")
-    return APIError(400, f"Invalid '{param}': {what}. {detail}", param=param, code=code)
-
-
-def _part_restriction(
-    path: list[str | int], part_type: Any, body: dict[Any, Any], expected: str
-) -> tuple[_SortKey, APIError]:
-    """A content part the message's role does not accept; reported on the message itself."""
-    where = _param(path[:2])
-    message = body["messages"][path[1]]
-    role = message.get("role") if isinstance(message, dict) else None
-    if part_type == "image_url":
-        text = (
-            f"Invalid '{where}'. Image URLs are only allowed for messages with role 'user', "
-            f"but this message with role '{role}' contains an image URL."
-        )
-    else:
-        text = f"Invalid '{where}'. Content blocks are expected to be {expected} type."
-    return (1, _path_key(path), 0), APIError(400, text, param=where, code="invalid_value")
+    return None
 
 
 # --- cross-field rules (the schema has passed, so every shape below is known) -----------------
@@ -264,15 +123,13 @@ def _check_function_call(call: str | dict[str, Any], functions: list[dict[str, A
     if functions is None:
         raise APIError(
             400,
-            "Invalid value for 'function_call': 'function_call' "
-            "is only allowed when 'functions' are specified.",
+            "Invalid value for 'function_call': 'function_call' is only allowed when 'functions' are specified.",
             param="function_call",
         )
     if isinstance(call, dict) and not any(function["name"] == call["name"] for function in functions):
         raise APIError(
             400,
-            "Invalid value for 'function_call': Function call "
-            f"'{call['name']}' not found in 'functions' list.",
+            f"Invalid value for 'function_call': Function call '{call['name']}' not found in 'functions' list.",
             param="function_call",
         )
 
@@ -313,131 +170,3 @@ def _unanswered(index: int, pending: dict[str, None]) -> APIError:
         f"'tool_call_id'. The following tool_call_ids did not have response messages: {', '.join(pending)}",
         param=f"messages.[{index}].role",
     )
-
-
-# --- helpers ---------------------------------------------------------------------------------
-
-
-def _param(path: list[str | int]) -> str:
-    """``['messages', 0, 'content']`` → ``messages[0].content``, the API's param spelling."""
-    out = ""
-    for part in path:
-        if isinstance(part, int):
-            out += f"[{part}]"
-        else:
-            out += f".{part}" if out else part
-    return out
-
-
-def _path_key(path: list[str | int]) -> tuple[tuple[int, int | str], ...]:
-    return tuple((0, part) if isinstance(part, int) else (1, str(part)) for part in path)
-
-
-def _key(path: list[str | int], kind: str) -> _SortKey:
-    return 0, _path_key(path), _RANK.get(kind, _OTHER_RANK)
-
-
-def _walk(body: Any, raw_path: list[str | int], fallback: Any) -> tuple[list[str | int], Any]:
-    """The error's path, with object keys always as ``str``, and the value there as sent.
-
-    jsonschema_rs reports a key like ``"50256"`` (a ``logit_bias`` token) as the int 50256, and its
-    copy of the instance turns NaN into None: the body itself tells which is which.
-    """
-    path: list[str | int] = []
-    node = body
-    for part in raw_path:
-        if isinstance(node, dict):
-            key = str(part)
-            path.append(key)
-            node = node.get(key, _MISSING)
-        elif isinstance(node, list) and isinstance(part, int) and 0 <= part < len(node):
-            path.append(part)
-            node = node[part]
-        else:
-            path.append(part)
-            node = _MISSING
-    return path, (fallback if node is _MISSING else node)
-
-
-def _json_type(value: Any) -> str | None:
-    """How the API names the JSON type of ``value`` ("but got … instead"); None if not JSON."""
-    if value is None:
-        return "null"
-    if isinstance(value, bool):
-        return "a boolean"
-    if isinstance(value, int):
-        return "an integer"
-    if isinstance(value, float):
-        return "a decimal number" if math.isfinite(value) else None
-    if isinstance(value, str):
-        return "a string"
-    if isinstance(value, dict):
-        return "an object"
-    if isinstance(value, list):
-        return "an array"
-    return None
-
-
-def _resolve(pointer: str) -> Any:
-    """The subschema of REQUEST_SCHEMA at a JSON pointer such as ``/$defs/Message/properties/role``."""
-    node: Any = REQUEST_SCHEMA
-    for token in pointer.split("/")[1:]:
-        token = token.replace("~1", "/").replace("~0", "~")
-        node = node[int(token)] if isinstance(node, list) else node[token]
-    return node
-
-
-def _deref(schema: Any) -> Any:
-    while isinstance(schema, dict) and "type" not in schema and "$ref" in schema:
-        schema = _resolve(schema["$ref"].partition("#")[2])
-    return schema
-
-
-def _types(schema: Any) -> list[str]:
-    schema = _deref(schema)
-    types = schema.get("type", []) if isinstance(schema, dict) else []
-    return [types] if isinstance(types, str) else list(types)
-
-
-@lru_cache(maxsize=256)
-def _describe(pointer: str) -> str:
-    """What the subschema at ``pointer`` expects, as the API words it ("expected … , but got")."""
-    schema = _deref(_resolve(pointer))
-    words: list[str] = []
-    for type_ in _types(schema):
-        if type_ == "string":
-            enum = schema.get("enum")
-            if enum is None and schema.get("if") == {"type": "string"}:
-                enum = schema.get("then", {}).get("enum")
-            choices = [choice for choice in enum or [] if isinstance(choice, str)]
-            words.append(f"one of {_listing(choices, 'or')}" if choices else "a string")
-        elif type_ == "array":
-            item_types = _types(schema.get("items", {}))
-            words.append(_ARRAY_OF.get(item_types[0], "an array") if len(item_types) == 1 else "an array")
-        elif type_ != "null":
-            words.append(_ARTICLED.get(type_, f"a {type_}"))
-    if not words:
-        return "a valid value"
-    if len(words) == 1:
-        return words[0]
-    # The API's own (odd) spelling: "one of a string or array of objects".
-    rest = [word.removeprefix("an ").removeprefix("a ") for word in words[1:]]
-    return f"one of {words[0]} or {' or '.join(rest)}"
-
-
-def _listing(values: list[Any], conjunction: str) -> str:
-    """``'a', 'b', and 'c'`` / ``'a' and 'b'`` (or with "or")."""
-    shown = [_show(value) for value in values]
-    if len(shown) <= 2:
-        return f" {conjunction} ".join(shown)
-    return f"{', '.join(shown[:-1])}, {conjunction} {shown[-1]}"
-
-
-def _show(value: Any) -> str:
-    return f"'{value}'" if isinstance(value, str) else json.dumps(value)
-
-
-def _number(value: Any) -> str:
-    if isinstance(value, float) and value.is_integer() and abs(value) < 1e16:
-        return str(int(value))
-    return str(value)

@@ -12,7 +12,7 @@ import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from mockai.chat.validation import REQUEST_SCHEMA, validate_chat_request
+from mockai.chat.validation import REQUEST_SCHEMA, validate_chat_request, validate_metadata
 from mockai.core.errors import APIError
 
 SHARED = Path(__file__).resolve().parents[3] / "shared"
@@ -474,6 +474,41 @@ def test_metadata_value_too_long() -> None:
 
 def test_metadata_at_the_limits_is_accepted() -> None:
     validate_chat_request(body(metadata={f"{i:064d}": "v" * 512 for i in range(16)}))
+
+
+METADATA_VALUES = [
+    None,
+    {},
+    {"k": "v"},
+    {f"k{i}": "v" for i in range(17)},
+    {"k" * 70: "v"},
+    {"k": "x" * 600},
+    {"k": 7},
+    {"a": 1, "b": None, "k" * 65: [], "c": "x" * 513},
+    {"k": float("nan")},
+    {1: "v"},
+    [],
+    "tag",
+    3,
+    True,
+]
+
+
+@pytest.mark.parametrize("metadata", METADATA_VALUES, ids=repr)
+def test_validate_metadata_gives_the_error_a_request_with_it_gets(metadata: Any) -> None:
+    try:
+        validate_chat_request(body(metadata=metadata))
+    except APIError as error:
+        expected: APIError | None = error
+    else:
+        expected = None
+    if expected is None:
+        validate_metadata(metadata)
+        return
+    with pytest.raises(APIError) as info:
+        validate_metadata(metadata)
+    got = info.value
+    assert (got.status, got.body_bytes(), got.headers) == (expected.status, expected.body_bytes(), expected.headers)
 
 
 # --- content parts a role does not take ----------------------------------------------------------
