@@ -23,7 +23,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from mockai.core.config import RecordMode, ServerConfig
 from mockai.core.context import RequestContext
@@ -32,9 +31,7 @@ from mockai.core.plan import Delivery, ErrorReply, ForwardReply, RawReply, Reply
 from mockai.replay.cassette import CassetteError, Interaction, Redaction, load_cassette
 from mockai.replay.cassette_file import CassetteFile
 from mockai.replay.index import CassetteIndex
-
-if TYPE_CHECKING:
-    from mockai.server.recorder import Recorder
+from mockai.replay.recorder import Recorder
 
 __all__ = ["CassetteReplay", "CassetteSource", "cassette_path"]
 
@@ -73,8 +70,6 @@ class CassetteReplay:
                 raise ValueError(f"record mode '{mode}' forwards to an upstream API: give --upstream URL")
             if config.workers > 1:
                 raise ValueError(f"record mode '{mode}' writes one cassette: use --workers 1 to record")
-            from mockai.server.recorder import Recorder  # the upward import the move to replay/ removes
-
             on_record = (lambda item: index.add(item, played=True)) if mode != "all" else None
             recorder = Recorder(config.upstream, CassetteFile(path, cassette), redaction, on_record)
         replay = cls(path, mode, index, mode != "all", recorder, config.replay_timing == "recorded",

@@ -25,6 +25,7 @@ from mockai.core.context import RequestContext
 from mockai.core.errors import APIError
 from mockai.core.model_catalog import ModelCatalog
 from mockai.core.plan import Delivery, ErrorReply, Reply
+from mockai.core.request_reading import bearer_key
 from mockai.scenarios.builder import RuleBuilder, call_site
 from mockai.scenarios.file_format import load_path, load_text
 from mockai.scenarios.matching import CompiledRule, RuleIndex, compile_checks, explain
@@ -263,8 +264,9 @@ class ScenarioSource:
                 min(count, len(rule.replies) - 1),
                 view,
                 self.planner,
-                api_key=_bearer(ctx.headers),
+                api_key=bearer_key(ctx.headers),
                 seeded_delivery=seeded,
+                assign_id=ctx.assign_id,
             )
         except (ScriptProblem, TemplateError) as exc:
             self._problems.append(Problem(ctx.seq, rule, str(exc)))
@@ -279,8 +281,3 @@ class ScenarioSource:
             index, entries = self._current()
             text = self._explain(RequestView(ctx.body, ctx.headers), index, entries)
         return APIError(404, text, code="no_matching_rule")
-
-
-def _bearer(headers: dict[str, str]) -> str:
-    scheme, _, key = headers.get("authorization", "").partition(" ")
-    return key.strip() if scheme.lower() == "bearer" else headers.get("api-key", "")

@@ -7,9 +7,9 @@ from aiohttp import web
 
 from mockai.replay.cassette import Interaction
 from mockai.replay.index import parse_body
+from mockai.replay.recorder import new_session
 from mockai.replay.source import CassetteReplay
 from mockai.server.journal import Journal
-from mockai.server.recorder import new_session
 
 __all__ = ["UPSTREAM", "UpstreamSession", "forward_upstream"]
 

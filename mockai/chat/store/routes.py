@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any, Literal, Protocol
 from aiohttp import web
 
 from mockai.chat.store.records import CompletionStore, ListQuery, UnknownCursor, record_for
-from mockai.chat.validation import validate_chat_request
+from mockai.chat.validation import validate_metadata
 from mockai.core.config import ServerConfig
 from mockai.core.context import RequestContext
 from mockai.core.errors import APIError
@@ -117,7 +117,7 @@ class StoredCompletionRoutes:
         if "metadata" not in body:
             raise APIError.missing_required("metadata")
         metadata = body["metadata"]
-        _check_metadata(metadata)
+        validate_metadata(metadata)  # the same rules, with the same errors, as on create
         record = store.set_metadata(completion_id, dict(metadata or {}))
         if record is None:
             raise not_found(completion_id)
@@ -220,12 +220,6 @@ def _metadata_filter(query: MultiMapping[str]) -> dict[str, str]:
         if match is not None:
             wanted[match.group(1)] = value
     return wanted
-
-
-def _check_metadata(metadata: Any) -> None:
-    """Metadata on update obeys the same rules, with the same errors, as metadata on create."""
-    probe = {"model": "-", "messages": [{"role": "user", "content": "-"}], "metadata": metadata}
-    validate_chat_request(probe)  # TODO(lead): chat.validation.validate_metadata once it lands
 
 
 def _bad_after(reason: str) -> APIError:
