@@ -20,6 +20,7 @@ from importlib import resources
 from typing import Any
 
 from mockai.core.errors import APIError
+from mockai.core.json_pointer import resolve_pointer
 
 __all__ = ["REQUEST_SCHEMA", "first_fault", "passes"]
 
@@ -245,11 +246,7 @@ def _json_type(value: Any) -> str | None:
 
 def _resolve(pointer: str) -> Any:
     """The subschema of REQUEST_SCHEMA at a JSON pointer such as ``/$defs/Message/properties/role``."""
-    node: Any = REQUEST_SCHEMA
-    for token in pointer.split("/")[1:]:
-        token = token.replace("~1", "/").replace("~0", "~")
-        node = node[int(token)] if isinstance(node, list) else node[token]
-    return node
+    return resolve_pointer(REQUEST_SCHEMA, pointer)
 
 
 def _deref(schema: Any) -> Any:

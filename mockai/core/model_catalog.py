@@ -1,11 +1,13 @@
 """The built-in model catalogue: ids served by ``/v1/models`` and the dated snapshot each alias
-resolves to in a completion's ``model`` field (conformance §5)."""
+resolves to in a completion's ``model`` field (conformance §5); the data is ``model_catalog.json``."""
 
 from __future__ import annotations
 
 import hashlib
+import json
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from importlib import resources
 from typing import Any
 
 from mockai.core.errors import APIError
@@ -24,41 +26,10 @@ class ModelInfo:
         return {"id": self.id, "object": "model", "created": self.created, "owned_by": self.owned_by}
 
 
-DEFAULT_CATALOG: tuple[ModelInfo, ...] = (
-    ModelInfo("gpt-4o-mini", 1721172741, snapshot="gpt-4o-mini-2024-07-18"),
-    ModelInfo("gpt-4o-mini-2024-07-18", 1721172717),
-    ModelInfo("gpt-4o", 1715367049, snapshot="gpt-4o-2024-08-06"),
-    ModelInfo("gpt-4o-2024-08-06", 1722814719),
-    ModelInfo("gpt-4o-2024-11-20", 1739331543),
-    ModelInfo("gpt-4.1", 1744316542, snapshot="gpt-4.1-2025-04-14"),
-    ModelInfo("gpt-4.1-2025-04-14", 1744315746),
-    ModelInfo("gpt-4.1-mini", 1744318173, snapshot="gpt-4.1-mini-2025-04-14"),
-    ModelInfo("gpt-4.1-mini-2025-04-14", 1744317547),
-    ModelInfo("gpt-4.1-nano", 1744321707, snapshot="gpt-4.1-nano-2025-04-14"),
-    ModelInfo("gpt-4.1-nano-2025-04-14", 1744321025),
-    ModelInfo("gpt-3.5-turbo", 1677610602, owned_by="openai", snapshot="gpt-3.5-turbo-0125"),
-    ModelInfo("gpt-3.5-turbo-0125", 1706048358),
-    ModelInfo("gpt-4-turbo", 1712361441, snapshot="gpt-4-turbo-2024-04-09"),
-    ModelInfo("gpt-4-turbo-2024-04-09", 1712601677),
-    ModelInfo("gpt-5", 1754425777, snapshot="gpt-5-2025-08-07"),
-    ModelInfo("gpt-5-2025-08-07", 1754425867),
-    ModelInfo("gpt-5-mini", 1754425928, snapshot="gpt-5-mini-2025-08-07"),
-    ModelInfo("gpt-5-mini-2025-08-07", 1754425867),
-    ModelInfo("gpt-5-nano", 1754426384, snapshot="gpt-5-nano-2025-08-07"),
-    ModelInfo("gpt-5-nano-2025-08-07", 1754426303),
-    ModelInfo("gpt-5.1", 1762800000, snapshot="gpt-5.1-2025-11-13"),
-    ModelInfo("gpt-5.1-2025-11-13", 1762800000),
-    ModelInfo("gpt-5.2", 1765400000, snapshot="gpt-5.2-2025-12-11"),
-    ModelInfo("gpt-5.2-2025-12-11", 1765400000),
-    ModelInfo("gpt-4o-search-preview", 1741391161, snapshot="gpt-4o-search-preview-2025-03-11"),
-    ModelInfo("gpt-4o-mini-search-preview", 1741391161, snapshot="gpt-4o-mini-search-preview-2025-03-11"),
-    ModelInfo("o1-mini", 1725649008, snapshot="o1-mini-2024-09-12"),
-    ModelInfo("o3-mini", 1737146383, snapshot="o3-mini-2025-01-31"),
-    ModelInfo("o3-mini-2025-01-31", 1737146383),
-    ModelInfo("o3", 1744225308, snapshot="o3-2025-04-16"),
-    ModelInfo("o3-2025-04-16", 1744133301),
-    ModelInfo("o4-mini", 1744225351, snapshot="o4-mini-2025-04-16"),
-    ModelInfo("o4-mini-2025-04-16", 1744133506),
+# The ids, creation times and owners ``/v1/models`` lists, and the snapshot each alias resolves to.
+DEFAULT_CATALOG: tuple[ModelInfo, ...] = tuple(
+    ModelInfo(**entry)
+    for entry in json.loads(resources.files("mockai").joinpath("core/model_catalog.json").read_text("utf-8"))
 )
 
 _REASONING_PREFIXES = ("o1", "o3", "o4", "gpt-5")

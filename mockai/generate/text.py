@@ -9,24 +9,24 @@ __all__ = ["paragraph", "phrase", "sentence"]
 _SUBJECTS = (
     "The system", "A careful test", "This answer", "The mock server", "Every request", "The model",
     "A good plan", "The team", "Your code", "The result", "A small change", "The client",
-)
+)  # fmt: skip
 _VERBS = (
     "checks", "returns", "describes", "explains", "builds", "measures", "keeps", "follows",
     "handles", "reports", "compares", "records",
-)
+)  # fmt: skip
 _ADJECTIVES = (
     "simple", "clear", "steady", "quick", "careful", "useful", "stable", "precise", "honest",
     "plain", "complete", "repeatable",
-)
+)  # fmt: skip
 _NOUNS = (
     "result", "answer", "message", "pattern", "request", "response", "stream", "value", "record",
     "detail", "example", "outcome", "summary", "signal", "question", "budget",
-)
+)  # fmt: skip
 _TAILS = (
     "for every case", "without surprises", "in a few steps", "as expected", "on each run",
     "with the same seed", "before the deadline", "in plain words", "from start to finish",
     "at a steady pace", "for the next test", "with little effort",
-)
+)  # fmt: skip
 
 
 def sentence(rng: random.Random) -> str:

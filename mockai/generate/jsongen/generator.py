@@ -24,8 +24,9 @@ formats squeezed by tight length bounds.
 value against a schema with a small LRU cache of compiled validators keyed by the schema's canonical
 JSON; an invalid schema gives a readable error instead of an exception.
 
-This module: the public API, ``$ref`` resolution, combinators, arrays and objects.  Schema helpers and
-``allOf`` merging: :mod:`mockai.generate.jsongen.keywords`; numbers: :mod:`mockai.generate.jsongen.numbers`; strings:
+This module: the public API, top-level ``$ref`` and ``allOf`` expansion, combinators, arrays and objects.
+Schema helpers and ``allOf`` merging: :mod:`mockai.generate.jsongen.keywords`; resolving a ``$ref``:
+:mod:`mockai.generate.jsongen.refs`; numbers: :mod:`mockai.generate.jsongen.numbers`; strings:
 :mod:`mockai.generate.jsongen.strings` and :mod:`mockai.generate.regex_sampler`.
 """
 
@@ -35,13 +36,11 @@ import copy
 import random
 from collections import Counter
 from collections.abc import Mapping
-from typing import Any
-from urllib.parse import unquote
+from typing import Any, NamedTuple
 
 from mockai.generate.jsongen.keywords import (
     ALSO,
     ANNOTATIONS,
-    LITERAL_KEYS,
     Schema,
     UnsatisfiableSchema,
     all_of,
@@ -55,6 +54,7 @@ from mockai.generate.jsongen.keywords import (
     ref_count,
 )
 from mockai.generate.jsongen.numbers import number
+from mockai.generate.jsongen.refs import resolve_ref
 from mockai.generate.jsongen.schema_check import (
     SubschemaChecker,
     canonical,
@@ -91,6 +91,20 @@ _BY_CONSTRUCTION = ANNOTATIONS | {
 _SIMPLICITY = ("null", "boolean", "integer", "number", "string", "array", "object")
 
 
+class _Place(NamedTuple):
+    """Where a value is being built: the ``$ref`` expanded on the way there, the nesting depth, the
+    property name (a hint for strings), and how small the value must be."""
+
+    refs: tuple[str, ...]
+    depth: int
+    name: str | None
+    minimal: bool = False  # as small as allowed: deep, or a $ref recurring _RECURSION times
+    small: bool = False  # a $ref recurring at all: few items
+
+    def child(self, name: str | None) -> _Place:
+        return _Place(self.refs, self.depth + 1, name)
+
+
 class _Generator:
     def __init__(self, root: Schema, rng: random.Random, words: Words, checker: SubschemaChecker) -> None:
         self.root, self.rng, self.checker = root, rng, checker
@@ -99,42 +113,7 @@ class _Generator:
         self.memo: dict[int, tuple[Any, Any]] = {}  # for SubschemaChecker.valid
         self.explore = False  # set while retrying: numbers may then be negative
 
-    # -- schema resolution -----------------------------------------------------------------------
-
-    def _resolve(self, ref: str) -> Any:
-        fragment = ref
-        if fragment.startswith(self.checker.base + "#"):
-            fragment = fragment[len(self.checker.base) :]
-        if not fragment.startswith("#"):
-            raise UnsatisfiableSchema(f"unsupported $ref {ref!r}: only references within the schema are")
-        fragment = unquote(fragment[1:])
-        if fragment and not fragment.startswith("/"):
-            found = self._anchor(self.root, fragment)
-            if found is None:
-                raise UnsatisfiableSchema(f"cannot resolve $ref {ref!r}")
-            return found
-        node: Any = self.root
-        for token in fragment.split("/")[1:]:
-            token = token.replace("~1", "/").replace("~0", "~")
-            if isinstance(node, Mapping) and token in node:
-                node = node[token]
-            elif isinstance(node, list) and token.isdigit() and int(token) < len(node):
-                node = node[int(token)]
-            else:
-                raise UnsatisfiableSchema(f"cannot resolve $ref {ref!r}")
-        return node
-
-    def _anchor(self, node: Any, name: str) -> Any:
-        if isinstance(node, list):
-            node = {str(i): v for i, v in enumerate(node)}
-        if not isinstance(node, Mapping):
-            return None
-        if node.get("$anchor") == name:
-            return node
-        for key, value in node.items():
-            if key not in LITERAL_KEYS and (found := self._anchor(value, name)) is not None:
-                return found
-        return None
+    # -- schema resolution ----------------------------------------------------------------------
 
     def _normalise(self, schema: Any, refs: tuple[str, ...], chain: tuple[str, ...]) -> tuple[Any, tuple[str, ...]]:
         """Expand a top-level $ref and allOf into one schema; ``refs`` gains the references expanded."""
@@ -143,7 +122,7 @@ class _Generator:
             if not isinstance(ref, str) or ref in chain:
                 raise UnsatisfiableSchema(f"circular $ref {ref!r}")
             chain, refs = (*chain, ref), (*refs, ref)
-            target = self._resolve(ref)
+            target = resolve_ref(self.root, self.checker.base, ref)
             rest = {k: v for k, v in schema.items() if k != "$ref" and k not in ANNOTATIONS}
             schema = {"allOf": [target, rest]} if rest else target
         if isinstance(schema, bool):
@@ -169,26 +148,27 @@ class _Generator:
         self.ticks += cost
         return ok
 
-    def value(self, schema: Any, refs: tuple[str, ...], depth: int, name: str | None) -> Any:
+    def value(self, schema: Any, at: _Place) -> Any:
         self.ticks += 1
         if self.ticks > _BUDGET:
             raise _TooComplex
-        if depth > _MAX_DEPTH or len(refs) > _MAX_DEPTH:
+        if at.depth > _MAX_DEPTH or len(at.refs) > _MAX_DEPTH:
             raise UnsatisfiableSchema("the schema's recursion has no finite base case")
-        s, refs = self._normalise(schema, refs, ())
+        s, refs = self._normalise(schema, at.refs, ())
         if s is False:
             raise UnsatisfiableSchema("the `false` schema accepts no value")
         if s is True:
             s = {}
         counts = Counter(refs)
-        minimal = depth >= _SHALLOW_DEPTH or any(n >= _RECURSION for n in counts.values())
+        minimal = at.depth >= _SHALLOW_DEPTH or any(n >= _RECURSION for n in counts.values())
         small = minimal or any(n >= 2 for n in counts.values())
+        at = _Place(refs, at.depth, at.name, minimal, small)
         if "anyOf" in s or "oneOf" in s:
-            return self._choose(s, "anyOf" if "anyOf" in s else "oneOf", refs, depth, name, minimal)
+            return self._choose(s, "anyOf" if "anyOf" in s else "oneOf", at)
         if "if" in s:
             rest = {k: v for k, v in s.items() if k not in ("if", "then", "else")}
             options = [[rest, s["if"], s.get("then", True)], [rest, {"not": s["if"]}, s.get("else", True)]]
-            return self._first_of([{"allOf": o} for o in options], refs, depth, name)
+            return self._first_of([{"allOf": o} for o in options], at)
         check = {k: v for k, v in s.items() if k not in (ALSO, "$id", "$anchor", "$defs", "definitions")}
         if s.get(ALSO):
             check["allOf"] = list(s[ALSO])
@@ -203,7 +183,7 @@ class _Generator:
             for attempt in range(_ATTEMPTS):
                 explore, self.explore = self.explore, self.explore or attempt >= _ATTEMPTS // 2
                 try:
-                    candidate = self._of_type(type_, s, refs, depth, name, minimal, small)
+                    candidate = self._of_type(type_, s, at)
                 except UnsatisfiableSchema as exc:
                     error = exc
                     break
@@ -214,28 +194,20 @@ class _Generator:
                 error = UnsatisfiableSchema(f"could not generate a valid {type_} for the schema")
         raise error
 
-    def _first_of(self, options: list[Any], refs: tuple[str, ...], depth: int, name: str | None) -> Any:
+    def _first_of(self, options: list[Any], at: _Place) -> Any:
         error = UnsatisfiableSchema("no alternative can be satisfied")
         for option in options:
             try:
-                return self.value(option, refs, depth, name)
+                return self.value(option, at)
             except UnsatisfiableSchema as exc:
                 error = exc
         raise error
 
-    def _choose(
-        self,
-        s: Mapping[str, Any],
-        key: str,
-        refs: tuple[str, ...],
-        depth: int,
-        name: str | None,
-        minimal: bool,
-    ) -> Any:
+    def _choose(self, s: Mapping[str, Any], key: str, at: _Place) -> Any:
         branches = list(s[key])
         rest = {k: v for k, v in s.items() if k != key}
         order = list(range(len(branches)))
-        if minimal:  # null first, then the branch least likely to recurse
+        if at.minimal:  # null first, then the branch least likely to recurse
             order.sort(key=lambda i: (not nullish(branches[i]), ref_count(branches[i])))
         else:  # any, but null last: a value says more than a null
             self.rng.shuffle(order)
@@ -247,7 +219,7 @@ class _Generator:
             if key == "oneOf" and others:
                 parts.append({"not": {"anyOf": others}})
             options.append({"allOf": parts})
-        return self._first_of(options, refs, depth, name)
+        return self._first_of(options, at)
 
     def _types(self, s: Mapping[str, Any], minimal: bool) -> list[str]:
         declared = s.get("type")
@@ -270,16 +242,7 @@ class _Generator:
             inferred.append("integer" if integral else "number")
         return list(dict.fromkeys([*inferred, "string", "integer", "number", "boolean", "null", "array", "object"]))
 
-    def _of_type(
-        self,
-        type_: str,
-        s: Mapping[str, Any],
-        refs: tuple[str, ...],
-        depth: int,
-        name: str | None,
-        minimal: bool,
-        small: bool,
-    ) -> Any:
+    def _of_type(self, type_: str, s: Mapping[str, Any], at: _Place) -> Any:
         if type_ == "null":
             return None
         if type_ == "boolean":
@@ -287,24 +250,16 @@ class _Generator:
         if type_ in ("integer", "number"):
             return number(s, type_ == "integer", self.rng, self.explore)
         if type_ == "string":
-            return self.strings.string(s, name)
+            return self.strings.string(s, at.name)
         if type_ == "array":
-            return self._array(s, refs, depth, name, minimal, small)
+            return self._array(s, at)
         if type_ == "object":
-            return self._object(s, refs, depth, minimal)
+            return self._object(s, at)
         raise UnsatisfiableSchema(f"unknown type {type_!r}")
 
     # -- arrays and objects ----------------------------------------------------------------------
 
-    def _array(
-        self,
-        s: Mapping[str, Any],
-        refs: tuple[str, ...],
-        depth: int,
-        name: str | None,
-        minimal: bool,
-        small: bool,
-    ) -> list[Any]:
+    def _array(self, s: Mapping[str, Any], at: _Place) -> list[Any]:
         prefix, items = list(s.get("prefixItems", [])), s.get("items", True)
         if isinstance(items, list):  # draft 2019-09 and earlier tuples
             prefix, items = items, s.get("additionalItems", True)
@@ -318,10 +273,10 @@ class _Generator:
             lo = max(lo, need if items is False else len(prefix) + need)
         if hi is not None and lo > hi:
             raise UnsatisfiableSchema("the array's bounds admit no length")
-        if minimal:
+        if at.minimal:
             count = lo
         else:
-            count = len(prefix) or self.rng.randint(1, 2 if small else 3)
+            count = len(prefix) or self.rng.randint(1, 2 if at.small else 3)
             count = max(lo, count if hi is None else min(hi, count))
         unique = s.get("uniqueItems") is True
         values: list[Any] = []
@@ -335,7 +290,7 @@ class _Generator:
                 sub = items
             for _ in range(8 if unique else 1):
                 try:
-                    value = self.value(sub, refs, depth + 1, name)
+                    value = self.value(sub, at.child(at.name))
                 except UnsatisfiableSchema:
                     if i < lo:
                         raise
@@ -350,7 +305,7 @@ class _Generator:
             seen.append(jkey(value))
         return values
 
-    def _object(self, s: Mapping[str, Any], refs: tuple[str, ...], depth: int, minimal: bool) -> dict[str, Any]:
+    def _object(self, s: Mapping[str, Any], at: _Place) -> dict[str, Any]:
         props = s.get("properties", {})
         required = [k for k in dict.fromkeys(s.get("required", [])) if isinstance(k, str)]
         extra = s.get("additionalProperties", s.get("unevaluatedProperties", True))
@@ -362,7 +317,7 @@ class _Generator:
             parts += [sub for pattern, sub in s.get("patternProperties", {}).items() if matches([pattern], key)]
             return all_of(parts) if parts else extra
 
-        wanted = [k for k in props if k in required or not minimal]
+        wanted = [k for k in props if k in required or not at.minimal]
         wanted += [k for k in required if k not in props]
         out: dict[str, Any] = {}
         must = set(required)
@@ -370,7 +325,7 @@ class _Generator:
             if hi is not None and len(out) >= hi and key not in must:
                 continue
             try:
-                out[key] = self.value(schema_for(key), refs, depth + 1, key)
+                out[key] = self.value(schema_for(key), at.child(key))
             except UnsatisfiableSchema as exc:
                 if key in must and str(exc).startswith("required property"):
                     raise
@@ -390,7 +345,7 @@ class _Generator:
                 raise UnsatisfiableSchema("cannot reach minProperties")
             if key not in out:
                 try:
-                    out[key] = self.value(schema_for(key), refs, depth + 1, key)
+                    out[key] = self.value(schema_for(key), at.child(key))
                 except UnsatisfiableSchema:
                     continue
         return out
@@ -415,7 +370,7 @@ def generate(schema: Schema, rng: random.Random, *, words: Words | None = None) 
     generator = _Generator(schema, rng, words or builtin_phrase, checker_for(key))
     try:
         for _ in range(3):
-            value = generator.value(schema, (), 0, None)
+            value = generator.value(schema, _Place((), 0, None))
             if validator.is_valid(value):
                 return value
     except (_TooComplex, RecursionError):

@@ -124,36 +124,10 @@ def merge(a: Mapping[str, Any], b: Mapping[str, Any]) -> dict[str, Any]:
     """One schema equivalent (or, where noted in ``ALSO``, checked to be equivalent) to ``a`` ∧ ``b``."""
     out = dict(a)
     also = [*a.get(ALSO, ()), *b.get(ALSO, ())]
-    # Objects: a property one side lacks is still bound by that side's additionalProperties.
     if any(k in s for s in (a, b) for k in ("properties", "additionalProperties", "patternProperties")):
-        pa, pb = a.get("properties", {}), b.get("properties", {})
-        props: dict[str, Any] = {}
-        for name in [*pa, *(k for k in pb if k not in pa)]:
-            parts = []
-            for side, own in ((a, pa), (b, pb)):
-                if name in own:
-                    parts.append(own[name])
-                elif "additionalProperties" in side and not matches(side.get("patternProperties"), name):
-                    parts.append(side["additionalProperties"])
-            props[name] = all_of(parts)
-        if props:
-            out["properties"] = props
-        extra = [s["additionalProperties"] for s in (a, b) if "additionalProperties" in s]
-        if extra:
-            out["additionalProperties"] = all_of(extra)
-        patterns = dict(a.get("patternProperties", {}))
-        for pattern, sub in b.get("patternProperties", {}).items():
-            patterns[pattern] = all_of([patterns[pattern], sub]) if pattern in patterns else sub
-        if patterns:
-            out["patternProperties"] = patterns
-    # Tuples: a position one side lacks is bound by that side's items.
+        out.update(_merged_object_keywords(a, b))
     if "prefixItems" in a or "prefixItems" in b:
-        pa, pb = a.get("prefixItems", []), b.get("prefixItems", [])
-        prefix = []
-        for i in range(max(len(pa), len(pb))):
-            parts = [p[i] if i < len(p) else s["items"] for p, s in ((pa, a), (pb, b)) if i < len(p) or "items" in s]
-            prefix.append(all_of(parts))
-        out["prefixItems"] = prefix
+        out["prefixItems"] = _merged_prefix(a, b)
     if "if" in b:
         condition = {k: b[k] for k in ("if", "then", "else") if k in b}
         if "if" in a:
@@ -169,33 +143,11 @@ def merge(a: Mapping[str, Any], b: Mapping[str, Any]) -> dict[str, Any]:
         av = out[key]
         if av == bv and jkey(av) == jkey(bv):
             continue
-        if key == "type":
-            out[key] = _intersect_types(av, bv)
-        elif key in _MAX_OF and is_num(av) and is_num(bv):
-            out[key] = max(av, bv)
-        elif key in _MIN_OF and is_num(av) and is_num(bv):
-            out[key] = min(av, bv)
-        elif key in ("exclusiveMinimum", "exclusiveMaximum") and is_num(av) and is_num(bv):
-            out[key] = max(av, bv) if key == "exclusiveMinimum" else min(av, bv)
-        elif key == "multipleOf" and is_num(av) and is_num(bv):
-            out[key] = _lcm(av, bv)
-        elif key == "required":
-            out[key] = list(dict.fromkeys([*av, *bv]))
-        elif key == "uniqueItems":
-            out[key] = bool(av) or bool(bv)
-        elif key in _SUBSCHEMA and key != "contains" and not isinstance(av, list) and not isinstance(bv, list):
-            out[key] = all_of([av, bv])
-        elif key == "not":
-            out[key] = {"anyOf": [av, bv]}
-        elif key in ("anyOf", "oneOf") and len(av) * len(bv) <= 64:
-            # (∃ a) ∧ (∃ b) ≡ ∃ (a ∧ b); and "exactly one a" ∧ "exactly one b" ≡ "exactly one pair".
-            out[key] = [all_of([x, y]) for x in av for y in bv]
-        elif key == "dependentRequired":
-            out[key] = {k: list(dict.fromkeys([*av.get(k, []), *bv.get(k, [])])) for k in {**av, **bv}}
-        elif key == "dependentSchemas":
-            out[key] = {k: all_of([s[k] for s in (av, bv) if k in s]) for k in {**av, **bv}}
-        else:  # pattern, format, contains, …: keep a's, check b's
+        folded = _fold(key, av, bv)
+        if folded is _UNFOLDED:  # pattern, format, contains, …: keep a's, check b's
             also.append({key: bv})
+        else:
+            out[key] = folded
     ea, eb = enum_of(a), enum_of(b)
     if eb is not None:
         out.pop("const", None)
@@ -204,6 +156,77 @@ def merge(a: Mapping[str, Any], b: Mapping[str, Any]) -> dict[str, Any]:
     if also:
         out[ALSO] = also
     return out
+
+
+def _merged_object_keywords(a: Mapping[str, Any], b: Mapping[str, Any]) -> dict[str, Any]:
+    """``properties``, ``additionalProperties`` and ``patternProperties`` of ``a`` ∧ ``b`` (those
+    not empty): a property one side lacks is still bound by that side's additionalProperties."""
+    out: dict[str, Any] = {}
+    pa, pb = a.get("properties", {}), b.get("properties", {})
+    props: dict[str, Any] = {}
+    for name in [*pa, *(k for k in pb if k not in pa)]:
+        parts = []
+        for side, own in ((a, pa), (b, pb)):
+            if name in own:
+                parts.append(own[name])
+            elif "additionalProperties" in side and not matches(side.get("patternProperties"), name):
+                parts.append(side["additionalProperties"])
+        props[name] = all_of(parts)
+    if props:
+        out["properties"] = props
+    extra = [s["additionalProperties"] for s in (a, b) if "additionalProperties" in s]
+    if extra:
+        out["additionalProperties"] = all_of(extra)
+    patterns = dict(a.get("patternProperties", {}))
+    for pattern, sub in b.get("patternProperties", {}).items():
+        patterns[pattern] = all_of([patterns[pattern], sub]) if pattern in patterns else sub
+    if patterns:
+        out["patternProperties"] = patterns
+    return out
+
+
+def _merged_prefix(a: Mapping[str, Any], b: Mapping[str, Any]) -> list[Any]:
+    """``prefixItems`` of ``a`` ∧ ``b``: a position one side lacks is bound by that side's items."""
+    pa, pb = a.get("prefixItems", []), b.get("prefixItems", [])
+    prefix = []
+    for i in range(max(len(pa), len(pb))):
+        parts = [p[i] if i < len(p) else s["items"] for p, s in ((pa, a), (pb, b)) if i < len(p) or "items" in s]
+        prefix.append(all_of(parts))
+    return prefix
+
+
+_UNFOLDED = object()
+
+
+def _fold(key: str, av: Any, bv: Any) -> Any:
+    """One value of keyword ``key`` that means both ``av`` and ``bv``; ``_UNFOLDED`` when there is none."""
+    if key == "type":
+        return _intersect_types(av, bv)
+    numbers = is_num(av) and is_num(bv)
+    if key in _MAX_OF and numbers:
+        return max(av, bv)
+    if key in _MIN_OF and numbers:
+        return min(av, bv)
+    if key in ("exclusiveMinimum", "exclusiveMaximum") and numbers:
+        return max(av, bv) if key == "exclusiveMinimum" else min(av, bv)
+    if key == "multipleOf" and numbers:
+        return _lcm(av, bv)
+    if key == "required":
+        return list(dict.fromkeys([*av, *bv]))
+    if key == "uniqueItems":
+        return bool(av) or bool(bv)
+    if key in _SUBSCHEMA and key != "contains" and not isinstance(av, list) and not isinstance(bv, list):
+        return all_of([av, bv])
+    if key == "not":
+        return {"anyOf": [av, bv]}
+    if key in ("anyOf", "oneOf") and len(av) * len(bv) <= 64:
+        # (∃ a) ∧ (∃ b) ≡ ∃ (a ∧ b); and "exactly one a" ∧ "exactly one b" ≡ "exactly one pair".
+        return [all_of([x, y]) for x in av for y in bv]
+    if key == "dependentRequired":
+        return {k: list(dict.fromkeys([*av.get(k, []), *bv.get(k, [])])) for k in {**av, **bv}}
+    if key == "dependentSchemas":
+        return {k: all_of([s[k] for s in (av, bv) if k in s]) for k in {**av, **bv}}
+    return _UNFOLDED
 
 
 def nullish(schema: Any) -> bool:
