@@ -3,15 +3,15 @@
 request → key, size, JSON (:mod:`mockai.http`) → :func:`~mockai.chat.validation.validate_chat_request`
 → the first reply source that answers (scenario rules, then the cassette), else seeded generation
 → one reply (a plan, an error, recorded bytes, or "ask upstream") → kept if ``store: true`` →
-delivered as JSON or SSE (:func:`~mockai.chat.delivery.deliver`) → journaled.
+delivered as JSON or SSE (:func:`~mockai.chat.reply_writer.write_reply`) → journaled.
 """
 
 from __future__ import annotations
 
 from aiohttp import web
 
-from mockai.chat.delivery import deliver
 from mockai.chat.render_json import completion_dict
+from mockai.chat.reply_writer import write_reply
 from mockai.chat.store.routes import keep_stored
 from mockai.chat.validation import validate_chat_request
 from mockai.core.context import RequestContext
@@ -40,7 +40,7 @@ async def chat_completions(request: web.Request) -> web.StreamResponse:
     keep_stored(state.store, ctx, reply)
     status = reply.error.status if isinstance(reply, ErrorReply) else getattr(reply, "status", 200)
     try:
-        return await deliver(request, reply, ctx.body, req_id, state.config.tokens_per_chunk, state.rendered)
+        return await write_reply(request, reply, ctx.body, req_id, state.config.tokens_per_chunk, state.rendered)
     finally:
         state.journal.record(
             ctx.method, ctx.path, ctx.query, request.headers, ctx.body, status, reply.source, reply, completion_dict
@@ -95,7 +95,7 @@ async def _after_refusal(request: web.Request, state: ServerState, refusal: APIE
 
 async def replay_recorded(request: web.Request, state: ServerState, reply: RawReply, raw: bytes) -> web.StreamResponse:
     """Recorded bytes for a request the pipeline did not plan; journaled as the cassette's."""
-    response = await deliver(request, reply, {}, "", 1)
+    response = await write_reply(request, reply, {}, "", 1)
     body, _ = parse_body(raw)
     state.journal.record(
         request.method, request.path, request.query_string, request.headers, body, reply.status, "cassette", reply

@@ -19,10 +19,10 @@ from mockai.core.plan import ErrorReply, PlannedReply, RawReply
 from mockai.http.headers import success_headers
 from mockai.http.reply_writing import abort, before_first_byte, write_error, write_raw
 
-__all__ = ["deliver"]
+__all__ = ["write_reply"]
 
 
-async def deliver(
+async def write_reply(
     request: web.Request,
     reply: PlannedReply | ErrorReply | RawReply,
     body: dict[str, Any],
