@@ -79,17 +79,9 @@ def _check_cross_field(body: dict[str, Any]) -> None:
         raise APIError.missing_model()
     get = body.get
     if get("top_logprobs") is not None and get("logprobs") is not True:
-        raise APIError(
-            400,
-            "The 'top_logprobs' parameter is only allowed when 'logprobs' is enabled.",
-            param="top_logprobs",
-        )
+        raise _only_when_enabled("top_logprobs", "logprobs")
     if get("stream_options") is not None and get("stream") is not True:
-        raise APIError(
-            400,
-            "The 'stream_options' parameter is only allowed when 'stream' is enabled.",
-            param="stream_options",
-        )
+        raise _only_when_enabled("stream_options", "stream")
     if "tool_choice" in body:
         _check_tool_choice(body["tool_choice"], get("tools"))
     if "function_call" in body:
@@ -102,36 +94,28 @@ def _check_cross_field(body: dict[str, Any]) -> None:
 
 def _check_tool_choice(choice: str | dict[str, Any], tools: list[dict[str, Any]] | None) -> None:
     if tools is None:
-        raise APIError(
-            400,
-            "Invalid value for 'tool_choice': 'tool_choice' is only allowed when 'tools' are specified.",
-            param="tool_choice",
-        )
+        raise _invalid_value("tool_choice", "'tool_choice' is only allowed when 'tools' are specified.")
     if not isinstance(choice, dict) or choice["type"] == "allowed_tools":
         return
     kind = "custom" if choice["type"] == "custom" else "function"
     wanted = choice[kind]["name"]
     if not any(tool["type"] == kind and tool[kind]["name"] == wanted for tool in tools):
-        raise APIError(
-            400,
-            f"Invalid value for 'tool_choice': Tool choice '{wanted}' not found in 'tools' list.",
-            param="tool_choice",
-        )
+        raise _invalid_value("tool_choice", f"Tool choice '{wanted}' not found in 'tools' list.")
 
 
 def _check_function_call(call: str | dict[str, Any], functions: list[dict[str, Any]] | None) -> None:
     if functions is None:
-        raise APIError(
-            400,
-            "Invalid value for 'function_call': 'function_call' is only allowed when 'functions' are specified.",
-            param="function_call",
-        )
+        raise _invalid_value("function_call", "'function_call' is only allowed when 'functions' are specified.")
     if isinstance(call, dict) and not any(function["name"] == call["name"] for function in functions):
-        raise APIError(
-            400,
-            f"Invalid value for 'function_call': Function call '{call['name']}' not found in 'functions' list.",
-            param="function_call",
-        )
+        raise _invalid_value("function_call", f"Function call '{call['name']}' not found in 'functions' list.")
+
+
+def _only_when_enabled(param: str, switch: str) -> APIError:
+    return APIError(400, f"The '{param}' parameter is only allowed when '{switch}' is enabled.", param=param)
+
+
+def _invalid_value(param: str, why: str) -> APIError:
+    return APIError(400, f"Invalid value for '{param}': {why}", param=param)
 
 
 def _check_tool_messages(messages: list[dict[str, Any]]) -> None:

@@ -19,15 +19,14 @@ __all__ = ["MockServer", "ServerThread", "serve_forever"]
 T = TypeVar("T")
 
 
-class MockServer:
-    """One aiohttp server bound to ``config.host:config.port`` (0 picks a free port)."""
+class MockServer(Listener):
+    """The mock application listening on ``config.host:config.port`` (0 picks a free port), or on
+    ``sock`` (the workers' shared socket)."""
 
     def __init__(self, config: ServerConfig, sock: socket.socket | None = None) -> None:
-        self.config = config
-        self.app = make_app(config, ServerState(config))
         # A deep backlog: load tests open hundreds of connections at once.
-        self._listener = Listener(
-            self.app,
+        super().__init__(
+            make_app(config, ServerState(config)),
             config.host,
             config.port,
             shutdown_timeout=1.0,
@@ -35,6 +34,7 @@ class MockServer:
             reuse_port=config.workers > 1,
             backlog=2048,
         )
+        self.config = config
 
     @property
     def state(self) -> ServerState:
@@ -46,21 +46,6 @@ class MockServer:
         on the server's loop, or while no request is in flight.  The fresh state."""
         holder = self.app[STATE]
         return holder.renew(config or holder.current.config)
-
-    @property
-    def port(self) -> int:
-        """The bound port once started (the configured one before)."""
-        return self._listener.port
-
-    @property
-    def base_url(self) -> str:
-        return self._listener.base_url
-
-    async def start(self) -> str:
-        return await self._listener.start()
-
-    async def stop(self) -> None:
-        await self._listener.stop()
 
 
 async def serve_forever(config: ServerConfig, announce: Callable[[str], None] = print) -> None:
