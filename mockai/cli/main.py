@@ -17,6 +17,8 @@ __all__ = ["main"]
 
 def _serve_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p = sub.add_parser("serve", help="run the mock server")
+    # A table of flags, one a line where it fits.
+    # fmt: off
     p.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
     p.add_argument("--port", type=int, default=8000, help="port (0 picks a free one; default 8000)")
     p.add_argument("--seed", type=int, default=0, help="server seed for generated answers (default 0)")
@@ -48,6 +50,7 @@ def _serve_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
                    help="JSON request field written as <redacted> in a cassette (repeatable)")
     p.add_argument("--cassette-fallback", action="store_true",
                    help="on a cassette miss in record mode none, answer as without a cassette instead of a 404")
+    # fmt: on
 
 
 def config_from_args(args: argparse.Namespace) -> ServerConfig:
@@ -87,9 +90,9 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
     config = config_from_args(args)
     if config.workers != 1:
-        from mockai.server.workers import serve_workers  # type: ignore[import-not-found,unused-ignore]
+        from mockai.server.workers import serve_workers
 
-        return int(serve_workers(config, _announce))
+        return serve_workers(config, _announce)
     try:
         asyncio.run(serve_forever(config, _announce))
     except KeyboardInterrupt:
