@@ -22,8 +22,7 @@ from mockai.replay.cassette_file import CassetteFile
 from mockai.replay.recorder import Recorder, new_session
 from mockai.server.listening import Listener, serve_until_signal
 
-# Recorder and new_session are still imported from here by replay/source.py and server/upstream.py.
-__all__ = ["Recorder", "make_recorder_app", "new_session", "record_forever"]
+__all__ = ["make_recorder_app", "record_forever"]
 
 RECORDER: web.AppKey[Recorder] = web.AppKey("mockai_recorder", Recorder)
 SESSION: web.AppKey[list[aiohttp.ClientSession]] = web.AppKey("mockai_recorder_session", list)
