@@ -11,6 +11,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from mockai.core import request_reading as reading
+from mockai.core.json_pointer import resolve_pointer
 from mockai.core.request_reading import ToolResult, lazy, message_text
 from mockai.scenarios.templating import TemplateError
 
@@ -109,16 +110,11 @@ class RequestView:
         return sum(1 for m in self.messages if isinstance(m, dict) and m.get("role") == "user")
 
     def pointer(self, pointer: str) -> Any:
-        value: Any = self.body
-        for raw in pointer.split("/")[1:]:
-            step = raw.replace("~1", "/").replace("~0", "~")
-            if isinstance(value, dict) and step in value:
-                value = value[step]
-            elif isinstance(value, list) and step.isdigit() and int(step) < len(value):
-                value = value[int(step)]
-            else:
-                return MISSING
-        return value
+        """The value at a JSON pointer into the body, or :data:`MISSING`."""
+        try:
+            return resolve_pointer(self.body, pointer)
+        except LookupError:
+            return MISSING
 
     # --- templates -----------------------------------------------------------------------------
 
