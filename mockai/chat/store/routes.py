@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any, Literal, Protocol
 
 from aiohttp import web
 
-from mockai.chat.store.records import CompletionStore, ListQuery, UnknownCursor, record_for
+from mockai.chat.store.records import CompletionStore, ListQuery, StoredCompletion, UnknownCursor, record_for
 from mockai.chat.validation import validate_metadata
 from mockai.core.config import ServerConfig
 from mockai.core.context import RequestContext
@@ -100,10 +100,7 @@ class StoredCompletionRoutes:
     async def get_completion(self, request: web.Request) -> web.Response:
         store = self._store(request)
         completion_id = request.match_info["completion_id"]
-        record = store.get(completion_id)
-        if record is None:
-            raise not_found(completion_id)
-        return json_response(record.to_dict(), request)
+        return json_response(_found(store.get(completion_id), completion_id).to_dict(), request)
 
     async def update_completion(self, request: web.Request) -> web.Response:
         store = self._store(request)
@@ -118,9 +115,7 @@ class StoredCompletionRoutes:
             raise APIError.missing_required("metadata")
         metadata = body["metadata"]
         validate_metadata(metadata)  # the same rules, with the same errors, as on create
-        record = store.set_metadata(completion_id, dict(metadata or {}))
-        if record is None:
-            raise not_found(completion_id)
+        record = _found(store.set_metadata(completion_id, dict(metadata or {})), completion_id)
         return json_response(record.to_dict(), request)
 
     async def delete_completion(self, request: web.Request) -> web.Response:
@@ -135,10 +130,7 @@ class StoredCompletionRoutes:
         completion_id = request.match_info["completion_id"]
         query = request.query
         limit, order, after = _limit(query), _order(query), query.get("after") or None
-        record = store.get(completion_id)
-        if record is None:
-            raise not_found(completion_id)
-        messages = record.messages
+        messages = _found(store.get(completion_id), completion_id).messages
         if after is None:
             rest = messages if order == "asc" else messages[::-1]
         else:
@@ -148,6 +140,12 @@ class StoredCompletionRoutes:
             at = ids.index(after)
             rest = messages[at + 1 :] if order == "asc" else messages[:at][::-1]
         return json_response(_list(rest[:limit], len(rest) > limit), request)
+
+
+def _found(record: StoredCompletion | None, completion_id: str) -> StoredCompletion:
+    if record is None:
+        raise not_found(completion_id)
+    return record
 
 
 def not_found(completion_id: str) -> APIError:
