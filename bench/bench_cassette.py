@@ -39,12 +39,31 @@ WARMUP = 100
 
 
 def record(upstream: Server, cassette: Path, concurrency: int) -> dict[str, Any]:
-    recorder = Server([sys.executable, "-m", "mockai", "record", "--upstream", upstream.url,
-                       "--cassette", str(cassette), "--port", "0"])
+    recorder = Server(
+        [
+            sys.executable,
+            "-m",
+            "mockai",
+            "record",
+            "--upstream",
+            upstream.url,
+            "--cassette",
+            str(cassette),
+            "--port",
+            "0",
+        ]
+    )
     try:
         started = time.perf_counter()
-        result = loadgen.run(recorder.url + "/chat/completions", body_bytes(BODY), concurrency=concurrency,
-                             requests=EXCHANGES, duration=600, warmup=0, vary=True)
+        result = loadgen.run(
+            recorder.url + "/chat/completions",
+            body_bytes(BODY),
+            concurrency=concurrency,
+            requests=EXCHANGES,
+            duration=600,
+            warmup=0,
+            vary=True,
+        )
         took = time.perf_counter() - started
     finally:
         recorder.stop()
@@ -55,8 +74,13 @@ def record(upstream: Server, cassette: Path, concurrency: int) -> dict[str, Any]
     load_s = time.perf_counter() - started
     if len(loaded.interactions) != EXCHANGES:
         raise SystemExit(f"bench: {len(loaded.interactions)} exchanges recorded, not {EXCHANGES}")
-    return {"exchanges": EXCHANGES, "seconds": round(took, 2), "exchanges_per_s": round(EXCHANGES / took, 1),
-            "cassette_bytes": cassette.stat().st_size, "load_seconds": round(load_s, 3)}
+    return {
+        "exchanges": EXCHANGES,
+        "seconds": round(took, 2),
+        "exchanges_per_s": round(EXCHANGES / took, 1),
+        "cassette_bytes": cassette.stat().st_size,
+        "load_seconds": round(load_s, 3),
+    }
 
 
 def lookup_cost(sizes: tuple[int, ...] = (10, 1000, 10_000), probes: int = 20_000) -> dict[str, float]:
@@ -64,8 +88,10 @@ def lookup_cost(sizes: tuple[int, ...] = (10, 1000, 10_000), probes: int = 20_00
     out: dict[str, float] = {}
     for size in sizes:
         items = [
-            Interaction(CassetteRequest("POST", "/v1/chat/completions", body=json.loads(body_bytes(BODY, n))),
-                        CassetteResponse(200, (), b"{}"))
+            Interaction(
+                CassetteRequest("POST", "/v1/chat/completions", body=json.loads(body_bytes(BODY, n))),
+                CassetteResponse(200, (), b"{}"),
+            )
             for n in range(size)
         ]
         index = CassetteIndex(Cassette(items).interactions)
@@ -79,8 +105,15 @@ def lookup_cost(sizes: tuple[int, ...] = (10, 1000, 10_000), probes: int = 20_00
 
 
 def measure(server: Server, concurrency: int) -> dict[str, Any]:
-    result = loadgen.run(server.url + "/chat/completions", body_bytes(BODY), concurrency=concurrency,
-                         requests=EXCHANGES - WARMUP, duration=60, warmup=WARMUP, vary=True)
+    result = loadgen.run(
+        server.url + "/chat/completions",
+        body_bytes(BODY),
+        concurrency=concurrency,
+        requests=EXCHANGES - WARMUP,
+        duration=60,
+        warmup=WARMUP,
+        vary=True,
+    )
     result.pop("sample", None)
     if result["errors"]:
         raise SystemExit(f"bench: {result['errors']} errors: {result['status']}")
@@ -98,11 +131,19 @@ def main() -> int:
         cassette = Path(tmp, "bench.yaml")
         with mockai() as seeded:
             recording = record(seeded, cassette, 8)
-            print(f"recorded {EXCHANGES} exchanges in {recording['seconds']} s; cassette "
-                  f"{recording['cassette_bytes']} bytes, loads in {recording['load_seconds']} s", flush=True)
+            print(
+                f"recorded {EXCHANGES} exchanges in {recording['seconds']} s; cassette "
+                f"{recording['cassette_bytes']} bytes, loads in {recording['load_seconds']} s",
+                flush=True,
+            )
             with mockai("--cassette", str(cassette)) as replaying:
-                runs = interleave({"seeded": lambda: measure(seeded, args.concurrency),
-                                   "replay_1000": lambda: measure(replaying, args.concurrency)}, args.rounds)
+                runs = interleave(
+                    {
+                        "seeded": lambda: measure(seeded, args.concurrency),
+                        "replay_1000": lambda: measure(replaying, args.concurrency),
+                    },
+                    args.rounds,
+                )
     seeded_rps = [r["rps"] for r in runs["seeded"]]
     replay_rps = [r["rps"] for r in runs["replay_1000"]]
     ratio = paired_ratio(replay_rps, seeded_rps)
@@ -114,14 +155,20 @@ def main() -> int:
         "ok": ratio >= 1 - TARGET,
         "lookup_us_by_cassette_size": lookups,
         "recording": recording,
-        "settings": {"rounds": args.rounds, "concurrency": args.concurrency, "requests_per_round": EXCHANGES - WARMUP,
-                     "warmup": WARMUP},
+        "settings": {
+            "rounds": args.rounds,
+            "concurrency": args.concurrency,
+            "requests_per_round": EXCHANGES - WARMUP,
+            "warmup": WARMUP,
+        },
         "command": "python bench/bench_cassette.py " + " ".join(sys.argv[1:]),
         "runs": runs,
     }
     path = write_results("cassette", summary)
-    print(f"median req/s: seeded {median(seeded_rps):.0f}, replay {median(replay_rps):.0f} "
-          f"(ratio {ratio:.2f}); lookup µs by size {lookups}")
+    print(
+        f"median req/s: seeded {median(seeded_rps):.0f}, replay {median(replay_rps):.0f} "
+        f"(ratio {ratio:.2f}); lookup µs by size {lookups}"
+    )
     print(f"wrote {path}")
     return 0 if summary["ok"] or not args.check else 1
 

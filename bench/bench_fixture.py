@@ -62,7 +62,11 @@ def run_suite(folder: Path, tests: int, env: dict[str, str]) -> tuple[float, flo
     started = time.perf_counter()
     done = subprocess.run(
         [sys.executable, "-m", "pytest", "-q", "-p", "no:randomly", str(folder)],
-        cwd=folder, env=env, capture_output=True, text=True, timeout=900,
+        cwd=folder,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=900,
     )
     elapsed = time.perf_counter() - started
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
@@ -77,8 +81,11 @@ def main() -> int:
     parser.add_argument("--tests", type=int, default=500, help="tests per suite (default 500)")
     parser.add_argument("--small", type=int, default=100, help="the smaller suite, for the slope (0: skip)")
     parser.add_argument("--rounds", type=int, default=3)
-    parser.add_argument("--no-bytecode-cache", action="store_true",
-                        help="keep the environment's PYTHONDONTWRITEBYTECODE (start-up then re-compiles)")
+    parser.add_argument(
+        "--no-bytecode-cache",
+        action="store_true",
+        help="keep the environment's PYTHONDONTWRITEBYTECODE (start-up then re-compiles)",
+    )
     parser.add_argument("--name", default="fixture", help="results file: bench/results/NAME.json")
     parser.add_argument("--check", action="store_true", help=f"exit 1 if mockai costs > {TARGET_MS} ms per test")
     args = parser.parse_args()

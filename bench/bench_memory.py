@@ -34,18 +34,32 @@ def run(total: int, batch: int, reference: int, concurrency: int) -> dict[str, A
         while done < total:
             count = min(batch, total - done)
             stream = turn % 2 == 1
-            body = body_bytes({**(STREAM_BODY if stream else BODY),
-                               **({"stream_options": {"include_usage": True}} if stream else {})})
-            result = loadgen.run(url, body, concurrency=concurrency, requests=count, duration=3600, warmup=0,
-                                 stream=stream, vary=True, start=done, timeout=7200)
+            body = body_bytes(
+                {**(STREAM_BODY if stream else BODY), **({"stream_options": {"include_usage": True}} if stream else {})}
+            )
+            result = loadgen.run(
+                url,
+                body,
+                concurrency=concurrency,
+                requests=count,
+                duration=3600,
+                warmup=0,
+                stream=stream,
+                vary=True,
+                start=done,
+                timeout=7200,
+            )
             if result["errors"]:
                 raise SystemExit(f"bench: errors during the memory run: {result['status']}")
             done += result["requests"]
             turn += 1
-            samples.append({"requests": done, "rss_kb": proc_rss_kb(server.pid),
-                            "seconds": round(time.monotonic() - started, 1)})
-            print(f"{done:>9} requests  rss {samples[-1]['rss_kb'] / 1024:7.1f} MiB  {samples[-1]['seconds']:7.1f} s",
-                  flush=True)
+            samples.append(
+                {"requests": done, "rss_kb": proc_rss_kb(server.pid), "seconds": round(time.monotonic() - started, 1)}
+            )
+            print(
+                f"{done:>9} requests  rss {samples[-1]['rss_kb'] / 1024:7.1f} MiB  {samples[-1]['seconds']:7.1f} s",
+                flush=True,
+            )
     at_reference = next(s for s in samples if s["requests"] >= reference)
     final = samples[-1]
     growth = final["rss_kb"] / at_reference["rss_kb"] - 1

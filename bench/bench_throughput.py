@@ -62,8 +62,9 @@ def run(rounds: int, duration: float, quick: bool) -> dict[str, Any]:
         with bare(canned, events) as baseline:
 
             def load(url: str, body: bytes, concurrency: int, **kw: Any) -> dict[str, Any]:
-                return loadgen.run(url, body, concurrency=concurrency, requests=requests, duration=duration,
-                                   warmup=warmup, **kw)
+                return loadgen.run(
+                    url, body, concurrency=concurrency, requests=requests, duration=duration, warmup=warmup, **kw
+                )
 
             same = body_bytes(BODY, 1)
             for c in concurrencies:
@@ -104,16 +105,20 @@ def run(rounds: int, duration: float, quick: bool) -> dict[str, Any]:
                 "events_per_stream": len(events),
                 "bare_events_per_s": median([x["events_per_s"] for x in sruns["bare"]]),
                 "mockai_events_per_s": median([x["events_per_s"] for x in sruns["mockai"]]),
-                "ratio": paired_ratio([x["events_per_s"] for x in sruns["mockai"]],
-                                      [x["events_per_s"] for x in sruns["bare"]]),
+                "ratio": paired_ratio(
+                    [x["events_per_s"] for x in sruns["mockai"]], [x["events_per_s"] for x in sruns["bare"]]
+                ),
                 "bare_ttfb_ms": {q: median([x["ttfb_ms"][q] for x in sruns["bare"]]) for q in ("p50", "p99")},
                 "mockai_ttfb_ms": {q: median([x["ttfb_ms"][q] for x in sruns["mockai"]]) for q in ("p50", "p99")},
             }
     ns16 = results["non_streaming"]["16"]
     results["targets"] = {
         "non_streaming_c16": {"target": TARGET_JSON, "ratio": ns16["ratio"], "met": ns16["ratio"] >= TARGET_JSON},
-        "streaming": {"target": TARGET_STREAM, "ratio": results["streaming"]["ratio"],
-                      "met": results["streaming"]["ratio"] >= TARGET_STREAM},
+        "streaming": {
+            "target": TARGET_STREAM,
+            "ratio": results["streaming"]["ratio"],
+            "met": results["streaming"]["ratio"] >= TARGET_STREAM,
+        },
     }
     return results
 

@@ -54,9 +54,17 @@ def run(rounds: int, duration: float, concurrency: int, quick: bool) -> dict[str
         for r in range(rounds):
             for name in ("1", "2") if r % 2 == 0 else ("2", "1"):
                 server = one if name == "1" else two
-                runs[name].append(loadgen.run(server.url + "/chat/completions", body, concurrency=concurrency,
-                                              requests=requests, duration=duration, warmup=50 if quick else 500,
-                                              server_pids=pids[name]))
+                runs[name].append(
+                    loadgen.run(
+                        server.url + "/chat/completions",
+                        body,
+                        concurrency=concurrency,
+                        requests=requests,
+                        duration=duration,
+                        warmup=50 if quick else 500,
+                        server_pids=pids[name],
+                    )
+                )
     for name, rs in runs.items():
         check(all(x["errors"] == 0 for x in rs), f"errors with {name} worker(s): {rs[-1]['status']}")
     rps = {name: [x["rps"] for x in rs] for name, rs in runs.items()}

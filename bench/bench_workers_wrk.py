@@ -38,7 +38,10 @@ TARGET = 1.6
 def wrk_rps(url: str, script: Path, seconds: float, connections: int) -> float:
     out = subprocess.run(
         ["wrk", "-t1", f"-c{connections}", f"-d{max(1, round(seconds))}s", "-s", str(script), url],
-        capture_output=True, text=True, check=True, timeout=seconds + 30,
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=seconds + 30,
     ).stdout
     found = re.search(r"Requests/sec:\s+([\d.]+)", out)
     check(found is not None and "Non-2xx" not in out, f"wrk failed or got errors:\n{out}")
@@ -93,8 +96,10 @@ def main() -> None:
         "command": "python bench/bench_workers_wrk.py",
     }
     path = write_results("workers_wrk", data, results_dir(args.out, args.quick))
-    print(f"1 worker {median(one):,.0f} req/s, 2 workers {median(two):,.0f} req/s: ratio {ratio} "
-          f"(target {TARGET}) -> {path}")
+    print(
+        f"1 worker {median(one):,.0f} req/s, 2 workers {median(two):,.0f} req/s: ratio {ratio} "
+        f"(target {TARGET}) -> {path}"
+    )
 
 
 if __name__ == "__main__":

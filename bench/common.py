@@ -108,7 +108,9 @@ def bare(canned_json: bytes, events: list[bytes]) -> Iterator[Server]:
         sse_file = Path(tmp, "events.json")
         json_file.write_bytes(canned_json)
         sse_file.write_text(json.dumps([e.decode() for e in events]))
-        server = Server([sys.executable, str(BENCH / "bare_server.py"), "--json", str(json_file), "--sse", str(sse_file)])
+        server = Server(
+            [sys.executable, str(BENCH / "bare_server.py"), "--json", str(json_file), "--sse", str(sse_file)]
+        )
         try:
             yield server
         finally:

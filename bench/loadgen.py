@@ -287,8 +287,18 @@ def run(
     """
     data = body if isinstance(body, bytes) else json.dumps(body).encode()
     args = [
-        sys.executable, __file__, "--url", url, "--concurrency", str(concurrency),
-        "--requests", str(requests), "--duration", str(duration), "--warmup", str(warmup),
+        sys.executable,
+        __file__,
+        "--url",
+        url,
+        "--concurrency",
+        str(concurrency),
+        "--requests",
+        str(requests),
+        "--duration",
+        str(duration),
+        "--warmup",
+        str(warmup),
     ]
     if stream:
         args.append("--stream")
@@ -332,8 +342,16 @@ def main() -> None:
     body = sys.stdin.buffer.read()
     result = asyncio.run(
         generate(
-            args.url, body, concurrency=args.concurrency, requests=args.requests, duration=args.duration,
-            warmup=args.warmup, stream=args.stream, vary=args.vary, api_key=args.api_key, start=args.start,
+            args.url,
+            body,
+            concurrency=args.concurrency,
+            requests=args.requests,
+            duration=args.duration,
+            warmup=args.warmup,
+            stream=args.stream,
+            vary=args.vary,
+            api_key=args.api_key,
+            start=args.start,
         )
     )
     json.dump(result, sys.stdout)

@@ -70,46 +70,64 @@ def throughput_rows(r: dict[str, Any]) -> list[str]:
     """The throughput rows of the table (bench_throughput.py prints them too)."""
     rows = []
     for c, x in r["non_streaming"].items():
-        rows.append(f"| non-streaming req/s, concurrency {c}, same request | {x['bare_rps']:.0f} | "
-                    f"{x['mockai_rps']:.0f} | **{x['ratio']:.2f}** | {'≥ 0.6' if c == '16' else ''} |")
-        rows.append(f"| non-streaming req/s, concurrency {c}, every request different | {x['bare_rps']:.0f} | "
-                    f"{x['mockai_distinct_rps']:.0f} | {x['ratio_distinct']:.2f} | |")
+        rows.append(
+            f"| non-streaming req/s, concurrency {c}, same request | {x['bare_rps']:.0f} | "
+            f"{x['mockai_rps']:.0f} | **{x['ratio']:.2f}** | {'≥ 0.6' if c == '16' else ''} |"
+        )
+        rows.append(
+            f"| non-streaming req/s, concurrency {c}, every request different | {x['bare_rps']:.0f} | "
+            f"{x['mockai_distinct_rps']:.0f} | {x['ratio_distinct']:.2f} | |"
+        )
     s = r["streaming"]
-    rows.append(f"| streamed events/s, concurrency {s['concurrency']} ({s['events_per_stream']} events a stream) | "
-                f"{s['bare_events_per_s']:.0f} | {s['mockai_events_per_s']:.0f} | **{s['ratio']:.2f}** | ≥ 0.7 |")
-    rows.append(f"| stream time to first byte, p50 / p99 (ms) | {s['bare_ttfb_ms']['p50']:.1f} / "
-                f"{s['bare_ttfb_ms']['p99']:.1f} | {s['mockai_ttfb_ms']['p50']:.1f} / {s['mockai_ttfb_ms']['p99']:.1f} | | |")
+    rows.append(
+        f"| streamed events/s, concurrency {s['concurrency']} ({s['events_per_stream']} events a stream) | "
+        f"{s['bare_events_per_s']:.0f} | {s['mockai_events_per_s']:.0f} | **{s['ratio']:.2f}** | ≥ 0.7 |"
+    )
+    rows.append(
+        f"| stream time to first byte, p50 / p99 (ms) | {s['bare_ttfb_ms']['p50']:.1f} / "
+        f"{s['bare_ttfb_ms']['p99']:.1f} | {s['mockai_ttfb_ms']['p50']:.1f} / {s['mockai_ttfb_ms']['p99']:.1f} | | |"
+    )
     return rows
 
 
 def _workers(r: dict[str, Any]) -> list[str]:
-    return [f"| req/s, `--workers 2` vs 1 (concurrency {r['concurrency']}; {r['cpus']} cores, ceiling "
-            f"{r['ceiling_on_this_machine']} with the load generator on the same cores) | 1 worker: "
-            f"{r['rps_1_worker']:.0f} | 2 workers: {r['rps_2_workers']:.0f} | **{r['ratio']:.2f}** | ≥ 1.6 |"]
+    return [
+        f"| req/s, `--workers 2` vs 1 (concurrency {r['concurrency']}; {r['cpus']} cores, ceiling "
+        f"{r['ceiling_on_this_machine']} with the load generator on the same cores) | 1 worker: "
+        f"{r['rps_1_worker']:.0f} | 2 workers: {r['rps_2_workers']:.0f} | **{r['ratio']:.2f}** | ≥ 1.6 |"
+    ]
 
 
 def _memory(r: dict[str, Any]) -> list[str]:
-    return [f"| RSS after {r['reference_requests']:,} → {r['requests']:,} requests (MiB; {r['seconds'] / 60:.0f} min) | "
-            f"{r['rss_mib_at_reference']} | {r['rss_mib_at_end']} | **{r['growth']:+.1%}** | within ±10% |"]
+    return [
+        f"| RSS after {r['reference_requests']:,} → {r['requests']:,} requests (MiB; {r['seconds'] / 60:.0f} min) | "
+        f"{r['rss_mib_at_reference']} | {r['rss_mib_at_end']} | **{r['growth']:+.1%}** | within ±10% |"
+    ]
 
 
 def _scenarios(r: dict[str, Any]) -> list[str]:
     rps = r["median_rps"]
-    return [f"| req/s with 1,000 scenario rules (none match) vs none | {rps['none']:.0f} | {rps['1000_miss']:.0f} | "
-            f"{r['ratio_1000_miss_vs_none']:.2f} | |",
-            f"| req/s with 1,000 scenario rules (one matches) vs none | {rps['none']:.0f} | {rps['1000_hit']:.0f} | "
-            f"{r['ratio_1000_hit_vs_none']:.2f} | |"]
+    return [
+        f"| req/s with 1,000 scenario rules (none match) vs none | {rps['none']:.0f} | {rps['1000_miss']:.0f} | "
+        f"{r['ratio_1000_miss_vs_none']:.2f} | |",
+        f"| req/s with 1,000 scenario rules (one matches) vs none | {rps['none']:.0f} | {rps['1000_hit']:.0f} | "
+        f"{r['ratio_1000_hit_vs_none']:.2f} | |",
+    ]
 
 
 def _cassette(r: dict[str, Any]) -> list[str]:
     rps = r["median_rps"]
-    return [f"| req/s replaying a 1,000-exchange cassette vs seeded answers | {rps['seeded']:.0f} | "
-            f"{rps['replay_1000']:.0f} | {r['ratio_replay_vs_seeded']:.2f} | |"]
+    return [
+        f"| req/s replaying a 1,000-exchange cassette vs seeded answers | {rps['seeded']:.0f} | "
+        f"{rps['replay_1000']:.0f} | {r['ratio_replay_vs_seeded']:.2f} | |"
+    ]
 
 
 def _validation(r: dict[str, Any]) -> list[str]:
     t = r["results"]["typical"]
-    return [f"| request validation, typical body (µs, best / median) | | {t['best_us']} / {t['median_us']} | | ≤ 20 µs |"]
+    return [
+        f"| request validation, typical body (µs, best / median) | | {t['best_us']} / {t['median_us']} | | ≤ 20 µs |"
+    ]
 
 
 def _fixture(r: dict[str, Any]) -> list[str]:

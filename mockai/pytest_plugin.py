@@ -45,15 +45,22 @@ _ACTIVE = pytest.StashKey["MockAI"]()
 def pytest_addoption(parser: pytest.Parser) -> None:
     group = parser.getgroup("mockai", "mockai: a deterministic OpenAI API emulator")
     group.addoption(
-        "--mockai-seed", type=int, default=None, metavar="N",
+        "--mockai-seed",
+        type=int,
+        default=None,
+        metavar="N",
         help="seed for mockai's generated answers in every test (overrides markers and mockai_config)",
     )
     group.addoption(
-        "--mockai-record-mode", default=None, choices=["none", "once", "new_episodes", "all"],
+        "--mockai-record-mode",
+        default=None,
+        choices=["none", "once", "new_episodes", "all"],
         help="record mode for tests with a cassette (overrides markers and mockai_config)",
     )
     group.addoption(
-        "--mockai-scenarios", default=None, metavar="DIR",
+        "--mockai-scenarios",
+        default=None,
+        metavar="DIR",
         help="directory where relative @pytest.mark.mockai(scenario=...) names are looked up "
         "(default: next to the test module)",
     )

@@ -20,7 +20,13 @@ from mockai.core.errors import APIError
 from mockai.core.plan import ChoicePlan, ReplyPlan, TokenLogprob, ToolCallPlan
 
 __all__ = [
-    "DONE", "StreamOptions", "chunk_dicts", "encode_event", "error_event", "event_count", "rendered_events",
+    "DONE",
+    "StreamOptions",
+    "chunk_dicts",
+    "encode_event",
+    "error_event",
+    "event_count",
+    "rendered_events",
     "stream_events",
 ]
 

@@ -21,9 +21,7 @@ def go_escape(encoded_json: str) -> str:
     return encoded_json.translate(_GO_ESCAPES)
 
 
-def error_body_bytes(
-    message: str, type_: str, param: str | None, code: str | None, *, status: int = 400
-) -> bytes:
+def error_body_bytes(message: str, type_: str, param: str | None, code: str | None, *, status: int = 400) -> bytes:
     """The error envelope exactly as the real API lays it out.
 
     The auth layer (401) indents by 4 and ends with a newline; the API layer (400, 404, …)

@@ -39,9 +39,7 @@ class TokenLogprob:
             "token": self.token,
             "logprob": self.logprob,
             "bytes": list(self.token.encode()),
-            "top_logprobs": [
-                {"token": tok, "logprob": lp, "bytes": list(tok.encode())} for tok, lp in self.top
-            ],
+            "top_logprobs": [{"token": tok, "logprob": lp, "bytes": list(tok.encode())} for tok, lp in self.top],
         }
 
 

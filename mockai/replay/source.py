@@ -35,6 +35,7 @@ from mockai.replay.recorder import Recorder
 
 __all__ = ["CassetteReplay", "CassetteSource", "cassette_path"]
 
+
 @dataclass
 class CassetteReplay:
     """One server's cassette: the index it replays from and, in recording modes, its recorder."""
@@ -72,8 +73,9 @@ class CassetteReplay:
                 raise ValueError(f"record mode '{mode}' writes one cassette: use --workers 1 to record")
             on_record = (lambda item: index.add(item, played=True)) if mode != "all" else None
             recorder = Recorder(config.upstream, CassetteFile(path, cassette), redaction, on_record)
-        replay = cls(path, mode, index, mode != "all", recorder, config.replay_timing == "recorded",
-                     config.cassette_fallback)
+        replay = cls(
+            path, mode, index, mode != "all", recorder, config.replay_timing == "recorded", config.cassette_fallback
+        )
         return replay
 
     def lookup(self, method: str, path: str, query: str, raw: bytes) -> Interaction | None:
@@ -93,7 +95,6 @@ class CassetteReplay:
             f"(record mode '{self.mode}'); {why}. Record it with --record-mode new_episodes, "
             "or leave a field out of matching with --match-ignore."
         )
-
 
     def answer(self, method: str, path: str, query: str, raw: bytes) -> Reply | None:
         """A ``/v1/...`` request other than a chat completion: its recorded answer, upstream's

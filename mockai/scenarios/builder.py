@@ -57,6 +57,7 @@ def call_site() -> tuple[str, int]:
         frame = frame.f_back
     return "<unknown>", 0
 
+
 _RULE_KEYS = ("name", "description", "optional")
 
 

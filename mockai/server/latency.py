@@ -35,7 +35,11 @@ class LatencyTiming:
     """The Delivery (timing) of each seeded answer under a latency profile."""
 
     def __init__(
-        self, profile: LatencyProfile, plan_for: Callable[[RequestContext], ReplyPlan], *, seed: int = 0,
+        self,
+        profile: LatencyProfile,
+        plan_for: Callable[[RequestContext], ReplyPlan],
+        *,
+        seed: int = 0,
         tokens_per_chunk: int = 1,
     ) -> None:
         self.profile = profile
@@ -46,9 +50,7 @@ class LatencyTiming:
         self._memo: Memo[bytes, Delivery] = Memo(512, 4 << 20, _delivery_cost)
 
     @classmethod
-    def for_config(
-        cls, config: ServerConfig, plan_for: Callable[[RequestContext], ReplyPlan]
-    ) -> LatencyTiming | None:
+    def for_config(cls, config: ServerConfig, plan_for: Callable[[RequestContext], ReplyPlan]) -> LatencyTiming | None:
         """The timing ``config.latency_profile`` asks for; None when answers go out at once.
         A bad profile raises ValueError (the server does not start)."""
         if not config.latency_profile:

@@ -42,7 +42,15 @@ async def forward_upstream(
 
     def journal_it(item: Interaction) -> None:
         body, _ = parse_body(raw)
-        journal.record(request.method, request.path, request.query_string, request.headers, body,
-                       item.response.status, "upstream", None)
+        journal.record(
+            request.method,
+            request.path,
+            request.query_string,
+            request.headers,
+            body,
+            item.response.status,
+            "upstream",
+            None,
+        )
 
     return await replay.recorder.forward(request, raw, request.app[UPSTREAM].get(), journal_it)
