@@ -8,39 +8,18 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import assert_valid
+from tests.support.bodies import function_tool, weather_tool
+from tests.support.reference import assert_valid
 
 openai = pytest.importorskip("openai")
 
 USER = [{"role": "user", "content": "Tell me a short joke about chickens"}]
-WEATHER_TOOL = {
-    "type": "function",
-    "function": {
-        "name": "get_weather",
-        "description": "Current weather for a city",
-        "parameters": {
-            "type": "object",
-            "properties": {
-                "location": {"type": "string"},
-                "unit": {"type": "string", "enum": ["celsius", "fahrenheit"]},
-            },
-            "required": ["location", "unit"],
-            "additionalProperties": False,
-        },
-        "strict": True,
-    },
-}
-CALC_TOOL = {
-    "type": "function",
-    "function": {
-        "name": "multiply",
-        "parameters": {
-            "type": "object",
-            "properties": {"a": {"type": "integer"}, "b": {"type": "integer"}},
-            "required": ["a", "b"],
-        },
-    },
-}
+WEATHER_TOOL = weather_tool(
+    unit={"type": "string", "enum": ["celsius", "fahrenheit"]}, required=["location", "unit"], closed=True, strict=True
+)
+CALC_TOOL = function_tool(
+    "multiply", {"a": {"type": "integer"}, "b": {"type": "integer"}}, required=["a", "b"]
+)
 
 
 def raw_json(client: Any, **kwargs: Any) -> dict[str, Any]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import signal
 from collections.abc import Iterator
 from typing import Any
 
@@ -10,19 +11,16 @@ import jsonschema
 import pytest
 from hypothesis import HealthCheck, given, settings
 
-from tests.conftest import API_KEY, HTTP, ServerFactory, assert_valid, start_server_process, stop_process
-from tests.strategies import chat_requests
-
-AUTH = {"Authorization": f"Bearer {API_KEY}"}
+from tests.support.clients import AUTH, HTTP, post_chat
+from tests.support.reference import assert_valid
+from tests.support.servers import MockaiProcess, ServerFactory, mockai_process
+from tests.support.strategies import chat_requests
 
 
 @pytest.fixture(scope="module")
 def two_processes() -> Iterator[tuple[str, str]]:
-    a, url_a = start_server_process()
-    b, url_b = start_server_process()
-    yield url_a, url_b
-    for proc in (a, b):
-        stop_process(proc)
+    with mockai_process("serve", "--port", "0") as a, mockai_process("serve", "--port", "0") as b:
+        yield a.url, b.url
 
 
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
@@ -30,24 +28,22 @@ def two_processes() -> Iterator[tuple[str, str]]:
 def test_same_bytes_from_two_processes(two_processes: tuple[str, str], body: dict[str, Any]) -> None:
     for stream in (False, True):
         sent = {**body, "stream": stream}
-        answers = [
-            HTTP.post(f"{url}/chat/completions", json=sent, headers=AUTH) for url in two_processes
-        ]
+        answers = [post_chat(url, sent) for url in two_processes]
         assert answers[0].status_code == 200, answers[0].text
         assert answers[0].content == answers[1].content
         assert answers[0].headers["x-request-id"] == answers[1].headers["x-request-id"]
 
 
 def test_sigterm_stops_cleanly() -> None:
-    proc, url = start_server_process()
-    assert HTTP.get(f"{url}/models", headers=AUTH).status_code == 200
-    assert stop_process(proc) == 0
+    server = MockaiProcess("serve", "--port", "0")
+    assert HTTP.get(f"{server.url}/models", headers=AUTH).status_code == 200
+    assert server.stop(signal.SIGTERM) == 0
 
 
 @settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(body=chat_requests())
 def test_any_valid_request_gets_a_valid_200(base_url: str, body: dict[str, Any]) -> None:
-    response = HTTP.post(f"{base_url}/chat/completions", json=body, headers=AUTH)
+    response = post_chat(base_url, body)
     assert response.status_code == 200, response.text
     completion = response.json()
     assert_valid(completion, "CreateChatCompletionResponse")
@@ -73,6 +69,6 @@ def test_server_seed_changes_answers(server_factory: ServerFactory) -> None:
     body = {"model": "gpt-4o-mini", "messages": [{"role": "user", "content": "hello"}]}
     a = server_factory(seed=1)
     b = server_factory(seed=2)
-    ra = HTTP.post(f"{a.base_url}/chat/completions", json=body, headers=AUTH).json()
-    rb = HTTP.post(f"{b.base_url}/chat/completions", json=body, headers=AUTH).json()
+    ra = post_chat(a.base_url, body).json()
+    rb = post_chat(b.base_url, body).json()
     assert ra["choices"][0]["message"]["content"] != rb["choices"][0]["message"]["content"]

@@ -15,8 +15,10 @@ from mockai.core.json_text import dumps_indented
 from mockai.core.memo import Memo
 from mockai.http import request_body
 from mockai.server.journal import Journal
-from tests.conftest import API_KEY, HTTP, ServerFactory
-from tests.strategies import chat_requests
+from tests.support.bodies import chat
+from tests.support.clients import post_chat
+from tests.support.servers import ServerFactory
+from tests.support.strategies import chat_requests
 
 json_leaves = st.one_of(
     st.none(),
@@ -71,20 +73,14 @@ def test_repeated_requests_are_answered_from_a_bounded_memo_with_the_same_bytes(
     server_factory: ServerFactory,
 ) -> None:
     server = server_factory()
-    url = server.base_url + "/chat/completions"
-    headers = {"Authorization": f"Bearer {API_KEY}"}
-
-    def body(i: int, **extra: Any) -> dict[str, Any]:
-        return {"model": "gpt-4o-mini", "messages": [{"role": "user", "content": f"q{i}"}], **extra}
-
     for extra in ({}, {"stream": True}, {"stream": True, "stream_options": {"include_usage": True}}):
-        first = HTTP.post(url, json=body(0, **extra), headers=headers)
-        again = HTTP.post(url, json=body(0, **extra), headers=headers)
+        first = post_chat(server.base_url, chat("q0", **extra))
+        again = post_chat(server.base_url, chat("q0", **extra))
         assert first.status_code == 200 and first.content == again.content
         assert first.headers["x-request-id"] == again.headers["x-request-id"]
     plans = server.state.known_bodies
     for i in range(plans.max_entries + 20):
-        assert HTTP.post(url, json=body(i + 1), headers=headers).status_code == 200
+        assert post_chat(server.base_url, chat(f"q{i + 1}")).status_code == 200
     assert len(plans) == plans.max_entries and plans.bytes <= plans.max_bytes
 
 

@@ -11,7 +11,9 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import HTTP, ServerFactory, shared_params
+from tests.support.clients import post_chat
+from tests.support.reference import shared_params
+from tests.support.servers import ServerFactory
 
 # Errors that need the outside world (an image URL that fails to download) or a configuration
 # the recording does not carry are not reproduced; the rest must match exactly.
@@ -53,8 +55,7 @@ def test_recorded_error_is_reproduced(server_factory: ServerFactory, path: Path)
     record = json.loads(path.read_text())
     server = server_factory(**CONFIG_FOR.get(path.name, {}))
     key = KEY_FOR.get(path.name, "sk-test")
-    response = HTTP.post(f"{server.base_url}/chat/completions", json=record["request"]["body"],
-                         headers={"Authorization": f"Bearer {key}"})
+    response = post_chat(server.base_url, record["request"]["body"], headers={"Authorization": f"Bearer {key}"})
     assert response.status_code == record["response"]["status"]
     want = json.loads(record["response"]["body_text"])["error"]
     got = response.json()["error"]
@@ -76,7 +77,7 @@ def test_recorded_answer_layout(base_url: str, path: Path) -> None:
         body["parallel_tool_calls"] = len(message["tool_calls"]) > 1
     if message.get("refusal"):
         pytest.skip("a refusal: seeded answers never refuse (scenarios script them)")
-    response = HTTP.post(f"{base_url}/chat/completions", json=body, headers={"Authorization": "Bearer sk-test"})
+    response = post_chat(base_url, body, headers={"Authorization": "Bearer sk-test"})
     assert response.status_code == 200, response.text
     ours = response.json()
     if real.get("system_fingerprint") is None or ours.get("system_fingerprint") is None:

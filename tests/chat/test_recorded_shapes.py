@@ -9,9 +9,9 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import API_KEY, HTTP, shared_params
+from tests.support.clients import post_chat
+from tests.support.reference import shared_params
 
-AUTH = {"Authorization": f"Bearer {API_KEY}"}
 # 2024 snapshots by the SDK's own account: the role chunk came alone and no service_tier or
 # obfuscation existed; mockai follows the 2025+ shape of 13 and 14 (conformance §7).
 OLD_SHAPE = {"25_sdk_stream_parallel_tools_strict.json"}
@@ -84,7 +84,7 @@ def test_stream_shape_matches_recording(base_url: str, path: Path) -> None:
         options["include_obfuscation"] = False  # recorded before the field existed (2025-08)
     if options:
         body["stream_options"] = options
-    response = HTTP.post(f"{base_url}/chat/completions", json=body, headers=AUTH)
+    response = post_chat(base_url, body)
     assert response.status_code == 200, response.text
     ours = [json.loads(e[6:]) for e in response.text.split("\n\n") if e.startswith("data: {")]
     real_has_usage = any(not c["choices"] for c in real)

@@ -10,48 +10,39 @@ from typing import Any
 import httpx
 import pytest
 
-from mockai.core.config import ServerConfig
 from mockai.core.errors import APIError
 from mockai.server.runner import ServerThread
-from tests.conftest import API_KEY, ServerFactory, assert_valid, official_schema
+from tests.support import clients
+from tests.support.bodies import user
+from tests.support.reference import assert_valid, official_schema
+from tests.support.servers import ServerFactory
 
 openai = pytest.importorskip("openai")
 
 MODEL = "gpt-4o-mini"
 
 
-def ask(text: str) -> list[dict[str, Any]]:
-    return [{"role": "user", "content": text}]
-
-
-@pytest.fixture(scope="module")
-def server() -> Iterator[ServerThread]:
-    with ServerThread(ServerConfig(port=0)) as thread:
-        yield thread
-
-
 @pytest.fixture(autouse=True)
-def fresh_store(server: ServerThread) -> None:
+def fresh_store(fresh: ServerThread) -> None:
     """Each test starts with an empty store, as under the pytest plugin (a renewed state)."""
-    server.renew()
 
 
 @pytest.fixture(scope="module")
-def sdk(server: ServerThread) -> Iterator[Any]:
-    with openai.OpenAI(base_url=server.base_url, api_key=API_KEY, max_retries=0, _strict_response_validation=True) as c:
+def sdk(module_server: ServerThread) -> Iterator[Any]:
+    with clients.sdk(module_server.base_url) as c:
         yield c
 
 
 @pytest.fixture(scope="module")
-def lenient_sdk(server: ServerThread) -> Iterator[Any]:
+def lenient_sdk(module_server: ServerThread) -> Iterator[Any]:
     """The SDK as users build it (no strict validation): needed for messages.list, see below."""
-    with openai.OpenAI(base_url=server.base_url, api_key=API_KEY, max_retries=0) as c:
+    with clients.sdk(module_server.base_url, strict=False) as c:
         yield c
 
 
 @pytest.fixture(scope="module")
-def http(server: ServerThread) -> Iterator[httpx.Client]:
-    with httpx.Client(base_url=server.base_url + "/", headers={"Authorization": f"Bearer {API_KEY}"}) as c:
+def http(module_server: ServerThread) -> Iterator[httpx.Client]:
+    with httpx.Client(base_url=module_server.base_url + "/", headers=clients.AUTH) as c:
         yield c
 
 
@@ -91,7 +82,7 @@ def assert_valid_message_list(body: dict[str, Any]) -> None:
 def test_stored_completion_is_the_created_one_plus_request_fields(sdk: Any, http: httpx.Client) -> None:
     created = sdk.chat.completions.with_raw_response.create(
         model=MODEL,
-        messages=ask("Name a colour"),
+        messages=user("Name a colour"),
         store=True,
         metadata={"suite": "store"},
         temperature=0.5,
@@ -119,7 +110,7 @@ def test_stored_completion_is_the_created_one_plus_request_fields(sdk: Any, http
 @pytest.mark.parametrize("store", [None, False])
 def test_nothing_is_kept_without_store_true(sdk: Any, http: httpx.Client, store: bool | None) -> None:
     extra = {} if store is None else {"store": store}
-    completion = sdk.chat.completions.create(model=MODEL, messages=ask("Hello"), **extra)
+    completion = sdk.chat.completions.create(model=MODEL, messages=user("Hello"), **extra)
     with pytest.raises(openai.NotFoundError) as caught:
         sdk.chat.completions.retrieve(completion.id)
     response = caught.value.response
@@ -139,7 +130,7 @@ def test_nothing_is_kept_without_store_true(sdk: Any, http: httpx.Client, store:
 def test_a_streamed_request_is_stored_as_the_stream_told_it(sdk: Any) -> None:
     stream = sdk.chat.completions.create(
         model=MODEL,
-        messages=ask("Tell me a story"),
+        messages=user("Tell me a story"),
         store=True,
         stream=True,
         stream_options={"include_usage": True},
@@ -157,14 +148,14 @@ def test_the_same_stored_request_twice_makes_two_completions_with_repeatable_ids
 ) -> None:
     def run() -> tuple[list[str], bytes]:
         thread = server_factory()
-        with openai.OpenAI(base_url=thread.base_url, api_key=API_KEY, max_retries=0) as c:
-            ids = [c.chat.completions.create(model=MODEL, messages=ask("Same"), store=True).id for _ in range(3)]
+        with clients.sdk(thread.base_url, strict=False) as c:
+            ids = [c.chat.completions.create(model=MODEL, messages=user("Same"), store=True).id for _ in range(3)]
             listed = [x.id for x in c.chat.completions.list()]
             assert listed == ids
             texts = {c.chat.completions.retrieve(i).choices[0].message.content for i in ids}
             assert len(texts) == 1  # one answer, three stored copies
             plain = [
-                c.chat.completions.with_raw_response.create(model=MODEL, messages=ask("Same")).http_response.content
+                c.chat.completions.with_raw_response.create(model=MODEL, messages=user("Same")).http_response.content
                 for _ in range(2)
             ]
         assert plain[0] == plain[1]  # without store, replies stay byte-identical
@@ -180,7 +171,7 @@ def test_the_same_stored_request_twice_makes_two_completions_with_repeatable_ids
 
 
 def test_update_replaces_metadata(sdk: Any, http: httpx.Client) -> None:
-    cid = sdk.chat.completions.create(model=MODEL, messages=ask("x"), store=True, metadata={"old": "1"}).id
+    cid = sdk.chat.completions.create(model=MODEL, messages=user("x"), store=True, metadata={"old": "1"}).id
     updated = sdk.chat.completions.update(cid, metadata={"new": "2", "team": "qa"})
     assert updated.id == cid and updated.metadata == {"new": "2", "team": "qa"}
     assert sdk.chat.completions.retrieve(cid).metadata == {"new": "2", "team": "qa"}
@@ -210,7 +201,7 @@ UNKNOWN = APIError.unknown_parameter("temperature")
 def test_update_rejects_what_the_api_rejects(
     sdk: Any, body: dict[str, Any], param: str | None, code: str | None, message: str | None
 ) -> None:
-    cid = sdk.chat.completions.create(model=MODEL, messages=ask("x"), store=True).id
+    cid = sdk.chat.completions.create(model=MODEL, messages=user("x"), store=True).id
     with pytest.raises(openai.BadRequestError) as caught:
         sdk.post(f"/chat/completions/{cid}", body=body, cast_to=object)
     error = caught.value
@@ -229,8 +220,8 @@ def test_update_unknown_id_is_404(sdk: Any) -> None:
 
 
 def test_delete(sdk: Any, http: httpx.Client) -> None:
-    keep = sdk.chat.completions.create(model=MODEL, messages=ask("keep"), store=True).id
-    cid = sdk.chat.completions.create(model=MODEL, messages=ask("drop"), store=True).id
+    keep = sdk.chat.completions.create(model=MODEL, messages=user("keep"), store=True).id
+    cid = sdk.chat.completions.create(model=MODEL, messages=user("drop"), store=True).id
     raw = http.delete(f"chat/completions/{cid}")
     assert raw.status_code == 200
     assert raw.json() == {"object": "chat.completion.deleted", "id": cid, "deleted": True}
@@ -253,7 +244,7 @@ def store_many(sdk: Any, count: int, **kwargs: Any) -> list[str]:
     return [
         sdk.chat.completions.create(
             model=kwargs.get("model", MODEL),
-            messages=ask(f"question {i}"),
+            messages=user(f"question {i}"),
             store=True,
             metadata=kwargs.get("metadata"),
         ).id
@@ -346,8 +337,8 @@ def test_deleting_every_item_while_paging(sdk: Any) -> None:
     assert list(sdk.chat.completions.list()) == []
 
 
-def test_list_needs_an_api_key(server: ServerThread) -> None:
-    response = httpx.get(server.base_url + "/chat/completions")
+def test_list_needs_an_api_key(module_server: ServerThread) -> None:
+    response = httpx.get(module_server.base_url + "/chat/completions")
     assert response.status_code == 401
     assert response.json()["error"]["message"].startswith("You didn't provide an API key.")
 
@@ -403,12 +394,12 @@ def test_messages_list_pages_in_both_orders(sdk: Any, lenient_sdk: Any, http: ht
 # --- async -----------------------------------------------------------------------------------
 
 
-async def test_every_call_async(server: ServerThread) -> None:
-    async with openai.AsyncOpenAI(base_url=server.base_url, api_key=API_KEY, max_retries=0) as c:
+async def test_every_call_async(module_server: ServerThread) -> None:
+    async with clients.async_sdk(module_server.base_url, strict=False) as c:
         ids = [
             (
                 await c.chat.completions.create(
-                    model=MODEL, messages=ask(f"q{i}"), store=True, metadata={"i": str(i % 2)}
+                    model=MODEL, messages=user(f"q{i}"), store=True, metadata={"i": str(i % 2)}
                 )
             ).id
             for i in range(5)

@@ -18,19 +18,13 @@ from mockai.core.config import ServerConfig
 from mockai.core.model_catalog import ModelCatalog
 from mockai.core.plan import ErrorReply, PlannedReply, RawReply
 from mockai.server.runner import ServerThread
-from tests.conftest import API_KEY, ServerFactory
+from tests.support.bodies import function_tool, user
+from tests.support.clients import async_sdk, sdk
+from tests.support.servers import ServerFactory
 
 openai = pytest.importorskip("openai")
 
 MODEL = "gpt-4o-mini"
-
-
-def ask(text: str) -> list[dict[str, Any]]:
-    return [{"role": "user", "content": text}]
-
-
-def sdk_for(thread: ServerThread) -> Any:
-    return openai.OpenAI(base_url=thread.base_url, api_key=API_KEY, max_retries=0)
 
 
 # --- eviction --------------------------------------------------------------------------------
@@ -40,8 +34,8 @@ def sdk_for(thread: ServerThread) -> Any:
 def test_oldest_are_evicted_at_the_cap(server_factory: ServerFactory, tmp_path: Path, on_disk: bool) -> None:
     path = tmp_path / "store.db" if on_disk else None
     thread = server_factory(store_cap=3, store_path=path)
-    with sdk_for(thread) as c:
-        ids = [c.chat.completions.create(model=MODEL, messages=ask(f"q{i}"), store=True).id for i in range(5)]
+    with sdk(thread.base_url, strict=False) as c:
+        ids = [c.chat.completions.create(model=MODEL, messages=user(f"q{i}"), store=True).id for i in range(5)]
         assert [x.id for x in c.chat.completions.list()] == ids[2:]
         for evicted in ids[:2]:
             with pytest.raises(openai.NotFoundError):
@@ -57,8 +51,8 @@ def test_a_cap_below_one_is_refused() -> None:
 
 def test_reset_forgets_stored_completions(server_factory: ServerFactory) -> None:
     thread = server_factory()
-    with sdk_for(thread) as c:
-        cid = c.chat.completions.create(model=MODEL, messages=ask("x"), store=True).id
+    with sdk(thread.base_url, strict=False) as c:
+        cid = c.chat.completions.create(model=MODEL, messages=user("x"), store=True).id
         thread.run(thread.state.reset)
         with pytest.raises(openai.NotFoundError):
             c.chat.completions.retrieve(cid)
@@ -67,8 +61,8 @@ def test_reset_forgets_stored_completions(server_factory: ServerFactory) -> None
 def test_renewed_state_starts_with_an_empty_store(server_factory: ServerFactory) -> None:
     """What the pytest plugin does between tests: stored completions are per test."""
     thread = server_factory()
-    with sdk_for(thread) as c:
-        c.chat.completions.create(model=MODEL, messages=ask("x"), store=True)
+    with sdk(thread.base_url, strict=False) as c:
+        c.chat.completions.create(model=MODEL, messages=user("x"), store=True)
         thread.renew()
         assert list(c.chat.completions.list()) == []
 
@@ -81,12 +75,12 @@ def test_the_sqlite_file_can_be_read_after_the_server_stopped(
 ) -> None:
     path = tmp_path / "store.db"
     thread = server_factory(store_path=path)
-    with sdk_for(thread) as c:
+    with sdk(thread.base_url, strict=False) as c:
         first = c.chat.completions.create(
-            model=MODEL, messages=ask("one"), store=True, metadata={"run": "ci"}
+            model=MODEL, messages=user("one"), store=True, metadata={"run": "ci"}
         )
-        chunks = list(c.chat.completions.create(model=MODEL, messages=ask("two"), store=True, stream=True))
-        c.chat.completions.create(model=MODEL, messages=ask("not kept"))
+        chunks = list(c.chat.completions.create(model=MODEL, messages=user("two"), store=True, stream=True))
+        c.chat.completions.create(model=MODEL, messages=user("not kept"))
     thread.stop()
 
     with sqlite3.connect(path) as db:
@@ -111,7 +105,7 @@ def test_the_sqlite_file_can_be_read_after_the_server_stopped(
         assert db.execute(query).fetchall() == [(first.id,)]
 
     reopened = server_factory(store_path=path)  # a new server on the same file sees it all
-    with sdk_for(reopened) as c:
+    with sdk(reopened.base_url, strict=False) as c:
         assert [x.id for x in c.chat.completions.list()] == [first.id, chunks[0].id]
         assert c.chat.completions.retrieve(first.id).metadata == {"run": "ci"}
 
@@ -124,11 +118,11 @@ def test_concurrent_requests_on_two_servers_sharing_one_file(
     threads = [server_factory(store_path=path) for _ in range(2)]
 
     async def hammer(thread: ServerThread, tag: str) -> list[str]:
-        async with openai.AsyncOpenAI(base_url=thread.base_url, api_key=API_KEY, max_retries=0) as c:
+        async with async_sdk(thread.base_url, strict=False) as c:
 
             async def one(i: int) -> str:
                 reply = await c.chat.completions.create(
-                    model=MODEL, messages=ask(f"{tag} {i}"), store=True, metadata={"tag": tag}
+                    model=MODEL, messages=user(f"{tag} {i}"), store=True, metadata={"tag": tag}
                 )
                 await c.chat.completions.update(reply.id, metadata={"tag": tag, "i": str(i)})
                 return str(reply.id)
@@ -139,7 +133,7 @@ def test_concurrent_requests_on_two_servers_sharing_one_file(
         return list(await asyncio.gather(hammer(threads[0], "a"), hammer(threads[1], "b")))
 
     made_a, made_b = asyncio.run(both())
-    with sdk_for(threads[0]) as c:
+    with sdk(threads[0].base_url, strict=False) as c:
         listed = [x.id for x in c.chat.completions.list(limit=100)]
         assert sorted(listed) == sorted(made_a + made_b)
         assert {x.id for x in c.chat.completions.list(metadata={"tag": "b"})} == set(made_b)
@@ -166,19 +160,13 @@ def test_a_file_that_is_not_a_store_is_refused(tmp_path: Path) -> None:
 # --- what is stored for each kind of reply ---------------------------------------------------
 
 PLANNER = Planner(ModelCatalog(), 0)
-TOOL = {
-    "type": "function",
-    "function": {
-        "name": "get_weather",
-        "parameters": {"type": "object", "properties": {"city": {"type": "string"}}, "required": ["city"]},
-    },
-}
+TOOL = function_tool("get_weather", {"city": {"type": "string"}}, required=["city"])
 BODIES: list[dict[str, Any]] = [
-    {"model": MODEL, "messages": ask("hello")},
-    {"model": MODEL, "messages": ask("weather in Paris?"), "tools": [TOOL], "tool_choice": "required"},
-    {"model": MODEL, "messages": ask("two answers"), "n": 2, "logprobs": True, "top_logprobs": 2},
-    {"model": "gpt-5-nano", "messages": ask("reason")},
-    {"model": MODEL, "messages": ask("short"), "max_tokens": 3},
+    {"model": MODEL, "messages": user("hello")},
+    {"model": MODEL, "messages": user("weather in Paris?"), "tools": [TOOL], "tool_choice": "required"},
+    {"model": MODEL, "messages": user("two answers"), "n": 2, "logprobs": True, "top_logprobs": 2},
+    {"model": "gpt-5-nano", "messages": user("reason")},
+    {"model": MODEL, "messages": user("short"), "max_tokens": 3},
 ]
 
 
@@ -191,7 +179,7 @@ def test_a_recorded_stream_adds_up_to_the_completion(body: dict[str, Any]) -> No
 
 
 def test_records_for_each_kind_of_reply() -> None:
-    body = {"model": MODEL, "messages": ask("hi"), "store": True}
+    body = {"model": MODEL, "messages": user("hi"), "store": True}
     plan = PLANNER.seeded(body)
     planned = record_for("POST", "/v1/chat/completions", b"{}", body, PlannedReply(plan))
     assert planned is not None and planned.id == plan.id
@@ -221,5 +209,5 @@ def openai_error() -> Any:
 def test_under_the_pytest_plugin_stored_completions_are_per_test(mockai: Any, run: int) -> None:
     """Both runs share the plugin's server; each sees only what it stored itself."""
     client = mockai.openai()
-    cid = client.chat.completions.create(model=MODEL, messages=ask(f"run {run}"), store=True).id
+    cid = client.chat.completions.create(model=MODEL, messages=user(f"run {run}"), store=True).id
     assert [c.id for c in client.chat.completions.list()] == [cid]

@@ -17,30 +17,20 @@ from mockai.core.context import RequestContext
 from mockai.core.errors import APIError
 from mockai.core.model_catalog import ModelCatalog
 from mockai.core.plan import Delivery, Fault, PlannedReply, Reply
-from tests.conftest import API_KEY, HTTP, ServerFactory, assert_valid
-from tests.strategies import chat_requests
+from tests.support.bodies import weather_tool
+from tests.support.clients import post_chat, sdk
+from tests.support.reference import assert_valid
+from tests.support.servers import ServerFactory
+from tests.support.strategies import chat_requests
 
 openai = pytest.importorskip("openai")
 
-AUTH = {"Authorization": f"Bearer {API_KEY}"}
 USER = [{"role": "user", "content": "how can langsmith help with testing?"}]
-WEATHER = {
-    "type": "function",
-    "function": {
-        "name": "get_weather",
-        "parameters": {
-            "type": "object",
-            "properties": {"location": {"type": "string"}},
-            "required": ["location"],
-            "additionalProperties": False,
-        },
-        "strict": True,
-    },
-}
+WEATHER = weather_tool(description=None, closed=True, strict=True)
 
 
 def raw_stream(base_url: str, body: dict[str, Any]) -> tuple[bytes, httpx.Response]:
-    response = HTTP.post(f"{base_url}/chat/completions", json={**body, "stream": True}, headers=AUTH)
+    response = post_chat(base_url, {**body, "stream": True})
     return response.content, response
 
 
@@ -117,8 +107,7 @@ def test_include_usage_and_no_obfuscation(base_url: str) -> None:
     assert last["choices"] == [] and last["usage"]["total_tokens"] > 0
     assert list(last)[-1] == "usage"
     content = "".join(c["choices"][0]["delta"].get("content") or "" for c in chunks[:-1])
-    json_answer = HTTP.post(f"{base_url}/chat/completions", json={"model": "gpt-4o-mini", "messages": USER},
-                             headers=AUTH).json()
+    json_answer = post_chat(base_url, {"model": "gpt-4o-mini", "messages": USER}).json()
     assert content == json_answer["choices"][0]["message"]["content"]
     assert last["usage"] == json_answer["usage"]
 
@@ -173,7 +162,7 @@ def test_stream_accumulates_to_the_json_answer(base_url: str, body: dict[str, An
     body = {**body, "stream_options": {"include_usage": True}}
     chunks = events(raw_stream(base_url, body)[0])
     plain = {k: v for k, v in body.items() if k != "stream_options"}
-    answer = HTTP.post(f"{base_url}/chat/completions", json=plain, headers=AUTH).json()
+    answer = post_chat(base_url, plain).json()
     rebuilt = accumulate(chunks)
     assert rebuilt["usage"] == answer["usage"]
     assert len(rebuilt["choices"]) == len(answer["choices"])
@@ -257,7 +246,7 @@ def test_error_event_mid_stream(server_factory: ServerFactory) -> None:
     error = APIError(500, "The server experienced an error while processing your request.", type="server_error")
     server.state.sources.insert(0, _Scripted(lambda ctx: PlannedReply(
         server.state.planner.seeded(ctx.body), Delivery(fault=Fault("error_event", after=2, error=error)))))
-    client = openai.OpenAI(base_url=server.base_url, api_key=API_KEY, max_retries=0)
+    client = sdk(server.base_url, strict=False)
     seen = []
     with pytest.raises(openai.APIError) as info:
         for chunk in client.chat.completions.create(model="gpt-4o-mini", messages=USER, stream=True):

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from pathlib import Path
 from typing import Any
 
 import jsonschema
@@ -14,8 +13,9 @@ from hypothesis import strategies as st
 
 from mockai.chat.validation import REQUEST_SCHEMA, validate_chat_request, validate_metadata
 from mockai.core.errors import APIError
+from tests.support.bodies import function_tool, tool_call
+from tests.support.reference import SHARED
 
-SHARED = Path(__file__).resolve().parents[3] / "shared"
 USER = {"role": "user", "content": "Hello"}
 
 
@@ -26,12 +26,12 @@ def body(**extra: Any) -> dict[str, Any]:
     return {key: value for key, value in out.items() if value is not ...}
 
 
-def fn_tool(name: str = "get_weather", **function: Any) -> dict[str, Any]:
-    return {"type": "function", "function": {"name": name, "parameters": {"type": "object"}, **function}}
+def fn_tool(name: str = "get_weather", description: str | None = None) -> dict[str, Any]:
+    return function_tool(name, description=description)
 
 
 def call(call_id: str, name: str = "get_weather") -> dict[str, Any]:
-    return {"id": call_id, "type": "function", "function": {"name": name, "arguments": "{}"}}
+    return tool_call(call_id, name)
 
 
 def rejected(request: object) -> APIError:

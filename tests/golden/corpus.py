@@ -18,27 +18,17 @@ from typing import Any
 
 import httpx
 
-from mockai import ServerConfig, ServerThread
+from mockai import ServerConfig
+from tests.support import ROOT
+from tests.support.bodies import chat, tool_call, tool_turn, weather_tool
+from tests.support.servers import running_server
 
-HERE = Path(__file__).resolve().parent
-GOLDEN = HERE / "exchanges.json"
-ROOT = HERE.parents[1]
+GOLDEN = Path(__file__).resolve().parent / "exchanges.json"
 KEY = {"Authorization": "Bearer sk-golden-0000"}
 # Headers that vary with the wall clock or the HTTP library, not with mockai's answer.
 VOLATILE = {"date", "server"}
 
-WEATHER = {
-    "type": "function",
-    "function": {
-        "name": "get_weather",
-        "description": "Current weather for a city",
-        "parameters": {
-            "type": "object",
-            "properties": {"location": {"type": "string"}, "unit": {"enum": ["c", "f"]}},
-            "required": ["location"],
-        },
-    },
-}
+WEATHER = weather_tool(unit={"enum": ["c", "f"]})
 PERSON = {
     "type": "json_schema",
     "json_schema": {
@@ -68,7 +58,7 @@ PERSON = {
 
 
 def _chat(text: str = "Hello!", model: str = "gpt-4o-mini", **extra: Any) -> dict[str, Any]:
-    return {"model": model, "messages": [{"role": "user", "content": text}], **extra}
+    return chat(text, model, **extra)
 
 
 @dataclass(frozen=True)
@@ -89,14 +79,10 @@ def _completions() -> Iterator[Call]:
         yield Call(f"{s}-seed", "POST", post, _chat("Tell me a story", seed=42, **opts))
         yield Call(f"{s}-tools-required", "POST", post, _chat("Weather?", tools=[WEATHER], tool_choice="required", **opts))
         yield Call(f"{s}-tools-auto", "POST", post, _chat("get_weather in Paris", tools=[WEATHER], **opts))
+        call = tool_call("call_1", "get_weather", '{"location":"Boston"}')
         yield Call(f"{s}-tool-result", "POST", post, {
             "model": "gpt-4o", **opts,
-            "messages": [
-                {"role": "user", "content": "weather in Boston"},
-                {"role": "assistant", "content": None, "tool_calls": [
-                    {"id": "call_1", "type": "function", "function": {"name": "get_weather", "arguments": "{\"location\":\"Boston\"}"}}]},
-                {"role": "tool", "tool_call_id": "call_1", "content": "{\"temperature\": 71}"},
-            ],
+            "messages": tool_turn("weather in Boston", call, '{"temperature": 71}'),
             "tools": [WEATHER],
         })
         yield Call(f"{s}-structured", "POST", post, _chat("Describe a person", response_format=PERSON, **opts))
@@ -151,14 +137,9 @@ def default_calls() -> list[Call]:
 
 def _scenario_setups() -> dict[str, tuple[ServerConfig, list[Call]]]:
     post = "/v1/chat/completions"
-    tool_turn = {
+    turn = {
         "model": "gpt-4o",
-        "messages": [
-            {"role": "user", "content": "weather in Boston"},
-            {"role": "assistant", "content": None, "tool_calls": [
-                {"id": "call_9", "type": "function", "function": {"name": "get_weather", "arguments": "{}"}}]},
-            {"role": "tool", "tool_call_id": "call_9", "content": "{\"temperature\": 64}"},
-        ],
+        "messages": tool_turn("weather in Boston", tool_call("call_9", "get_weather"), '{"temperature": 64}'),
         "tools": [WEATHER],
     }
     math = {"type": "json_schema", "json_schema": {"name": "MathResponse", "schema": {
@@ -169,8 +150,8 @@ def _scenario_setups() -> dict[str, tuple[ServerConfig, list[Call]]]:
         "weather_agent": [
             Call("tool-call", "POST", post, _chat("What's the weather in Boston?", model="gpt-4o", tools=[WEATHER])),
             Call("tool-call-stream", "POST", post, _chat("weather in Boston", tools=[WEATHER], stream=True)),
-            Call("tool-result", "POST", post, tool_turn),
-            Call("tool-result-stream", "POST", post, {**tool_turn, "stream": True}),
+            Call("tool-result", "POST", post, turn),
+            Call("tool-result-stream", "POST", post, {**turn, "stream": True}),
             Call("unmatched", "POST", post, _chat("nothing matches this one")),
         ],
         "rate_limit_retry": [Call(f"try-{i}", "POST", post, _chat("hi")) for i in range(3)],
@@ -246,7 +227,7 @@ def run_corpus() -> dict[str, dict[str, Any]]:
     with httpx.Client(timeout=30) as client:
         for setup, (config, calls) in setups().items():
             first_id = ""
-            with ServerThread(config) as server:
+            with running_server(config) as server:
                 for call in calls:
                     call = replace(call, path=call.path.replace("{id}", first_id))
                     exchange = out[f"{setup}/{call.name}"] = _send(client, server.base_url, call)

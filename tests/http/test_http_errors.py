@@ -10,17 +10,21 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from tests.conftest import API_KEY, HTTP, ServerFactory, assert_valid
+from tests.support import clients
+from tests.support.bodies import chat
+from tests.support.clients import HTTP, post_chat, sdk
+from tests.support.reference import assert_valid
+from tests.support.servers import ServerFactory
 
 openai = pytest.importorskip("openai")
 
-GOOD = {"model": "gpt-4o-mini", "messages": [{"role": "user", "content": "hi"}]}
-AUTH = {"Authorization": f"Bearer {API_KEY}", "Content-Type": "application/json"}
+GOOD = chat("hi")
+AUTH = {**clients.AUTH, "Content-Type": "application/json"}
 
 
 def post(base_url: str, body: bytes | str, headers: dict[str, str] | None = None) -> httpx.Response:
     content = body.encode() if isinstance(body, str) else body
-    return HTTP.post(f"{base_url}/chat/completions", content=content, headers=headers or AUTH)
+    return post_chat(base_url, content=content, headers=headers or AUTH)
 
 
 def error_of(response: httpx.Response) -> dict[str, Any]:
@@ -45,7 +49,7 @@ def test_missing_authorization(base_url: str) -> None:
 
 def test_wrong_key_is_masked(server_factory: ServerFactory) -> None:
     server = server_factory(api_key="sk-the-right-key-123456")
-    client = openai.OpenAI(base_url=server.base_url, api_key="bad-key-for-the-test", max_retries=0)
+    client = sdk(server.base_url, api_key="bad-key-for-the-test", strict=False)
     with pytest.raises(openai.AuthenticationError) as info:
         client.chat.completions.create(**GOOD)
     assert info.value.status_code == 401
@@ -55,7 +59,7 @@ def test_wrong_key_is_masked(server_factory: ServerFactory) -> None:
         "https://platform.openai.com/account/api-keys."
     )
     assert "bad-key-for-the-test" not in json.dumps(info.value.body)
-    right = openai.OpenAI(base_url=server.base_url, api_key="sk-the-right-key-123456", max_retries=0)
+    right = sdk(server.base_url, api_key="sk-the-right-key-123456", strict=False)
     assert right.chat.completions.create(**GOOD).choices
 
 
@@ -93,7 +97,7 @@ def test_body_over_limit(server_factory: ServerFactory) -> None:
 
 def test_strict_models(server_factory: ServerFactory) -> None:
     server = server_factory(strict_models=True)
-    client = openai.OpenAI(base_url=server.base_url, api_key=API_KEY, max_retries=0)
+    client = sdk(server.base_url, strict=False)
     with pytest.raises(openai.NotFoundError) as info:
         client.chat.completions.create(model="this-model-does-not-exist", messages=GOOD["messages"])
     assert info.value.code == "model_not_found"
@@ -106,7 +110,7 @@ def test_strict_models(server_factory: ServerFactory) -> None:
 
 
 def test_sdk_error_classes(base_url: str) -> None:
-    client = openai.OpenAI(base_url=base_url, api_key=API_KEY, max_retries=0)
+    client = sdk(base_url, strict=False)
     with pytest.raises(openai.BadRequestError) as info:
         client.chat.completions.create(model="gpt-4o-mini", messages=[])
     assert info.value.status_code == 400

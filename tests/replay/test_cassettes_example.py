@@ -2,21 +2,20 @@
 
 from __future__ import annotations
 
-import contextlib
-import io
 import re
-from pathlib import Path
 
 import pytest
 
 from mockai.replay.cassette import load_cassette
-from tests.conftest import API_KEY, ServerFactory
+from tests.support import ROOT
+from tests.support.clients import sdk
+from tests.support.markdown import DOCS, code_blocks, run_python
+from tests.support.servers import ServerFactory
 
 openai = pytest.importorskip("openai")
 
-ROOT = Path(__file__).resolve().parents[2]
 EXAMPLE = ROOT / "fixtures" / "example_cassette.yaml"
-DOC = ROOT / "docs" / "record_replay.md"
+DOC = DOCS / "record_replay.md"
 
 
 def test_the_example_cassette_replays_through_the_sdk(server_factory: ServerFactory) -> None:
@@ -24,8 +23,7 @@ def test_the_example_cassette_replays_through_the_sdk(server_factory: ServerFact
     assert [i.response.status for i in cassette.interactions] == [200, 200, 200, 404]
     assert b"sk-" not in EXAMPLE.read_bytes()
     server = server_factory(cassette=EXAMPLE)
-    client = openai.OpenAI(base_url=server.base_url, api_key=API_KEY, max_retries=0,
-                           _strict_response_validation=True)
+    client = sdk(server.base_url)
     for item in cassette.interactions:
         body = item.request.body
         if item.response.status == 404:
@@ -39,14 +37,9 @@ def test_the_example_cassette_replays_through_the_sdk(server_factory: ServerFact
             assert reply.choices[0].message.content or reply.choices[0].message.tool_calls
 
 
-def test_the_python_snippet_in_the_docs_runs(monkeypatch: pytest.MonkeyPatch) -> None:
-    blocks = re.findall(r"```python\n(.*?)```", DOC.read_text(), re.S)
-    snippet = next(b for b in blocks if "ServerThread" in b)
-    monkeypatch.chdir(ROOT)
-    printed = io.StringIO()
-    with contextlib.redirect_stdout(printed):
-        exec(compile(snippet, str(DOC), "exec"), {})
-    lines = printed.getvalue().splitlines()
+def test_the_python_snippet_in_the_docs_runs() -> None:
+    snippet = next(b for b in code_blocks(DOC, "python") if "ServerThread" in b)
+    lines = run_python(snippet, str(DOC)).splitlines()
     assert lines[0]  # the recorded answer
     assert re.fullmatch(r"\[\d+\]", lines[1])  # the usage chunk of the recorded stream
     assert "differs at `messages[0].content`" in lines[2] and 'sent "Hi!"' in lines[2]

@@ -7,22 +7,11 @@ from pathlib import Path
 
 import pytest
 
-import mockai.replay.source
-import mockai.scenarios.source
-
-# pytester's in-process runs unload the modules a run imported: import the heavy ones once, here.
-import mockai.testing.mock
 from mockai.replay.cassette import load_cassette
-from tests.conftest import ServerFactory
+from mockai.replay.source import cassette_path
+from tests.support.servers import ServerFactory
 
-pytest_plugins = ["pytester"]
 pytest.importorskip("openai")
-
-INI = """
-[pytest]
-addopts = -p no:cacheprovider -p no:hypothesispytest
-asyncio_default_fixture_loop_scope = function
-"""
 
 TEST_MODULE = """
 import pytest
@@ -39,19 +28,18 @@ def test_hello(mockai):
 """
 
 
-def test_record_once_then_replay_without_the_upstream(pytester: pytest.Pytester,
+def test_record_once_then_replay_without_the_upstream(project: pytest.Pytester,
                                                        server_factory: ServerFactory) -> None:
-    pytester.makeini(INI)
     upstream = server_factory()
-    pytester.makepyfile(test_chat=TEST_MODULE.format(upstream=upstream.base_url))
+    project.makepyfile(test_chat=TEST_MODULE.format(upstream=upstream.base_url))
 
-    first = pytester.runpytest("-s")
+    first = project.runpytest("-s")
     first.assert_outcomes(passed=1)
-    cassette = pytester.path / "cassettes" / "test_chat" / "hello.yaml"
+    cassette = project.path / "cassettes" / "test_chat" / "hello.yaml"
     assert len(load_cassette(cassette).interactions) == 2
 
     upstream.stop()  # the second run must not need it
-    second = pytester.runpytest("-s")
+    second = project.runpytest("-s")
     second.assert_outcomes(passed=1)
     said = [re.findall(r"ANSWER (.+)", r.stdout.str()) for r in (first, second)]
     assert said[0] == said[1] and said[0]
@@ -60,7 +48,7 @@ def test_record_once_then_replay_without_the_upstream(pytester: pytest.Pytester,
 
 def test_cassette_path_follows_pytest_recording() -> None:
     test_file = Path("/project/tests/test_agent.py")
-    assert mockai.replay.source.cassette_path(test_file, "weather.yaml") == Path(
+    assert cassette_path(test_file, "weather.yaml") == Path(
         "/project/tests/cassettes/test_agent/weather.yaml"
     )
 
@@ -77,19 +65,18 @@ def test_hello(mockai):
 """
 
 
-def test_the_record_mode_comes_from_the_command_line(pytester: pytest.Pytester,
+def test_the_record_mode_comes_from_the_command_line(project: pytest.Pytester,
                                                      server_factory: ServerFactory) -> None:
-    pytester.makeini(INI)
     upstream = server_factory()
-    pytester.makepyfile(test_cli=CLI_MODULE.format(upstream=upstream.base_url))
-    cassette = pytester.path / "cassettes" / "test_cli" / "hello.yaml"
+    project.makepyfile(test_cli=CLI_MODULE.format(upstream=upstream.base_url))
+    cassette = project.path / "cassettes" / "test_cli" / "hello.yaml"
 
-    missing = pytester.runpytest()  # default mode none: the cassette must exist, and it does not
+    missing = project.runpytest()  # default mode none: the cassette must exist, and it does not
     missing.assert_outcomes(errors=1)
     missing.stdout.fnmatch_lines(["*no such cassette*"])
     assert not cassette.exists()
 
-    pytester.runpytest("--mockai-record-mode=once").assert_outcomes(passed=1)
+    project.runpytest("--mockai-record-mode=once").assert_outcomes(passed=1)
     assert len(load_cassette(cassette).interactions) == 1
     upstream.stop()
-    pytester.runpytest().assert_outcomes(passed=1)
+    project.runpytest().assert_outcomes(passed=1)

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 import time
 from pathlib import Path
 from typing import Any
@@ -20,16 +18,13 @@ from mockai.replay.cassette import (
     dump_cassette,
     load_cassette,
 )
-from tests.conftest import API_KEY, ServerFactory
+from tests.support.bodies import chat
+from tests.support.clients import AUTH, HTTP, post_chat, sdk
+from tests.support.servers import ServerFactory, run_cli
 
 openai = pytest.importorskip("openai")
 
-HTTP = httpx.Client(headers={"Authorization": f"Bearer {API_KEY}"}, timeout=30)
 JSON_HEADERS = (("content-type", "application/json"), ("x-request-id", "req_recorded"))
-
-
-def _body(text: str, **extra: Any) -> dict[str, Any]:
-    return {"model": "gpt-4o-mini", "messages": [{"role": "user", "content": text}], **extra}
 
 
 def _completion(content: str) -> bytes:
@@ -57,17 +52,13 @@ def _write(path: Path, *items: Interaction) -> Path:
     return path
 
 
-def _sdk(url: str) -> Any:
-    return openai.OpenAI(base_url=url, api_key=API_KEY, max_retries=0, _strict_response_validation=True)
-
-
 def _post(url: str, raw: bytes) -> httpx.Response:
-    return HTTP.post(f"{url}/chat/completions", content=raw, headers={"Content-Type": "application/json"})
+    return post_chat(url, content=raw, headers={**AUTH, "Content-Type": "application/json"})
 
 
 def test_matching_ignores_key_order_whitespace_and_caller_fields(server_factory: ServerFactory,
                                                                  tmp_path: Path) -> None:
-    cassette = _write(tmp_path / "c.yaml", _exchange(_body("Hello", temperature=1), _completion("Hi there")))
+    cassette = _write(tmp_path / "c.yaml", _exchange(chat("Hello", temperature=1), _completion("Hi there")))
     server = server_factory(cassette=cassette)
     reordered = b'{ "temperature" : 1.0,\n  "messages": [{"content": "Hello", "role": "user"}],\n' \
                 b'  "model": "gpt-4o-mini", "user": "someone", "metadata": {"run": "42"} }'
@@ -83,25 +74,25 @@ def test_matching_ignores_key_order_whitespace_and_caller_fields(server_factory:
 
 def test_identical_requests_replay_in_recorded_order_then_repeat_the_last(server_factory: ServerFactory,
                                                                          tmp_path: Path) -> None:
-    cassette = _write(tmp_path / "c.yaml", _exchange(_body("Again"), _completion("first")),
-                      _exchange(_body("Other"), _completion("other")),
-                      _exchange(_body("Again"), _completion("second")))
+    cassette = _write(tmp_path / "c.yaml", _exchange(chat("Again"), _completion("first")),
+                      _exchange(chat("Other"), _completion("other")),
+                      _exchange(chat("Again"), _completion("second")))
     server = server_factory(cassette=cassette)
-    with _sdk(server.base_url) as client:
-        said = [client.chat.completions.create(**_body("Again")).choices[0].message.content for _ in range(3)]
+    with sdk(server.base_url) as client:
+        said = [client.chat.completions.create(**chat("Again")).choices[0].message.content for _ in range(3)]
         assert said == ["first", "second", "second"]
         server.run(server.state.reset)  # POST /_mockai/reset does the same: replay from the start
-        assert client.chat.completions.create(**_body("Again")).choices[0].message.content == "first"
+        assert client.chat.completions.create(**chat("Again")).choices[0].message.content == "first"
     assert [e.source for e in server.state.journal] == ["cassette"]
 
 
 def test_a_miss_names_the_nearest_recorded_request_and_the_field(server_factory: ServerFactory,
                                                                  tmp_path: Path) -> None:
-    cassette = _write(tmp_path / "c.yaml", _exchange(_body("Tell me a joke"), _completion("No.")),
-                      _exchange(_body("Tell me a story", temperature=0.5), _completion("Once...")))
+    cassette = _write(tmp_path / "c.yaml", _exchange(chat("Tell me a joke"), _completion("No.")),
+                      _exchange(chat("Tell me a story", temperature=0.5), _completion("Once...")))
     server = server_factory(cassette=cassette)
-    with _sdk(server.base_url) as client, pytest.raises(openai.NotFoundError) as caught:
-        client.chat.completions.create(**_body("Tell me a story", temperature=0.7))
+    with sdk(server.base_url) as client, pytest.raises(openai.NotFoundError) as caught:
+        client.chat.completions.create(**chat("Tell me a story", temperature=0.7))
     error = caught.value
     assert error.code == "cassette_miss"
     assert "interaction #1" in error.message
@@ -112,10 +103,10 @@ def test_a_miss_names_the_nearest_recorded_request_and_the_field(server_factory:
 def test_streams_replay_fast_by_default_or_with_recorded_timing(server_factory: ServerFactory,
                                                                 tmp_path: Path) -> None:
     events = ((0.0, b'data: {"n":1}\n\n'), (0.2, b'data: {"n":2}\n\n'), (0.4, b"data: [DONE]\n\n"))
-    stream = _exchange(_body("Stream", stream=True), b"", events=events, latency=0.1,
+    stream = _exchange(chat("Stream", stream=True), b"", events=events, latency=0.1,
                        headers=(("content-type", "text/event-stream; charset=utf-8"),))
     cassette = _write(tmp_path / "c.yaml", stream)
-    raw = json.dumps(_body("Stream", stream=True)).encode()
+    raw = json.dumps(chat("Stream", stream=True)).encode()
     for timing, slowest, fastest in (("fast", 0.3, 0.0), ("recorded", 60.0, 0.5)):
         server = server_factory(cassette=cassette, replay_timing=timing)
         started = time.monotonic()
@@ -129,15 +120,15 @@ def test_new_episodes_forwards_misses_and_replays_hits(server_factory: ServerFac
     upstream = server_factory()
     cassette = tmp_path / "episodes.yaml"
     recording = server_factory(cassette=cassette, record_mode="new_episodes", upstream=upstream.base_url)
-    live = _post(recording.base_url, json.dumps(_body("First")).encode())
+    live = _post(recording.base_url, json.dumps(chat("First")).encode())
     assert live.status_code == 200
     assert [e.source for e in recording.state.journal] == ["upstream"]
     assert len(load_cassette(cassette).interactions) == 1
     upstream.stop()
 
     replaying = server_factory(cassette=cassette, record_mode="new_episodes", upstream=upstream.base_url)
-    assert _post(replaying.base_url, json.dumps(_body("First")).encode()).content == live.content
-    unreachable = _post(replaying.base_url, json.dumps(_body("Second")).encode())
+    assert _post(replaying.base_url, json.dumps(chat("First")).encode()).content == live.content
+    unreachable = _post(replaying.base_url, json.dumps(chat("Second")).encode())
     assert unreachable.status_code == 502
     assert unreachable.json()["error"]["code"] == "upstream_unreachable"
 
@@ -146,21 +137,21 @@ def test_once_records_only_while_the_cassette_is_absent(server_factory: ServerFa
     upstream = server_factory()
     cassette = tmp_path / "once.yaml"
     server = server_factory(cassette=cassette, record_mode="once", upstream=upstream.base_url)
-    assert _post(server.base_url, json.dumps(_body("Record me")).encode()).status_code == 200
+    assert _post(server.base_url, json.dumps(chat("Record me")).encode()).status_code == 200
     assert cassette.exists()
     server.renew()  # the next test run: the cassette exists now, replay only
-    assert _post(server.base_url, json.dumps(_body("Record me")).encode()).status_code == 200
-    assert _post(server.base_url, json.dumps(_body("New question")).encode()).status_code == 404
+    assert _post(server.base_url, json.dumps(chat("Record me")).encode()).status_code == 200
+    assert _post(server.base_url, json.dumps(chat("New question")).encode()).status_code == 404
     assert len(load_cassette(cassette).interactions) == 1
 
 
 def test_all_forwards_everything_and_keeps_what_was_recorded(server_factory: ServerFactory,
                                                              tmp_path: Path) -> None:
     upstream = server_factory()
-    cassette = _write(tmp_path / "all.yaml", _exchange(_body("Hello"), _completion("recorded long ago")))
+    cassette = _write(tmp_path / "all.yaml", _exchange(chat("Hello"), _completion("recorded long ago")))
     server = server_factory(cassette=cassette, record_mode="all", upstream=upstream.base_url)
-    with _sdk(server.base_url) as client:
-        fresh = client.chat.completions.create(**_body("Hello")).choices[0].message.content
+    with sdk(server.base_url) as client:
+        fresh = client.chat.completions.create(**chat("Hello")).choices[0].message.content
     assert fresh != "recorded long ago"
     assert [i.response.body != b"" for i in load_cassette(cassette).interactions] == [True, True]
 
@@ -176,12 +167,13 @@ def test_other_v1_paths_replay_and_unrecorded_ones_reach_mockai(server_factory: 
         _exchange({"model": "text-embedding-3-small", "input": "hi"}, embedding, path="/v1/embeddings"),
     )
     server = server_factory(cassette=cassette)
-    with _sdk(server.base_url) as client:
+    with sdk(server.base_url) as client:
         assert [m.id for m in client.models.list()] == ["only-this"]
         assert client.models.retrieve("gpt-4o-mini").id == "gpt-4o-mini"  # not recorded: mockai answers
-    assert HTTP.post(f"{server.base_url}/embeddings", json={"input": "hi", "model": "text-embedding-3-small"}
-                     ).content == embedding
-    other = HTTP.post(f"{server.base_url}/embeddings", json={"model": "text-embedding-3-small", "input": "yo"})
+    assert HTTP.post(f"{server.base_url}/embeddings", json={"input": "hi", "model": "text-embedding-3-small"},
+                     headers=AUTH).content == embedding
+    other = HTTP.post(f"{server.base_url}/embeddings", json={"model": "text-embedding-3-small", "input": "yo"},
+                      headers=AUTH)
     assert other.status_code == 404 and "differs at `input`" in other.json()["error"]["message"]
 
 
@@ -189,29 +181,29 @@ def test_a_recorded_refusal_wins_over_mockais_own_validation(server_factory: Ser
                                                              tmp_path: Path) -> None:
     refusal = b'{\n  "error": {\n    "message": "recorded: temperature too high",\n    "type": ' \
               b'"invalid_request_error",\n    "param": "temperature",\n    "code": "x"\n  }\n}'
-    cassette = _write(tmp_path / "c.yaml", _exchange(_body("Hot", temperature=5), refusal, status=400))
+    cassette = _write(tmp_path / "c.yaml", _exchange(chat("Hot", temperature=5), refusal, status=400))
     server = server_factory(cassette=cassette)
-    answer = _post(server.base_url, json.dumps(_body("Hot", temperature=5)).encode())
+    answer = _post(server.base_url, json.dumps(chat("Hot", temperature=5)).encode())
     assert answer.status_code == 400 and answer.content == refusal
-    unrecorded = _post(server.base_url, json.dumps(_body("Cold", temperature=5)).encode())
+    unrecorded = _post(server.base_url, json.dumps(chat("Cold", temperature=5)).encode())
     assert unrecorded.status_code == 400 and b"recorded:" not in unrecorded.content
 
 
 def test_cassette_fallback_lets_seeded_answers_through(server_factory: ServerFactory, tmp_path: Path) -> None:
-    cassette = _write(tmp_path / "c.yaml", _exchange(_body("Known"), _completion("from the cassette")))
+    cassette = _write(tmp_path / "c.yaml", _exchange(chat("Known"), _completion("from the cassette")))
     server = server_factory(cassette=cassette, cassette_fallback=True)
-    with _sdk(server.base_url) as client:
-        assert client.chat.completions.create(**_body("Known")).choices[0].message.content == "from the cassette"
-        assert client.chat.completions.create(**_body("Unknown")).choices[0].message.content
+    with sdk(server.base_url) as client:
+        assert client.chat.completions.create(**chat("Known")).choices[0].message.content == "from the cassette"
+        assert client.chat.completions.create(**chat("Unknown")).choices[0].message.content
     assert [e.source for e in server.state.journal] == ["cassette", "seeded"]
 
 
 def test_json_cassettes_replay_too(server_factory: ServerFactory, tmp_path: Path) -> None:
     cassette = tmp_path / "c.json"
-    cassette.write_bytes(dump_cassette(Cassette([_exchange(_body("J"), _completion("json!"))]), as_json=True))
+    cassette.write_bytes(dump_cassette(Cassette([_exchange(chat("J"), _completion("json!"))]), as_json=True))
     server = server_factory(cassette=cassette)
-    with _sdk(server.base_url) as client:
-        assert client.chat.completions.create(**_body("J")).choices[0].message.content == "json!"
+    with sdk(server.base_url) as client:
+        assert client.chat.completions.create(**chat("J")).choices[0].message.content == "json!"
 
 
 def test_a_missing_or_broken_cassette_is_a_clear_startup_error(server_factory: ServerFactory,
@@ -223,8 +215,7 @@ def test_a_missing_or_broken_cassette_is_a_clear_startup_error(server_factory: S
         server_factory(cassette=missing, record_mode="new_episodes")
     broken = tmp_path / "broken.yaml"
     broken.write_text("version: 1\ninteractions:\n- request: {method: POST}\n")
-    result = subprocess.run([sys.executable, "-m", "mockai", "serve", "--cassette", str(broken), "--port", "0"],
-                            capture_output=True, text=True, timeout=30)
+    result = run_cli("serve", "--cassette", str(broken), "--port", "0", timeout=30)
     assert result.returncode == 2
     assert "broken.yaml: interaction #0.request: missing 'path'" in result.stderr
     assert "Traceback" not in result.stderr
@@ -233,27 +224,27 @@ def test_a_missing_or_broken_cassette_is_a_clear_startup_error(server_factory: S
 def test_scenario_rules_answer_before_the_cassette(server_factory: ServerFactory, tmp_path: Path) -> None:
     scenario = tmp_path / "rules.yaml"
     scenario.write_text("- name: weather\n  match: {user_contains: weather}\n  reply: {content: Scripted sunshine}\n")
-    cassette = _write(tmp_path / "c.yaml", _exchange(_body("What is the weather?"), _completion("Recorded rain")),
-                      _exchange(_body("Hello"), _completion("Recorded hello")))
+    cassette = _write(tmp_path / "c.yaml", _exchange(chat("What is the weather?"), _completion("Recorded rain")),
+                      _exchange(chat("Hello"), _completion("Recorded hello")))
     server = server_factory(cassette=cassette, scenarios=(scenario,))
-    with _sdk(server.base_url) as client:
-        said = [client.chat.completions.create(**_body(t)).choices[0].message.content
+    with sdk(server.base_url) as client:
+        said = [client.chat.completions.create(**chat(t)).choices[0].message.content
                 for t in ("What is the weather?", "Hello")]
         with pytest.raises(openai.NotFoundError, match="no recorded exchange"):
-            client.chat.completions.create(**_body("Neither"))
+            client.chat.completions.create(**chat("Neither"))
     assert said == ["Scripted sunshine", "Recorded hello"]
     assert [e.source for e in server.state.journal][:2] == ["scenario:weather", "cassette"]
 
 
 def test_replay_still_wants_a_key_like_the_api(server_factory: ServerFactory, tmp_path: Path) -> None:
     models = b'{"object": "list", "data": []}'
-    cassette = _write(tmp_path / "c.yaml", _exchange(_body("Hello"), _completion("Hi")),
+    cassette = _write(tmp_path / "c.yaml", _exchange(chat("Hello"), _completion("Hi")),
                       _exchange(None, models, method="GET", path="/v1/models"))
     server = server_factory(cassette=cassette)
-    raw = json.dumps(_body("Hello")).encode()
+    raw = json.dumps(chat("Hello")).encode()
     for response in (httpx.post(f"{server.base_url}/chat/completions", content=raw,
                                 headers={"Content-Type": "application/json"}),
                      httpx.get(f"{server.base_url}/models")):
         assert response.status_code == 401
         assert "You didn't provide an API key" in response.json()["error"]["message"]
-    assert HTTP.get(f"{server.base_url}/models").content == models
+    assert HTTP.get(f"{server.base_url}/models", headers=AUTH).content == models

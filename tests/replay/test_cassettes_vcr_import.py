@@ -17,7 +17,9 @@ import yaml
 from mockai.cli.main import main
 from mockai.replay.cassette import CassetteError, load_cassette
 from mockai.replay.vcr_import import import_vcr
-from tests.conftest import API_KEY, ServerFactory, shared_or_skip
+from tests.support.clients import sdk
+from tests.support.reference import shared_or_skip
+from tests.support.servers import ServerFactory
 
 openai = pytest.importorskip("openai")
 
@@ -60,8 +62,7 @@ def test_imported_vcr_cassettes_replay_byte_for_byte(name: str, tmp_path: Path,
     assert len(cassette.interactions) == len(original)
 
     server = server_factory(cassette=converted)
-    client = openai.OpenAI(base_url=server.base_url, api_key=API_KEY, max_retries=0,
-                           _strict_response_validation=True)
+    client = sdk(server.base_url)
     for number, interaction in enumerate(original):
         body, status, expected = _original(interaction)
         streamed = body.get("stream", False)

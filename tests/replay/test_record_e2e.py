@@ -12,8 +12,9 @@ from typing import Any
 import pytest
 
 from mockai.replay.cassette import load_cassette
-from tests.conftest import ServerFactory
-from tests.recording import files_containing, mockai_process
+from tests.support.bodies import function_tool
+from tests.support.clients import sdk
+from tests.support.servers import ServerFactory, mockai_process
 
 openai = pytest.importorskip("openai")
 
@@ -23,20 +24,7 @@ SECRET_PROJECT = "proj_SECRETPROJECT0000000042"
 SECRET_HEADER = "team-token-SECRET-77"
 SECRET_USER = "alice.SECRET@example.com"
 
-TOOLS = [
-    {
-        "type": "function",
-        "function": {
-            "name": "get_weather",
-            "description": "Weather for a city",
-            "parameters": {
-                "type": "object",
-                "properties": {"city": {"type": "string"}},
-                "required": ["city"],
-            },
-        },
-    }
-]
+TOOLS = [function_tool("get_weather", {"city": {"type": "string"}}, required=["city"], description="Weather for a city")]
 MESSAGES = [{"role": "user", "content": "What is the weather in Paris?"}]
 
 
@@ -48,10 +36,14 @@ class Seen:
 
 
 def _client(url: str) -> Any:
-    return openai.OpenAI(
-        base_url=url, api_key=SECRET_KEY, organization=SECRET_ORG, project=SECRET_PROJECT, max_retries=0,
-        default_headers={"x-team-token": SECRET_HEADER}, _strict_response_validation=True,
-    )
+    return sdk(url, api_key=SECRET_KEY, organization=SECRET_ORG, project=SECRET_PROJECT,
+               default_headers={"x-team-token": SECRET_HEADER})
+
+
+def files_containing(root: Path, secret: str) -> list[Path]:
+    """Every file under ``root`` whose bytes contain ``secret``."""
+    needle = secret.encode()
+    return [p for p in root.rglob("*") if p.is_file() and needle in p.read_bytes()]
 
 
 def _raw(call: Callable[[], Any]) -> Seen:

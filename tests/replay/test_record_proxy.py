@@ -4,11 +4,11 @@ concurrency, gzip, an unreachable upstream and SIGKILL."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import gzip
 import json
-import subprocess
-import sys
 import threading
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
@@ -18,17 +18,22 @@ import pytest
 from aiohttp import web
 
 from mockai.replay.cassette import load_cassette
-from tests.conftest import API_KEY, ServerFactory
-from tests.recording import AppThread, mockai_process, wait_for
-
-HEADERS = {"Authorization": f"Bearer {API_KEY}"}
-# One client for every request (thread-safe): a fresh httpx.Client per call costs ~0.1 s of TLS setup.
-HTTP = httpx.Client(headers=HEADERS, timeout=30)
+from tests.support.bodies import chat
+from tests.support.clients import AUTH, HTTP, post_chat, sdk
+from tests.support.servers import AppThread, MockaiProcess, ServerFactory, mockai_process, run_cli, wait_for
 
 
 def _ask(url: str, text: str, **extra: Any) -> httpx.Response:
-    body = {"model": "gpt-4o-mini", "messages": [{"role": "user", "content": text}], **extra}
-    return HTTP.post(f"{url}/chat/completions", json=body)
+    return post_chat(url, chat(text, **extra))
+
+
+@contextlib.contextmanager
+def recording(app: web.Application, cassette: Path) -> Iterator[MockaiProcess]:
+    """``mockai record`` in front of ``app`` (a hand-made upstream), into ``cassette``."""
+    with AppThread(app) as upstream, mockai_process(
+        "record", "--upstream", upstream.url, "--cassette", str(cassette), "--port", "0"
+    ) as recorder:
+        yield recorder
 
 
 def test_a_stream_reaches_the_client_before_the_upstream_has_finished(tmp_path: Path) -> None:
@@ -50,12 +55,10 @@ def test_a_stream_reaches_the_client_before_the_upstream_has_finished(tmp_path: 
     app = web.Application()
     app.router.add_post("/v1/chat/completions", slow_stream)
     cassette = tmp_path / "stream.yaml"
-    with AppThread(app) as upstream, mockai_process(
-        "record", "--upstream", upstream.url, "--cassette", str(cassette), "--port", "0"
-    ) as recorder:
+    with recording(app, cassette) as recorder:
         lines: list[str] = []
         body = {"model": "gpt-4o-mini", "messages": [{"role": "user", "content": "hi"}], "stream": True}
-        with HTTP.stream("POST", f"{recorder.url}/chat/completions", json=body) as response:
+        with HTTP.stream("POST", f"{recorder.url}/chat/completions", json=body, headers=AUTH) as response:
             for line in response.iter_lines():
                 if line:
                     lines.append(line)
@@ -81,17 +84,15 @@ def test_gzip_from_upstream_is_recorded_decoded_and_replays(tmp_path: Path, serv
     app = web.Application()
     app.router.add_get("/v1/models", gzipped)
     cassette = tmp_path / "gzip.yaml"
-    with AppThread(app) as upstream, mockai_process(
-        "record", "--upstream", upstream.url, "--cassette", str(cassette), "--port", "0"
-    ) as recorder:
-        through = HTTP.get(f"{recorder.url}/models")
+    with recording(app, cassette) as recorder:
+        through = HTTP.get(f"{recorder.url}/models", headers=AUTH)
         recorder.stop()
     assert through.status_code == 200 and through.content == payload
     recorded = load_cassette(cassette).interactions[0].response
     assert recorded.body == payload
     assert "content-encoding" not in dict(recorded.headers)
     replayer = server_factory(cassette=cassette)
-    replayed = HTTP.get(f"{replayer.base_url}/models")
+    replayed = HTTP.get(f"{replayer.base_url}/models", headers=AUTH)
     assert replayed.content == payload and replayed.headers["x-request-id"] == "req_gz"
 
 
@@ -99,10 +100,10 @@ def test_unreachable_upstream_is_a_502_in_the_api_envelope(tmp_path: Path) -> No
     openai = pytest.importorskip("openai")
     with mockai_process("record", "--upstream", "http://127.0.0.1:9/v1", "--cassette",
                         str(tmp_path / "none.yaml"), "--port", "0") as recorder:
-        client = openai.OpenAI(base_url=recorder.url, api_key=API_KEY, max_retries=0)
+        client = sdk(recorder.url, strict=False)
         with pytest.raises(openai.InternalServerError) as caught:
             client.models.list()
-        wrong_path = HTTP.get(recorder.url.removesuffix("/v1") + "/health")
+        wrong_path = HTTP.get(recorder.url.removesuffix("/v1") + "/health", headers=AUTH)
         recorder.stop()
     assert caught.value.status_code == 502
     assert "could not reach the upstream API at http://127.0.0.1:9/v1" in caught.value.message
@@ -161,10 +162,8 @@ def test_sigkill_during_a_burst_leaves_a_cassette_that_loads(tmp_path: Path, ser
 def test_an_unreadable_cassette_is_never_overwritten(tmp_path: Path) -> None:
     cassette = tmp_path / "broken.yaml"
     cassette.write_text("version: 1\ninteractions: [ {request: \n")
-    result = subprocess.run(
-        [sys.executable, "-m", "mockai", "record", "--upstream", "http://127.0.0.1:9/v1", "--cassette",
-         str(cassette), "--port", "0"], capture_output=True, text=True, timeout=30,
-    )
+    result = run_cli("record", "--upstream", "http://127.0.0.1:9/v1", "--cassette", str(cassette), "--port", "0",
+                     timeout=30)
     assert result.returncode == 2
     assert "broken.yaml" in result.stderr and "not valid YAML" in result.stderr
     assert "Traceback" not in result.stderr
@@ -172,9 +171,7 @@ def test_an_unreadable_cassette_is_never_overwritten(tmp_path: Path) -> None:
 
 
 def test_an_upstream_that_is_not_a_url_is_refused_at_start(tmp_path: Path) -> None:
-    result = subprocess.run(
-        [sys.executable, "-m", "mockai", "record", "--upstream", "api.openai.com", "--cassette",
-         str(tmp_path / "c.yaml"), "--port", "0"], capture_output=True, text=True, timeout=30,
-    )
+    result = run_cli("record", "--upstream", "api.openai.com", "--cassette", str(tmp_path / "c.yaml"), "--port", "0",
+                     timeout=30)
     assert result.returncode == 2
     assert "the upstream must be an http:// or https:// URL, not 'api.openai.com'" in result.stderr

@@ -5,34 +5,20 @@ from __future__ import annotations
 import json
 import random
 import time
-from pathlib import Path
 from typing import Any
 
 import openai
 import pytest
 from pydantic import BaseModel
 
-from tests.conftest import API_KEY, ServerFactory, assert_valid
+from tests.support import ROOT
+from tests.support.bodies import weather_tool
+from tests.support.clients import API_KEY, post_chat, sdk
+from tests.support.reference import assert_valid
+from tests.support.servers import ServerFactory
 
-EXAMPLES = Path(__file__).resolve().parents[2] / "scenarios"
-WEATHER_TOOL = {
-    "type": "function",
-    "function": {
-        "name": "get_weather",
-        "description": "Current weather for a city",
-        "parameters": {
-            "type": "object",
-            "properties": {"location": {"type": "string"}},
-            "required": ["location"],
-            "additionalProperties": False,
-        },
-    },
-}
-
-
-def _client(base_url: str, **kwargs: Any) -> openai.OpenAI:
-    kwargs.setdefault("max_retries", 0)
-    return openai.OpenAI(base_url=base_url, api_key=API_KEY, _strict_response_validation=True, **kwargs)
+EXAMPLES = ROOT / "scenarios"
+WEATHER_TOOL = weather_tool(closed=True)
 
 
 def _serve(server_factory: ServerFactory, name: str) -> str:
@@ -70,7 +56,7 @@ def run_agent(client: openai.OpenAI, question: str, temperature: int, stream: bo
 
 @pytest.mark.parametrize("stream", [False, True])
 def test_weather_agent_calls_the_tool_then_quotes_the_temperature(server_factory: ServerFactory, stream: bool) -> None:
-    client = _client(_serve(server_factory, "weather_agent.yaml"))
+    client = sdk(_serve(server_factory, "weather_agent.yaml"))
     temperature = random.Random(stream).randint(-20, 110)
     answer, calls = run_agent(client, "What's the weather like in Boston today?", temperature, stream)
     assert calls == [("get_weather", {"location": "Boston"})]
@@ -78,7 +64,7 @@ def test_weather_agent_calls_the_tool_then_quotes_the_temperature(server_factory
 
 
 def test_weather_agent_first_answer_is_a_valid_tool_call_response(server_factory: ServerFactory) -> None:
-    client = _client(_serve(server_factory, "weather_agent.yaml"))
+    client = sdk(_serve(server_factory, "weather_agent.yaml"))
     raw = client.chat.completions.with_raw_response.create(
         model="gpt-4o-mini", messages=[{"role": "user", "content": "weather in Boston?"}], tools=[WEATHER_TOOL]
     )
@@ -106,7 +92,7 @@ def test_rate_limit_retry_succeeds_with_the_sdks_default_retries(server_factory:
 
 
 def test_rate_limit_429_has_the_real_shape(server_factory: ServerFactory) -> None:
-    client = _client(_serve(server_factory, "rate_limit_retry.yaml"))
+    client = sdk(_serve(server_factory, "rate_limit_retry.yaml"))
     with pytest.raises(openai.RateLimitError) as info:
         client.chat.completions.create(model="gpt-4o", messages=[{"role": "user", "content": "hi"}])
     error = info.value
@@ -122,7 +108,7 @@ def test_rate_limit_429_has_the_real_shape(server_factory: ServerFactory) -> Non
 
 
 def test_rate_limit_without_retries_fails_twice_then_answers(server_factory: ServerFactory) -> None:
-    client = _client(_serve(server_factory, "rate_limit_retry.yaml"))
+    client = sdk(_serve(server_factory, "rate_limit_retry.yaml"))
     outcomes = []
     for _ in range(4):
         try:
@@ -137,11 +123,9 @@ def test_rate_limit_without_retries_fails_twice_then_answers(server_factory: Ser
 
 
 def test_stream_cut_stops_after_three_events_without_done(server_factory: ServerFactory) -> None:
-    import httpx
-
     base_url = _serve(server_factory, "stream_cut.yaml")
     body = {"model": "gpt-4o", "messages": [{"role": "user", "content": "tell me"}], "stream": True}
-    raw = httpx.post(f"{base_url}/chat/completions", json=body, headers={"Authorization": f"Bearer {API_KEY}"})
+    raw = post_chat(base_url, body)
     assert raw.status_code == 200
     events = [e for e in raw.text.split("\n\n") if e]
     assert len(events) == 3
@@ -149,13 +133,13 @@ def test_stream_cut_stops_after_three_events_without_done(server_factory: Server
     assert "[DONE]" not in raw.text
 
     # The SDK yields what arrived and stops: no chunk carries a finish_reason.
-    chunks = list(_client(base_url).chat.completions.create(**body))
+    chunks = list(sdk(base_url).chat.completions.create(**body))
     assert len(chunks) == 3
     assert all(c.choices[0].finish_reason is None for c in chunks)
 
 
 def test_stream_cut_leaves_non_streamed_requests_alone(server_factory: ServerFactory) -> None:
-    client = _client(_serve(server_factory, "stream_cut.yaml"))
+    client = sdk(_serve(server_factory, "stream_cut.yaml"))
     response = client.chat.completions.create(model="gpt-4o", messages=[{"role": "user", "content": "tell me"}])
     assert response.choices[0].finish_reason == "stop"
 
@@ -174,7 +158,7 @@ class MathResponse(BaseModel):
 
 
 def test_structured_output_parses_into_the_users_model(server_factory: ServerFactory) -> None:
-    client = _client(_serve(server_factory, "structured_output.yaml"))
+    client = sdk(_serve(server_factory, "structured_output.yaml"))
     completion = client.chat.completions.parse(
         model="gpt-4o-2024-08-06",
         messages=[{"role": "system", "content": "You are a math tutor."}, {"role": "user", "content": "solve 8x + 31 = 2"}],
@@ -191,7 +175,7 @@ def test_structured_output_that_violates_the_requests_schema_is_reported(server_
         final_answer: int
 
     server = server_factory(scenarios=(EXAMPLES / "structured_output.yaml",))
-    client = _client(server.base_url)
+    client = sdk(server.base_url)
     with pytest.raises(openai.UnprocessableEntityError) as info:
         client.chat.completions.parse(
             model="gpt-4o", messages=[{"role": "user", "content": "solve it"}], response_format=MathResponse
@@ -211,7 +195,7 @@ class Joke(BaseModel):
 
 
 def test_refusal_reaches_the_sdk_as_a_refusal(server_factory: ServerFactory) -> None:
-    client = _client(_serve(server_factory, "refusal.yaml"))
+    client = sdk(_serve(server_factory, "refusal.yaml"))
     completion = client.chat.completions.parse(
         model="gpt-4o", messages=[{"role": "user", "content": "Best ways to make a bomb"}], response_format=Joke
     )
@@ -223,7 +207,7 @@ def test_refusal_reaches_the_sdk_as_a_refusal(server_factory: ServerFactory) -> 
 
 
 def test_refusal_streams_as_refusal_deltas(server_factory: ServerFactory) -> None:
-    client = _client(_serve(server_factory, "refusal.yaml"))
+    client = sdk(_serve(server_factory, "refusal.yaml"))
     chunks = list(client.chat.completions.create(
         model="gpt-4o", messages=[{"role": "user", "content": "how to build a weapon"}], stream=True
     ))
@@ -244,7 +228,7 @@ def test_503_then_success_with_sdk_retries(server_factory: ServerFactory) -> Non
 
 
 def test_503_has_the_real_type(server_factory: ServerFactory) -> None:
-    client = _client(_serve(server_factory, "server_errors.yaml"))
+    client = sdk(_serve(server_factory, "server_errors.yaml"))
     with pytest.raises(openai.InternalServerError) as info:
         client.chat.completions.create(model="gpt-4o", messages=[{"role": "user", "content": "overloaded?"}])
     assert info.value.status_code == 503
@@ -271,7 +255,7 @@ def test_502_twice_then_success(server_factory: ServerFactory) -> None:
 
 
 def test_error_event_mid_stream_raises_in_the_sdk(server_factory: ServerFactory) -> None:
-    client = _client(_serve(server_factory, "server_errors.yaml"))
+    client = sdk(_serve(server_factory, "server_errors.yaml"))
     stream = client.chat.completions.create(
         model="gpt-4o", messages=[{"role": "user", "content": "mid-stream trouble"}], stream=True
     )

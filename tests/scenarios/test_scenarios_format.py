@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import subprocess
 import sys
 from pathlib import Path
 from typing import Any
@@ -17,9 +16,11 @@ from mockai.scenarios.file_format import load_text
 from mockai.scenarios.rules import Rule, ScenarioError
 from mockai.scenarios.source import ScenarioSource
 from mockai.server.runner import ServerThread
+from tests.support import ROOT
+from tests.support.servers import run_cli
 
-EXAMPLES = Path(__file__).resolve().parents[2] / "scenarios"
-SCHEMA_FILE = Path(__file__).resolve().parents[2] / "mockai" / "schemas" / "scenario.schema.json"
+EXAMPLES = ROOT / "scenarios"
+SCHEMA_FILE = ROOT / "mockai" / "schemas" / "scenario.schema.json"
 
 
 def test_published_schema_is_a_draft_2020_12_schema_and_accepts_every_example() -> None:
@@ -118,10 +119,7 @@ def test_server_refuses_to_start_on_a_broken_file(tmp_path: Path) -> None:
 def test_serve_cli_exits_2_with_the_message(tmp_path: Path) -> None:
     bad = tmp_path / "bad.yaml"
     bad.write_text("- reply:\n    error: {status: 429, retryafter: 1}\n")
-    done = subprocess.run(
-        [sys.executable, "-m", "mockai", "serve", "--port", "0", "--scenario", str(bad)],
-        capture_output=True, text=True, timeout=60,
-    )
+    done = run_cli("serve", "--port", "0", "--scenario", str(bad))
     assert done.returncode == 2
     assert done.stderr.startswith(f"mockai: {bad}:2: rule 1: reply.error.retryafter: unknown key")
     assert "Traceback" not in done.stderr

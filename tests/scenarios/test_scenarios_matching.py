@@ -8,43 +8,32 @@ import openai
 import pytest
 
 from mockai.server.runner import ServerThread
-from tests import scenario_fixtures as fx
-from tests.conftest import ServerFactory
+from tests.support.bodies import function_tool, tool_call, tool_turn, user
+from tests.support.clients import ask
+from tests.support.servers import ServerFactory
 
-_ask = fx.ask
-module_server, fresh = fx.module_server, fx.fresh  # fixtures
-
-TOOL = {"type": "function", "function": {"name": "lookup", "parameters": {"type": "object", "properties": {}}}}
-OTHER_TOOL = {"type": "function", "function": {"name": "other", "parameters": {"type": "object"}}}
+TOOL = function_tool("lookup", {})
+OTHER_TOOL = function_tool("other")
 
 
 def _tool_turn(content: str = '{"ok": true}', call_id: str = "call_1", name: str = "lookup") -> list[Any]:
-    return [
-        {"role": "user", "content": "look it up"},
-        {"role": "assistant", "content": None,
-         "tool_calls": [{"id": call_id, "type": "function", "function": {"name": name, "arguments": "{}"}}]},
-        {"role": "tool", "tool_call_id": call_id, "content": content},
-    ]
-
-
-def _user(text: str) -> list[Any]:
-    return [{"role": "user", "content": text}]
+    return tool_turn("look it up", tool_call(call_id, name), content)
 
 
 # (conditions, a request they match, a request they do not match)
 CONDITIONS: dict[str, tuple[dict[str, Any], dict[str, Any], dict[str, Any]]] = {
     "model exact": ({"model": "gpt-4o"}, {"model": "gpt-4o"}, {"model": "gpt-4o-mini"}),
     "model glob": ({"model": "gpt-4o*"}, {"model": "gpt-4o-mini"}, {"model": "gpt-3.5-turbo"}),
-    "user_equals": ({"user_equals": "Hi there"}, {"messages": _user("Hi there")}, {"messages": _user("hi there")}),
+    "user_equals": ({"user_equals": "Hi there"}, {"messages": user("Hi there")}, {"messages": user("hi there")}),
     "user_contains ignores case": (
-        {"user_contains": "WEATHER"}, {"messages": _user("the weather?")}, {"messages": _user("the news?")},
+        {"user_contains": "WEATHER"}, {"messages": user("the weather?")}, {"messages": user("the news?")},
     ),
     "user_contains looks at the last user message": (
         {"user_contains": "first"},
-        {"messages": [*_user("second"), {"role": "assistant", "content": "ok"}, *_user("first")]},
-        {"messages": [*_user("first"), {"role": "assistant", "content": "ok"}, *_user("second")]},
+        {"messages": [*user("second"), {"role": "assistant", "content": "ok"}, *user("first")]},
+        {"messages": [*user("first"), {"role": "assistant", "content": "ok"}, *user("second")]},
     ),
-    "user_regex": ({"user_regex": r"^order #\d+$"}, {"messages": _user("order #42")}, {"messages": _user("order #x")}),
+    "user_regex": ({"user_regex": r"^order #\d+$"}, {"messages": user("order #42")}, {"messages": user("order #x")}),
     "user text parts": (
         {"user_contains": "picture"},
         {"messages": [{"role": "user", "content": [{"type": "text", "text": "this picture"}]}]},
@@ -52,20 +41,20 @@ CONDITIONS: dict[str, tuple[dict[str, Any], dict[str, Any], dict[str, Any]]] = {
     ),
     "system_contains (system or developer)": (
         {"system_contains": "pirate"},
-        {"messages": [{"role": "developer", "content": "Talk like a pirate."}, *_user("hi")]},
-        {"messages": [{"role": "system", "content": "Be formal."}, *_user("hi")]},
+        {"messages": [{"role": "developer", "content": "Talk like a pirate."}, *user("hi")]},
+        {"messages": [{"role": "system", "content": "Be formal."}, *user("hi")]},
     ),
     "messages by index and role": (
         {"messages": [{"index": -2, "role": "assistant", "contains": "which city"}]},
-        {"messages": [*_user("weather?"), {"role": "assistant", "content": "Which city?"}, *_user("Paris")]},
-        {"messages": [*_user("weather?"), {"role": "assistant", "content": "Sunny."}, *_user("Paris")]},
+        {"messages": [*user("weather?"), {"role": "assistant", "content": "Which city?"}, *user("Paris")]},
+        {"messages": [*user("weather?"), {"role": "assistant", "content": "Sunny."}, *user("Paris")]},
     ),
     "messages anywhere": (
         {"messages": [{"role": "system", "equals": "secret"}]},
-        {"messages": [{"role": "system", "content": "secret"}, *_user("x")]},
-        {"messages": [{"role": "system", "content": "public"}, *_user("x")]},
+        {"messages": [{"role": "system", "content": "secret"}, *user("x")]},
+        {"messages": [{"role": "system", "content": "public"}, *user("x")]},
     ),
-    "last_role": ({"last_role": "tool"}, {"messages": _tool_turn(), "tools": [TOOL]}, {"messages": _user("x")}),
+    "last_role": ({"last_role": "tool"}, {"messages": _tool_turn(), "tools": [TOOL]}, {"messages": user("x")}),
     "tools offered": ({"tools": ["lookup"]}, {"tools": [TOOL, OTHER_TOOL]}, {"tools": [OTHER_TOOL]}),
     "tool_choice default auto": ({"tool_choice": "auto"}, {"tools": [TOOL]}, {}),
     "tool_choice forced by name": (
@@ -86,7 +75,7 @@ CONDITIONS: dict[str, tuple[dict[str, Any], dict[str, Any], dict[str, Any]]] = {
     "stream false": ({"stream": False}, {}, {"stream": True}),
     "response_format type": (
         {"response_format": "json_object"},
-        {"response_format": {"type": "json_object"}, "messages": _user("answer in JSON")},
+        {"response_format": {"type": "json_object"}, "messages": user("answer in JSON")},
         {"response_format": {"type": "text"}},
     ),
     "schema_name": (
@@ -106,8 +95,8 @@ CONDITIONS: dict[str, tuple[dict[str, Any], dict[str, Any], dict[str, Any]]] = {
     ),
     "turn counts user messages": (
         {"turn": 2},
-        {"messages": [*_user("a"), {"role": "assistant", "content": "b"}, *_user("c")]},
-        {"messages": _user("a")},
+        {"messages": [*user("a"), {"role": "assistant", "content": "b"}, *user("c")]},
+        {"messages": user("a")},
     ),
 }
 
@@ -117,8 +106,8 @@ def test_each_condition_matches_what_it_says(fresh: ServerThread, case: str) -> 
     conditions, hit, miss = CONDITIONS[case]
     server = fresh
     server.state.scenarios.on(**conditions).reply("scripted")
-    assert _ask(server, **hit) == "scripted"
-    assert _ask(server, **miss) != "scripted"  # the seeded answer
+    assert ask(server, **hit) == "scripted"
+    assert ask(server, **miss) != "scripted"  # the seeded answer
     assert len(server.state.scenarios.misses) == 1
 
 
@@ -128,9 +117,9 @@ def test_conditions_are_anded_and_the_first_matching_rule_wins(fresh: ServerThre
     src.on(model="gpt-4o", user_contains="weather").reply("both")
     src.on(user_contains="weather").reply("weather only")
     src.on().reply("anything")
-    assert _ask(server, messages=_user("weather?")) == "both"
-    assert _ask(server, model="gpt-4o-mini", messages=_user("weather?")) == "weather only"
-    assert _ask(server, model="gpt-4o-mini", messages=_user("news?")) == "anything"
+    assert ask(server, messages=user("weather?")) == "both"
+    assert ask(server, model="gpt-4o-mini", messages=user("weather?")) == "weather only"
+    assert ask(server, model="gpt-4o-mini", messages=user("news?")) == "anything"
 
 
 def test_rule_order_holds_across_indexed_and_unindexed_rules(fresh: ServerThread) -> None:
@@ -140,9 +129,9 @@ def test_rule_order_holds_across_indexed_and_unindexed_rules(fresh: ServerThread
     src.on(user_equals="hello").reply("exact")  # indexed by text
     src.on(user_contains="hello").reply("contains")  # indexed by trigram
     src.on(model="gpt-4o").reply("model")  # indexed by model
-    assert _ask(server) == "glob first"
-    assert _ask(server, model="o3") == "exact"
-    assert _ask(server, model="o3", messages=_user("well hello")) == "contains"
+    assert ask(server) == "glob first"
+    assert ask(server, model="o3") == "exact"
+    assert ask(server, model="o3", messages=user("well hello")) == "contains"
 
 
 # --- sequences -------------------------------------------------------------------------------------
@@ -151,7 +140,7 @@ def test_rule_order_holds_across_indexed_and_unindexed_rules(fresh: ServerThread
 def test_replies_are_used_in_order_and_the_last_repeats(fresh: ServerThread) -> None:
     server = fresh
     rule = server.state.scenarios.on().reply("one").then("two")
-    assert [_ask(server) for _ in range(3)] == ["one", "two", "two"]
+    assert [ask(server) for _ in range(3)] == ["one", "two", "two"]
     assert rule.call_count == 3
 
 
@@ -160,15 +149,15 @@ def test_times_then_the_next_rule_answers(fresh: ServerThread) -> None:
     src = server.state.scenarios
     src.on().reply("limited", times=2)
     src.on().reply("after")
-    assert [_ask(server) for _ in range(3)] == ["limited", "limited", "after"]
+    assert [ask(server) for _ in range(3)] == ["limited", "limited", "after"]
 
 
 def test_exhausted_error_names_the_rule(fresh: ServerThread) -> None:
     server = fresh
     server.state.scenarios.on(name="only twice").reply("a").then("b").exhausted("error")
-    assert [_ask(server) for _ in range(2)] == ["a", "b"]
+    assert [ask(server) for _ in range(2)] == ["a", "b"]
     with pytest.raises(openai.UnprocessableEntityError) as info:
-        _ask(server)
+        ask(server)
     assert 'rule "only twice"' in info.value.message
     assert "used up" in info.value.message
     assert info.value.code == "scenario_exhausted"
@@ -177,20 +166,20 @@ def test_exhausted_error_names_the_rule(fresh: ServerThread) -> None:
 def test_reset_starts_sequences_over_and_keeps_rules(fresh: ServerThread) -> None:
     server = fresh
     server.state.scenarios.on().reply("one").then("two")
-    assert [_ask(server) for _ in range(2)] == ["one", "two"]
+    assert [ask(server) for _ in range(2)] == ["one", "two"]
     server.state.reset()
-    assert _ask(server) == "one"
+    assert ask(server) == "one"
     assert len(server.state.scenarios.rules) == 1
 
 
 def test_state_is_per_server(server_factory: ServerFactory) -> None:
     first, second = server_factory(), server_factory()
     first.state.scenarios.on().reply("one").then("two")
-    assert _ask(first) == "one"
-    assert _ask(second) != "one"
+    assert ask(first) == "one"
+    assert ask(second) != "one"
     second.state.scenarios.on().reply("one").then("two")
-    assert _ask(second) == "one"
-    assert _ask(first) == "two"
+    assert ask(second) == "one"
+    assert ask(first) == "two"
 
 
 def test_renewed_state_reloads_rules_from_files_only(server_factory: ServerFactory, tmp_path: Any) -> None:
@@ -198,10 +187,10 @@ def test_renewed_state_reloads_rules_from_files_only(server_factory: ServerFacto
     path.write_text("- reply: {content: from file}\n  times: 1\n")
     server = server_factory(scenarios=(path,))
     server.state.scenarios.on().reply("from code")
-    assert [_ask(server), _ask(server)] == ["from file", "from code"]
+    assert [ask(server), ask(server)] == ["from file", "from code"]
     server.renew()
     assert [r.origin.file for r in server.state.scenarios.rules] == [str(path)]
-    assert _ask(server) == "from file"
+    assert ask(server) == "from file"
 
 
 # --- unused, misses, explanations --------------------------------------------------------------------
@@ -213,9 +202,9 @@ def test_unused_lists_rules_never_matched_or_with_replies_left(fresh: ServerThre
     src.on(user_contains="never", name="never matched").reply("x")
     src.on(user_contains="hello", name="two replies").reply("a").then("b")
     src.on(user_contains="nope", name="optional").reply("x").optional()
-    _ask(server)
+    ask(server)
     assert [r.name for r in src.unused()] == ["never matched", "two replies"]
-    _ask(server)
+    ask(server)
     assert [r.name for r in src.unused()] == ["never matched"]
 
 
@@ -225,7 +214,7 @@ def test_no_match_error_names_the_closest_rules_and_what_differed(server_factory
     src.on(name="weather", user_contains="weather", model="gpt-4o").reply("x")
     src.on(name="far away", model="o3", stream=True, user_equals="nothing like it").reply("y")
     with pytest.raises(openai.NotFoundError) as info:
-        _ask(server, messages=_user("what's the news?"))
+        ask(server, messages=user("what's the news?"))
     message = info.value.message
     assert info.value.code == "no_matching_rule"
     assert 'No scenario rule matched this request (model "gpt-4o", last user message "what\'s the news?")' in message
@@ -240,7 +229,7 @@ def test_no_match_error_names_the_closest_rules_and_what_differed(server_factory
 def test_misses_fall_back_to_seeded_answers_by_default(fresh: ServerThread) -> None:
     server = fresh
     server.state.scenarios.on(user_contains="weather").reply("x")
-    answer = _ask(server)
+    answer = ask(server)
     assert answer and answer != "x"
     assert [e.source for e in server.state.journal] == ["seeded"]
     assert len(server.state.scenarios.misses) == 1
@@ -250,17 +239,17 @@ def test_explain_says_which_rule_would_answer_without_counting(fresh: ServerThre
     server = fresh
     src = server.state.scenarios
     src.on(user_contains="weather", name="weather").reply("x")
-    body = {"model": "gpt-4o", "messages": _user("weather?")}
+    body = {"model": "gpt-4o", "messages": user("weather?")}
     assert src.explain(body).startswith('rule "weather" (')
     assert src.explain(body).endswith("matches this request.")
     assert src.rules[0] in src.unused()
-    other = src.explain({"model": "gpt-4o", "messages": _user("news")})
+    other = src.explain({"model": "gpt-4o", "messages": user("news")})
     assert other.startswith("No scenario rule matched this request")
 
 
 def test_journal_names_the_rule_that_answered(fresh: ServerThread) -> None:
     server = fresh
     server.state.scenarios.on(user_contains="hello", name="greeting").reply("hi")
-    _ask(server)
-    _ask(server, messages=_user("bye"))
+    ask(server)
+    ask(server, messages=user("bye"))
     assert [e.source for e in server.state.journal] == ["scenario:greeting", "seeded"]

@@ -11,27 +11,16 @@ import openai
 import pytest
 
 from mockai.server.runner import ServerThread
-from tests import scenario_fixtures as fx
-from tests.conftest import API_KEY, assert_valid
+from tests.support.bodies import chat, function_tool, tool_call, weather_tool
+from tests.support.clients import API_KEY, ask, client_for, post_chat
+from tests.support.reference import assert_valid
 
-module_server, fresh = fx.module_server, fx.fresh  # fixtures
-ask, client_for = fx.ask, fx.client_for
-
-WEATHER = {
-    "type": "function",
-    "function": {
-        "name": "get_weather",
-        "parameters": {"type": "object", "properties": {"location": {"type": "string"}}, "required": ["location"]},
-    },
-}
-TIME = {"type": "function", "function": {"name": "get_time", "parameters": {"type": "object", "properties": {}}}}
+WEATHER = weather_tool(description=None)
+TIME = function_tool("get_time", {})
 
 
 def _post(server: ServerThread, **body: Any) -> httpx.Response:
-    body.setdefault("model", "gpt-4o")
-    body.setdefault("messages", [{"role": "user", "content": "hello"}])
-    headers = {"Authorization": f"Bearer {API_KEY}"}
-    return httpx.post(f"{server.base_url}/chat/completions", json=body, headers=headers, timeout=10)
+    return post_chat(server.base_url, {**chat("hello", model="gpt-4o"), **body})
 
 
 # --- HTTP errors -----------------------------------------------------------------------------------
@@ -205,8 +194,7 @@ def test_templates_read_the_request(fresh: ServerThread) -> None:
     messages = [
         {"role": "system", "content": "sys"},
         {"role": "user", "content": "look"},
-        {"role": "assistant", "content": None,
-         "tool_calls": [{"id": "c1", "type": "function", "function": {"name": "get_time", "arguments": "{}"}}]},
+        {"role": "assistant", "content": None, "tool_calls": [tool_call("c1", "get_time")]},
         {"role": "tool", "tool_call_id": "c1", "content": '{"h": 12}'},
     ]
     answer = ask(fresh, messages=messages, tools=[TIME], metadata={"suite": "smoke"}, store=True)

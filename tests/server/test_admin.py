@@ -9,10 +9,8 @@ import openai
 import pytest
 
 from mockai.server.runner import ServerThread
-from tests import scenario_fixtures as fx
-from tests.conftest import API_KEY
-
-module_server, fresh = fx.module_server, fx.fresh  # fixtures
+from tests.support.bodies import chat
+from tests.support.clients import post_chat, sdk
 
 WEATHER_YAML = """
 - name: call the weather tool
@@ -29,10 +27,7 @@ def _admin(server: ServerThread) -> httpx.Client:
 
 
 def _chat(server: ServerThread, text: str, **body: Any) -> httpx.Response:
-    payload = {"model": "gpt-4o", "messages": [{"role": "user", "content": text}], **body}
-    return httpx.post(
-        f"{server.base_url}/chat/completions", json=payload, headers={"Authorization": f"Bearer {API_KEY}"}
-    )
+    return post_chat(server.base_url, chat(text, model="gpt-4o", **body))
 
 
 def test_health(fresh: ServerThread) -> None:
@@ -147,6 +142,6 @@ def test_admin_errors_use_the_error_envelope(fresh: ServerThread, method: str, p
 
 
 def test_admin_paths_do_not_reach_the_openai_routes(fresh: ServerThread) -> None:
-    client = openai.OpenAI(base_url=fresh.base_url, api_key=API_KEY, max_retries=0)
+    client = sdk(fresh.base_url, strict=False)
     with pytest.raises(openai.NotFoundError):
         client.get("/_mockai/health", cast_to=object)  # relative to /v1: not an admin path

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import random
 import statistics
-import subprocess
-import sys
 import time
 from typing import Any
 
@@ -14,9 +12,11 @@ import pytest
 from mockai.core.context import RequestContext
 from mockai.server.latency import LatencyTiming
 from mockai.server.latency_profile import PRESETS, parse_profile
-from tests.conftest import API_KEY, ServerFactory
+from tests.support.bodies import chat
+from tests.support.clients import sdk
+from tests.support.servers import ServerFactory, run_cli
 
-BODY: dict[str, Any] = {"model": "gpt-4o-mini", "messages": [{"role": "user", "content": "Time me, please."}]}
+BODY = chat("Time me, please.")
 
 
 def context(body: dict[str, Any]) -> RequestContext:
@@ -58,10 +58,7 @@ def test_a_bad_spec_says_what_is_wrong(spec: str, message: str) -> None:
 
 
 def test_the_cli_refuses_a_bad_profile_at_start() -> None:
-    done = subprocess.run(
-        [sys.executable, "-m", "mockai", "serve", "--port", "0", "--latency-profile", "ttft=gauss:1"],
-        capture_output=True, text=True, timeout=60,
-    )
+    done = run_cli("serve", "--port", "0", "--latency-profile", "ttft=gauss:1")
     assert done.returncode == 2
     assert "unknown distribution 'gauss'" in done.stderr and done.stdout == ""
 
@@ -94,9 +91,9 @@ def test_the_same_request_gets_the_same_timing_streamed_or_not(server_factory: S
 
 
 def test_a_stream_keeps_the_profile_through_the_sdk(server_factory: ServerFactory) -> None:
-    openai = pytest.importorskip("openai")
+    pytest.importorskip("openai")
     server = server_factory(latency_profile="ttft=0.25;itl=0.02")
-    with openai.OpenAI(base_url=server.base_url, api_key=API_KEY, max_retries=0) as client:
+    with sdk(server.base_url, strict=False) as client:
         started = time.perf_counter()
         arrivals = []
         stream = client.chat.completions.create(**BODY, stream=True)

@@ -11,7 +11,7 @@ import pytest
 from mockai.core.config import ServerConfig
 from mockai.server.listening import base_url
 from mockai.server.runner import ServerThread
-from tests.conftest import ServerFactory
+from tests.support.servers import ServerFactory
 
 
 def test_run_returns_the_result_from_the_servers_thread(server_factory: ServerFactory) -> None:

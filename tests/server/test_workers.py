@@ -7,83 +7,58 @@ import json
 import os
 import signal
 import socket
-import subprocess
 import sys
-import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
 
-from tests.conftest import API_KEY
+from tests.support.bodies import chat
+from tests.support.clients import AUTH
+from tests.support.servers import MockaiProcess, wait_for
 
 pytestmark = pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc; SO_REUSEPORT balancing")
 
-AUTH = {"Authorization": f"Bearer {API_KEY}"}
-BODY = {"model": "gpt-4o-mini", "messages": [{"role": "user", "content": "Same answer from every worker?"}]}
+BODY = chat("Same answer from every worker?")
 
 
-def poll(predicate: Callable[[], object], what: str, timeout: float = 30.0) -> object:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(0.05)
-    raise AssertionError(f"timed out waiting for {what}")
+def serving_url(workers: MockaiProcess) -> str:
+    url = workers.announced_url(timeout=30)
+    assert workers.output.startswith("mockai serving on "), workers.errors
+    return url
 
 
-class Workers:
-    def __init__(self, tmp: Path, *args: str, python: list[str] | None = None) -> None:
-        self.out = tmp / "stdout.txt"
-        self.err = tmp / "stderr.txt"
-        command = python or [sys.executable, "-m", "mockai"]
-        with self.out.open("w") as out, self.err.open("w") as err:
-            self.proc = subprocess.Popen([*command, "serve", "--port", "0", *args], stdout=out, stderr=err)
+def worker_pids(workers: MockaiProcess) -> list[int]:
+    pids = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                stat = (entry / "stat").read_text()
+                cmdline = (entry / "cmdline").read_bytes()
+            except OSError:
+                continue
+            if int(stat.rsplit(")", 1)[1].split()[1]) == workers.proc.pid and b"spawn_main" in cmdline:
+                pids.append(int(entry.name))
+    return sorted(pids)
 
-    def url(self) -> str:
-        line = poll(lambda: self.out.read_text().strip() or self.proc.poll() is not None, "the announcement")
-        text = self.out.read_text()
-        assert isinstance(line, (str, bool)) and text.startswith("mockai serving on "), self.stderr()
-        return text.split()[-1]
 
-    def stderr(self) -> str:
-        return self.err.read_text()
-
-    def worker_pids(self) -> list[int]:
-        pids = []
-        for entry in Path("/proc").iterdir():
-            if entry.name.isdigit():
-                try:
-                    stat = (entry / "stat").read_text()
-                    cmdline = (entry / "cmdline").read_bytes()
-                except OSError:
-                    continue
-                if int(stat.rsplit(")", 1)[1].split()[1]) == self.proc.pid and b"spawn_main" in cmdline:
-                    pids.append(int(entry.name))
-        return sorted(pids)
-
-    def stop(self) -> int:
-        if self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGTERM)
-        return self.proc.wait(timeout=30)
+def two_workers(workers: MockaiProcess, what: str = "two workers") -> list[int]:
+    return wait_for(lambda: len(worker_pids(workers)) == 2 and worker_pids(workers), what, 30, 0.05)
 
 
 @pytest.fixture
-def start(tmp_path: Path) -> Iterator[Callable[..., Workers]]:
-    started: list[Workers] = []
+def start() -> Iterator[Callable[..., MockaiProcess]]:
+    """``mockai serve --port 0 ARGS`` (or ``python`` instead of ``python -m mockai``); killed at teardown."""
+    started: list[MockaiProcess] = []
 
-    def make(*args: str, python: list[str] | None = None) -> Workers:
-        sub = tmp_path / str(len(started))
-        sub.mkdir()
-        started.append(Workers(sub, *args, python=python))
+    def make(*args: str, python: list[str] | None = None) -> MockaiProcess:
+        started.append(MockaiProcess("serve", "--port", "0", *args, command=python, announced=False))
         return started[-1]
 
     yield make
     for workers in started:
         if workers.proc.poll() is None:
-            workers.proc.kill()
-            workers.proc.wait()
+            workers.kill()
 
 
 def post(url: str) -> tuple[int, bytes, str]:
@@ -103,10 +78,10 @@ def cpu_ticks(pid: int) -> int:
     return int(fields[11]) + int(fields[12])
 
 
-def test_two_workers_share_one_port_and_answer_the_same_bytes(start: Callable[..., Workers]) -> None:
+def test_two_workers_share_one_port_and_answer_the_same_bytes(start: Callable[..., MockaiProcess]) -> None:
     workers = start("--workers", "2")
-    url = workers.url()
-    pids = poll(lambda: len(workers.worker_pids()) == 2 and workers.worker_pids(), "two workers")
+    url = serving_url(workers)
+    pids = two_workers(workers)
     assert isinstance(pids, list)
     before = [cpu_ticks(pid) for pid in pids]
     answers = set()
@@ -116,31 +91,31 @@ def test_two_workers_share_one_port_and_answer_the_same_bytes(start: Callable[..
         answers.add((body, request_id))
     assert len(answers) == 1
     assert all(cpu_ticks(pid) > b for pid, b in zip(pids, before, strict=True)), "a worker answered nothing"
-    assert "each keeps its own request journal" in workers.stderr()
-    assert workers.stop() == 0
-    assert workers.worker_pids() == []
+    assert "each keeps its own request journal" in workers.errors
+    assert workers.stop(signal.SIGTERM, 30) == 0
+    assert worker_pids(workers) == []
 
 
-def test_a_worker_that_dies_is_reported_and_replaced(start: Callable[..., Workers]) -> None:
+def test_a_worker_that_dies_is_reported_and_replaced(start: Callable[..., MockaiProcess]) -> None:
     workers = start("--workers", "2")
-    url = workers.url()
-    pids = poll(lambda: len(workers.worker_pids()) == 2 and workers.worker_pids(), "two workers")
+    url = serving_url(workers)
+    pids = two_workers(workers)
     assert isinstance(pids, list)
     os.kill(pids[0], signal.SIGKILL)
-    poll(lambda: "replaced" in workers.stderr(), "the replacement")
-    assert f"(pid {pids[0]}) exited with code -9" in workers.stderr()
-    fresh = poll(lambda: len(workers.worker_pids()) == 2 and workers.worker_pids(), "two workers again")
+    wait_for(lambda: "replaced" in workers.errors, "the replacement", 30, 0.05)
+    assert f"(pid {pids[0]}) exited with code -9" in workers.errors
+    fresh = two_workers(workers, "two workers again")
     assert isinstance(fresh, list) and pids[0] not in fresh and pids[1] in fresh
     assert all(post(url)[0] == 200 for _ in range(20))
-    assert workers.stop() == 0
+    assert workers.stop(signal.SIGTERM, 30) == 0
 
 
-def test_without_reuseport_the_workers_share_the_parents_socket(start: Callable[..., Workers]) -> None:
+def test_without_reuseport_the_workers_share_the_parents_socket(start: Callable[..., MockaiProcess]) -> None:
     shim = "import sys, mockai.server.workers as w; w._REUSEPORT = False; from mockai.cli.main import main; sys.exit(main())"
     workers = start("--workers", "2", python=[sys.executable, "-c", shim])
-    url = workers.url()
+    url = serving_url(workers)
     assert all(post(url)[0] == 200 for _ in range(10))
-    assert workers.stop() == 0
+    assert workers.stop(signal.SIGTERM, 30) == 0
 
 
 @pytest.mark.parametrize(
@@ -152,18 +127,18 @@ def test_without_reuseport_the_workers_share_the_parents_socket(start: Callable[
         (["--latency-profile", "nope"], "no preset 'nope'"),
     ],
 )
-def test_what_cannot_work_is_refused_at_start(start: Callable[..., Workers], args: list[str], message: str) -> None:
+def test_what_cannot_work_is_refused_at_start(start: Callable[..., MockaiProcess], args: list[str], message: str) -> None:
     workers = start("--workers", "2", *args)
     assert workers.proc.wait(timeout=60) == 2
-    assert message in workers.stderr()
-    assert workers.out.read_text() == ""
+    assert message in workers.errors
+    assert workers.output == ""
 
 
-def test_a_port_in_use_is_a_clear_error(start: Callable[..., Workers]) -> None:
+def test_a_port_in_use_is_a_clear_error(start: Callable[..., MockaiProcess]) -> None:
     with socket.socket() as taken:
         taken.bind(("127.0.0.1", 0))
         taken.listen()
         port = taken.getsockname()[1]
         workers = start("--workers", "2", "--port", str(port))
         assert workers.proc.wait(timeout=60) == 2
-        assert f"cannot listen on 127.0.0.1:{port}" in workers.stderr()
+        assert f"cannot listen on 127.0.0.1:{port}" in workers.errors

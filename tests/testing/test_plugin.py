@@ -9,25 +9,8 @@ from pathlib import Path
 
 import pytest
 
-# pytester's in-process runs unload the modules a run imported: import the heavy ones here, once
-# (libyaml in particular cannot be initialised twice in one process).
-
-pytest_plugins = ["pytester"]
-
 for _name in ("openai", "aiohttp", "httpx", "requests", "yaml"):
     pytest.importorskip(_name)
-
-INI = """
-[pytest]
-addopts = -p no:cacheprovider -p no:hypothesispytest
-asyncio_default_fixture_loop_scope = function
-"""
-
-
-@pytest.fixture
-def project(pytester: pytest.Pytester) -> pytest.Pytester:
-    pytester.makeini(INI)
-    return pytester
 
 
 def outcomes(result: pytest.RunResult) -> dict[str, int]:
