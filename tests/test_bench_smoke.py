@@ -25,7 +25,10 @@ def out(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def bench(script: str, out: Path, *args: str) -> subprocess.CompletedProcess[str]:
     done = subprocess.run(
         [sys.executable, str(BENCH / script), *args, "--out", str(out)],
-        capture_output=True, text=True, timeout=180, check=False,
+        capture_output=True,
+        text=True,
+        timeout=180,
+        check=False,
     )
     assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-3000:]
     return done
@@ -87,6 +90,9 @@ def test_the_table_shows_what_ran(out: Path) -> None:
 def test_loadgen_refuses_anything_but_loopback() -> None:
     done = subprocess.run(
         [sys.executable, str(BENCH / "loadgen.py"), "--url", "http://example.com/v1/chat/completions"],
-        input=b"{}", capture_output=True, timeout=60, check=False,
+        input=b"{}",
+        capture_output=True,
+        timeout=60,
+        check=False,
     )
     assert done.returncode != 0 and b"only 127.0.0.1" in done.stderr

@@ -17,9 +17,7 @@ USER = [{"role": "user", "content": "Tell me a short joke about chickens"}]
 WEATHER_TOOL = weather_tool(
     unit={"type": "string", "enum": ["celsius", "fahrenheit"]}, required=["location", "unit"], closed=True, strict=True
 )
-CALC_TOOL = function_tool(
-    "multiply", {"a": {"type": "integer"}, "b": {"type": "integer"}}, required=["a", "b"]
-)
+CALC_TOOL = function_tool("multiply", {"a": {"type": "integer"}, "b": {"type": "integer"}}, required=["a", "b"])
 
 
 def raw_json(client: Any, **kwargs: Any) -> dict[str, Any]:
@@ -48,9 +46,7 @@ def test_key_order_and_bytes_layout(client: Any) -> None:
     raw = response.http_response.content
     assert raw.endswith(b"}\n") and raw.startswith(b'{\n  "id": "chatcmpl-')
     body = json.loads(raw)
-    assert list(body) == [
-        "id", "object", "created", "model", "choices", "usage", "service_tier", "system_fingerprint"
-    ]
+    assert list(body) == ["id", "object", "created", "model", "choices", "usage", "service_tier", "system_fingerprint"]
     assert list(body["choices"][0]) == ["index", "message", "logprobs", "finish_reason"]
     assert list(body["choices"][0]["message"]) == ["role", "content", "refusal", "annotations"]
     headers = response.http_response.headers
@@ -97,9 +93,7 @@ def test_stop_sequence_cuts_before_it(client: Any) -> None:
 
 
 def test_logprobs_tokens_concatenate_to_content(client: Any) -> None:
-    completion = client.chat.completions.create(
-        model="gpt-4o-mini", messages=USER, logprobs=True, top_logprobs=3
-    )
+    completion = client.chat.completions.create(model="gpt-4o-mini", messages=USER, logprobs=True, top_logprobs=3)
     choice = completion.choices[0]
     tokens = choice.logprobs.content
     assert "".join(t.token for t in tokens) == choice.message.content
@@ -144,8 +138,11 @@ def test_json_schema_structured_output_parse(client: Any) -> None:
 
 def test_required_tool_choice_gives_tool_calls(client: Any) -> None:
     body = raw_json(
-        client, model="gpt-4o-mini", messages=[{"role": "user", "content": "weather?"}],
-        tools=[WEATHER_TOOL, CALC_TOOL], tool_choice="required",
+        client,
+        model="gpt-4o-mini",
+        messages=[{"role": "user", "content": "weather?"}],
+        tools=[WEATHER_TOOL, CALC_TOOL],
+        tool_choice="required",
     )
     choice = body["choices"][0]
     assert choice["finish_reason"] == "tool_calls"
@@ -164,8 +161,10 @@ def test_required_tool_choice_gives_tool_calls(client: Any) -> None:
 
 def test_named_tool_choice_reports_stop(client: Any) -> None:
     completion = client.chat.completions.create(
-        model="gpt-4o-mini", messages=[{"role": "user", "content": "2*3"}],
-        tools=[WEATHER_TOOL, CALC_TOOL], tool_choice={"type": "function", "function": {"name": "multiply"}},
+        model="gpt-4o-mini",
+        messages=[{"role": "user", "content": "2*3"}],
+        tools=[WEATHER_TOOL, CALC_TOOL],
+        tool_choice={"type": "function", "function": {"name": "multiply"}},
     )
     choice = completion.choices[0]
     assert [c.function.name for c in choice.message.tool_calls] == ["multiply"]
@@ -173,14 +172,15 @@ def test_named_tool_choice_reports_stop(client: Any) -> None:
 
 
 def test_tool_choice_none_and_parallel_false(client: Any) -> None:
-    none = client.chat.completions.create(
-        model="gpt-4o-mini", messages=USER, tools=[WEATHER_TOOL], tool_choice="none"
-    )
+    none = client.chat.completions.create(model="gpt-4o-mini", messages=USER, tools=[WEATHER_TOOL], tool_choice="none")
     assert none.choices[0].message.tool_calls is None and none.choices[0].message.content
     for i in range(10):
         single = client.chat.completions.create(
-            model="gpt-4o-mini", messages=[{"role": "user", "content": f"call {i}"}],
-            tools=[WEATHER_TOOL, CALC_TOOL], tool_choice="required", parallel_tool_calls=False,
+            model="gpt-4o-mini",
+            messages=[{"role": "user", "content": f"call {i}"}],
+            tools=[WEATHER_TOOL, CALC_TOOL],
+            tool_choice="required",
+            parallel_tool_calls=False,
         )
         assert len(single.choices[0].message.tool_calls) == 1
 
@@ -210,8 +210,11 @@ def test_n_with_tools_gives_distinct_call_ids(client: Any) -> None:
 
 def test_legacy_functions(client: Any) -> None:
     body = raw_json(
-        client, model="gpt-3.5-turbo", messages=USER,
-        functions=[WEATHER_TOOL["function"]], function_call={"name": "get_weather"},
+        client,
+        model="gpt-3.5-turbo",
+        messages=USER,
+        functions=[WEATHER_TOOL["function"]],
+        function_call={"name": "get_weather"},
     )
     choice = body["choices"][0]
     assert choice["finish_reason"] == "function_call"

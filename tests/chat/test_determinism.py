@@ -59,9 +59,9 @@ def test_any_valid_request_gets_a_valid_200(base_url: str, body: dict[str, Any])
                 jsonschema.validate(json.loads(call["function"]["arguments"]), tool["function"]["parameters"])
         if body.get("max_tokens") is not None:
             pass  # truncation is checked per choice by completion_tokens below
-    emitted = completion["usage"]["completion_tokens"] - completion["usage"]["completion_tokens_details"][
-        "reasoning_tokens"
-    ]
+    emitted = (
+        completion["usage"]["completion_tokens"] - completion["usage"]["completion_tokens_details"]["reasoning_tokens"]
+    )
     assert emitted >= 0
 
 

@@ -29,9 +29,11 @@ json_leaves = st.one_of(
 )
 json_values = st.recursive(
     json_leaves,
-    lambda children: st.lists(children, max_size=4)
-    | st.tuples(children, children)
-    | st.dictionaries(st.text(max_size=8), children, max_size=4),
+    lambda children: (
+        st.lists(children, max_size=4)
+        | st.tuples(children, children)
+        | st.dictionaries(st.text(max_size=8), children, max_size=4)
+    ),
     max_leaves=25,
 )
 
@@ -102,8 +104,15 @@ def test_body_decoding_is_json_loads(value: Any, encoding: str) -> None:
 def test_the_journal_redacts_when_read_and_stays_bounded() -> None:
     journal = Journal(2)
     for i in range(5):
-        journal.record("POST", "/v1/chat/completions", "", {"Authorization": f"Bearer sk-{i}", "X-Trace": "t"},
-                       {"i": i}, 200, "seeded")
+        journal.record(
+            "POST",
+            "/v1/chat/completions",
+            "",
+            {"Authorization": f"Bearer sk-{i}", "X-Trace": "t"},
+            {"i": i},
+            200,
+            "seeded",
+        )
     entries = list(journal)
     assert [e.body for e in entries] == [{"i": 3}, {"i": 4}] and journal.total == 5
     assert all(e.headers == {"Authorization": "<redacted>", "X-Trace": "t"} for e in entries)

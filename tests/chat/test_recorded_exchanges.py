@@ -22,7 +22,10 @@ CONFIG_FOR = {
     "27_error_401_invalid_api_key_2024.json": {"api_key": "sk-the-right-key"},
     "28_error_404_model_not_found.json": {"strict_models": True},
 }
-KEY_FOR = {"26_error_401_invalid_api_key.json": "bad-key-for-test", "27_error_401_invalid_api_key_2024.json": "<not-a-real-key>"}
+KEY_FOR = {
+    "26_error_401_invalid_api_key.json": "bad-key-for-test",
+    "27_error_401_invalid_api_key_2024.json": "<not-a-real-key>",
+}
 NOT_REPRODUCIBLE = {"33_error_400_invalid_image_url.json": "needs the image URL to fail to download"}
 
 

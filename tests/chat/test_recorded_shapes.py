@@ -18,8 +18,11 @@ OLD_SHAPE = {"25_sdk_stream_parallel_tools_strict.json"}
 
 
 def recorded_streams(folder: Path) -> list[Path]:
-    return [p for p in sorted(folder.glob("*.json"))
-            if json.loads(p.read_text())["response"].get("body_text", "").startswith("data:")]
+    return [
+        p
+        for p in sorted(folder.glob("*.json"))
+        if json.loads(p.read_text())["response"].get("body_text", "").startswith("data:")
+    ]
 
 
 def kind(chunk: dict[str, Any]) -> str:
@@ -64,8 +67,16 @@ def keys_by_kind(chunks: list[dict[str, Any]]) -> dict[str, tuple[Any, ...]]:
         choice = chunk["choices"][0] if chunk["choices"] else {}
         delta = choice.get("delta", {})
         calls = delta.get("tool_calls") or [{}]
-        out.setdefault(k, (tuple(chunk), tuple(choice), tuple(delta), tuple(calls[0]),
-                           None if not choice else choice.get("logprobs") is None))
+        out.setdefault(
+            k,
+            (
+                tuple(chunk),
+                tuple(choice),
+                tuple(delta),
+                tuple(calls[0]),
+                None if not choice else choice.get("logprobs") is None,
+            ),
+        )
     return out
 
 

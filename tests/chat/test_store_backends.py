@@ -70,15 +70,11 @@ def test_renewed_state_starts_with_an_empty_store(server_factory: ServerFactory)
 # --- SQLite ----------------------------------------------------------------------------------
 
 
-def test_the_sqlite_file_can_be_read_after_the_server_stopped(
-    server_factory: ServerFactory, tmp_path: Path
-) -> None:
+def test_the_sqlite_file_can_be_read_after_the_server_stopped(server_factory: ServerFactory, tmp_path: Path) -> None:
     path = tmp_path / "store.db"
     thread = server_factory(store_path=path)
     with sdk(thread.base_url, strict=False) as c:
-        first = c.chat.completions.create(
-            model=MODEL, messages=user("one"), store=True, metadata={"run": "ci"}
-        )
+        first = c.chat.completions.create(model=MODEL, messages=user("one"), store=True, metadata={"run": "ci"})
         chunks = list(c.chat.completions.create(model=MODEL, messages=user("two"), store=True, stream=True))
         c.chat.completions.create(model=MODEL, messages=user("not kept"))
     thread.stop()
@@ -110,9 +106,7 @@ def test_the_sqlite_file_can_be_read_after_the_server_stopped(
         assert c.chat.completions.retrieve(first.id).metadata == {"run": "ci"}
 
 
-def test_concurrent_requests_on_two_servers_sharing_one_file(
-    server_factory: ServerFactory, tmp_path: Path
-) -> None:
+def test_concurrent_requests_on_two_servers_sharing_one_file(server_factory: ServerFactory, tmp_path: Path) -> None:
     """Like ``--workers 2 --store-path``: two servers, two connections, one file, requests at once."""
     path = tmp_path / "shared.db"
     threads = [server_factory(store_path=path) for _ in range(2)]
@@ -193,10 +187,7 @@ def test_records_for_each_kind_of_reply() -> None:
     assert record_for("POST", "/", b"", body, ErrorReply(openai_error())) is None
     assert record_for("POST", "/", b"", body, RawReply(500, (), b'{"error": {}}')) is None
     assert record_for("POST", "/", b"", body, RawReply(200, (), b"not json")) is None
-    assert (
-        record_for("POST", "/", b"", body, RawReply(200, (), events=((0.0, b'data: {"error": {}}\n\n'),)))
-        is None
-    )
+    assert record_for("POST", "/", b"", body, RawReply(200, (), events=((0.0, b'data: {"error": {}}\n\n'),))) is None
 
 
 def openai_error() -> Any:

@@ -66,7 +66,9 @@ def accumulate(chunks: list[dict[str, Any]]) -> dict[str, Any]:
                     acc[key] = (acc[key] or "") + delta[key]
             for call in delta.get("tool_calls") or []:
                 if "id" in call:
-                    acc["tool_calls"].append({"id": call["id"], "type": call["type"], "function": dict(call["function"])})
+                    acc["tool_calls"].append(
+                        {"id": call["id"], "type": call["type"], "function": dict(call["function"])}
+                    )
                 else:
                     acc["tool_calls"][call["index"]]["function"]["arguments"] += call["function"]["arguments"]
             if c.get("logprobs") and c["logprobs"].get("content"):
@@ -83,11 +85,20 @@ def test_framing_headers_and_first_chunk(base_url: str) -> None:
     chunks = events(raw)
     first = chunks[0]
     assert list(first) == [
-        "id", "object", "created", "model", "service_tier", "system_fingerprint", "choices", "obfuscation"
+        "id",
+        "object",
+        "created",
+        "model",
+        "service_tier",
+        "system_fingerprint",
+        "choices",
+        "obfuscation",
     ]
     assert first["choices"][0] == {
-        "index": 0, "delta": {"role": "assistant", "content": "", "refusal": None},
-        "logprobs": None, "finish_reason": None,
+        "index": 0,
+        "delta": {"role": "assistant", "content": "", "refusal": None},
+        "logprobs": None,
+        "finish_reason": None,
     }
     assert chunks[-1]["choices"][0] == {"index": 0, "delta": {}, "logprobs": None, "finish_reason": "stop"}
     assert all("usage" not in c for c in chunks)
@@ -98,8 +109,11 @@ def test_framing_headers_and_first_chunk(base_url: str) -> None:
 
 
 def test_include_usage_and_no_obfuscation(base_url: str) -> None:
-    body = {"model": "gpt-4o-mini", "messages": USER,
-            "stream_options": {"include_usage": True, "include_obfuscation": False}}
+    body = {
+        "model": "gpt-4o-mini",
+        "messages": USER,
+        "stream_options": {"include_usage": True, "include_obfuscation": False},
+    }
     chunks = events(raw_stream(base_url, body)[0])
     assert all("obfuscation" not in c for c in chunks)
     assert all(c["usage"] is None for c in chunks[:-1])
@@ -113,8 +127,13 @@ def test_include_usage_and_no_obfuscation(base_url: str) -> None:
 
 
 def test_tool_call_stream_shape(base_url: str) -> None:
-    body = {"model": "gpt-4o-mini", "messages": [{"role": "user", "content": "Weather in Boston?"}],
-            "tools": [WEATHER], "tool_choice": "required", "parallel_tool_calls": False}
+    body = {
+        "model": "gpt-4o-mini",
+        "messages": [{"role": "user", "content": "Weather in Boston?"}],
+        "tools": [WEATHER],
+        "tool_choice": "required",
+        "parallel_tool_calls": False,
+    }
     chunks = events(raw_stream(base_url, body)[0])
     first = chunks[0]["choices"][0]["delta"]
     assert list(first) == ["role", "content", "tool_calls", "refusal"]
@@ -178,8 +197,9 @@ def test_stream_accumulates_to_the_json_answer(base_url: str, body: dict[str, An
 
 
 def test_sdk_stream_sync_and_helper(client: Any) -> None:
-    stream = client.chat.completions.create(model="gpt-4o-mini", messages=USER, stream=True,
-                                            stream_options={"include_usage": True})
+    stream = client.chat.completions.create(
+        model="gpt-4o-mini", messages=USER, stream=True, stream_options={"include_usage": True}
+    )
     text = "".join(c.choices[0].delta.content or "" for c in stream if c.choices)
     with client.chat.completions.stream(model="gpt-4o-mini", messages=USER) as helper:
         deltas = [e.delta for e in helper if e.type == "content.delta"]
@@ -196,7 +216,8 @@ def test_sdk_stream_helper_parses_structured_output_and_tools(client: Any) -> No
         units: str
 
     with client.chat.completions.stream(
-        model="gpt-4o-2024-08-06", messages=[{"role": "user", "content": "weather in SF?"}],
+        model="gpt-4o-2024-08-06",
+        messages=[{"role": "user", "content": "weather in SF?"}],
         response_format=Location,
     ) as helper:
         final = helper.get_final_completion()
@@ -207,8 +228,10 @@ def test_sdk_stream_helper_parses_structured_output_and_tools(client: Any) -> No
 
     tool = openai.pydantic_function_tool(GetWeather)
     with client.chat.completions.stream(
-        model="gpt-4o-2024-08-06", messages=[{"role": "user", "content": "weather in SF?"}],
-        tools=[tool], tool_choice="required",
+        model="gpt-4o-2024-08-06",
+        messages=[{"role": "user", "content": "weather in SF?"}],
+        tools=[tool],
+        tool_choice="required",
     ) as helper:
         final = helper.get_final_completion()
     call = final.choices[0].message.tool_calls[0]
@@ -244,8 +267,14 @@ class _Scripted:
 def test_error_event_mid_stream(server_factory: ServerFactory) -> None:
     server = server_factory()
     error = APIError(500, "The server experienced an error while processing your request.", type="server_error")
-    server.state.sources.insert(0, _Scripted(lambda ctx: PlannedReply(
-        server.state.planner.seeded(ctx.body), Delivery(fault=Fault("error_event", after=2, error=error)))))
+    server.state.sources.insert(
+        0,
+        _Scripted(
+            lambda ctx: PlannedReply(
+                server.state.planner.seeded(ctx.body), Delivery(fault=Fault("error_event", after=2, error=error))
+            )
+        ),
+    )
     client = sdk(server.base_url, strict=False)
     seen = []
     with pytest.raises(openai.APIError) as info:
@@ -266,7 +295,9 @@ def test_refusal_stream_shape() -> None:
     assert refusal == plan.choices[0].refusal
     for c in chunks[1:-1]:
         assert c["choices"][0]["logprobs"]["content"] is None
-        assert "".join(t["token"] for t in c["choices"][0]["logprobs"]["refusal"]) == c["choices"][0]["delta"]["refusal"]
+        assert (
+            "".join(t["token"] for t in c["choices"][0]["logprobs"]["refusal"]) == c["choices"][0]["delta"]["refusal"]
+        )
 
 
 def test_parallel_tool_calls_stream_one_after_another() -> None:

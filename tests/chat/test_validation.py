@@ -110,9 +110,7 @@ def test_unknown_parameter() -> None:
 
 
 def test_an_unknown_parameter_beats_a_bad_value() -> None:
-    assert (
-        rejected(body(n="abc", zzz=1, messages=[])).message == "Unknown parameter: 'zzz'."
-    )
+    assert rejected(body(n="abc", zzz=1, messages=[])).message == "Unknown parameter: 'zzz'."
 
 
 # --- types -----------------------------------------------------------------------------------
@@ -276,9 +274,7 @@ def test_null_is_a_type_error_elsewhere(param: str) -> None:
     ],
 )
 def test_invalid_value(extra: dict[str, Any], param: str, value: str, supported: str) -> None:
-    assert_error(
-        body(**extra), param, "invalid_value", f"Invalid value: '{value}'. Supported values are: {supported}."
-    )
+    assert_error(body(**extra), param, "invalid_value", f"Invalid value: '{value}'. Supported values are: {supported}.")
 
 
 # --- array and string sizes, patterns ---------------------------------------------------------
@@ -310,8 +306,7 @@ def test_empty_arrays(param: str) -> None:
         body(**{param: []}),
         param,
         "empty_array",
-        f"Invalid '{param}': empty array. Expected an array with "
-        "minimum length 1, but got an empty array instead.",
+        f"Invalid '{param}': empty array. Expected an array with minimum length 1, but got an empty array instead.",
     )
 
 
@@ -408,9 +403,7 @@ def test_legacy_function_name_pattern() -> None:
     ],
 )
 def test_out_of_range(param: str, value: float, code: str, expectation: str) -> None:
-    assert_error(
-        body(**{param: value}), param, code, f"Invalid '{param}': {expectation}, but got {value} instead."
-    )
+    assert_error(body(**{param: value}), param, code, f"Invalid '{param}': {expectation}, but got {value} instead.")
 
 
 def test_top_logprobs_range() -> None:
@@ -432,8 +425,7 @@ def test_logit_bias_range(bias: int, code: str, expectation: str) -> None:
         body(logit_bias={"50256": bias}),
         "logit_bias.50256",
         f"integer_{code}_value",
-        f"Invalid 'logit_bias.50256': integer {word} value. "
-        f"Expected a value {expectation}, but got {bias} instead.",
+        f"Invalid 'logit_bias.50256': integer {word} value. Expected a value {expectation}, but got {bias} instead.",
     )
 
 
@@ -552,9 +544,7 @@ def test_content_part_not_allowed_for_the_role(message: dict[str, Any], text: st
     if message["role"] != "tool":
         messages.insert(2, {"role": "tool", "tool_call_id": "c1", "content": "ok"})
     index = len(messages) - 1
-    assert_error(
-        body(messages=messages), f"messages[{index}]", "invalid_value", f"Invalid 'messages[{index}]'. {text}"
-    )
+    assert_error(body(messages=messages), f"messages[{index}]", "invalid_value", f"Invalid 'messages[{index}]'. {text}")
 
 
 # --- response_format -----------------------------------------------------------------------------
@@ -575,10 +565,7 @@ def test_json_schema_needs_a_name() -> None:
 
 def test_json_schema_name_pattern_and_length() -> None:
     error = rejected(body(response_format=json_schema_format(name="my schema", schema={})))
-    assert (
-        error.message
-        == f"Invalid 'response_format.json_schema.name': string does not match pattern. {NAME_PATTERN}"
-    )
+    assert error.message == f"Invalid 'response_format.json_schema.name': string does not match pattern. {NAME_PATTERN}"
     assert rejected(body(response_format=json_schema_format(name="s" * 65))).code == "string_above_max_length"
 
 
@@ -587,8 +574,7 @@ def test_json_schema_schema_must_be_an_object() -> None:
         body(response_format=json_schema_format(name="s", schema=[])),
         "response_format.json_schema.schema",
         "invalid_type",
-        "Invalid type for 'response_format.json_schema.schema': "
-        "expected an object, but got an array instead.",
+        "Invalid type for 'response_format.json_schema.schema': expected an object, but got an array instead.",
     )
 
 
@@ -616,8 +602,7 @@ def test_stream_options_need_stream(stream: Any) -> None:
 
 
 TOOL_WITHOUT_CALL = (
-    "Invalid parameter: messages with role 'tool' must be "
-    "a response to a preceeding message with 'tool_calls'."
+    "Invalid parameter: messages with role 'tool' must be a response to a preceeding message with 'tool_calls'."
 )
 
 
@@ -965,11 +950,7 @@ def recorded_ok_requests() -> list[tuple[str, Any]]:
     for path in sorted((SHARED / "conformance" / "vcr").glob("*.yaml")):
         for index, interaction in enumerate(yaml.safe_load(path.read_text("utf-8")).get("interactions", [])):
             request, response = interaction["request"], interaction["response"]
-            status = (
-                response.get("status", {}).get("code")
-                if "status" in response
-                else response.get("status_code")
-            )
+            status = response.get("status", {}).get("code") if "status" in response else response.get("status_code")
             if "/chat/completions" not in request.get("uri", "") or status != 200:
                 continue
             raw = request.get("parsed_body", request.get("body"))
@@ -994,14 +975,8 @@ def test_every_recorded_successful_request_validates() -> None:
 
 
 JSON = st.recursive(
-    st.none()
-    | st.booleans()
-    | st.integers()
-    | st.floats(allow_nan=False, allow_infinity=False)
-    | st.text(max_size=8),
-    lambda children: (
-        st.lists(children, max_size=4) | st.dictionaries(st.text(max_size=8), children, max_size=4)
-    ),
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False, allow_infinity=False) | st.text(max_size=8),
+    lambda children: st.lists(children, max_size=4) | st.dictionaries(st.text(max_size=8), children, max_size=4),
     max_leaves=20,
 )
 PARAMS = sorted(REQUEST_SCHEMA["properties"])

@@ -30,8 +30,12 @@ def test_yaml_examples_are_valid_scenarios() -> None:
 
 def test_curl_examples_run(monkeypatch: pytest.MonkeyPatch, server_factory: ServerFactory) -> None:
     monkeypatch.chdir(ROOT)
-    commands = [line.removeprefix("$ ") for block in code_blocks(DOC, "console") for line in block.splitlines()
-                if line.startswith("$ curl") and "localhost:8000/_mockai" in line]
+    commands = [
+        line.removeprefix("$ ")
+        for block in code_blocks(DOC, "console")
+        for line in block.splitlines()
+        if line.startswith("$ curl") and "localhost:8000/_mockai" in line
+    ]
     assert len(commands) >= 10
     server = server_factory()
     root = server.base_url.removesuffix("/v1").removeprefix("http://")

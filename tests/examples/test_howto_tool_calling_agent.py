@@ -50,9 +50,7 @@ def run_agent(question: str) -> str:
 
 
 def test_agent_calls_the_tool_then_answers(mockai: MockAI) -> None:
-    mockai.on(user_contains="weather", last_role="user").reply(
-        tool_call=("get_weather", {"location": "Boston"})
-    )
+    mockai.on(user_contains="weather", last_role="user").reply(tool_call=("get_weather", {"location": "Boston"}))
     mockai.on(tool_result="get_weather").reply("It is {{ tool_result.temperature }} degrees in Boston.")
 
     assert run_agent("What's the weather in Boston?") == "It is 21 degrees in Boston."

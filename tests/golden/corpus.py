@@ -77,24 +77,42 @@ def _completions() -> Iterator[Call]:
         opts: dict[str, Any] = {"stream": True, "stream_options": {"include_usage": True}} if stream else {}
         yield Call(f"{s}-plain", "POST", post, _chat(**opts))
         yield Call(f"{s}-seed", "POST", post, _chat("Tell me a story", seed=42, **opts))
-        yield Call(f"{s}-tools-required", "POST", post, _chat("Weather?", tools=[WEATHER], tool_choice="required", **opts))
+        yield Call(
+            f"{s}-tools-required", "POST", post, _chat("Weather?", tools=[WEATHER], tool_choice="required", **opts)
+        )
         yield Call(f"{s}-tools-auto", "POST", post, _chat("get_weather in Paris", tools=[WEATHER], **opts))
         call = tool_call("call_1", "get_weather", '{"location":"Boston"}')
-        yield Call(f"{s}-tool-result", "POST", post, {
-            "model": "gpt-4o", **opts,
-            "messages": tool_turn("weather in Boston", call, '{"temperature": 71}'),
-            "tools": [WEATHER],
-        })
+        yield Call(
+            f"{s}-tool-result",
+            "POST",
+            post,
+            {
+                "model": "gpt-4o",
+                **opts,
+                "messages": tool_turn("weather in Boston", call, '{"temperature": 71}'),
+                "tools": [WEATHER],
+            },
+        )
         yield Call(f"{s}-structured", "POST", post, _chat("Describe a person", response_format=PERSON, **opts))
-        yield Call(f"{s}-json-object", "POST", post, _chat("Answer in json", response_format={"type": "json_object"}, **opts))
+        yield Call(
+            f"{s}-json-object", "POST", post, _chat("Answer in json", response_format={"type": "json_object"}, **opts)
+        )
         yield Call(f"{s}-logprobs", "POST", post, _chat("Hi there", logprobs=True, top_logprobs=3, **opts))
         yield Call(f"{s}-n3", "POST", post, _chat("Pick a name", n=3, max_tokens=7, **opts))
         yield Call(f"{s}-stop", "POST", post, _chat("Count", stop=["e"], **opts))
         yield Call(f"{s}-reasoning", "POST", post, _chat("Think", model="o3-mini", max_completion_tokens=300, **opts))
-        yield Call(f"{s}-legacy-functions", "POST", post, _chat(
-            "weather", functions=[WEATHER["function"]], function_call={"name": "get_weather"}, **opts))
-        yield Call(f"{s}-no-obfuscation", "POST", post, _chat(
-            "Hi", **({"stream": True, "stream_options": {"include_obfuscation": False}} if stream else {})))
+        yield Call(
+            f"{s}-legacy-functions",
+            "POST",
+            post,
+            _chat("weather", functions=[WEATHER["function"]], function_call={"name": "get_weather"}, **opts),
+        )
+        yield Call(
+            f"{s}-no-obfuscation",
+            "POST",
+            post,
+            _chat("Hi", **({"stream": True, "stream_options": {"include_obfuscation": False}} if stream else {})),
+        )
 
 
 def _errors() -> Iterator[Call]:
@@ -142,10 +160,27 @@ def _scenario_setups() -> dict[str, tuple[ServerConfig, list[Call]]]:
         "messages": tool_turn("weather in Boston", tool_call("call_9", "get_weather"), '{"temperature": 64}'),
         "tools": [WEATHER],
     }
-    math = {"type": "json_schema", "json_schema": {"name": "MathResponse", "schema": {
-        "type": "object", "properties": {"steps": {"type": "array", "items": {"type": "object", "properties": {
-            "explanation": {"type": "string"}, "output": {"type": "string"}}, "required": ["explanation", "output"]}},
-            "final_answer": {"type": "string"}}, "required": ["steps", "final_answer"]}}}
+    math = {
+        "type": "json_schema",
+        "json_schema": {
+            "name": "MathResponse",
+            "schema": {
+                "type": "object",
+                "properties": {
+                    "steps": {
+                        "type": "array",
+                        "items": {
+                            "type": "object",
+                            "properties": {"explanation": {"type": "string"}, "output": {"type": "string"}},
+                            "required": ["explanation", "output"],
+                        },
+                    },
+                    "final_answer": {"type": "string"},
+                },
+                "required": ["steps", "final_answer"],
+            },
+        },
+    }
     files: dict[str, list[Call]] = {
         "weather_agent": [
             Call("tool-call", "POST", post, _chat("What's the weather in Boston?", model="gpt-4o", tools=[WEATHER])),
@@ -190,12 +225,28 @@ def setups() -> dict[str, tuple[ServerConfig, list[Call]]]:
     return {
         "default": (base, default_calls()),
         "seed7-chunk3": (ServerConfig(port=0, seed=7, tokens_per_chunk=3), list(_completions())),
-        "api-key": (ServerConfig(port=0, api_key="sk-right"), [Call("wrong-key", "POST", "/v1/chat/completions", _chat(),
-                                                                    headers={"Authorization": "Bearer sk-wrong-key-123456"})]),
-        "strict-models": (ServerConfig(port=0, strict_models=True), [Call("unknown-model", "POST", "/v1/chat/completions", _chat(model="gpt-nope"))]),
+        "api-key": (
+            ServerConfig(port=0, api_key="sk-right"),
+            [
+                Call(
+                    "wrong-key",
+                    "POST",
+                    "/v1/chat/completions",
+                    _chat(),
+                    headers={"Authorization": "Bearer sk-wrong-key-123456"},
+                )
+            ],
+        ),
+        "strict-models": (
+            ServerConfig(port=0, strict_models=True),
+            [Call("unknown-model", "POST", "/v1/chat/completions", _chat(model="gpt-nope"))],
+        ),
         **_scenario_setups(),
         "cassette": (ServerConfig(port=0, cassette=ROOT / "fixtures" / "example_cassette.yaml"), _cassette_calls()),
-        "latency": (ServerConfig(port=0, latency_profile="instant"), [Call("latency-plain", "POST", "/v1/chat/completions", _chat(stream=True))]),
+        "latency": (
+            ServerConfig(port=0, latency_profile="instant"),
+            [Call("latency-plain", "POST", "/v1/chat/completions", _chat(stream=True))],
+        ),
     }
 
 

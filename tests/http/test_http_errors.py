@@ -127,8 +127,12 @@ request_like = st.fixed_dictionaries(
     optional={
         "model": json_values | st.just("gpt-4o-mini"),
         "messages": json_values
-        | st.lists(st.fixed_dictionaries({"role": st.sampled_from(["user", "system", "tool", "x"])},
-                                         optional={"content": json_values}), max_size=3),
+        | st.lists(
+            st.fixed_dictionaries(
+                {"role": st.sampled_from(["user", "system", "tool", "x"])}, optional={"content": json_values}
+            ),
+            max_size=3,
+        ),
         "stream": json_values,
         "n": json_values,
         "tools": json_values,

@@ -44,14 +44,17 @@ headers = st.lists(st.tuples(st.sampled_from(["content-type", "x-request-id", "x
 def interactions(draw: st.DrawFn) -> Interaction:
     text = draw(st.none() | st.text(min_size=1))
     request = CassetteRequest(
-        draw(st.sampled_from(["GET", "POST", "DELETE"])), "/v1/" + draw(st.text("abc/", max_size=10)),
-        draw(st.text("a=b&c", max_size=8)), {}, None if text is not None else draw(json_values), text,
+        draw(st.sampled_from(["GET", "POST", "DELETE"])),
+        "/v1/" + draw(st.text("abc/", max_size=10)),
+        draw(st.text("a=b&c", max_size=8)),
+        {},
+        None if text is not None else draw(json_values),
+        text,
     )
     events = draw(st.none() | st.lists(st.tuples(offsets, st.binary(min_size=1)), max_size=4).map(tuple))
     body = b"" if events is not None else draw(st.binary() | st.text().map(str.encode))
     grouped = tuple(sorted(draw(headers), key=lambda h: h[0]))  # repeated names stay together
-    return Interaction(request, CassetteResponse(draw(st.integers(100, 599)), grouped, body, events,
-                                                 draw(offsets)))
+    return Interaction(request, CassetteResponse(draw(st.integers(100, 599)), grouped, body, events, draw(offsets)))
 
 
 @settings(max_examples=80, deadline=None)
@@ -65,14 +68,16 @@ def test_every_exchange_survives_the_file_exactly(items: list[Interaction], as_j
 def test_the_layout_is_readable() -> None:
     events = ((0.0, b'data: {"a":1}\n\n'), (0.01234, b"data: [DONE]\n\n"), (0.02, b": ping\n\n"))
     body = b'{\n  "id": "x"\n}\n'
-    item = Interaction(CassetteRequest("POST", "/v1/chat/completions", body={"model": "m"}),
-                       CassetteResponse(200, (("content-type", "text/event-stream"),), b"", events))
+    item = Interaction(
+        CassetteRequest("POST", "/v1/chat/completions", body={"model": "m"}),
+        CassetteResponse(200, (("content-type", "text/event-stream"),), b"", events),
+    )
     plain = Interaction(CassetteRequest("GET", "/v1/models"), CassetteResponse(200, (), body))
     text = dump_cassette(Cassette([item, plain])).decode()
     assert "version: 1\n" in text
     assert "    - {t: 0.0, data: '{\"a\":1}'}\n" in text
     assert "    - {t: 0.0123, data: '[DONE]'}\n" in text
-    assert "    - {t: 0.02, raw: \": ping\\n\\n\"}\n" in text
+    assert '    - {t: 0.02, raw: ": ping\\n\\n"}\n' in text
     assert '    body: |\n      {\n        "id": "x"\n      }\n' in text
 
 
@@ -84,16 +89,27 @@ def test_the_layout_is_readable() -> None:
         ("interactions: []\n", "top level: missing 'version'"),
         ("version: 2\ninteractions: []\n", "cassette version 2 is newer than this mockai reads (1)"),
         ("version: 1\ninteractions: [3]\n", "interaction #0: expected a mapping, got int"),
-        ("version: 1\ninteractions:\n- request: {method: GET, path: /v1/models}\n",
-         "interaction #0: missing 'response'"),
-        ("version: 1\ninteractions:\n- request: {method: GET, path: v1}\n  response: {status: 200}\n",
-         "interaction #0.request: 'path' must start with '/'"),
-        ("version: 1\ninteractions:\n- request: {method: GET, path: /v1}\n  response: {status: ok}\n",
-         "interaction #0.response: 'status' must be int, got 'ok'"),
-        ("version: 1\ninteractions:\n- request: {method: GET, path: /v1}\n  response: {status: 200, "
-         "events: [{t: 0}]}\n", "interaction #0.response.events[0]: an event needs 'data'"),
-        ("version: 1\ninteractions:\n- request: {uri: 'https://api.openai.com/v1/models'}\n  response: {}\n",
-         "looks like a VCR.py cassette: convert it with `mockai cassette import"),
+        (
+            "version: 1\ninteractions:\n- request: {method: GET, path: /v1/models}\n",
+            "interaction #0: missing 'response'",
+        ),
+        (
+            "version: 1\ninteractions:\n- request: {method: GET, path: v1}\n  response: {status: 200}\n",
+            "interaction #0.request: 'path' must start with '/'",
+        ),
+        (
+            "version: 1\ninteractions:\n- request: {method: GET, path: /v1}\n  response: {status: ok}\n",
+            "interaction #0.response: 'status' must be int, got 'ok'",
+        ),
+        (
+            "version: 1\ninteractions:\n- request: {method: GET, path: /v1}\n  response: {status: 200, "
+            "events: [{t: 0}]}\n",
+            "interaction #0.response.events[0]: an event needs 'data'",
+        ),
+        (
+            "version: 1\ninteractions:\n- request: {uri: 'https://api.openai.com/v1/models'}\n  response: {}\n",
+            "looks like a VCR.py cassette: convert it with `mockai cassette import",
+        ),
     ],
 )
 def test_a_bad_cassette_says_which_file_and_entry(text: str, message: str) -> None:
@@ -103,8 +119,10 @@ def test_a_bad_cassette_says_which_file_and_entry(text: str, message: str) -> No
 
 
 def _item(n: int) -> Interaction:
-    return Interaction(CassetteRequest("POST", "/v1/chat/completions", body={"n": n}),
-                       CassetteResponse(200, (), f"answer {n}".encode()))
+    return Interaction(
+        CassetteRequest("POST", "/v1/chat/completions", body={"n": n}),
+        CassetteResponse(200, (), f"answer {n}".encode()),
+    )
 
 
 def test_a_failed_write_leaves_the_previous_cassette_and_no_temp_file(
@@ -147,12 +165,24 @@ def test_concurrent_appends_are_all_written(tmp_path: Path) -> None:
 
 
 def test_secrets_are_removed_before_writing() -> None:
-    sent = [("Authorization", "Bearer sk-x"), ("api-key", "k"), ("OpenAI-Organization", "org"),
-            ("OpenAI-Project", "proj"), ("Cookie", "a=b"), ("X-Team", "t"), ("Content-Type", "application/json"),
-            ("Host", "api.openai.com"), ("Content-Length", "10")]
+    sent = [
+        ("Authorization", "Bearer sk-x"),
+        ("api-key", "k"),
+        ("OpenAI-Organization", "org"),
+        ("OpenAI-Project", "proj"),
+        ("Cookie", "a=b"),
+        ("X-Team", "t"),
+        ("Content-Type", "application/json"),
+        ("Host", "api.openai.com"),
+        ("Content-Length", "10"),
+    ]
     assert clean_request_headers(sent, Redaction(headers=("x-team",))) == {"content-type": "application/json"}
-    received = [("Set-Cookie", "__cf_bm=1"), ("openai-organization", "org"), ("Content-Encoding", "gzip"),
-                ("x-request-id", "req_1")]
+    received = [
+        ("Set-Cookie", "__cf_bm=1"),
+        ("openai-organization", "org"),
+        ("Content-Encoding", "gzip"),
+        ("x-request-id", "req_1"),
+    ]
     assert clean_response_headers(received) == (("x-request-id", "req_1"),)
     assert clean_query("api-key=secret&api-version=2024") == "api-key=<redacted>&api-version=2024"
 

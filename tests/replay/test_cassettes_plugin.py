@@ -28,8 +28,7 @@ def test_hello(mockai):
 """
 
 
-def test_record_once_then_replay_without_the_upstream(project: pytest.Pytester,
-                                                       server_factory: ServerFactory) -> None:
+def test_record_once_then_replay_without_the_upstream(project: pytest.Pytester, server_factory: ServerFactory) -> None:
     upstream = server_factory()
     project.makepyfile(test_chat=TEST_MODULE.format(upstream=upstream.base_url))
 
@@ -48,9 +47,7 @@ def test_record_once_then_replay_without_the_upstream(project: pytest.Pytester,
 
 def test_cassette_path_follows_pytest_recording() -> None:
     test_file = Path("/project/tests/test_agent.py")
-    assert cassette_path(test_file, "weather.yaml") == Path(
-        "/project/tests/cassettes/test_agent/weather.yaml"
-    )
+    assert cassette_path(test_file, "weather.yaml") == Path("/project/tests/cassettes/test_agent/weather.yaml")
 
 
 CLI_MODULE = """
@@ -65,8 +62,7 @@ def test_hello(mockai):
 """
 
 
-def test_the_record_mode_comes_from_the_command_line(project: pytest.Pytester,
-                                                     server_factory: ServerFactory) -> None:
+def test_the_record_mode_comes_from_the_command_line(project: pytest.Pytester, server_factory: ServerFactory) -> None:
     upstream = server_factory()
     project.makepyfile(test_cli=CLI_MODULE.format(upstream=upstream.base_url))
     cassette = project.path / "cassettes" / "test_cli" / "hello.yaml"

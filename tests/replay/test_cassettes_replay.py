@@ -29,18 +29,36 @@ JSON_HEADERS = (("content-type", "application/json"), ("x-request-id", "req_reco
 
 def _completion(content: str) -> bytes:
     """A completion as the real API lays it out, saying ``content``."""
-    return json.dumps({
-        "id": "chatcmpl-recorded0000000000000000000000", "object": "chat.completion", "created": 1700000000,
-        "model": "gpt-4o-mini-2024-07-18",
-        "choices": [{"index": 0, "message": {"role": "assistant", "content": content, "refusal": None,
-                                             "annotations": []}, "logprobs": None, "finish_reason": "stop"}],
-        "usage": {"prompt_tokens": 5, "completion_tokens": 2, "total_tokens": 7},
-        "service_tier": "default", "system_fingerprint": None,
-    }, indent=2).encode()
+    return json.dumps(
+        {
+            "id": "chatcmpl-recorded0000000000000000000000",
+            "object": "chat.completion",
+            "created": 1700000000,
+            "model": "gpt-4o-mini-2024-07-18",
+            "choices": [
+                {
+                    "index": 0,
+                    "message": {"role": "assistant", "content": content, "refusal": None, "annotations": []},
+                    "logprobs": None,
+                    "finish_reason": "stop",
+                }
+            ],
+            "usage": {"prompt_tokens": 5, "completion_tokens": 2, "total_tokens": 7},
+            "service_tier": "default",
+            "system_fingerprint": None,
+        },
+        indent=2,
+    ).encode()
 
 
-def _exchange(body: Any, answer: bytes, status: int = 200, method: str = "POST",
-              path: str = "/v1/chat/completions", **response: Any) -> Interaction:
+def _exchange(
+    body: Any,
+    answer: bytes,
+    status: int = 200,
+    method: str = "POST",
+    path: str = "/v1/chat/completions",
+    **response: Any,
+) -> Interaction:
     return Interaction(
         CassetteRequest(method, path, body=body),
         CassetteResponse(status, response.pop("headers", JSON_HEADERS), answer, **response),
@@ -56,12 +74,13 @@ def _post(url: str, raw: bytes) -> httpx.Response:
     return post_chat(url, content=raw, headers={**AUTH, "Content-Type": "application/json"})
 
 
-def test_matching_ignores_key_order_whitespace_and_caller_fields(server_factory: ServerFactory,
-                                                                 tmp_path: Path) -> None:
+def test_matching_ignores_key_order_whitespace_and_caller_fields(server_factory: ServerFactory, tmp_path: Path) -> None:
     cassette = _write(tmp_path / "c.yaml", _exchange(chat("Hello", temperature=1), _completion("Hi there")))
     server = server_factory(cassette=cassette)
-    reordered = b'{ "temperature" : 1.0,\n  "messages": [{"content": "Hello", "role": "user"}],\n' \
-                b'  "model": "gpt-4o-mini", "user": "someone", "metadata": {"run": "42"} }'
+    reordered = (
+        b'{ "temperature" : 1.0,\n  "messages": [{"content": "Hello", "role": "user"}],\n'
+        b'  "model": "gpt-4o-mini", "user": "someone", "metadata": {"run": "42"} }'
+    )
     answer = _post(server.base_url, reordered)
     assert answer.status_code == 200 and answer.content == _completion("Hi there")
     assert answer.headers["x-request-id"] == "req_recorded"
@@ -72,11 +91,15 @@ def test_matching_ignores_key_order_whitespace_and_caller_fields(server_factory:
     assert "differs at `user`" in missed.json()["error"]["message"]
 
 
-def test_identical_requests_replay_in_recorded_order_then_repeat_the_last(server_factory: ServerFactory,
-                                                                         tmp_path: Path) -> None:
-    cassette = _write(tmp_path / "c.yaml", _exchange(chat("Again"), _completion("first")),
-                      _exchange(chat("Other"), _completion("other")),
-                      _exchange(chat("Again"), _completion("second")))
+def test_identical_requests_replay_in_recorded_order_then_repeat_the_last(
+    server_factory: ServerFactory, tmp_path: Path
+) -> None:
+    cassette = _write(
+        tmp_path / "c.yaml",
+        _exchange(chat("Again"), _completion("first")),
+        _exchange(chat("Other"), _completion("other")),
+        _exchange(chat("Again"), _completion("second")),
+    )
     server = server_factory(cassette=cassette)
     with sdk(server.base_url) as client:
         said = [client.chat.completions.create(**chat("Again")).choices[0].message.content for _ in range(3)]
@@ -86,25 +109,31 @@ def test_identical_requests_replay_in_recorded_order_then_repeat_the_last(server
     assert [e.source for e in server.state.journal] == ["cassette"]
 
 
-def test_a_miss_names_the_nearest_recorded_request_and_the_field(server_factory: ServerFactory,
-                                                                 tmp_path: Path) -> None:
-    cassette = _write(tmp_path / "c.yaml", _exchange(chat("Tell me a joke"), _completion("No.")),
-                      _exchange(chat("Tell me a story", temperature=0.5), _completion("Once...")))
+def test_a_miss_names_the_nearest_recorded_request_and_the_field(server_factory: ServerFactory, tmp_path: Path) -> None:
+    cassette = _write(
+        tmp_path / "c.yaml",
+        _exchange(chat("Tell me a joke"), _completion("No.")),
+        _exchange(chat("Tell me a story", temperature=0.5), _completion("Once...")),
+    )
     server = server_factory(cassette=cassette)
     with sdk(server.base_url) as client, pytest.raises(openai.NotFoundError) as caught:
         client.chat.completions.create(**chat("Tell me a story", temperature=0.7))
     error = caught.value
     assert error.code == "cassette_miss"
     assert "interaction #1" in error.message
-    assert '`temperature`: recorded 0.5, sent 0.7' in error.message
+    assert "`temperature`: recorded 0.5, sent 0.7" in error.message
     assert str(cassette) in error.message and "--record-mode new_episodes" in error.message
 
 
-def test_streams_replay_fast_by_default_or_with_recorded_timing(server_factory: ServerFactory,
-                                                                tmp_path: Path) -> None:
+def test_streams_replay_fast_by_default_or_with_recorded_timing(server_factory: ServerFactory, tmp_path: Path) -> None:
     events = ((0.0, b'data: {"n":1}\n\n'), (0.2, b'data: {"n":2}\n\n'), (0.4, b"data: [DONE]\n\n"))
-    stream = _exchange(chat("Stream", stream=True), b"", events=events, latency=0.1,
-                       headers=(("content-type", "text/event-stream; charset=utf-8"),))
+    stream = _exchange(
+        chat("Stream", stream=True),
+        b"",
+        events=events,
+        latency=0.1,
+        headers=(("content-type", "text/event-stream; charset=utf-8"),),
+    )
     cassette = _write(tmp_path / "c.yaml", stream)
     raw = json.dumps(chat("Stream", stream=True)).encode()
     for timing, slowest, fastest in (("fast", 0.3, 0.0), ("recorded", 60.0, 0.5)):
@@ -145,8 +174,7 @@ def test_once_records_only_while_the_cassette_is_absent(server_factory: ServerFa
     assert len(load_cassette(cassette).interactions) == 1
 
 
-def test_all_forwards_everything_and_keeps_what_was_recorded(server_factory: ServerFactory,
-                                                             tmp_path: Path) -> None:
+def test_all_forwards_everything_and_keeps_what_was_recorded(server_factory: ServerFactory, tmp_path: Path) -> None:
     upstream = server_factory()
     cassette = _write(tmp_path / "all.yaml", _exchange(chat("Hello"), _completion("recorded long ago")))
     server = server_factory(cassette=cassette, record_mode="all", upstream=upstream.base_url)
@@ -156,10 +184,10 @@ def test_all_forwards_everything_and_keeps_what_was_recorded(server_factory: Ser
     assert [i.response.body != b"" for i in load_cassette(cassette).interactions] == [True, True]
 
 
-def test_other_v1_paths_replay_and_unrecorded_ones_reach_mockai(server_factory: ServerFactory,
-                                                                tmp_path: Path) -> None:
-    models = json.dumps({"object": "list", "data": [{"id": "only-this", "object": "model", "created": 1,
-                                                     "owned_by": "me"}]}).encode()
+def test_other_v1_paths_replay_and_unrecorded_ones_reach_mockai(server_factory: ServerFactory, tmp_path: Path) -> None:
+    models = json.dumps(
+        {"object": "list", "data": [{"id": "only-this", "object": "model", "created": 1, "owned_by": "me"}]}
+    ).encode()
     embedding = json.dumps({"object": "list", "data": [], "model": "text-embedding-3-small"}).encode()
     cassette = _write(
         tmp_path / "paths.yaml",
@@ -170,17 +198,23 @@ def test_other_v1_paths_replay_and_unrecorded_ones_reach_mockai(server_factory: 
     with sdk(server.base_url) as client:
         assert [m.id for m in client.models.list()] == ["only-this"]
         assert client.models.retrieve("gpt-4o-mini").id == "gpt-4o-mini"  # not recorded: mockai answers
-    assert HTTP.post(f"{server.base_url}/embeddings", json={"input": "hi", "model": "text-embedding-3-small"},
-                     headers=AUTH).content == embedding
-    other = HTTP.post(f"{server.base_url}/embeddings", json={"model": "text-embedding-3-small", "input": "yo"},
-                      headers=AUTH)
+    assert (
+        HTTP.post(
+            f"{server.base_url}/embeddings", json={"input": "hi", "model": "text-embedding-3-small"}, headers=AUTH
+        ).content
+        == embedding
+    )
+    other = HTTP.post(
+        f"{server.base_url}/embeddings", json={"model": "text-embedding-3-small", "input": "yo"}, headers=AUTH
+    )
     assert other.status_code == 404 and "differs at `input`" in other.json()["error"]["message"]
 
 
-def test_a_recorded_refusal_wins_over_mockais_own_validation(server_factory: ServerFactory,
-                                                             tmp_path: Path) -> None:
-    refusal = b'{\n  "error": {\n    "message": "recorded: temperature too high",\n    "type": ' \
-              b'"invalid_request_error",\n    "param": "temperature",\n    "code": "x"\n  }\n}'
+def test_a_recorded_refusal_wins_over_mockais_own_validation(server_factory: ServerFactory, tmp_path: Path) -> None:
+    refusal = (
+        b'{\n  "error": {\n    "message": "recorded: temperature too high",\n    "type": '
+        b'"invalid_request_error",\n    "param": "temperature",\n    "code": "x"\n  }\n}'
+    )
     cassette = _write(tmp_path / "c.yaml", _exchange(chat("Hot", temperature=5), refusal, status=400))
     server = server_factory(cassette=cassette)
     answer = _post(server.base_url, json.dumps(chat("Hot", temperature=5)).encode())
@@ -206,8 +240,7 @@ def test_json_cassettes_replay_too(server_factory: ServerFactory, tmp_path: Path
         assert client.chat.completions.create(**chat("J")).choices[0].message.content == "json!"
 
 
-def test_a_missing_or_broken_cassette_is_a_clear_startup_error(server_factory: ServerFactory,
-                                                               tmp_path: Path) -> None:
+def test_a_missing_or_broken_cassette_is_a_clear_startup_error(server_factory: ServerFactory, tmp_path: Path) -> None:
     missing = tmp_path / "missing.yaml"
     with pytest.raises(ValueError, match="no such cassette"):
         server_factory(cassette=missing)
@@ -224,12 +257,17 @@ def test_a_missing_or_broken_cassette_is_a_clear_startup_error(server_factory: S
 def test_scenario_rules_answer_before_the_cassette(server_factory: ServerFactory, tmp_path: Path) -> None:
     scenario = tmp_path / "rules.yaml"
     scenario.write_text("- name: weather\n  match: {user_contains: weather}\n  reply: {content: Scripted sunshine}\n")
-    cassette = _write(tmp_path / "c.yaml", _exchange(chat("What is the weather?"), _completion("Recorded rain")),
-                      _exchange(chat("Hello"), _completion("Recorded hello")))
+    cassette = _write(
+        tmp_path / "c.yaml",
+        _exchange(chat("What is the weather?"), _completion("Recorded rain")),
+        _exchange(chat("Hello"), _completion("Recorded hello")),
+    )
     server = server_factory(cassette=cassette, scenarios=(scenario,))
     with sdk(server.base_url) as client:
-        said = [client.chat.completions.create(**chat(t)).choices[0].message.content
-                for t in ("What is the weather?", "Hello")]
+        said = [
+            client.chat.completions.create(**chat(t)).choices[0].message.content
+            for t in ("What is the weather?", "Hello")
+        ]
         with pytest.raises(openai.NotFoundError, match="no recorded exchange"):
             client.chat.completions.create(**chat("Neither"))
     assert said == ["Scripted sunshine", "Recorded hello"]
@@ -238,13 +276,17 @@ def test_scenario_rules_answer_before_the_cassette(server_factory: ServerFactory
 
 def test_replay_still_wants_a_key_like_the_api(server_factory: ServerFactory, tmp_path: Path) -> None:
     models = b'{"object": "list", "data": []}'
-    cassette = _write(tmp_path / "c.yaml", _exchange(chat("Hello"), _completion("Hi")),
-                      _exchange(None, models, method="GET", path="/v1/models"))
+    cassette = _write(
+        tmp_path / "c.yaml",
+        _exchange(chat("Hello"), _completion("Hi")),
+        _exchange(None, models, method="GET", path="/v1/models"),
+    )
     server = server_factory(cassette=cassette)
     raw = json.dumps(chat("Hello")).encode()
-    for response in (httpx.post(f"{server.base_url}/chat/completions", content=raw,
-                                headers={"Content-Type": "application/json"}),
-                     httpx.get(f"{server.base_url}/models")):
+    for response in (
+        httpx.post(f"{server.base_url}/chat/completions", content=raw, headers={"Content-Type": "application/json"}),
+        httpx.get(f"{server.base_url}/models"),
+    ):
         assert response.status_code == 401
         assert "You didn't provide an API key" in response.json()["error"]["message"]
     assert HTTP.get(f"{server.base_url}/models", headers=AUTH).content == models

@@ -46,8 +46,7 @@ def _original(interaction: dict[str, Any]) -> tuple[dict[str, Any], int, bytes]:
 
 
 @pytest.mark.parametrize("name", VCR_FILES)
-def test_imported_vcr_cassettes_replay_byte_for_byte(name: str, tmp_path: Path,
-                                                     server_factory: ServerFactory) -> None:
+def test_imported_vcr_cassettes_replay_byte_for_byte(name: str, tmp_path: Path, server_factory: ServerFactory) -> None:
     source = shared_or_skip("conformance", "vcr", name)
     converted = tmp_path / "converted.yaml"
     assert main(["cassette", "import", str(source), "-o", str(converted)]) == 0

@@ -24,7 +24,9 @@ SECRET_PROJECT = "proj_SECRETPROJECT0000000042"
 SECRET_HEADER = "team-token-SECRET-77"
 SECRET_USER = "alice.SECRET@example.com"
 
-TOOLS = [function_tool("get_weather", {"city": {"type": "string"}}, required=["city"], description="Weather for a city")]
+TOOLS = [
+    function_tool("get_weather", {"city": {"type": "string"}}, required=["city"], description="Weather for a city")
+]
 MESSAGES = [{"role": "user", "content": "What is the weather in Paris?"}]
 
 
@@ -36,8 +38,13 @@ class Seen:
 
 
 def _client(url: str) -> Any:
-    return sdk(url, api_key=SECRET_KEY, organization=SECRET_ORG, project=SECRET_PROJECT,
-               default_headers={"x-team-token": SECRET_HEADER})
+    return sdk(
+        url,
+        api_key=SECRET_KEY,
+        organization=SECRET_ORG,
+        project=SECRET_PROJECT,
+        default_headers={"x-team-token": SECRET_HEADER},
+    )
 
 
 def files_containing(root: Path, secret: str) -> list[Path]:
@@ -61,12 +68,17 @@ def _exchanges(client: Any) -> dict[str, Seen]:
     chat = client.chat.completions.with_raw_response
     return {
         "plain": _raw(lambda: chat.create(model="gpt-4o-mini", messages=MESSAGES, user=SECRET_USER)),
-        "stream": _raw(lambda: chat.create(model="gpt-4o-mini", messages=MESSAGES, stream=True,
-                                           stream_options={"include_usage": True})),
-        "tools": _raw(lambda: chat.create(model="gpt-4o-mini", messages=MESSAGES, tools=TOOLS,
-                                          tool_choice="required")),
-        "tools-stream": _raw(lambda: chat.create(model="gpt-4o-mini", messages=MESSAGES, tools=TOOLS,
-                                                 tool_choice="required", stream=True)),
+        "stream": _raw(
+            lambda: chat.create(
+                model="gpt-4o-mini", messages=MESSAGES, stream=True, stream_options={"include_usage": True}
+            )
+        ),
+        "tools": _raw(lambda: chat.create(model="gpt-4o-mini", messages=MESSAGES, tools=TOOLS, tool_choice="required")),
+        "tools-stream": _raw(
+            lambda: chat.create(
+                model="gpt-4o-mini", messages=MESSAGES, tools=TOOLS, tool_choice="required", stream=True
+            )
+        ),
         "error-400": _raw(lambda: chat.create(model="gpt-4o-mini", messages=MESSAGES, temperature=5)),
         "error-404": _raw(lambda: chat.create(model="gpt-nonexistent", messages=MESSAGES)),
         "models": _raw(lambda: client.models.with_raw_response.list()),
@@ -84,9 +96,23 @@ def test_record_then_replay_byte_for_byte(server_factory: ServerFactory, tmp_pat
     assert sent_by_upstream["error-404"].status == 404
     assert sent_by_upstream["stream"].body.endswith(b"data: [DONE]\n\n")
 
-    with mockai_process("record", "--upstream", upstream.base_url, "--cassette", str(cassette),
-                        "--port", "0", "--redact-header", "x-team-token", "--redact-field", "user",
-                        cwd=tmp_path) as recorder, _client(recorder.url) as client:
+    with (
+        mockai_process(
+            "record",
+            "--upstream",
+            upstream.base_url,
+            "--cassette",
+            str(cassette),
+            "--port",
+            "0",
+            "--redact-header",
+            "x-team-token",
+            "--redact-field",
+            "user",
+            cwd=tmp_path,
+        ) as recorder,
+        _client(recorder.url) as client,
+    ):
         through_recorder = _exchanges(client)
         assert recorder.stop() == 0
     for name, seen in through_recorder.items():
@@ -99,8 +125,10 @@ def test_record_then_replay_byte_for_byte(server_factory: ServerFactory, tmp_pat
     streams = [i for i in recorded.interactions if i.response.events is not None]
     assert len(streams) == 2 and all(len(i.response.events or ()) > 3 for i in streams)
 
-    with mockai_process("serve", "--cassette", str(cassette), "--port", "0", cwd=tmp_path) as replayer, \
-            _client(replayer.url) as client:
+    with (
+        mockai_process("serve", "--cassette", str(cassette), "--port", "0", cwd=tmp_path) as replayer,
+        _client(replayer.url) as client,
+    ):
         replayed = _exchanges(client)
         replayer.stop()
     for name, seen in replayed.items():
@@ -123,20 +151,27 @@ def test_replayed_answers_parse_with_the_sdk(server_factory: ServerFactory, tmp_
     """What users see: the SDK's own objects from a replayed plain, streamed and tool-call answer."""
     upstream = server_factory()
     cassette = tmp_path / "sdk.yaml"
-    with mockai_process("record", "--upstream", upstream.base_url, "--cassette", str(cassette),
-                        "--port", "0") as recorder, _client(recorder.url) as client:
-        live = client.chat.completions.create(model="gpt-4o-mini", messages=MESSAGES, tools=TOOLS,
-                                              tool_choice="required")
+    with (
+        mockai_process(
+            "record", "--upstream", upstream.base_url, "--cassette", str(cassette), "--port", "0"
+        ) as recorder,
+        _client(recorder.url) as client,
+    ):
+        live = client.chat.completions.create(
+            model="gpt-4o-mini", messages=MESSAGES, tools=TOOLS, tool_choice="required"
+        )
         live_text = "".join(
-            c.choices[0].delta.content or "" for c in client.chat.completions.create(
-                model="gpt-4o-mini", messages=MESSAGES, stream=True) if c.choices
+            c.choices[0].delta.content or ""
+            for c in client.chat.completions.create(model="gpt-4o-mini", messages=MESSAGES, stream=True)
+            if c.choices
         )
         recorder.stop()
     upstream.stop()
     replayer = server_factory(cassette=cassette)
     with _client(replayer.base_url) as client:
-        again = client.chat.completions.create(model="gpt-4o-mini", messages=MESSAGES, tools=TOOLS,
-                                               tool_choice="required")
+        again = client.chat.completions.create(
+            model="gpt-4o-mini", messages=MESSAGES, tools=TOOLS, tool_choice="required"
+        )
         stream = client.chat.completions.create(model="gpt-4o-mini", messages=MESSAGES, stream=True)
         text = "".join(c.choices[0].delta.content or "" for c in stream if c.choices)
     assert again.model_dump() == live.model_dump()

@@ -30,9 +30,10 @@ def _ask(url: str, text: str, **extra: Any) -> httpx.Response:
 @contextlib.contextmanager
 def recording(app: web.Application, cassette: Path) -> Iterator[MockaiProcess]:
     """``mockai record`` in front of ``app`` (a hand-made upstream), into ``cassette``."""
-    with AppThread(app) as upstream, mockai_process(
-        "record", "--upstream", upstream.url, "--cassette", str(cassette), "--port", "0"
-    ) as recorder:
+    with (
+        AppThread(app) as upstream,
+        mockai_process("record", "--upstream", upstream.url, "--cassette", str(cassette), "--port", "0") as recorder,
+    ):
         yield recorder
 
 
@@ -77,9 +78,14 @@ def test_gzip_from_upstream_is_recorded_decoded_and_replays(tmp_path: Path, serv
     payload = json.dumps({"object": "list", "data": []}, indent=2).encode()
 
     async def gzipped(request: web.Request) -> web.Response:
-        return web.Response(body=gzip.compress(payload), headers={
-            "Content-Type": "application/json", "Content-Encoding": "gzip", "x-request-id": "req_gz",
-        })
+        return web.Response(
+            body=gzip.compress(payload),
+            headers={
+                "Content-Type": "application/json",
+                "Content-Encoding": "gzip",
+                "x-request-id": "req_gz",
+            },
+        )
 
     app = web.Application()
     app.router.add_get("/v1/models", gzipped)
@@ -98,8 +104,9 @@ def test_gzip_from_upstream_is_recorded_decoded_and_replays(tmp_path: Path, serv
 
 def test_unreachable_upstream_is_a_502_in_the_api_envelope(tmp_path: Path) -> None:
     openai = pytest.importorskip("openai")
-    with mockai_process("record", "--upstream", "http://127.0.0.1:9/v1", "--cassette",
-                        str(tmp_path / "none.yaml"), "--port", "0") as recorder:
+    with mockai_process(
+        "record", "--upstream", "http://127.0.0.1:9/v1", "--cassette", str(tmp_path / "none.yaml"), "--port", "0"
+    ) as recorder:
         client = sdk(recorder.url, strict=False)
         with pytest.raises(openai.InternalServerError) as caught:
             client.models.list()
@@ -116,11 +123,11 @@ def test_concurrent_exchanges_are_all_recorded(tmp_path: Path, server_factory: S
     upstream = server_factory()
     cassette = tmp_path / "burst.yaml"
     texts = [f"question number {i}" for i in range(24)]
-    with mockai_process("record", "--upstream", upstream.base_url, "--cassette", str(cassette),
-                        "--port", "0") as recorder:
+    with mockai_process(
+        "record", "--upstream", upstream.base_url, "--cassette", str(cassette), "--port", "0"
+    ) as recorder:
         with ThreadPoolExecutor(12) as pool:
-            statuses = list(pool.map(lambda t: _ask(recorder.url, t, stream=t.endswith("3")).status_code,
-                                     texts))
+            statuses = list(pool.map(lambda t: _ask(recorder.url, t, stream=t.endswith("3")).status_code, texts))
         assert recorder.stop() == 0
     assert statuses == [200] * len(texts)
     recorded = load_cassette(cassette).interactions
@@ -132,12 +139,12 @@ def test_sigkill_during_a_burst_leaves_a_cassette_that_loads(tmp_path: Path, ser
     cassette = tmp_path / "killed.yaml"
     kept = 0
     for round_ in range(2):  # each round appends to what the killed one left: nothing is lost
-        with mockai_process("record", "--upstream", upstream.base_url, "--cassette", str(cassette),
-                            "--port", "0") as recorder:
+        with mockai_process(
+            "record", "--upstream", upstream.base_url, "--cassette", str(cassette), "--port", "0"
+        ) as recorder:
             stop = threading.Event()
 
-            def burst(worker: int, url: str = recorder.url, round_: int = round_,
-                      stop: threading.Event = stop) -> None:
+            def burst(worker: int, url: str = recorder.url, round_: int = round_, stop: threading.Event = stop) -> None:
                 for n in range(200):
                     if stop.is_set():
                         return
@@ -150,8 +157,10 @@ def test_sigkill_during_a_burst_leaves_a_cassette_that_loads(tmp_path: Path, ser
                 for worker in range(8):
                     pool.submit(burst, worker)
                 before = kept
-                wait_for(lambda b=before: cassette.exists() and cassette.read_bytes().count(b"\n- request:")
-                         >= b + 5, "exchanges on disk")
+                wait_for(
+                    lambda b=before: cassette.exists() and cassette.read_bytes().count(b"\n- request:") >= b + 5,
+                    "exchanges on disk",
+                )
                 recorder.kill()
                 stop.set()
         loaded = load_cassette(cassette).interactions
@@ -162,8 +171,9 @@ def test_sigkill_during_a_burst_leaves_a_cassette_that_loads(tmp_path: Path, ser
 def test_an_unreadable_cassette_is_never_overwritten(tmp_path: Path) -> None:
     cassette = tmp_path / "broken.yaml"
     cassette.write_text("version: 1\ninteractions: [ {request: \n")
-    result = run_cli("record", "--upstream", "http://127.0.0.1:9/v1", "--cassette", str(cassette), "--port", "0",
-                     timeout=30)
+    result = run_cli(
+        "record", "--upstream", "http://127.0.0.1:9/v1", "--cassette", str(cassette), "--port", "0", timeout=30
+    )
     assert result.returncode == 2
     assert "broken.yaml" in result.stderr and "not valid YAML" in result.stderr
     assert "Traceback" not in result.stderr
@@ -171,7 +181,8 @@ def test_an_unreadable_cassette_is_never_overwritten(tmp_path: Path) -> None:
 
 
 def test_an_upstream_that_is_not_a_url_is_refused_at_start(tmp_path: Path) -> None:
-    result = run_cli("record", "--upstream", "api.openai.com", "--cassette", str(tmp_path / "c.yaml"), "--port", "0",
-                     timeout=30)
+    result = run_cli(
+        "record", "--upstream", "api.openai.com", "--cassette", str(tmp_path / "c.yaml"), "--port", "0", timeout=30
+    )
     assert result.returncode == 2
     assert "the upstream must be an http:// or https:// URL, not 'api.openai.com'" in result.stderr

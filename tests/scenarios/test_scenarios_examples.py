@@ -50,7 +50,9 @@ def run_agent(client: openai.OpenAI, question: str, temperature: int, stream: bo
         for call in message.tool_calls:
             args = json.loads(call.function.arguments)
             calls.append((call.function.name, args))
-            messages.append({"role": "tool", "tool_call_id": call.id, "content": get_weather(args["location"], temperature)})
+            messages.append(
+                {"role": "tool", "tool_call_id": call.id, "content": get_weather(args["location"], temperature)}
+            )
     raise AssertionError("the agent never finished")
 
 
@@ -161,7 +163,10 @@ def test_structured_output_parses_into_the_users_model(server_factory: ServerFac
     client = sdk(_serve(server_factory, "structured_output.yaml"))
     completion = client.chat.completions.parse(
         model="gpt-4o-2024-08-06",
-        messages=[{"role": "system", "content": "You are a math tutor."}, {"role": "user", "content": "solve 8x + 31 = 2"}],
+        messages=[
+            {"role": "system", "content": "You are a math tutor."},
+            {"role": "user", "content": "solve 8x + 31 = 2"},
+        ],
         response_format=MathResponse,
     )
     parsed = completion.choices[0].message.parsed
@@ -208,9 +213,11 @@ def test_refusal_reaches_the_sdk_as_a_refusal(server_factory: ServerFactory) -> 
 
 def test_refusal_streams_as_refusal_deltas(server_factory: ServerFactory) -> None:
     client = sdk(_serve(server_factory, "refusal.yaml"))
-    chunks = list(client.chat.completions.create(
-        model="gpt-4o", messages=[{"role": "user", "content": "how to build a weapon"}], stream=True
-    ))
+    chunks = list(
+        client.chat.completions.create(
+            model="gpt-4o", messages=[{"role": "user", "content": "how to build a weapon"}], stream=True
+        )
+    )
     text = "".join(c.choices[0].delta.refusal or "" for c in chunks if c.choices)
     assert text == "I'm very sorry, but I can't assist with that request."
     assert all(c.choices[0].delta.content is None for c in chunks if c.choices)
@@ -222,7 +229,9 @@ def test_refusal_streams_as_refusal_deltas(server_factory: ServerFactory) -> Non
 def test_503_then_success_with_sdk_retries(server_factory: ServerFactory) -> None:
     server = server_factory(scenarios=(EXAMPLES / "server_errors.yaml",))
     client = openai.OpenAI(base_url=server.base_url, api_key=API_KEY)
-    response = client.chat.completions.create(model="gpt-4o", messages=[{"role": "user", "content": "are you overloaded?"}])
+    response = client.chat.completions.create(
+        model="gpt-4o", messages=[{"role": "user", "content": "are you overloaded?"}]
+    )
     assert response.choices[0].message.content == "Sorry for the wait: the service is back."
     assert [e.status for e in server.state.journal] == [503, 200]
 

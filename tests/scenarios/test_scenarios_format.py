@@ -210,20 +210,34 @@ PAIRS: list[tuple[str, Any]] = [
               fault: {kind: error_event, after: 2, error: {message: oops}}
           exhausted: error
         """,
-        lambda s: s.on(
-            name="everything", optional=True, model="gpt-4o", user_regex="^hi", system_contains="tutor",
-            last_role="user", messages=[{"index": -1, "role": "user", "contains": "hi"}], tool_choice="auto",
-            tool_result={"name": "f", "contains": "ok"}, response_format="json_schema", schema_name="S",
-            headers={"x-test": "one"}, fields={"temperature": 0, "/metadata/suite": "smoke"}, turn=2,
-        )
-        .fail(503, "busy", code=None, should_retry=True, headers={"x-a": "b"})
-        .then(choices=["a", {"tool_calls": [("f", {"x": 1}), {"name": "g", "id": "call_1"}]}],
-              usage={"prompt_tokens": 5, "completion_tokens": 7})
-        .stream(tokens_per_chunk=2, chunk_delay=[0.01, 0.02])
-        .headers(x_b="c")
-        .then("{{ last_user_message }}")
-        .stream_error(after=2, message="oops")
-        .exhausted("error"),
+        lambda s: (
+            s.on(
+                name="everything",
+                optional=True,
+                model="gpt-4o",
+                user_regex="^hi",
+                system_contains="tutor",
+                last_role="user",
+                messages=[{"index": -1, "role": "user", "contains": "hi"}],
+                tool_choice="auto",
+                tool_result={"name": "f", "contains": "ok"},
+                response_format="json_schema",
+                schema_name="S",
+                headers={"x-test": "one"},
+                fields={"temperature": 0, "/metadata/suite": "smoke"},
+                turn=2,
+            )
+            .fail(503, "busy", code=None, should_retry=True, headers={"x-a": "b"})
+            .then(
+                choices=["a", {"tool_calls": [("f", {"x": 1}), {"name": "g", "id": "call_1"}]}],
+                usage={"prompt_tokens": 5, "completion_tokens": 7},
+            )
+            .stream(tokens_per_chunk=2, chunk_delay=[0.01, 0.02])
+            .headers(x_b="c")
+            .then("{{ last_user_message }}")
+            .stream_error(after=2, message="oops")
+            .exhausted("error")
+        ),
     ),
 ]
 

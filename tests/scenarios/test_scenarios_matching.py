@@ -26,7 +26,9 @@ CONDITIONS: dict[str, tuple[dict[str, Any], dict[str, Any], dict[str, Any]]] = {
     "model glob": ({"model": "gpt-4o*"}, {"model": "gpt-4o-mini"}, {"model": "gpt-3.5-turbo"}),
     "user_equals": ({"user_equals": "Hi there"}, {"messages": user("Hi there")}, {"messages": user("hi there")}),
     "user_contains ignores case": (
-        {"user_contains": "WEATHER"}, {"messages": user("the weather?")}, {"messages": user("the news?")},
+        {"user_contains": "WEATHER"},
+        {"messages": user("the weather?")},
+        {"messages": user("the news?")},
     ),
     "user_contains looks at the last user message": (
         {"user_contains": "first"},

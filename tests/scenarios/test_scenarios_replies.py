@@ -69,8 +69,14 @@ def test_401_masks_the_callers_key_and_comes_from_the_auth_layer(fresh: ServerTh
 
 def test_error_fields_and_headers_can_be_set(fresh: ServerThread) -> None:
     fresh.state.scenarios.on().fail(
-        429, "Slow down.", type="requests", code="custom_code", param="messages",
-        retry_after=2.5, should_retry=False, headers={"x-ratelimit-remaining-requests": "0"},
+        429,
+        "Slow down.",
+        type="requests",
+        code="custom_code",
+        param="messages",
+        retry_after=2.5,
+        should_retry=False,
+        headers={"x-ratelimit-remaining-requests": "0"},
     )
     response = _post(fresh)
     assert response.json() == {
@@ -163,9 +169,11 @@ def test_stream_chunking_and_pacing(fresh: ServerThread) -> None:
     text = "one two three four five six seven eight"
     fresh.state.scenarios.on().reply(text).stream(tokens_per_chunk=3, chunk_delay=0.05)
     started = time.monotonic()
-    chunks = list(client_for(fresh).chat.completions.create(
-        model="gpt-4o", messages=[{"role": "user", "content": "x"}], stream=True
-    ))
+    chunks = list(
+        client_for(fresh).chat.completions.create(
+            model="gpt-4o", messages=[{"role": "user", "content": "x"}], stream=True
+        )
+    )
     elapsed = time.monotonic() - started
     contents = [c.choices[0].delta.content for c in chunks if c.choices and c.choices[0].delta.content]
     assert "".join(contents) == text
@@ -176,9 +184,11 @@ def test_stream_chunking_and_pacing(fresh: ServerThread) -> None:
 def test_a_fault_alone_keeps_the_seeded_answer(fresh: ServerThread) -> None:
     seeded = ask(fresh, stream=True)
     fresh.state.scenarios.on().stream_cut(after=2)
-    chunks = list(client_for(fresh).chat.completions.create(
-        model="gpt-4o", messages=[{"role": "user", "content": "hello"}], stream=True
-    ))
+    chunks = list(
+        client_for(fresh).chat.completions.create(
+            model="gpt-4o", messages=[{"role": "user", "content": "hello"}], stream=True
+        )
+    )
     assert len(chunks) == 2
     assert seeded and seeded.startswith("".join(c.choices[0].delta.content or "" for c in chunks))
 
@@ -244,7 +254,11 @@ def test_parallel_tool_calls_stream_one_after_the_other(fresh: ServerThread) -> 
         tool_calls=[("get_weather", {"location": "Boston"}), ("get_time", {}), ("get_weather", {"location": "Oslo"})]
     )
     client = client_for(fresh)
-    kwargs: dict[str, Any] = {"model": "gpt-4o", "messages": [{"role": "user", "content": "x"}], "tools": [WEATHER, TIME]}
+    kwargs: dict[str, Any] = {
+        "model": "gpt-4o",
+        "messages": [{"role": "user", "content": "x"}],
+        "tools": [WEATHER, TIME],
+    }
     message = client.chat.completions.create(**kwargs).choices[0].message
     names = [(c.function.name, json.loads(c.function.arguments)) for c in message.tool_calls]
     assert names == [("get_weather", {"location": "Boston"}), ("get_time", {}), ("get_weather", {"location": "Oslo"})]
@@ -266,11 +280,17 @@ def test_n_choices_cycle_through_the_scripted_ones(fresh: ServerThread) -> None:
 
 
 def test_usage_and_finish_reason_overrides(fresh: ServerThread) -> None:
-    fresh.state.scenarios.on().reply("cut short", finish_reason="length", usage={"prompt_tokens": 11, "completion_tokens": 22})
+    fresh.state.scenarios.on().reply(
+        "cut short", finish_reason="length", usage={"prompt_tokens": 11, "completion_tokens": 22}
+    )
     raw = _post(fresh).json()
     assert_valid(raw, "CreateChatCompletionResponse")
     assert raw["choices"][0]["finish_reason"] == "length"
-    assert (raw["usage"]["prompt_tokens"], raw["usage"]["completion_tokens"], raw["usage"]["total_tokens"]) == (11, 22, 33)
+    assert (raw["usage"]["prompt_tokens"], raw["usage"]["completion_tokens"], raw["usage"]["total_tokens"]) == (
+        11,
+        22,
+        33,
+    )
 
 
 def test_max_tokens_and_stop_apply_to_scripted_text(fresh: ServerThread) -> None:

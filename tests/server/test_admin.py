@@ -102,10 +102,13 @@ def test_requests_show_each_request_with_the_rule_that_matched(fresh: ServerThre
 
 def test_misses_unused_problems_and_explain(fresh: ServerThread) -> None:
     with _admin(fresh) as admin:
-        admin.post("/scenarios", content=(
-            "- name: weather\n  match: {user_contains: weather}\n  reply: {content: '{{ tool_result.t }}'}\n"
-            "- name: never\n  match: {model: o3}\n  reply: {content: x}\n"
-        ))
+        admin.post(
+            "/scenarios",
+            content=(
+                "- name: weather\n  match: {user_contains: weather}\n  reply: {content: '{{ tool_result.t }}'}\n"
+                "- name: never\n  match: {model: o3}\n  reply: {content: x}\n"
+            ),
+        )
         _chat(fresh, "news?")
         _chat(fresh, "weather?")
         misses = admin.get("/misses").json()["data"]
@@ -131,8 +134,12 @@ def test_reset_forgets_requests_and_restarts_sequences(fresh: ServerThread) -> N
 
 @pytest.mark.parametrize(
     ("method", "path", "status"),
-    [("GET", "/nothing", 404), ("PATCH", "/scenarios", 405), ("GET", "/requests?limit=x", 400),
-     ("POST", "/explain", 400)],
+    [
+        ("GET", "/nothing", 404),
+        ("PATCH", "/scenarios", 405),
+        ("GET", "/requests?limit=x", 400),
+        ("POST", "/explain", 400),
+    ],
 )
 def test_admin_errors_use_the_error_envelope(fresh: ServerThread, method: str, path: str, status: int) -> None:
     with _admin(fresh) as admin:

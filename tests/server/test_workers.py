@@ -127,7 +127,9 @@ def test_without_reuseport_the_workers_share_the_parents_socket(start: Callable[
         (["--latency-profile", "nope"], "no preset 'nope'"),
     ],
 )
-def test_what_cannot_work_is_refused_at_start(start: Callable[..., MockaiProcess], args: list[str], message: str) -> None:
+def test_what_cannot_work_is_refused_at_start(
+    start: Callable[..., MockaiProcess], args: list[str], message: str
+) -> None:
     workers = start("--workers", "2", *args)
     assert workers.proc.wait(timeout=60) == 2
     assert message in workers.errors

@@ -75,6 +75,4 @@ def assert_valid(instance: Any, schema_name: str) -> None:
         return
     validator = _validator(schema_name)
     errors = sorted(validator.iter_errors(instance), key=lambda e: list(e.path))
-    assert not errors, f"{schema_name}: " + "; ".join(
-        f"{list(e.path)}: {e.message[:200]}" for e in errors[:5]
-    )
+    assert not errors, f"{schema_name}: " + "; ".join(f"{list(e.path)}: {e.message[:200]}" for e in errors[:5])

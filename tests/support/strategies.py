@@ -33,8 +33,9 @@ def object_schema(children: st.SearchStrategy[dict[str, Any]]) -> st.SearchStrat
 
 schemas = st.recursive(
     leaf_schemas,
-    lambda children: object_schema(children)
-    | children.map(lambda s: {"type": "array", "items": s, "minItems": 1, "maxItems": 3}),
+    lambda children: (
+        object_schema(children) | children.map(lambda s: {"type": "array", "items": s, "minItems": 1, "maxItems": 3})
+    ),
     max_leaves=8,
 )
 object_schemas = object_schema(schemas)

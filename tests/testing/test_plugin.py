@@ -267,9 +267,7 @@ def test_a_subprocess_in_another_language_uses_the_mock(project: pytest.Pytester
     assert outcomes(result) == {"passed": 1}, result.stdout.str()
 
 
-def test_xdist_workers_each_get_their_own_server(
-    project: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_xdist_workers_each_get_their_own_server(project: pytest.Pytester, monkeypatch: pytest.MonkeyPatch) -> None:
     pytest.importorskip("xdist")
     out = project.path / "ports"
     out.mkdir()
