@@ -30,7 +30,9 @@ async def write_reply(
     tokens_per_chunk: int,
     memos: RenderMemos | None = None,
 ) -> web.StreamResponse:
-    await before_first_byte(request, reply.delivery)
+    delivery = reply.delivery
+    if delivery.first_byte_delay > 0 or delivery.fault is not None:  # the usual reply skips the await
+        await before_first_byte(request, delivery)
     if isinstance(reply, ErrorReply):
         return write_error(reply, req_id)
     if isinstance(reply, RawReply):
