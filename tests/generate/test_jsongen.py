@@ -17,6 +17,7 @@ from hypothesis import strategies as st
 from jsonschema import Draft7Validator, Draft202012Validator
 
 from mockai.generate.jsongen.generator import UnsatisfiableSchema, first_error, generate, is_valid
+from tests.support.bodies import math_schema
 
 
 def assert_valid(schema: Any, value: Any) -> None:
@@ -384,23 +385,7 @@ def kids_to_children(node: dict[str, Any]) -> dict[str, Any]:
 
 
 def test_strict_mode_includes_every_property_in_order() -> None:
-    schema = {
-        "type": "object",
-        "properties": {
-            "steps": {
-                "type": "array",
-                "items": {
-                    "type": "object",
-                    "properties": {"explanation": {"type": "string"}, "output": {"type": "string"}},
-                    "required": ["explanation", "output"],
-                    "additionalProperties": False,
-                },
-            },
-            "final_answer": {"type": "string"},
-        },
-        "required": ["steps", "final_answer"],
-        "additionalProperties": False,
-    }
+    schema = math_schema(closed=True)
     value = gen(schema, 1)
     assert_valid(schema, value)
     assert list(value) == ["steps", "final_answer"]

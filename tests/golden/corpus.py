@@ -20,7 +20,7 @@ import httpx
 
 from mockai import ServerConfig
 from tests.support import ROOT
-from tests.support.bodies import chat, tool_call, tool_turn, weather_tool
+from tests.support.bodies import chat, math_schema, tool_call, tool_turn, weather_tool
 from tests.support.servers import running_server
 
 GOLDEN = Path(__file__).resolve().parent / "exchanges.json"
@@ -160,27 +160,7 @@ def _scenario_setups() -> dict[str, tuple[ServerConfig, list[Call]]]:
         "messages": tool_turn("weather in Boston", tool_call("call_9", "get_weather"), '{"temperature": 64}'),
         "tools": [WEATHER],
     }
-    math = {
-        "type": "json_schema",
-        "json_schema": {
-            "name": "MathResponse",
-            "schema": {
-                "type": "object",
-                "properties": {
-                    "steps": {
-                        "type": "array",
-                        "items": {
-                            "type": "object",
-                            "properties": {"explanation": {"type": "string"}, "output": {"type": "string"}},
-                            "required": ["explanation", "output"],
-                        },
-                    },
-                    "final_answer": {"type": "string"},
-                },
-                "required": ["steps", "final_answer"],
-            },
-        },
-    }
+    math = {"type": "json_schema", "json_schema": {"name": "MathResponse", "schema": math_schema()}}
     files: dict[str, list[Call]] = {
         "weather_agent": [
             Call("tool-call", "POST", post, _chat("What's the weather in Boston?", model="gpt-4o", tools=[WEATHER])),

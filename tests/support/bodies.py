@@ -73,3 +73,21 @@ def tool_turn(question: str, call: dict[str, Any], result: str) -> list[dict[str
         {"role": "assistant", "content": None, "tool_calls": [call]},
         {"role": "tool", "tool_call_id": call["id"], "content": result},
     ]
+
+
+def math_schema(*, closed: bool = False) -> dict[str, Any]:
+    """The JSON Schema of the math tutor of OpenAI's structured-output guide (``steps`` of
+    ``explanation`` and ``output``, then ``final_answer``); ``closed`` forbids other properties."""
+    step: dict[str, Any] = {
+        "type": "object",
+        "properties": {"explanation": {"type": "string"}, "output": {"type": "string"}},
+        "required": ["explanation", "output"],
+    }
+    schema: dict[str, Any] = {
+        "type": "object",
+        "properties": {"steps": {"type": "array", "items": step}, "final_answer": {"type": "string"}},
+        "required": ["steps", "final_answer"],
+    }
+    if closed:
+        step["additionalProperties"] = schema["additionalProperties"] = False
+    return schema
