@@ -23,6 +23,8 @@ def _serve_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
     p.add_argument("--port", type=int, default=8000, help="port (0 picks a free one; default 8000)")
     p.add_argument("--seed", type=int, default=0, help="server seed for generated answers (default 0)")
     p.add_argument("--api-key", default=None, help="accept only this API key (default: any key)")
+    p.add_argument("--admin-token", default=None, metavar="TOKEN",
+                   help="the admin API (/_mockai/) answers only requests carrying this token (default: none needed)")
     p.add_argument("--strict-models", action="store_true", help="answer 404 for models not in the catalogue")
     p.add_argument("--model", action="append", default=None, dest="models",
                    help="serve this model id (repeatable; replaces the built-in catalogue)")
@@ -59,6 +61,7 @@ def config_from_args(args: argparse.Namespace) -> ServerConfig:
         port=args.port,
         seed=args.seed,
         api_key=args.api_key,
+        admin_token=args.admin_token,
         strict_models=args.strict_models,
         models=tuple(args.models) if args.models else None,
         max_body_bytes=args.max_body_bytes,

@@ -18,6 +18,9 @@ class ServerConfig:
     seed: int = 0
     # None: any well-formed bearer key is accepted; otherwise only this one.
     api_key: str | None = None
+    # None: the admin API (/_mockai/) needs no token; otherwise every admin request must carry it
+    # (Authorization: Bearer TOKEN or X-Mockai-Admin-Token: TOKEN).
+    admin_token: str | None = None
     strict_models: bool = False
     # Extra model ids served by /v1/models (besides the built-in catalogue); None keeps it as is.
     models: tuple[str, ...] | None = None

@@ -87,6 +87,17 @@ class APIError(Exception):
         )
 
     @classmethod
+    def malformed_http(cls, reason: str) -> APIError:
+        """A request that is not well-formed HTTP (request line, headers, body framing).  No answer
+        of the real API's is recorded (its front end answers these before any JSON is read); the
+        wording follows its recorded invalid-JSON 400 (:meth:`invalid_json`)."""
+        return cls(
+            400,
+            f"We could not parse the HTTP request: {reason}. (HINT: This likely means you aren't using "
+            "your HTTP library correctly.)",
+        )
+
+    @classmethod
     def unsupported_content_type(cls, content_type: str) -> APIError:
         shown = content_type or "none"
         return cls(

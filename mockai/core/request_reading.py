@@ -9,10 +9,11 @@ absent, so they also serve for bodies that were never validated (the journal kee
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
+
+from mockai.core.strict_json import loads_text
 
 __all__ = [
     "ToolResult",
@@ -21,6 +22,7 @@ __all__ = [
     "last_user_text",
     "lazy",
     "message_text",
+    "sent_key",
     "tool_name",
     "tool_names",
     "tool_results",
@@ -123,9 +125,10 @@ class ToolResult:
 
     @lazy
     def json(self) -> Any:
-        """The text parsed as JSON, or None when it is not JSON."""
+        """The text parsed as JSON, or None when it is not JSON (strict JSON: no lone surrogate,
+        no nesting too deep to read, so what templates show of it always encodes)."""
         try:
-            return json.loads(self.text)
+            return loads_text(self.text)
         except ValueError:
             return None
 
@@ -175,7 +178,7 @@ def _call_name_and_arguments(call: Mapping[str, Any]) -> tuple[str | None, Any]:
 def _maybe_json(raw: Any) -> Any:
     if isinstance(raw, str):
         try:
-            return json.loads(raw)
+            return loads_text(raw)  # strict, as ToolResult.json
         except ValueError:
             return raw
     return raw
@@ -185,7 +188,22 @@ def _maybe_json(raw: Any) -> Any:
 
 
 def bearer_key(headers: Mapping[str, str]) -> str:
-    """The API key a request was sent with: ``Authorization: Bearer KEY``, else the ``api-key``
-    header (Azure-style clients), else ``""``.  ``headers`` has lower-cased names."""
-    scheme, _, key = headers.get("authorization", "").partition(" ")
-    return key.strip() if scheme.lower() == "bearer" else headers.get("api-key", "")
+    """The API key a request was sent with (see :func:`sent_key`), or ``""`` when it sent none."""
+    return sent_key(headers) or ""
+
+
+def sent_key(headers: Mapping[str, str]) -> str | None:
+    """The API key a request was sent with, or None when it sent none: the one reading of the
+    credential, which the key check (``mockai.http.auth``) and the scenarios both use.
+
+    An ``Authorization`` header decides: ``Bearer KEY`` (scheme in any case, the key stripped) is
+    the key, anything else (another scheme, no key) is none.  Without one, the ``api-key`` header
+    (Azure-style clients) is the key when it is not blank.  ``headers``: lower-cased names, or a
+    case-insensitive mapping.
+    """
+    header = headers.get("authorization")
+    if header is None:
+        return headers.get("api-key", "").strip() or None
+    scheme, _, key = header.partition(" ")
+    key = key.strip()
+    return key if scheme.lower() == "bearer" and key else None

@@ -1,15 +1,24 @@
-"""Reading a request's JSON body as the real API does: size, content type, strict JSON."""
+"""Reading a request's JSON body as the real API does: size, content type, strict JSON.
+
+Strict means valid Unicode text too (:mod:`mockai.core.strict_json`).  Invalid UTF-8 (among it
+``\\xed\\xa0\\x80``, a surrogate encoded as if it were a character) and a lone surrogate escape
+(``"\\ud800"`` with no low half after it), wherever in the body, are the real API's "We could not
+parse the JSON body" 400.  Nothing recorded shows the API's answer to either; strict JSON parsers
+refuse both (RFC 8259 §8.2), and clients report the API refusing unpaired surrogate escapes as
+invalid JSON (opencode#14630), so that is the answer here.  A body read here holds only text that
+encodes as UTF-8: digests, the journal, cassettes and templates downstream never meet a surrogate.
+"""
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from aiohttp import web
 
 from mockai.core.errors import APIError
+from mockai.core.strict_json import loads
 
-__all__ = ["loads", "read_json_body"]
+__all__ = ["read_json_body"]
 
 
 async def read_json_body(request: web.Request, max_body_bytes: int) -> tuple[bytes, Any]:
@@ -24,19 +33,5 @@ async def read_json_body(request: web.Request, max_body_bytes: int) -> tuple[byt
     raw = await request.read()
     try:
         return raw, loads(raw)
-    except (ValueError, UnicodeDecodeError, RecursionError):
+    except ValueError:  # UnicodeDecodeError is one
         raise APIError.invalid_json() from None
-
-
-def _reject_constant(name: str) -> Any:
-    raise ValueError(f"{name} is not valid JSON")  # NaN, Infinity: Python accepts them, JSON does not
-
-
-_DECODER = json.JSONDecoder(parse_constant=_reject_constant)
-
-
-def loads(raw: bytes) -> Any:
-    """``json.loads(raw)`` without NaN or Infinity, with one decoder built at import."""
-    # A body opening with "{" then a non-NUL byte is UTF-8 by json.detect_encoding's own rules.
-    encoding = "utf-8" if raw[:1] == b"{" and raw[1:2] != b"\x00" else json.detect_encoding(raw)
-    return _DECODER.decode(raw.decode(encoding, "surrogatepass"))

@@ -1,8 +1,9 @@
 """The admin API, under ``/_mockai/`` (a prefix no OpenAI path uses): rules, journal, reset.
 
 For CI in any language: load or replace scenario rules at run time, read what was asked and
-which rule answered, reset sequences between tests.  Like the rest of the server it has no
-authentication: the server binds 127.0.0.1 unless told otherwise.
+which rule answered, reset sequences between tests.  Browsers are kept out (loopback ``Host``
+only, no foreign ``Origin``, JSON or YAML bodies only) and ``--admin-token`` adds a token:
+:mod:`mockai.server.admin_guard`.
 
 =========================  ===================================================================
 ``GET /_mockai/health``    ``{"status": "ok", "rules": N, "requests": N}``
@@ -17,7 +18,8 @@ authentication: the server binds 127.0.0.1 unless told otherwise.
 ``POST /_mockai/reset``    forget the journal, misses and sequence positions (rules stay)
 =========================  ===================================================================
 
-Errors use the API's JSON error envelope (a broken scenario is a 400 naming the line).
+Errors use the API's JSON error envelope (a broken scenario is a 400 naming the line); every path
+under the prefix, known or not, goes through the guard first.
 """
 
 from __future__ import annotations
@@ -27,11 +29,13 @@ from typing import Any
 
 from aiohttp import web
 
+from mockai.core.config import ServerConfig
 from mockai.core.errors import APIError
 from mockai.scenarios.file_format import parse_document
 from mockai.scenarios.rules import Rule, ScenarioError
 from mockai.scenarios.source import ScenarioSource
 from mockai.scenarios.yaml_loader import load_yaml
+from mockai.server.admin_guard import AdminHandler, guarded
 from mockai.server.state import STATE, ServerState
 
 __all__ = ["PREFIX", "add_routes"]
@@ -116,18 +120,23 @@ async def clear_scenarios(request: web.Request) -> web.Response:
 
 async def requests(request: web.Request) -> web.Response:
     state = _state(request)
-    entries = list(state.journal)
-    limit = request.query.get("limit")
-    if limit is not None:
-        if not limit.isdigit():
-            raise APIError(400, f"limit must be a non-negative integer, got {limit!r}", param="limit")
-        entries = entries[len(entries) - int(limit) :] if int(limit) else []
+    entries = _last(list(state.journal), request.query.get("limit"))
     data = []
     for entry in entries:
         item = entry.to_dict()
         item["rule"] = entry.source.removeprefix("scenario:") if entry.source.startswith("scenario:") else None
         data.append(item)
     return _json({"object": "list", "total": state.journal.total, "data": data})
+
+
+def _last(entries: list[Any], limit: str | None) -> list[Any]:
+    """The last ``limit`` entries (all of them when there are fewer, none for 0)."""
+    if limit is None:
+        return entries
+    if not (limit.isascii() and limit.isdigit()):
+        raise APIError(400, f"limit must be a non-negative integer, got {limit!r}", param="limit")
+    count = int(limit) if len(limit) <= 18 else len(entries)  # more digits than any journal holds
+    return entries[max(len(entries) - count, 0) :] if count else []
 
 
 async def misses(request: web.Request) -> web.Response:
@@ -164,15 +173,37 @@ async def reset(request: web.Request) -> web.Response:
     return _json({"reset": True})
 
 
+_ROUTES: tuple[tuple[str, str, AdminHandler], ...] = (
+    ("GET", "/health", health),
+    ("GET", "/scenarios", list_scenarios),
+    ("POST", "/scenarios", add_scenarios),
+    ("PUT", "/scenarios", replace_scenarios),
+    ("DELETE", "/scenarios", clear_scenarios),
+    ("GET", "/requests", requests),
+    ("GET", "/misses", misses),
+    ("GET", "/unused", unused),
+    ("GET", "/problems", problems),
+    ("POST", "/explain", explain),
+    ("POST", "/reset", reset),
+)
+
+
+def _config(request: web.Request) -> ServerConfig:
+    return _state(request).config
+
+
+async def _elsewhere(request: web.Request) -> web.StreamResponse:
+    """Any other method or path under the prefix: refused by the guard first, then 405 or 404."""
+    allowed = {method for method, path, _ in _ROUTES if PREFIX + path == request.path}
+    if allowed:
+        allowed |= {"HEAD"} if "GET" in allowed else set()
+        raise web.HTTPMethodNotAllowed(request.method, sorted(allowed))
+    raise web.HTTPNotFound()
+
+
 def add_routes(r: web.UrlDispatcher) -> None:
-    r.add_get(f"{PREFIX}/health", health)
-    r.add_get(f"{PREFIX}/scenarios", list_scenarios)
-    r.add_post(f"{PREFIX}/scenarios", add_scenarios)
-    r.add_put(f"{PREFIX}/scenarios", replace_scenarios)
-    r.add_delete(f"{PREFIX}/scenarios", clear_scenarios)
-    r.add_get(f"{PREFIX}/requests", requests)
-    r.add_get(f"{PREFIX}/misses", misses)
-    r.add_get(f"{PREFIX}/unused", unused)
-    r.add_get(f"{PREFIX}/problems", problems)
-    r.add_post(f"{PREFIX}/explain", explain)
-    r.add_post(f"{PREFIX}/reset", reset)
+    for method, path, handler in _ROUTES:
+        r.add_route(method, PREFIX + path, guarded(_config, handler))
+        if method == "GET":
+            r.add_route("HEAD", PREFIX + path, guarded(_config, handler))
+    r.add_route("*", PREFIX + "/{tail:.*}", guarded(_config, _elsewhere))

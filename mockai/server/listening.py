@@ -12,6 +12,8 @@ from typing import Protocol
 
 from aiohttp import web
 
+from mockai.http.protocol_errors import AppRunner
+
 __all__ = ["Listener", "Server", "base_url", "serve_until_signal", "wait_for_signal"]
 
 
@@ -55,7 +57,8 @@ class Listener:
 
     async def start(self) -> str:
         """Start the application (its startup hooks run) and listen; the base URL."""
-        runner = web.AppRunner(self.app, access_log=None, handle_signals=False, shutdown_timeout=self._shutdown_timeout)
+        # Malformed HTTP is answered as the real API's JSON 400, with no traceback (protocol_errors).
+        runner = AppRunner(self.app, access_log=None, handle_signals=False, shutdown_timeout=self._shutdown_timeout)
         await runner.setup()
         self._runner = runner
         site: web.BaseSite
