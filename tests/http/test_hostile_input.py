@@ -6,21 +6,25 @@ from __future__ import annotations
 
 import json
 import logging
+import shutil
 import socket
 import struct
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
+from aiohttp import web
 
 from mockai.core.errors import APIError
 from mockai.core.request_reading import bearer_key, sent_key
 from mockai.core.strict_json import loads
 from mockai.server.runner import ServerThread
+from tests.support import ROOT
 from tests.support.bodies import chat
 from tests.support.clients import AUTH, HTTP, post_chat
-from tests.support.servers import ServerFactory, mockai_process, wait_for
+from tests.support.servers import AppThread, ServerFactory, mockai_process, running_server, wait_for
 
 INVALID_JSON = APIError.invalid_json().message
 MISSING_KEY = APIError.missing_api_key().message
@@ -200,6 +204,45 @@ def test_json_inside_text_is_read_strictly_for_templates(fresh: ServerThread, lo
         fresh.state.scenarios.on().reply("{{ tool_result.temp }}")  # not JSON when read strictly
         assert post_chat(fresh.base_url, {"model": "gpt-4o-mini", "messages": messages}).status_code < 500
         assert HTTP.get(fresh.base_url.removesuffix("/v1") + "/_mockai/requests").status_code == 200
+
+
+# Known holes outside mockai/http (their owners' files read with json.loads, which lets a lone
+# surrogate through, instead of mockai.core.strict_json): strict xfails, so fixing them shows here.
+_OUTSIDE = "read with json.loads, not mockai.core.strict_json.loads"
+
+
+@pytest.mark.xfail(strict=True, reason=f"replay/index.parse_body {_OUTSIDE}")
+def test_a_refused_body_with_a_lone_surrogate_is_no_5xx_with_a_cassette(
+    server_factory: ServerFactory, tmp_path: Path
+) -> None:
+    cassette = tmp_path / "c.yaml"
+    shutil.copy(ROOT / "fixtures" / "example_cassette.yaml", cassette)
+    server = server_factory(cassette=cassette)
+    for form in (escaped, raw_bytes):
+        assert post_chat(server.base_url, content=form("content", LONE)).status_code < 500
+
+
+@pytest.mark.xfail(strict=True, reason=f"replay/index.parse_body {_OUTSIDE}: the cassette cannot be written")
+def test_recording_a_refused_body_with_a_lone_surrogate_writes_the_cassette(tmp_path: Path) -> None:
+    async def refuse(request: web.Request) -> web.Response:
+        await request.read()
+        return web.json_response({"error": APIError.invalid_json().to_dict()}, status=400)
+
+    upstream = web.Application()
+    upstream.router.add_post("/v1/chat/completions", refuse)
+    cassette = tmp_path / "recorded.yaml"
+    with AppThread(upstream) as up, running_server(cassette=cassette, record_mode="all", upstream=up.url) as server:
+        for form in (escaped, raw_bytes):
+            assert post_chat(server.base_url, content=form("content", LONE)).status_code == 400
+    assert cassette.exists() and cassette.read_text().count("/v1/chat/completions") >= 2
+
+
+@pytest.mark.xfail(strict=True, reason=f"server/admin.explain {_OUTSIDE}")
+def test_explain_with_a_lone_surrogate_is_no_5xx(fresh: ServerThread) -> None:
+    fresh.state.scenarios.on(model="gpt-4o").reply("x")
+    url = fresh.base_url.removesuffix("/v1") + "/_mockai/explain"
+    response = HTTP.post(url, content=escaped("content", LONE), headers={"Content-Type": "application/json"})
+    assert response.status_code < 500
 
 
 def test_a_stored_completions_update_with_a_lone_surrogate_is_refused(
