@@ -31,6 +31,8 @@ def _serve_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
     p.add_argument("--max-body-bytes", type=int, default=32 * 1024 * 1024, help="413 above this size")
     p.add_argument("--tokens-per-chunk", type=int, default=1, help="tokens per streamed content chunk")
     p.add_argument("--journal-size", type=int, default=1000, help="requests kept in the journal (0: none)")
+    p.add_argument("--journal-bytes", type=int, default=32 * 1024 * 1024,
+                   help="memory the journal may hold, oldest evicted; large bodies are kept cut (default 32 MiB)")
     p.add_argument("--scenario", action="append", type=Path, default=[], dest="scenarios",
                    help="scenario file or directory (repeatable)")
     p.add_argument("--on-no-match", choices=["seeded", "error"], default="seeded",
@@ -40,6 +42,8 @@ def _serve_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
     p.add_argument("--upstream", default=None, help="upstream base URL for recording")
     p.add_argument("--replay-timing", choices=["fast", "recorded"], default="fast")
     p.add_argument("--store-cap", type=int, default=10_000, help="stored completions kept (oldest evicted)")
+    p.add_argument("--store-bytes", type=int, default=32 * 1024 * 1024,
+                   help="memory the in-memory store may hold, oldest evicted (default 32 MiB)")
     p.add_argument("--store-path", type=Path, default=None, help="keep stored completions in this SQLite file")
     p.add_argument("--latency-profile", default=None, help="seeded latency profile (see README)")
     p.add_argument("--workers", type=int, default=1, help="processes sharing the port (SO_REUSEPORT)")
@@ -67,6 +71,7 @@ def config_from_args(args: argparse.Namespace) -> ServerConfig:
         max_body_bytes=args.max_body_bytes,
         tokens_per_chunk=args.tokens_per_chunk,
         journal_size=args.journal_size,
+        journal_bytes=args.journal_bytes,
         scenarios=tuple(args.scenarios),
         on_no_match=args.on_no_match,
         cassette=args.cassette,
@@ -74,6 +79,7 @@ def config_from_args(args: argparse.Namespace) -> ServerConfig:
         upstream=args.upstream,
         replay_timing=args.replay_timing,
         store_cap=args.store_cap,
+        store_bytes=args.store_bytes,
         store_path=args.store_path,
         latency_profile=args.latency_profile,
         workers=args.workers,

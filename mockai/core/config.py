@@ -26,8 +26,10 @@ class ServerConfig:
     models: tuple[str, ...] | None = None
     max_body_bytes: int = 32 * 1024 * 1024
     tokens_per_chunk: int = 1
-    # Journal of requests answered: bounded so a long load test stays flat in memory.
+    # Journal of requests answered: bounded so a long load test stays flat in memory, by count and
+    # by (estimated) bytes; large bodies are kept cut down (see mockai.server.journal).
     journal_size: int = 1000
+    journal_bytes: int = 32 * 1024 * 1024
     # Scenarios (files or directories) and what to do when no rule matches.
     scenarios: tuple[Path, ...] = ()
     # "auto" (the pytest plugin's default): seeded while no rule is loaded, an error once one is.
@@ -39,6 +41,8 @@ class ServerConfig:
     replay_timing: Literal["fast", "recorded"] = "fast"
     # Stored completions (store=true).
     store_cap: int = 10_000
+    # In-memory store only: (estimated) bytes kept, oldest evicted; the newest is always kept.
+    store_bytes: int = 32 * 1024 * 1024
     store_path: Path | None = None
     # Latency profile name or spec (see mockai.server.latency); None answers at once.
     latency_profile: str | None = None

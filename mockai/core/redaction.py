@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-__all__ = ["REDACTED", "SECRET_HEADERS", "redact_headers"]
+__all__ = ["REDACTED", "SECRET_HEADERS", "SECRET_QUERY_PARAMS", "redact_fields", "redact_headers", "redact_query"]
 
 REDACTED = "<redacted>"
 SECRET_HEADERS = frozenset(
@@ -20,6 +20,8 @@ SECRET_HEADERS = frozenset(
         "proxy-authorization",
     }
 )
+# Query parameters that carry keys (Azure-style clients): their values are never shown or written.
+SECRET_QUERY_PARAMS = frozenset({"api-key", "api_key", "key", "access_token"})
 
 
 def redact_headers(
@@ -51,3 +53,14 @@ def redact_fields(value: Any, fields: Iterable[str]) -> Any:
     if isinstance(value, list):
         return [redact_fields(v, names) for v in value]
     return value
+
+
+def redact_query(query: str) -> str:
+    """A query string with the values of :data:`SECRET_QUERY_PARAMS` replaced by ``<redacted>``."""
+    if not query:
+        return ""
+    parts = []
+    for part in query.split("&"):
+        name, sep, _ = part.partition("=")
+        parts.append(f"{name}={REDACTED}" if sep and name.lower() in SECRET_QUERY_PARAMS else part)
+    return "&".join(parts)

@@ -1,4 +1,16 @@
-"""The request journal: what each request was and who answered it, bounded in size."""
+"""The request journal: what each request was and who answered it, bounded by count and by bytes.
+
+Every chat request is journaled, the rejected ones too (a 400, 401 or 413 is exactly what a user
+debugging a test needs to see): its redacted headers, its body as received, its status and its
+answer (a completion, the error envelope, recorded bytes).
+
+Bounded twice: at most ``size`` entries and about ``max_bytes`` bytes of memory (estimated, on
+the high side), the oldest evicted first; the newest entry is always kept.  A body of up to
+:data:`BODY_KEPT_BYTES` is kept whole (as the bytes received, parsed again when the journal is
+read); a larger one is kept cut down to about that size, long strings keeping their first
+:data:`STRING_KEPT_CHARS` characters followed by ``…[truncated N bytes]`` (see
+:mod:`mockai.core.json_budget`), so a test still sees the start of every request.
+"""
 
 from __future__ import annotations
 
@@ -8,14 +20,36 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
+from mockai.core.json_budget import bounded_copy, json_cost
 from mockai.core.plan import ErrorReply, PlannedReply, RawReply, Reply, ReplyPlan
-from mockai.core.redaction import redact_headers
+from mockai.core.redaction import redact_headers, redact_query
 
-__all__ = ["Describe", "Journal", "JournalEntry"]
+__all__ = ["BODY_KEPT_BYTES", "DEFAULT_JOURNAL_BYTES", "NOT_READ", "Describe", "Journal", "JournalEntry"]
 
 # How a surface shows a plan as its JSON answer (chat: the ``chat.completion`` object); called only
 # when the journal is read, never when a request is recorded.
 Describe = Callable[[ReplyPlan], dict[str, Any]]
+
+DEFAULT_JOURNAL_BYTES = 32 << 20
+# A body (or an answer, or the headers) up to this size is kept whole; larger ones are cut down.
+BODY_KEPT_BYTES = 64 << 10
+STRING_KEPT_CHARS = 4096
+# An answer is kept as its reply (rendered when read) up to this estimated size, cut down above it.
+ANSWER_KEPT_BYTES = 1 << 20
+# What an entry costs besides its body, headers and answer (the tuple, its strings, the deque slot).
+_ENTRY_COST = 512
+# No limit: a body kept whole is only made safe to show (depth, lone surrogates) when read.
+_WHOLE = 1 << 62
+
+
+class _NotRead:
+    """The body was never read (a 413 refused on its Content-Length)."""
+
+    def __repr__(self) -> str:
+        return "NOT_READ"
+
+
+NOT_READ: Any = _NotRead()
 
 
 @dataclass
@@ -23,18 +57,23 @@ class JournalEntry:
     seq: int
     method: str
     path: str
-    query: str
+    query: str  # secrets already redacted
     headers: dict[str, str]  # secrets already redacted
-    body: Any  # the parsed JSON body (None when it was not JSON)
+    # The body as received: its JSON value, or its text when it is not JSON (None: no body).
+    body: Any
     status: int
-    source: str  # "seeded", "scenario:<rule>", "cassette", "error", ...
+    source: str  # "seeded", "scenario:<rule>", "cassette", "rejected", "error", ...
     reply: Reply | None = field(default=None, repr=False)
     describe: Describe | None = field(default=None, repr=False)
+    # The answer, already made (and cut down) when it was too large to keep as its reply.
+    answer: dict[str, Any] | None = field(default=None, repr=False)
 
     @property
     def response(self) -> dict[str, Any] | None:
         """The answer as a JSON object: the completion, the error envelope or the recorded body."""
         reply = self.reply
+        if reply is None:
+            return self.answer
         if isinstance(reply, PlannedReply):
             return self.describe(reply.plan) if self.describe is not None else None
         if isinstance(reply, ErrorReply):
@@ -61,21 +100,32 @@ class JournalEntry:
         }
 
 
-# What record() keeps: the arguments as given, turned into a JournalEntry (headers redacted)
-# only when the journal is read, so recording costs a tuple on the hot path.
-_Record = tuple[int, str, str, str, Any, Any, int, str, "Reply | None", "Describe | None"]
+@dataclass(frozen=True, slots=True)
+class _Kept:
+    """A body, already in the form it is shown in (cut down when it was large)."""
+
+    value: Any
+
+
+# What record() keeps: the arguments, the body as raw bytes (small) or a _Kept copy, and the
+# entry's estimated cost; turned into a JournalEntry (headers redacted) only when the journal is
+# read, so recording a small request costs a tuple and a few additions on the hot path.
+_Record = tuple[
+    int, str, str, str, Any, "bytes | _Kept", int, str, "Reply | None", "Describe | None", "dict[str, Any] | None", int
+]
 
 
 class Journal:
-    """A ring buffer of the last ``size`` requests; ``total`` counts all of them.
+    """A ring buffer of the last ``size`` requests within about ``max_bytes``; ``total`` counts
+    all of them.  ``size`` 0 keeps none (only counts); a negative size is treated as 0, never as
+    unbounded; the newest entry is kept whatever ``max_bytes`` says."""
 
-    ``size`` 0 keeps none (only counts); a negative size is treated as 0, never as unbounded.
-    """
-
-    def __init__(self, size: int = 1000) -> None:
-        self._disabled = size <= 0
-        self._entries: deque[_Record] = deque(maxlen=max(size, 1))
+    def __init__(self, size: int = 1000, max_bytes: int = DEFAULT_JOURNAL_BYTES) -> None:
+        self.size = max(size, 0)
+        self.max_bytes = max_bytes
+        self._entries: deque[_Record] = deque()
         self.total = 0
+        self.bytes = 0
 
     def record(
         self,
@@ -88,18 +138,39 @@ class Journal:
         source: str,
         reply: Reply | None = None,
         describe: Describe | None = None,
+        *,
+        raw: bytes | None = None,
     ) -> None:
+        """Journal one request.  ``body``: its parsed JSON (or text), or :data:`NOT_READ`;
+        ``raw``, when given, the bytes ``body`` was read from (kept instead of it when small)."""
         self.total += 1
-        if self._disabled:
+        if self.size == 0:
             return
-        self._entries.append((self.total, method, path, query, headers, body, status, source, reply, describe))
+        if raw is not None and len(raw) <= BODY_KEPT_BYTES:  # the hot path: kept as received
+            kept: bytes | _Kept = raw
+            cost = 33 + len(raw)
+        else:
+            kept, cost = _keep_body(body, raw)
+        headers_cost = _headers_cost(headers)
+        if headers_cost > BODY_KEPT_BYTES:
+            headers = bounded_copy(redact_headers(headers), BODY_KEPT_BYTES, max_string=STRING_KEPT_CHARS)
+            headers_cost = _headers_cost(headers)
+        answer = None
+        reply_cost = _reply_cost(reply)
+        if reply_cost > ANSWER_KEPT_BYTES:  # a huge answer (or error message): keep it cut down
+            answer = _cut_answer(JournalEntry(0, "", "", "", {}, None, status, source, reply, describe).response)
+            reply, describe, reply_cost = None, None, json_cost(answer)
+        cost += _ENTRY_COST + headers_cost + len(query) + reply_cost
+        self._entries.append(
+            (self.total, method, path, query, headers, kept, status, source, reply, describe, answer, cost)
+        )
+        self.bytes += cost
+        entries = self._entries
+        while len(entries) > self.size or (self.bytes > self.max_bytes and len(entries) > 1):
+            self.bytes -= entries.popleft()[-1]
 
     def __iter__(self) -> Iterator[JournalEntry]:
-        entries = [
-            JournalEntry(seq, method, path, query, redact_headers(headers), body, status, source, reply, describe)
-            for seq, method, path, query, headers, body, status, source, reply, describe in list(self._entries)
-        ]
-        return iter(entries)
+        return iter([_entry(record) for record in list(self._entries)])
 
     def __len__(self) -> int:
         return len(self._entries)
@@ -107,3 +178,65 @@ class Journal:
     def clear(self) -> None:
         self._entries.clear()
         self.total = 0
+        self.bytes = 0
+
+
+def _entry(record: _Record) -> JournalEntry:
+    """An entry as it is read: secrets redacted, the body shown."""
+    seq, method, path, query, headers, kept, status, source, reply, describe, answer, _ = record
+    query, headers = redact_query(query), redact_headers(headers)
+    return JournalEntry(seq, method, path, query, headers, _shown(kept), status, source, reply, describe, answer)
+
+
+def _keep_body(body: Any, raw: bytes | None) -> tuple[_Kept, int]:
+    """What the journal keeps of a body not kept as received (a large one), and its cost."""
+    if body is NOT_READ:
+        body = None if raw is None else _parsed(raw)
+    kept = bounded_copy(body, BODY_KEPT_BYTES, max_string=STRING_KEPT_CHARS)
+    return _Kept(kept), json_cost(kept)
+
+
+def _shown(kept: bytes | _Kept) -> Any:
+    """A kept body as the journal shows it."""
+    if isinstance(kept, _Kept):
+        return kept.value
+    return bounded_copy(_parsed(kept), _WHOLE, max_string=_WHOLE)
+
+
+def _parsed(raw: bytes) -> Any:
+    """The JSON value of ``raw``; its text when it is not JSON; None when there is no body.
+    (For showing a body only: lone surrogates it reads are escaped by bounded_copy.)"""
+    if not raw:
+        return None
+    try:
+        return json.loads(raw, parse_constant=_not_json)
+    except (ValueError, RecursionError):
+        return raw.decode("utf-8", "replace")
+
+
+def _not_json(name: str) -> Any:
+    raise ValueError(f"{name} is not JSON")
+
+
+def _headers_cost(headers: Any) -> int:
+    try:  # map and sum run in C, and no isinstance(…, Mapping): this is on the hot path
+        return 96 * len(headers) + sum(map(len, headers.keys())) + sum(map(len, headers.values()))
+    except (TypeError, AttributeError):  # not a mapping: nothing kept
+        return 0
+
+
+def _reply_cost(reply: Reply | None) -> int:
+    """The estimated bytes a reply holds beyond what the rest of the server holds anyway."""
+    if isinstance(reply, PlannedReply):
+        # Seeded plans are shared with the known-bodies memo: counted here too, on the high side.
+        return sum(512 + 64 * (c.emitted_tokens() + 4 * len(c.logprobs or ())) for c in reply.plan.choices)
+    if isinstance(reply, ErrorReply):
+        return 256 + 4 * len(reply.error.message)
+    return 64  # recorded bytes belong to the cassette, which holds them anyway
+
+
+def _cut_answer(answer: dict[str, Any] | None) -> dict[str, Any] | None:
+    if answer is None:
+        return None
+    cut = bounded_copy(answer, ANSWER_KEPT_BYTES, max_string=BODY_KEPT_BYTES)
+    return cut if isinstance(cut, dict) else None

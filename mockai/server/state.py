@@ -42,7 +42,7 @@ class ServerState:
         # (see KnownBody), by their raw bytes: a load test repeating a request pays once.
         self.rendered = RenderMemos()
         self.known_bodies: Memo[bytes, KnownBody] = Memo(256, 8 << 20, _known_cost)
-        self.journal = Journal(config.journal_size)
+        self.journal = Journal(config.journal_size, config.journal_bytes)
         # The first reply source; its files load now, so a broken one stops the server at start.
         self.scenarios = ScenarioSource(self.planner, seeded_delivery=self.seeded_delivery)
         for path in config.scenarios:

@@ -3,6 +3,11 @@
 A :class:`RequestLog` is a snapshot (a read-only sequence) of :class:`RecordedRequest` entries,
 oldest first, with the helpers tests reach for: ``call_count``, ``last``, ``filter(...)``,
 ``tool_results()``, ``assert_called_once()``.  Headers are already redacted by the journal.
+
+Rejected requests (a 400, 401 or 413: bad JSON, a schema violation, a wrong key, a body too large)
+are in the log too, with ``rejected`` true, their ``status`` and their ``error``; ``filter(status=200)``
+or ``filter(rejected=False)`` leaves them out.  Large bodies are cut down by the journal, long strings
+ending in ``…[truncated N bytes]``.
 """
 
 from __future__ import annotations
@@ -20,7 +25,7 @@ __all__ = ["RecordedRequest", "RequestLog", "ToolResult"]
 
 @dataclass(frozen=True)
 class RecordedRequest:
-    """One chat request the server answered."""
+    """One chat request the server answered, or refused (``rejected``)."""
 
     seq: int
     method: str
@@ -29,8 +34,11 @@ class RecordedRequest:
     headers: dict[str, str]  # names lower-cased; secrets already redacted
     body: dict[str, Any]
     status: int
-    source: str  # who answered: "seeded", "scenario:<rule>", "cassette", "no-match", ...
+    source: str  # who answered: "seeded", "scenario:<rule>", "cassette", "no-match", "rejected", ...
     response: dict[str, Any] | None  # the JSON answer (completion or error envelope)
+    # The body as received: ``body`` when it is a JSON object, else its JSON value, or its text when
+    # it is not JSON (None: no body, or one never read, as a 413's).
+    received: Any = None
 
     @classmethod
     def from_entry(cls, entry: JournalEntry) -> RecordedRequest:
@@ -45,7 +53,19 @@ class RecordedRequest:
             entry.status,
             entry.source,
             entry.response,
+            entry.body,
         )
+
+    @property
+    def rejected(self) -> bool:
+        """Refused before any reply source saw it (a 400, 401, 413…): see ``error``."""
+        return self.source == "rejected"
+
+    @property
+    def error(self) -> dict[str, Any] | None:
+        """The error the request got (``message``, ``type``, ``param``, ``code``), or None."""
+        error = (self.response or {}).get("error")
+        return error if isinstance(error, dict) else None
 
     @property
     def model(self) -> str | None:
@@ -90,6 +110,9 @@ class RecordedRequest:
     def __repr__(self) -> str:
         user = self.last_user_message
         said = f" user={user[:40]!r}" if user is not None else ""
+        error = self.error
+        if self.rejected and error is not None:
+            said += f" error={str(error.get('message'))[:60]!r}"
         return f"<RecordedRequest #{self.seq} {self.model} {self.status} by {self.source}{said}>"
 
 
@@ -147,6 +170,7 @@ class RequestLog(Sequence[RecordedRequest]):
         user_contains: str | None = None,
         stream: bool | None = None,
         status: int | None = None,
+        rejected: bool | None = None,
     ) -> RequestLog:
         """The requests matching every given condition."""
 
@@ -158,6 +182,7 @@ class RequestLog(Sequence[RecordedRequest]):
                 and (user_contains is None or user_contains in (r.last_user_message or ""))
                 and (stream is None or r.stream == stream)
                 and (status is None or r.status == status)
+                and (rejected is None or r.rejected == rejected)
             )
 
         return RequestLog(r for r in self._entries if keep(r))

@@ -15,7 +15,8 @@ log = logging.getLogger("mockai")
 
 
 def open_store(config: ServerConfig) -> CompletionStore:
-    """A store bounded by ``config.store_cap`` (the oldest evicted)."""
+    """A store bounded by ``config.store_cap`` (the oldest evicted), and in memory by
+    ``config.store_bytes`` too (a SQLite file is on disk)."""
     if config.store_path is not None:
         return SQLiteStore(config.store_path, config.store_cap)
     if config.workers > 1:
@@ -24,4 +25,4 @@ def open_store(config: ServerConfig) -> CompletionStore:
             "request may not find what another worker stored: use --store-path to share them",
             config.workers,
         )
-    return MemoryStore(config.store_cap)
+    return MemoryStore(config.store_cap, config.store_bytes)

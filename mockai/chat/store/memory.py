@@ -1,5 +1,10 @@
 """Stored completions in memory: the default store, bounded, oldest evicted first.
 
+Bounded twice: at most ``cap`` completions and about ``max_bytes`` bytes of memory (each record's
+cost estimated by :func:`~mockai.core.json_budget.json_cost`, on the high side).  Records are kept
+whole (a stored completion is answered as it was stored); the newest is kept even when it alone is
+over ``max_bytes``, so a request's ``store: true`` is never silently dropped.
+
 Every method runs under one lock, so the store may be used from several threads (the server's
 event loop and a test thread driving ``ServerState.reset``).
 """
@@ -12,15 +17,27 @@ from collections import OrderedDict
 from dataclasses import replace
 
 from mockai.chat.store.records import ListQuery, Page, StoredCompletion, UnknownCursor, derived_id
+from mockai.core.json_budget import json_cost
 
-__all__ = ["MemoryStore"]
+__all__ = ["DEFAULT_STORE_BYTES", "MemoryStore", "record_cost"]
+
+DEFAULT_STORE_BYTES = 32 << 20
+
+
+def record_cost(record: StoredCompletion) -> int:
+    """Estimated bytes of memory a stored completion holds (with its share of the indexes)."""
+    parts = json_cost(record.completion) + json_cost(record.messages) + json_cost(record.metadata)
+    return 1024 + len(record.id) + parts
 
 
 class MemoryStore:
-    def __init__(self, cap: int) -> None:
+    def __init__(self, cap: int, max_bytes: int = DEFAULT_STORE_BYTES) -> None:
         if cap < 1:
             raise ValueError(f"store cap must be at least 1, got {cap}")
         self.cap = cap
+        self.max_bytes = max_bytes
+        self.bytes = 0
+        self._costs: dict[int, int] = {}  # by seq
         self._lock = threading.Lock()
         self._by_id: dict[str, StoredCompletion] = {}
         self._by_seq: dict[int, StoredCompletion] = {}
@@ -50,9 +67,16 @@ class MemoryStore:
             self._seqs.append(record.seq)
             self._indexed(record, add=True)
             self._gone.pop(record.id, None)
-            while len(self._seqs) > self.cap:
-                self._remove(self._by_seq[self._seqs[0]].id)
+            self._cost(record)
+            seqs = self._seqs
+            while len(seqs) > self.cap or (self.bytes > self.max_bytes and len(seqs) > 1):
+                self._remove(self._by_seq[seqs[0]].id)
             return record
+
+    def _cost(self, record: StoredCompletion) -> None:
+        cost = record_cost(record)
+        self.bytes += cost - self._costs.get(record.seq, 0)
+        self._costs[record.seq] = cost
 
     def id_for(self, base: str) -> str:
         with self._lock:
@@ -85,6 +109,7 @@ class MemoryStore:
         self._indexed(record, add=False)
         del self._by_seq[record.seq]
         del self._seqs[bisect.bisect_left(self._seqs, record.seq)]
+        self.bytes -= self._costs.pop(record.seq, 0)
         self._gone[completion_id] = record.seq
         while len(self._gone) > self.cap:
             self._gone.popitem(last=False)
@@ -103,6 +128,7 @@ class MemoryStore:
             self._indexed(record, add=True)
             self._by_id[completion_id] = record
             self._by_seq[record.seq] = record
+            self._cost(record)
             return record
 
     def delete(self, completion_id: str) -> bool:
@@ -152,5 +178,8 @@ class MemoryStore:
             self._by_id.clear()
             self._by_seq.clear()
             self._seqs.clear()
+            self._index.clear()
             self._gone.clear()
             self._next_suffix.clear()
+            self._costs.clear()
+            self.bytes = 0
