@@ -21,7 +21,8 @@ response started>, data: <payload of a "data: …\\n\\n" event>}`` (``raw:`` hol
 so that replaying their concatenation gives back the recorded bytes exactly.
 
 Secrets never reach the file: :mod:`mockai.replay.cassette_cleaning` removes them before an
-exchange becomes an :class:`Interaction`.  Writing a cassette safely is
+exchange becomes an :class:`Interaction`, and the header says what was removed
+(:func:`redaction_note`), bodies left as they were included.  Writing a cassette safely is
 :mod:`mockai.replay.cassette_file`'s job.  Nothing here imports aiohttp.
 """
 
@@ -29,6 +30,7 @@ from __future__ import annotations
 
 import base64
 import json
+import textwrap
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -36,6 +38,7 @@ from typing import Any
 
 import yaml
 
+from mockai.core.redaction import REDACTED, SECRET_HEADERS, SECRET_QUERY_PARAMS
 from mockai.core.version import __version__
 
 __all__ = [
@@ -52,6 +55,7 @@ __all__ = [
     "dump_interactions",
     "load_cassette",
     "parse_cassette",
+    "redaction_note",
 ]
 
 VERSION = 1
@@ -112,6 +116,8 @@ class Interaction:
 class Cassette:
     interactions: list[Interaction] = field(default_factory=list)
     version: int = VERSION
+    # What was removed from its exchanges when they were written (None: not known), for the header.
+    redaction: Redaction | None = None
 
 
 # --- YAML layout --------------------------------------------------------------------------------
@@ -203,24 +209,63 @@ def dump_interactions(items: Iterable[Interaction]) -> bytes:
     return text.encode()
 
 
-def dump_header(version: int, empty: bool) -> bytes:
-    """What comes before the interactions of a YAML cassette."""
+def redaction_note(redaction: Redaction | None, earlier: int = 0) -> list[str]:
+    """What was left out of a cassette's exchanges, in sentences, as its header says it.
+
+    ``redaction`` None: not known (a cassette written by other means); ``earlier``: how many
+    exchanges at the start were recorded before, by a run whose redaction is not known here.
+    """
+    headers = ", ".join(sorted(SECRET_HEADERS))
+    params = ", ".join(sorted(SECRET_QUERY_PARAMS))
+    notes = [
+        f"Never written, in requests or responses: the headers {headers}; the values of the query "
+        f"parameters {params} are written as {REDACTED}."
+    ]
+    if redaction is None:
+        notes.append("What else was redacted is not recorded: request and response bodies may be as sent and received.")
+        return notes
+    if redaction.headers:
+        notes.append(f"Also not written: the headers {', '.join(sorted({h.lower() for h in redaction.headers}))}.")
+    if redaction.fields:
+        notes.append(
+            f"Request body fields written as {REDACTED} (at any depth): {', '.join(redaction.fields)}. "
+            "Response bodies were not redacted: they are written as received."
+        )
+    else:
+        notes.append(
+            "Bodies were NOT redacted: requests and responses are written as sent and received, so any "
+            "secret in a body is in this file (--redact-field NAME redacts a request field)."
+        )
+    if earlier:
+        notes.append(
+            f"This is what the last recording run removed; the first {earlier} exchange(s) were recorded "
+            "before it, as that run was told."
+        )
+    return notes
+
+
+def dump_header(version: int, empty: bool, redaction: Redaction | None = None, earlier: int = 0) -> bytes:
+    """What comes before the interactions of a YAML cassette: comments saying what was redacted."""
+    lines = ["mockai cassette: replay with `mockai serve --cassette FILE`."]
+    for note in redaction_note(redaction, earlier):
+        lines += textwrap.wrap(note, 100, break_long_words=False, break_on_hyphens=False)
+    comments = "".join(f"# {line}\n" for line in lines)
     return (
-        "# mockai cassette: replay with `mockai serve --cassette FILE`. Secrets were removed.\n"
-        f"version: {version}\nrecorded_with: mockai {__version__}\n"
-        f"interactions:{' []' if empty else ''}\n"
+        f"{comments}version: {version}\nrecorded_with: mockai {__version__}\ninteractions:{' []' if empty else ''}\n"
     ).encode()
 
 
-def dump_cassette(cassette: Cassette, *, as_json: bool = False) -> bytes:
+def dump_cassette(cassette: Cassette, *, as_json: bool = False, earlier: int = 0) -> bytes:
     if as_json:
         data = {
             "version": cassette.version,
             "recorded_with": f"mockai {__version__}",
+            "redaction": redaction_note(cassette.redaction, earlier),
             "interactions": [_interaction_to_yaml(i) for i in cassette.interactions],
         }
         return (json.dumps(data, indent=2, ensure_ascii=False) + "\n").encode()
-    return dump_header(cassette.version, not cassette.interactions) + dump_interactions(cassette.interactions)
+    header = dump_header(cassette.version, not cassette.interactions, cassette.redaction, earlier)
+    return header + dump_interactions(cassette.interactions)
 
 
 # --- loading ------------------------------------------------------------------------------------

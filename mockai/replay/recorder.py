@@ -76,6 +76,7 @@ class Recorder:
         self.upstream = upstream
         self.file = file
         self.redaction = redaction
+        file.redaction = redaction  # the cassette's header says what this recorder removes
         self.on_record = on_record
 
     async def forward(

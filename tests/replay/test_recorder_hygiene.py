@@ -1,0 +1,147 @@
+"""Finding 11 of issue 15: a recording cleans the temporary files a killed run left beside its
+cassette, and the cassette's header tells the truth about what was redacted (which headers,
+which body fields, and plainly when bodies were not redacted)."""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from pathlib import Path
+
+from mockai.replay.cassette import (
+    Cassette,
+    CassetteRequest,
+    CassetteResponse,
+    Interaction,
+    Redaction,
+    dump_cassette,
+    load_cassette,
+)
+from mockai.replay.cassette_file import CassetteFile, remove_stale_temp_files, write_atomic
+from tests.support.bodies import chat
+from tests.support.clients import post_chat
+from tests.support.servers import ServerFactory, mockai_process
+
+SECRET_USER = "alice.SECRET@example.com"
+SECRET_KEY = "sk-SECRET-hygiene-0123456789"
+
+
+def _interaction() -> Interaction:
+    return Interaction(CassetteRequest("POST", "/v1/chat/completions", body=chat("hi")), CassetteResponse(200))
+
+
+def _leftovers(folder: Path, name: str) -> tuple[list[Path], list[Path]]:
+    """Temporary files as a killed ``write_atomic`` leaves them, and files that only look alike."""
+    stale = []
+    for _ in range(3):
+        fd, tmp = tempfile.mkstemp(prefix=f".{name}.", suffix=".tmp", dir=folder)  # write_atomic's names
+        os.write(fd, b"half a cassette")
+        os.close(fd)
+        stale.append(Path(tmp))
+    decoys = [
+        folder / f".other-{name}.abcdefgh.tmp",  # another cassette's
+        folder / f"{name}.abcdefgh.tmp",  # no leading dot
+        folder / f".{name}.notes.tmp",  # not 8 characters
+        folder / f".{name}.abcdefgh.tmp.keep",
+        folder / "notes.txt",
+    ]
+    for decoy in decoys:
+        decoy.write_text("mine")
+    return stale, decoys
+
+
+def test_mockai_record_removes_a_killed_run_s_temp_files_at_start(
+    tmp_path: Path, server_factory: ServerFactory
+) -> None:
+    upstream = server_factory()
+    cassette = tmp_path / "chat.yaml"
+    stale, decoys = _leftovers(tmp_path, cassette.name)
+    with mockai_process("record", "--upstream", upstream.base_url, "--cassette", str(cassette), "--port", "0"):
+        assert not any(p.exists() for p in stale)
+        assert all(p.read_text() == "mine" for p in decoys)
+
+
+def test_serve_in_a_record_mode_removes_them_too(tmp_path: Path, server_factory: ServerFactory) -> None:
+    upstream = server_factory()
+    cassette = tmp_path / "chat.json"
+    stale, decoys = _leftovers(tmp_path, cassette.name)
+    recorder = server_factory(cassette=cassette, record_mode="new_episodes", upstream=upstream.base_url)
+    assert not any(p.exists() for p in stale) and all(p.exists() for p in decoys)
+    assert post_chat(recorder.base_url, chat("hi")).status_code == 200
+    notes = json.loads(cassette.read_text())["redaction"]  # a JSON cassette says it as data
+    assert any("Bodies were NOT redacted" in note for note in notes)
+    assert len(load_cassette(cassette).interactions) == 1
+    assert sorted(p.name for p in tmp_path.iterdir() if p.name.endswith(".tmp")) == sorted(
+        d.name for d in decoys if d.name.endswith(".tmp")
+    )  # and the recording itself left none
+
+
+def test_cleaning_a_missing_folder_or_a_clean_one_does_nothing(tmp_path: Path) -> None:
+    assert remove_stale_temp_files(tmp_path / "nowhere" / "c.yaml") == []
+    write_atomic(tmp_path / "c.yaml", b"version: 1\n")
+    assert remove_stale_temp_files(tmp_path / "c.yaml") == []
+    assert [p.name for p in tmp_path.iterdir()] == ["c.yaml"]
+
+
+def _record_one(server_factory: ServerFactory, cassette: Path, **redaction: tuple[str, ...]) -> None:
+    upstream = server_factory()
+    recorder = server_factory(cassette=cassette, record_mode="new_episodes", upstream=upstream.base_url, **redaction)
+    headers = {"Authorization": f"Bearer {SECRET_KEY}", "X-Trace": "trace-SECRET"}
+    response = post_chat(recorder.base_url, chat("hello", user=SECRET_USER), headers=headers)
+    assert response.status_code == 200
+
+
+def _header(cassette: Path) -> str:
+    lines = cassette.read_text().splitlines()
+    return "\n".join(line[2:] for line in lines if line.startswith("# "))
+
+
+def test_a_cassette_with_bodies_not_redacted_says_so(tmp_path: Path, server_factory: ServerFactory) -> None:
+    cassette = tmp_path / "plain.yaml"
+    _record_one(server_factory, cassette)
+    header, text = _header(cassette), cassette.read_text()
+    assert "Secrets were removed" not in text
+    assert "Bodies were NOT redacted" in header.replace("\n", " ")
+    assert SECRET_USER in text  # true: the body is as sent
+    assert "authorization" in header and SECRET_KEY not in text  # true: the key is not written
+    assert "x-trace" not in header and "trace-SECRET" in text  # not said to be removed, and it is not
+    assert len(load_cassette(cassette).interactions) == 1
+
+
+def test_a_cassette_names_the_headers_and_fields_it_redacted(tmp_path: Path, server_factory: ServerFactory) -> None:
+    cassette = tmp_path / "redacted.yaml"
+    _record_one(server_factory, cassette, redact_fields=("user",), redact_headers=("X-Trace",))
+    header, text = _header(cassette).replace("\n", " "), cassette.read_text()
+    assert "Also not written: the headers x-trace." in header and "trace-SECRET" not in text
+    assert "Request body fields written as <redacted> (at any depth): user." in header
+    assert "Response bodies were not redacted" in header and "NOT redacted" not in header
+    assert SECRET_USER not in text and SECRET_KEY not in text
+    assert load_cassette(cassette).interactions[0].request.body["user"] == "<redacted>"
+
+
+def test_appending_to_a_cassette_says_earlier_exchanges_were_recorded_before(
+    tmp_path: Path, server_factory: ServerFactory
+) -> None:
+    cassette = tmp_path / "grown.yaml"
+    _record_one(server_factory, cassette, redact_fields=("user",))
+    assert "recorded before" not in _header(cassette)
+    upstream = server_factory()
+    recorder = server_factory(cassette=cassette, record_mode="all", upstream=upstream.base_url)
+    assert post_chat(recorder.base_url, chat("again")).status_code == 200
+    header = _header(cassette).replace("\n", " ")
+    assert "Bodies were NOT redacted" in header and "the first 1 exchange(s) were recorded before it" in header
+    assert len(load_cassette(cassette).interactions) == 2
+
+
+def test_a_cassette_written_without_its_redaction_does_not_claim_one(tmp_path: Path) -> None:
+    unknown = dump_cassette(Cassette()).decode()
+    assert "Secrets were removed" not in unknown
+    assert "What else was redacted is not recorded" in unknown.replace("\n# ", " ")
+    assert "authorization" in unknown  # mockai never writes the secret headers, whoever records
+    file = CassetteFile(tmp_path / "c.yaml", redaction=Redaction(headers=("X-A",), fields=("user", "metadata")))
+    file.append(_interaction())
+    file.flush()
+    header = _header(tmp_path / "c.yaml").replace("\n", " ")
+    assert "Also not written: the headers x-a." in header
+    assert "(at any depth): user, metadata." in header
