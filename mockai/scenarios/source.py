@@ -23,6 +23,7 @@ from typing import Any
 from mockai.chat.planner import Planner
 from mockai.core.context import RequestContext
 from mockai.core.errors import APIError
+from mockai.core.json_budget import bounded_copy
 from mockai.core.model_catalog import ModelCatalog
 from mockai.core.plan import Delivery, ErrorReply, Reply
 from mockai.core.request_reading import bearer_key
@@ -37,6 +38,7 @@ from mockai.scenarios.templating import TemplateError
 __all__ = ["Miss", "Problem", "ScenarioError", "ScenarioSource"]
 
 _KEPT = 1000  # misses and problems kept (oldest dropped)
+_WHOLE_BODY_BYTES = 64 << 10  # a miss keeps a body up to this size whole
 
 
 @dataclass
@@ -251,8 +253,16 @@ class ScenarioSource:
             count = entry.count
             entry.count += 1
             return self._reply(ctx, view, rule, count)
-        self._misses.append(Miss(ctx.seq, ctx.body, lambda: self._explain(view, index, entries)))
+        self._misses.append(self._miss(ctx, view, index, entries))
         return None
+
+    def _miss(self, ctx: RequestContext, view: RequestView, index: RuleIndex, entries: tuple[_Entry, ...]) -> Miss:
+        """A miss explained when first read; a large body is explained now and kept cut down, so
+        the 1,000 misses kept stay small whatever the requests weigh."""
+        if len(ctx.raw) <= _WHOLE_BODY_BYTES:
+            return Miss(ctx.seq, ctx.body, lambda: self._explain(view, index, entries))
+        text = self._explain(view, index, entries)
+        return Miss(ctx.seq, bounded_copy(ctx.body, _WHOLE_BODY_BYTES), lambda: text)
 
     def _reply(self, ctx: RequestContext, view: RequestView, rule: Rule, count: int) -> Reply:
         spec = rule.reply_for(count)

@@ -246,3 +246,20 @@ def test_a_zero_journal_keeps_nothing(size: int) -> None:
     journal = Journal(size - 1 if size else 0, 0)
     journal.record("POST", "/", "", {}, NOT_READ, 200, "seeded", raw=b"{}")
     assert list(journal) == [] and journal.total == 1 and journal.bytes == 0
+
+
+def test_misses_keep_large_bodies_cut_down_and_still_explain_them(server_factory: ServerFactory) -> None:
+    server = server_factory()
+    server.state.scenarios.on(user_contains="never said").reply("x")
+    raw, _ = _big_body(0, 512 << 10)
+
+    def send() -> object:
+        response = post_chat(server.base_url, content=raw, headers={**AUTH, "Content-Type": "application/json"})
+        assert response.status_code == 200  # on_no_match "seeded": answered, and the miss kept
+        return None
+
+    _, retained = _retained(send)
+    [miss] = server.state.scenarios.misses
+    assert "never said" in miss.explanation
+    assert json_cost(miss.body) < 128 << 10
+    assert retained < 2 * MiB  # the 512 KiB body is not held (the journal keeps its own cut copy)
