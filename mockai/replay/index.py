@@ -17,6 +17,7 @@ from collections.abc import Iterable
 from typing import Any
 from urllib.parse import parse_qsl
 
+from mockai.core import strict_json
 from mockai.core.redaction import redact_fields
 from mockai.replay.cassette import Interaction
 from mockai.replay.cassette_cleaning import clean_query
@@ -35,8 +36,8 @@ def parse_body(raw: bytes) -> tuple[Any, str | None]:
     if not raw.strip():
         return None, None
     try:
-        return json.loads(raw), None
-    except (ValueError, UnicodeDecodeError):
+        return strict_json.loads(raw), None  # what the server accepts as JSON, nothing more
+    except ValueError:  # UnicodeDecodeError included
         return None, raw.decode(errors="replace")
 
 

@@ -211,7 +211,6 @@ def test_json_inside_text_is_read_strictly_for_templates(fresh: ServerThread, lo
 _OUTSIDE = "read with json.loads, not mockai.core.strict_json.loads"
 
 
-@pytest.mark.xfail(strict=True, reason=f"replay/index.parse_body {_OUTSIDE}")
 def test_a_refused_body_with_a_lone_surrogate_is_no_5xx_with_a_cassette(
     server_factory: ServerFactory, tmp_path: Path
 ) -> None:
@@ -222,7 +221,6 @@ def test_a_refused_body_with_a_lone_surrogate_is_no_5xx_with_a_cassette(
         assert post_chat(server.base_url, content=form("content", LONE)).status_code < 500
 
 
-@pytest.mark.xfail(strict=True, reason=f"replay/index.parse_body {_OUTSIDE}: the cassette cannot be written")
 def test_recording_a_refused_body_with_a_lone_surrogate_writes_the_cassette(tmp_path: Path) -> None:
     async def refuse(request: web.Request) -> web.Response:
         await request.read()
