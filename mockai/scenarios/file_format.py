@@ -22,6 +22,7 @@ from typing import Any
 
 from mockai.generate.jsongen import generator as jsongen
 from mockai.scenarios.file_schema import schema_problems, show
+from mockai.scenarios.regex_safety import regex_problem
 from mockai.scenarios.reply_format import parse_reply
 from mockai.scenarios.rules import (
     Exhausted,
@@ -36,7 +37,7 @@ from mockai.scenarios.rules import (
     ToolResultMatch,
 )
 from mockai.scenarios.templating import has_slots
-from mockai.scenarios.yaml_loader import LineTable, load_yaml
+from mockai.scenarios.yaml_loader import LineTable, load_yaml, non_json_values
 
 __all__ = ["load_path", "load_text", "parse_document", "parse_rule"]
 
@@ -85,6 +86,9 @@ def parse_document(data: Any, file: str, lines: LineTable | None = None) -> list
     if isinstance(data, dict):
         hint = " (start each rule with '- ')" if {"match", "reply", "replies"} & set(data) else ""
         raise ScenarioError(f"{file}:{lines.line(()) or 1}: a scenario file is a list of rules{hint}")
+    not_json = [_where(file, lines, data, path) + message for path, message in non_json_values(data)]
+    if not_json:  # the schema validator only takes JSON's types
+        raise ScenarioError(_first_problems(not_json))
     problems: list[str] = []
     bad_rules: set[int] = set()
     for path, message in schema_problems(data):
@@ -102,18 +106,25 @@ def parse_document(data: Any, file: str, lines: LineTable | None = None) -> list
             except RuleProblem as bad:
                 problems.append(_where(file, lines, data, (index, *bad.path)) + bad.message)
     if problems:
-        ordered = sorted(dict.fromkeys(problems), key=_line_of)
-        extra = len(ordered) - _MAX_PROBLEMS
-        raise ScenarioError(ordered[:_MAX_PROBLEMS] + ([f"… and {extra} more"] if extra > 0 else []))
+        raise ScenarioError(_first_problems(problems))
     return rules
+
+
+def _first_problems(problems: list[str]) -> list[str]:
+    ordered = sorted(dict.fromkeys(problems), key=_line_of)
+    extra = len(ordered) - _MAX_PROBLEMS
+    return ordered[:_MAX_PROBLEMS] + ([f"… and {extra} more"] if extra > 0 else [])
 
 
 def parse_rule(data: Mapping[str, Any], origin: Origin) -> Rule:
     """One rule (as a mapping in the YAML shape) checked like a file's; errors name ``origin``."""
     try:  # tuples -> lists, keys -> str: exactly what YAML gives
-        plain = json.loads(json.dumps(data))
+        plain = json.loads(json.dumps(data, allow_nan=False))
     except (TypeError, ValueError) as exc:
         raise ScenarioError(f"{origin.where()}: only JSON values can go in a rule: {exc}") from None
+    not_json = non_json_values(plain)
+    if not_json:
+        raise ScenarioError([f"{origin.where()}: {_dotted(p)}: {m}" for p, m in not_json])
     problems = [f"{origin.where()}: {_dotted(p[1:])}: {m}" for p, m in schema_problems([plain])]
     if problems:
         raise ScenarioError(problems)
@@ -199,8 +210,15 @@ def _text(d: Mapping[str, Any], prefix: str, path: JsonPath) -> TextMatch:
     if regex is not None:
         try:
             re.compile(regex)
-        except re.error as exc:
+        except (re.error, RecursionError, OverflowError) as exc:
             raise RuleProblem((*path, f"{prefix}regex"), f"invalid regular expression {show(regex)}: {exc}") from None
+        slow = regex_problem(regex)
+        if slow:
+            raise RuleProblem(
+                (*path, f"{prefix}regex"),
+                f"the regular expression {show(regex)} could stall the server: {slow} "
+                "(make a quantifier possessive, a*+, or a group atomic, (?>...), or anchor it with ^)",
+            )
     return TextMatch(d.get(f"{prefix}equals"), d.get(f"{prefix}contains"), regex)
 
 

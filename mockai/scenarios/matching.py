@@ -25,6 +25,7 @@ from itertools import chain
 from typing import Any
 
 from mockai.core.request_reading import message_text
+from mockai.scenarios.regex_safety import compile_condition
 from mockai.scenarios.request_view import MISSING, RequestView
 from mockai.scenarios.rules import Match, MessageMatch, Rule, TextMatch
 
@@ -64,7 +65,7 @@ def _text_checks(prefix: str, tm: TextMatch, get: Callable[[RequestView], str | 
             Check(f"{prefix}_contains", _show(tm.contains), lambda v: needle in (get(v) or "").lower(), actual)
         )
     if tm.regex is not None:
-        pattern = re.compile(tm.regex)
+        pattern = compile_condition(tm.regex)
         checks.append(
             Check(f"{prefix}_regex", f"/{tm.regex}/", lambda v: pattern.search(get(v) or "") is not None, actual)
         )
@@ -72,7 +73,7 @@ def _text_checks(prefix: str, tm: TextMatch, get: Callable[[RequestView], str | 
 
 
 def _message_check(i: int, mm: MessageMatch) -> Check:
-    pattern = re.compile(mm.text.regex) if mm.text.regex is not None else None
+    pattern = compile_condition(mm.text.regex) if mm.text.regex is not None else None
     needle = mm.text.contains.lower() if mm.text.contains is not None else None
 
     def fits(message: Any) -> bool:

@@ -9,6 +9,7 @@ raised as :class:`~mockai.scenarios.rules.RuleProblem` at their path inside the 
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from typing import Any
 
@@ -27,6 +28,11 @@ from mockai.scenarios.templating import TemplateError, check_value
 
 __all__ = ["parse_reply"]
 
+# RFC 9110: a header name is a token; a value has no control character but tab (CR or LF would
+# end the header early and split the reply).  Content-Length and Transfer-Encoding frame the body.
+_TOKEN = re.compile(r"[!#$%&'*+\-.^_`|~0-9a-z]+")
+_CONTROL = re.compile(r"[\x00-\x08\x0a-\x1f\x7f]")
+_FRAMING = frozenset({"content-length", "transfer-encoding"})
 # Default number of stream events sent before a fault.
 _DEFAULT_AFTER = {"cut": 1, "malformed": 1, "error_event": 1}
 _SAYS = ("content", "refusal", "json", "tool_call", "tool_calls", "function_call")
@@ -56,12 +62,30 @@ def parse_reply(d: dict[str, Any], path: JsonPath) -> ReplySpec:
         delay=float(d.get("delay", 0.0)),
         tokens_per_chunk=d.get("tokens_per_chunk"),
         chunk_delays=chunk_delays,
-        headers=_headers(d.get("headers")),
+        headers=_headers(d.get("headers"), (*path, "headers")),
     )
 
 
-def _headers(value: Mapping[str, Any] | None) -> tuple[tuple[str, str], ...]:
-    return tuple((str(k).lower(), _header_value(v)) for k, v in (value or {}).items())
+def _headers(value: Mapping[str, Any] | None, path: JsonPath) -> tuple[tuple[str, str], ...]:
+    """The headers of a reply or an error, each a valid HTTP header the server may send as is."""
+    out = []
+    for key, raw in (value or {}).items():
+        name, text = str(key).lower(), _header_value(raw)
+        if not _TOKEN.fullmatch(name):
+            raise RuleProblem(
+                (*path, key), f"{name!r} is not a valid header name (letters, digits and !#$%&'*+-.^_`|~)"
+            )
+        if name in _FRAMING:
+            raise RuleProblem(
+                (*path, key), f"{name} is set by the server: a scripted value would break the HTTP framing"
+            )
+        bad = _CONTROL.search(text)
+        if bad:
+            raise RuleProblem(
+                (*path, key), f"the value of {name} has a control character ({bad.group()!r}): a header is one line"
+            )
+        out.append((name, text))
+    return tuple(out)
 
 
 def _header_value(value: Any) -> str:
@@ -124,7 +148,7 @@ def _error(value: int | dict[str, Any], path: JsonPath) -> ErrorSpec:
         type=value.get("type", UNSET),
         code=value.get("code", UNSET),
         param=value.get("param", UNSET),
-        headers=_headers(value.get("headers")),
+        headers=_headers(value.get("headers"), (*path, "headers")),
         retry_after=None if retry_after is None else float(retry_after),
         should_retry=value.get("should_retry"),
     )

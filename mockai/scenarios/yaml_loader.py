@@ -4,25 +4,89 @@
 (``(0, "reply", "content")``) to the line it was written on, so errors can name the place.
 Duplicate keys are an error (PyYAML would silently keep the last one), and alias expansion is
 bounded (no "billion laughs").
+
+YAML has values JSON has not (dates, ``!!binary``, ``!!set``, ``!!omap``, ``.inf``, keys that
+are not text) and integers Python cannot print (over 4,300 digits): those are loaded as
+:class:`NotJson` markers, and :func:`non_json_values` lists them with their paths, so that the
+scenario loader refuses them naming the file, the line and the rule.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import math
+import re
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import yaml
 
 from mockai.scenarios.rules import JsonPath, ScenarioError
 
-__all__ = ["LineTable", "load_yaml"]
+__all__ = ["LineTable", "NotJson", "load_yaml", "non_json_values"]
 
 _MAX_NODES = 1_000_000
+_SURROGATE = re.compile("[\ud800-\udfff]")
 
 try:
-    _Loader: type[yaml.SafeLoader] = yaml.CSafeLoader  # type: ignore[assignment,misc,unused-ignore]
+    _BaseLoader: type[yaml.SafeLoader] = yaml.CSafeLoader  # type: ignore[assignment,misc,unused-ignore]
 except AttributeError:  # pragma: no cover - PyYAML built without libyaml
-    _Loader = yaml.SafeLoader
+    _BaseLoader = yaml.SafeLoader
+
+
+class NotJson:
+    """A YAML value with no JSON equivalent, kept to be reported: ``problem`` says why."""
+
+    def __init__(self, text: str, problem: str) -> None:
+        self.text = text
+        self.problem = problem
+
+    def __repr__(self) -> str:
+        return f"NotJson({self.text!r})"
+
+
+class _Loader(_BaseLoader):  # type: ignore[valid-type,misc,unused-ignore]
+    """The safe loader, with :class:`NotJson` for what JSON cannot hold instead of Python objects."""
+
+
+def _scalar_text(node: yaml.Node) -> str:
+    text = node.value if isinstance(node, yaml.ScalarNode) else f"{node.tag.rsplit(':', 1)[-1]} value"
+    return text if len(text) <= 40 else text[:37] + "..."
+
+
+def _refuse(problem: str) -> Callable[[yaml.SafeLoader, yaml.Node], NotJson]:
+    def construct(loader: yaml.SafeLoader, node: yaml.Node) -> NotJson:
+        return NotJson(_scalar_text(node), problem.format(text=_scalar_text(node)))
+
+    return construct
+
+
+def _construct_int(loader: yaml.SafeLoader, node: yaml.ScalarNode) -> int | NotJson:
+    try:
+        return loader.construct_yaml_int(node)
+    except ValueError:  # more digits than Python converts (sys.get_int_max_str_digits)
+        digits = sum(c.isdigit() for c in str(node.value))
+        return NotJson(
+            _scalar_text(node), f"an integer of {digits} digits is too long to use: quote it to mean the text"
+        )
+
+
+def _construct_float(loader: yaml.SafeLoader, node: yaml.ScalarNode) -> float | NotJson:
+    value = loader.construct_yaml_float(node)
+    if math.isfinite(value):
+        return value
+    return NotJson(_scalar_text(node), f"{_scalar_text(node)} is not a JSON number: write a finite number")
+
+
+_TAG = "tag:yaml.org,2002:"
+_Loader.add_constructor(_TAG + "int", _construct_int)
+_Loader.add_constructor(_TAG + "float", _construct_float)
+_Loader.add_constructor(
+    _TAG + "timestamp", _refuse("{text} is a YAML date, not a JSON value: quote it ('{text}') to mean the text")
+)
+_Loader.add_constructor(_TAG + "binary", _refuse("!!binary data is not a JSON value: write it as text"))
+_Loader.add_constructor(_TAG + "set", _refuse("a !!set is not a JSON value: write a list"))
+_Loader.add_constructor(_TAG + "omap", _refuse("an !!omap is not a JSON value: write a mapping"))
+_Loader.add_constructor(_TAG + "pairs", _refuse("!!pairs are not a JSON value: write a mapping or a list"))
 
 
 class LineTable:
@@ -114,3 +178,35 @@ def _check_size(root: yaml.Node, file: str) -> None:
 
     if size(root, 0) > _MAX_NODES:
         raise ScenarioError(f"{file}: the YAML document expands to more than {_MAX_NODES} values (aliases?)")
+
+
+def non_json_values(data: Any) -> list[tuple[JsonPath, str]]:
+    """Where ``data`` holds something that is not JSON (a :class:`NotJson`, a key that is not
+    text, ``nan``, any other Python object), with what to write instead."""
+    found: list[tuple[JsonPath, str]] = []
+    stack: list[tuple[JsonPath, Any]] = [((), data)]
+    while stack:
+        path, value = stack.pop()
+        if isinstance(value, dict):
+            for key, child in value.items():
+                if isinstance(key, str) and not _SURROGATE.search(key):
+                    stack.append(((*path, key), child))
+                    continue
+                if isinstance(key, str):
+                    found.append(((*path,), f"the key {key!r} has a lone surrogate: it cannot be sent"))
+                    continue
+                text = key.text if isinstance(key, NotJson) else str(key)
+                found.append(
+                    ((*path, text), f"the key {text} is not text: keys are strings in JSON, quote it ('{text}')")
+                )
+        elif isinstance(value, list):
+            stack.extend(((*path, i), child) for i, child in enumerate(value))
+        elif isinstance(value, str) and _SURROGATE.search(value):
+            found.append((path, "the text has a lone surrogate (half of a UTF-16 pair): it cannot be sent"))
+        elif isinstance(value, NotJson):
+            found.append((path, value.problem))
+        elif isinstance(value, float) and not math.isfinite(value):
+            found.append((path, f"{value} is not a JSON number: write a finite number"))
+        elif value is not None and not isinstance(value, (str, int, float)):  # bool is an int
+            found.append((path, f"a {type(value).__name__} is not a JSON value"))
+    return found
