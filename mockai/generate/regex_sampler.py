@@ -1,9 +1,10 @@
 """Random strings matching a regular expression, for the common subset of patterns.
 
 :func:`parse_regex` turns a pattern into a small tree (characters, sequences, alternatives,
-repetitions) or None when the pattern is outside the subset (lookarounds, backreferences, ``\\p{…}``…);
-:func:`sample` draws one string from such a tree.  Anchors and word boundaries are dropped, so a
-sample is a candidate: callers check it, e.g. with :func:`python_regex`.
+repetitions) or None when the pattern is outside the subset (lookarounds, backreferences, ``\\p{…}``…,
+groups nested more than :data:`MAX_GROUP_DEPTH` deep); :func:`sample` draws one string from such a
+tree, within a length and a number of steps (``a{1000000}`` or ``((a*)*)*`` cost no more than the
+caller allows).  Anchors and word boundaries are dropped, so a sample is a candidate: callers check it.
 """
 
 from __future__ import annotations
@@ -13,10 +14,13 @@ import random
 import re
 import string
 import warnings
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TypeAlias
 
-__all__ = ["Node", "parse_regex", "python_regex", "sample"]
+__all__ = ["MAX_GROUP_DEPTH", "STEPS_PER_TICK", "Node", "parse_regex", "python_regex", "sample"]
+
+MAX_GROUP_DEPTH = 32
 
 _PRINTABLE = "".join(chr(c) for c in range(32, 127))
 _WORDCHARS = string.ascii_letters + string.digits + "_"
@@ -33,6 +37,10 @@ _QUANTIFIER = re.compile(r"\{(\d+)(,(\d*))?\}")
 
 
 class _Unsupported(Exception):
+    pass
+
+
+class _TooLong(Exception):
     pass
 
 
@@ -63,7 +71,7 @@ Node: TypeAlias = _Chars | _Seq | _Alt | _Repeat
 
 class _RegexParser:
     def __init__(self, pattern: str) -> None:
-        self.p, self.i = pattern, 0
+        self.p, self.i, self.depth = pattern, 0, 0
 
     def parse(self) -> Node:
         node = self._alternation()
@@ -97,7 +105,11 @@ class _RegexParser:
                 self.i = self.p.index(">", self.i) + 1
             elif self._peek() == "?":
                 raise _Unsupported("lookaround or inline flags")
+            self.depth += 1
+            if self.depth > MAX_GROUP_DEPTH:
+                raise _Unsupported("groups nested too deep")
             node = self._alternation()
+            self.depth -= 1
             if self._peek() != ")":
                 raise _Unsupported("unbalanced parenthesis")
             self.i += 1
@@ -160,8 +172,9 @@ class _RegexParser:
                 last = self._class_atom()
                 if len(last) != 1 or ord(last) < ord(first):
                     raise _Unsupported("range")
-                span = [chr(c) for c in range(ord(first), ord(last) + 1)]
-                members.extend([c for c in span if c in _PRINTABLE] or span[:64])
+                low, high = ord(first), ord(last)
+                printable = range(max(low, 32), min(high, 126) + 1)  # the span's printable ASCII
+                members.extend(chr(c) for c in (printable or range(low, min(high, low + 63) + 1)))
             else:
                 members.extend(first)
         chars = "".join(sorted(dict.fromkeys(members)))
@@ -192,7 +205,7 @@ def parse_regex(pattern: str) -> Node | None:
     """The tree of ``pattern``, or None when it is outside the supported subset."""
     try:
         return _RegexParser(pattern).parse()
-    except (_Unsupported, ValueError, IndexError):
+    except (_Unsupported, ValueError, IndexError, RecursionError):
         return None
 
 
@@ -207,22 +220,53 @@ def python_regex(pattern: str) -> re.Pattern[str] | None:
             return None
 
 
-def sample(node: Node, rng: random.Random, stretch: int) -> str:
-    """A string drawn from ``node``; an open-ended repetition repeats at most ``stretch`` more times."""
-    out: list[str] = []
-    _sample(node, rng, stretch, out)
-    return "".join(out)
+def sample(
+    node: Node, rng: random.Random, stretch: int, *, limit: int | None = None, tick: Callable[[], None] | None = None
+) -> str | None:
+    """A string drawn from ``node``; an open-ended repetition repeats at most ``stretch`` more times.
+
+    With ``limit``, None instead of a string longer than ``limit`` characters, or one that takes more
+    than ``4 * limit + 64`` steps to draw (a repetition of something empty, ``(\\b)*``, is steps).
+    ``tick()`` is called every :data:`STEPS_PER_TICK` steps (it may raise to stop the drawing).
+    """
+    sampler = _Sampler(rng, stretch, limit, tick)
+    try:
+        sampler.draw(node)
+    except _TooLong:
+        return None
+    return "".join(sampler.out)
 
 
-def _sample(node: Node, rng: random.Random, stretch: int, out: list[str]) -> None:
-    if isinstance(node, _Chars):
-        out.append(rng.choice(node.chars))
-    elif isinstance(node, _Seq):
-        for item in node.items:
-            _sample(item, rng, stretch, out)
-    elif isinstance(node, _Alt):
-        _sample(rng.choice(node.options), rng, stretch, out)
-    else:
-        top = node.lo + stretch if node.hi is None else min(node.hi, node.lo + stretch)
-        for _ in range(rng.randint(node.lo, max(node.lo, top))):
-            _sample(node.node, rng, stretch, out)
+STEPS_PER_TICK = 256
+
+
+class _Sampler:
+    def __init__(self, rng: random.Random, stretch: int, limit: int | None, tick: Callable[[], None] | None) -> None:
+        self.rng, self.stretch, self.out, self.tick = rng, stretch, list[str](), tick
+        self.chars_left = -1 if limit is None else limit
+        self.steps_left = -1 if limit is None else 4 * limit + 64
+        self.steps = 0
+
+    def draw(self, node: Node) -> None:
+        self.steps += 1
+        if self.tick is not None and self.steps % STEPS_PER_TICK == 0:
+            self.tick()
+        if self.steps_left >= 0:
+            self.steps_left -= 1
+            if self.steps_left < 0:
+                raise _TooLong
+        if isinstance(node, _Chars):
+            if self.chars_left >= 0:
+                self.chars_left -= 1
+                if self.chars_left < 0:
+                    raise _TooLong
+            self.out.append(self.rng.choice(node.chars))
+        elif isinstance(node, _Seq):
+            for item in node.items:
+                self.draw(item)
+        elif isinstance(node, _Alt):
+            self.draw(self.rng.choice(node.options))
+        else:
+            top = node.lo + self.stretch if node.hi is None else min(node.hi, node.lo + self.stretch)
+            for _ in range(self.rng.randint(node.lo, max(node.lo, top))):
+                self.draw(node.node)

@@ -9,10 +9,12 @@ from __future__ import annotations
 
 import json
 import math
-import re
 from collections.abc import Mapping
 from fractions import Fraction
 from typing import Any, TypeAlias, TypeGuard
+
+from mockai.generate.jsongen.budget import WorkBudget
+from mockai.generate.jsongen.patterns import search
 
 __all__ = [
     "ALSO", "ANNOTATIONS", "LITERAL_KEYS", "Schema", "UnsatisfiableSchema", "all_of", "count_of", "enum_of",
@@ -24,7 +26,17 @@ Schema: TypeAlias = Mapping[str, Any] | bool
 
 class UnsatisfiableSchema(ValueError):
     """No value can be generated: the schema admits none (``false``, an empty ``enum``, min > max…),
-    the schema itself is invalid, or it is beyond what the generator can satisfy."""
+    the schema itself is invalid, or it is beyond what the generator can satisfy (or afford: see
+    :mod:`mockai.generate.jsongen.budget`).
+
+    ``reason`` says why; ``context`` is where in the schema, as the keys from its root (list
+    indexes as strings: ``("properties", "tags", "items")``), once known.
+    """
+
+    def __init__(self, reason: str, context: tuple[str, ...] | None = None) -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.context = context
 
 
 LITERAL_KEYS = frozenset({"enum", "const", "default", "examples"})  # their values are data, not schemas
@@ -103,14 +115,9 @@ def _intersect_types(a: Any, b: Any) -> list[str]:
 
 
 def matches(patterns: Any, name: str) -> bool:
-    """Whether ``name`` matches one of ``patterns`` (the ones Python cannot compile are skipped)."""
-    for pattern in patterns or ():
-        try:
-            if re.search(pattern, name):
-                return True
-        except re.error:
-            continue
-    return False
+    """Whether ``name`` matches one of ``patterns`` (the ones that do not compile are skipped), with
+    a bound on the work of each match (:mod:`mockai.generate.jsongen.patterns`)."""
+    return any(isinstance(pattern, str) and search(pattern, name) for pattern in patterns or ())
 
 
 def enum_of(schema: Mapping[str, Any]) -> list[Any] | None:
@@ -151,7 +158,7 @@ def merge(a: Mapping[str, Any], b: Mapping[str, Any]) -> dict[str, Any]:
     ea, eb = enum_of(a), enum_of(b)
     if eb is not None:
         out.pop("const", None)
-        keep = [jkey(v) for v in eb]
+        keep = {jkey(v) for v in eb}
         out["enum"] = eb if ea is None else [v for v in ea if jkey(v) in keep]
     if also:
         out[ALSO] = also
@@ -236,10 +243,15 @@ def nullish(schema: Any) -> bool:
     return schema.get("type") in ("null", ["null"]) or ("const" in schema and schema["const"] is None)
 
 
-def ref_count(node: Any) -> int:
-    """How many ``$ref`` the schema holds (a hint of how likely it is to recurse)."""
+def ref_count(node: Any, budget: WorkBudget | None = None) -> int:
+    """How many ``$ref`` the schema holds (a hint of how likely it is to recurse); each container
+    visited costs a tick of ``budget``."""
     if isinstance(node, list):
-        return sum(ref_count(item) for item in node)
+        if budget is not None:
+            budget.spend(1)
+        return sum(ref_count(item, budget) for item in node)
     if not isinstance(node, Mapping):
         return 0
-    return ("$ref" in node) + sum(ref_count(v) for k, v in node.items() if k not in LITERAL_KEYS)
+    if budget is not None:
+        budget.spend(1)
+    return ("$ref" in node) + sum(ref_count(v, budget) for k, v in node.items() if k not in LITERAL_KEYS)

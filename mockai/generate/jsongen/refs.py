@@ -10,12 +10,13 @@ from urllib.parse import unquote
 from mockai.core.json_pointer import resolve_pointer
 from mockai.generate.jsongen.keywords import LITERAL_KEYS, UnsatisfiableSchema
 
-__all__ = ["resolve_ref"]
+__all__ = ["anchors_of", "resolve_ref"]
 
 
-def resolve_ref(root: Any, base: str, ref: str) -> Any:
+def resolve_ref(root: Any, base: str, ref: str, anchors: Mapping[str, Any] | None = None) -> Any:
     """The part of ``root`` (whose ``$id`` is ``base``) that ``ref`` names; :class:`UnsatisfiableSchema`
-    for a reference outside the schema or one that names nothing."""
+    for a reference outside the schema or one that names nothing.  ``anchors`` is
+    :func:`anchors_of` ``root``, when the caller keeps it (else the anchor is searched for)."""
     fragment = ref
     if fragment.startswith(base + "#"):
         fragment = fragment[len(base) :]
@@ -23,7 +24,7 @@ def resolve_ref(root: Any, base: str, ref: str) -> Any:
         raise UnsatisfiableSchema(f"unsupported $ref {ref!r}: only references within the schema are")
     fragment = unquote(fragment[1:])
     if fragment and not fragment.startswith("/"):
-        found = _anchor(root, fragment)
+        found = (anchors if anchors is not None else anchors_of(root)).get(fragment)
         if found is None:
             raise UnsatisfiableSchema(f"cannot resolve $ref {ref!r}")
         return found
@@ -33,15 +34,22 @@ def resolve_ref(root: Any, base: str, ref: str) -> Any:
         raise UnsatisfiableSchema(f"cannot resolve $ref {ref!r}") from None
 
 
-def _anchor(node: Any, name: str) -> Any:
-    """The subschema whose ``$anchor`` is ``name`` (depth first, in key order), or None."""
-    if isinstance(node, list):
-        node = {str(i): v for i, v in enumerate(node)}
-    if not isinstance(node, Mapping):
-        return None
-    if node.get("$anchor") == name:
-        return node
-    for key, value in node.items():
-        if key not in LITERAL_KEYS and (found := _anchor(value, name)) is not None:
-            return found
-    return None
+def anchors_of(root: Any) -> dict[str, Any]:
+    """Every ``$anchor`` of ``root`` and the subschema it names (the first, depth first in key
+    order, when two share a name), without recursion."""
+    anchors: dict[str, Any] = {}
+    stack = [root] if isinstance(root, (Mapping, list)) else []
+    while stack:
+        node = stack.pop()
+        if isinstance(node, list):
+            stack.extend(item for item in reversed(node) if isinstance(item, (Mapping, list)))
+            continue
+        anchor = node.get("$anchor")
+        if isinstance(anchor, str):
+            anchors.setdefault(anchor, node)
+        stack.extend(
+            node[key]
+            for key in reversed(list(node))
+            if key not in LITERAL_KEYS and isinstance(node[key], (Mapping, list))
+        )
+    return anchors

@@ -19,8 +19,14 @@ from typing import Any
 import jsonschema_rs
 
 from mockai.generate.jsongen.keywords import LITERAL_KEYS, Schema, UnsatisfiableSchema
+from mockai.generate.jsongen.patterns import PATTERN_OPTIONS, pattern_price
+from mockai.generate.jsongen.refs import anchors_of
 
-__all__ = ["SubschemaChecker", "canonical", "checker_for", "compiled", "describe", "first_error", "is_valid"]
+__all__ = [
+    "SubschemaChecker", "canonical", "checker_for", "compile_cost", "compiled", "describe", "first_error", "is_valid",
+]  # fmt: skip
+
+COMPILE_TICKS = 10  # compiling a validator, besides its patterns
 
 
 def _json_default(obj: Any) -> Any:
@@ -57,7 +63,10 @@ def describe(error: Any) -> str:
 def compiled(key: str, formats: bool) -> tuple[Any, str | None]:
     """The validator for the schema whose canonical JSON is ``key``, or None and why it is invalid."""
     try:
-        return jsonschema_rs.validator_for(json.loads(key), validate_formats=formats, offline=True), None
+        validator = jsonschema_rs.validator_for(
+            json.loads(key), validate_formats=formats, offline=True, pattern_options=PATTERN_OPTIONS
+        )
+        return validator, None
     except Exception as exc:  # the schema does not match its meta-schema, or a $ref cannot be resolved
         return None, f"invalid schema: {describe(exc)}"
 
@@ -150,21 +159,28 @@ class SubschemaChecker:
             except Exception:  # then checks of sub-schemas with $refs fail, and generation with them
                 self.registry = None
         self.validators: dict[str, Any] = {}
+        self.pattern_prices = _pattern_prices(root)
+        self.anchors = anchors_of(root)
 
-    def valid(self, schema: Any, value: Any, memo: dict[int, tuple[Any, Any]]) -> tuple[bool, int]:
+    def valid(
+        self, schema: Any, value: Any, memo: dict[int, tuple[Any, Any]], compiled_keys: set[str]
+    ) -> tuple[bool, int]:
         """Whether ``value`` is valid against ``schema`` (a piece of the root), and the check's cost in
-        ticks: one per 50 characters of schema, and 10 for compiling it."""
+        ticks: one per 25 characters of schema, plus compiling it (:func:`compile_cost`) the first
+        time a generation (its ``compiled_keys``) checks against it, cached or not."""
         schema = _absolutise(schema, self.base, memo)
         if isinstance(schema, dict) and self.draft is not None and "$schema" not in schema:
             schema = {**schema, "$schema": self.draft}
         key = canonical(schema)
-        cost = len(key) // 50
+        cost = 3 + len(key) // 25
+        if key not in compiled_keys:
+            compiled_keys.add(key)
+            cost += compile_cost(key, self.pattern_prices)
         validator = self.validators.get(key)
         if validator is None:
-            cost += 10
             try:
                 validator = jsonschema_rs.validator_for(
-                    schema, registry=self.registry, validate_formats=True, offline=True
+                    schema, registry=self.registry, validate_formats=True, offline=True, pattern_options=PATTERN_OPTIONS
                 )
             except Exception as exc:
                 raise UnsatisfiableSchema(f"cannot check a value: {describe(exc)}") from None
@@ -172,6 +188,33 @@ class SubschemaChecker:
                 self.validators.clear()
             self.validators[key] = validator
         return bool(validator.is_valid(value)), cost
+
+
+def compile_cost(key: str, pattern_prices: Mapping[str, int]) -> int:
+    """Ticks compiling the schema whose canonical JSON is ``key`` is priced at: its patterns (those
+    of ``pattern_prices``, by their JSON text, that ``key`` holds), and the rest."""
+    return COMPILE_TICKS + len(key) // 15 + sum(price for text, price in pattern_prices.items() if text in key)
+
+
+def _pattern_prices(root: Any) -> dict[str, int]:
+    """The patterns of a root schema (``pattern`` values and ``patternProperties`` keys), by their
+    JSON text as :func:`canonical` writes it, with their :func:`~mockai.generate.jsongen.patterns.pattern_price`."""
+    prices: dict[str, int] = {}
+    stack = [root]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, list):
+            stack.extend(item for item in node if isinstance(item, (dict, list)))
+            continue
+        if not isinstance(node, Mapping):
+            continue
+        found = [node["pattern"]] if isinstance(node.get("pattern"), str) else []
+        if isinstance(node.get("patternProperties"), Mapping):
+            found += [key for key in node["patternProperties"] if isinstance(key, str)]
+        for pattern in found:
+            prices[json.dumps(pattern, ensure_ascii=False)] = pattern_price(pattern)
+        stack.extend(v for k, v in node.items() if isinstance(v, (dict, list)) and k not in LITERAL_KEYS)
+    return prices
 
 
 @functools.lru_cache(maxsize=32)

@@ -15,12 +15,16 @@ import uuid
 from collections.abc import Callable, Mapping
 from typing import Any, TypeAlias
 
+from mockai.generate.jsongen.budget import MAX_VALUE_CHARS, TOO_LONG, WorkBudget
 from mockai.generate.jsongen.keywords import UnsatisfiableSchema, count_of
-from mockai.generate.regex_sampler import parse_regex, python_regex, sample
+from mockai.generate.jsongen.patterns import search
+from mockai.generate.regex_sampler import parse_regex, sample
 
 __all__ = ["WORDS", "StringMaker", "Words", "builtin_phrase"]
 
 Words: TypeAlias = Callable[[random.Random], str]
+
+SAMPLING_TICKS = 128  # ticks for every STEPS_PER_TICK steps of drawing a sample of a pattern
 
 WORDS = (
     "amber", "breeze", "cedar", "delta", "ember", "falcon", "garden", "harbor", "island", "juniper",
@@ -108,12 +112,26 @@ _FORMATS: dict[str, Callable[[random.Random], str]] = {
 }
 
 
+def _clean(text: str) -> bool:
+    return bool(text) and not text[0].isspace() and not text[-1].isspace()
+
+
 def _fit(text: str, lo: int, hi: int | None, more: Callable[[], str]) -> str:
-    """Pad (with more words) or cut ``text`` to a length in [lo, hi]."""
+    """Pad (with more words, space-separated) or cut ``text`` to a length in [lo, hi]; linear in
+    the length."""
+    words: list[str] = []  # words after ``text``, each preceded by a space
+    length = len(text)
     for _ in range(lo):
-        if len(text) >= lo:
+        if length >= lo:
             break
-        text = f"{text} {more()}".strip()
+        word = more()
+        if _clean(text) and _clean(word):
+            words.append(word)
+            length += 1 + len(word)
+        else:  # what joining and stripping gives
+            text = f"{text}{''.join(' ' + w for w in words)} {word}".strip()
+            words, length = [], len(text)
+    text += "".join(" " + w for w in words)
     if len(text) < lo:
         text += "x" * (lo - len(text))
     if hi is not None and len(text) > hi:
@@ -123,11 +141,11 @@ def _fit(text: str, lo: int, hi: int | None, more: Callable[[], str]) -> str:
 
 
 class StringMaker:
-    """Strings drawn from ``rng``: free text from ``words(rng)``; ``valid(schema, value)`` checks a
-    candidate for a pattern Python's :mod:`re` cannot compile."""
+    """Strings drawn from ``rng``: free text from ``words(rng)``; the work (characters produced,
+    candidates checked) is taken from ``budget``."""
 
-    def __init__(self, rng: random.Random, words: Words, valid: Callable[[Any, Any], bool]) -> None:
-        self.rng, self.words, self.valid = rng, words, valid
+    def __init__(self, rng: random.Random, words: Words, budget: WorkBudget) -> None:
+        self.rng, self.words, self.budget = rng, words, budget
 
     def _phrase(self) -> str:
         text = str(self.words(self.rng)).strip()
@@ -159,34 +177,41 @@ class StringMaker:
         lo, hi = count_of(s, "minLength") or 0, count_of(s, "maxLength")
         if hi is not None and lo > hi:
             raise UnsatisfiableSchema("minLength is greater than maxLength")
+        if lo > MAX_VALUE_CHARS:
+            raise UnsatisfiableSchema(TOO_LONG)
         pattern = s.get("pattern")
         make = _FORMATS.get(s["format"]) if isinstance(s.get("format"), str) else None
         formatted = make(self.rng) if make is not None else None
-        if isinstance(pattern, str):
-            compiled = python_regex(pattern)
-            if formatted is None or compiled is None or not compiled.search(formatted):
-                return self._matching(pattern, lo, hi)
+        if isinstance(pattern, str) and (formatted is None or not search(pattern, formatted)):
+            return self._matching(pattern, lo, hi)
         if formatted is not None:
             return formatted
         hinted = self._hinted(name)
         if hinted is not None and lo <= len(hinted) and (hi is None or len(hinted) <= hi):
             return hinted
+        self.budget.spend(6 + lo // 8)  # about a word drawn for every 8 characters
         return _fit(self._phrase(), lo, hi, lambda: self.rng.choice(WORDS))
 
+    def _sampling_tick(self) -> None:
+        self.budget.spend(SAMPLING_TICKS)
+
     def _matching(self, pattern: str, lo: int, hi: int | None) -> str:
-        compiled, tree = python_regex(pattern), parse_regex(pattern)
+        tree = parse_regex(pattern)
+        limit = MAX_VALUE_CHARS if hi is None else min(hi, MAX_VALUE_CHARS)  # longer samples are never used
 
         def ok(text: str) -> bool:
             if len(text) < lo or (hi is not None and len(text) > hi):
                 return False
-            if compiled is not None:
-                return compiled.search(text) is not None
-            return self.valid({"pattern": pattern}, text)
+            self.budget.spend(2 + len(text) // 32)
+            return search(pattern, text)
 
         if tree is not None:
             for attempt in range(40):
                 stretch = (0, 3, max(3, lo))[attempt % 3]
-                text = sample(tree, self.rng, stretch)
+                text = sample(tree, self.rng, stretch, limit=limit, tick=self._sampling_tick)
+                if text is None:  # longer than any string the schema allows
+                    continue
+                self.budget.spend(1 + max(0, lo - len(text)) // 4)  # the padding
                 pad = "".join(self.rng.choice(string.ascii_lowercase) for _ in range(max(0, lo - len(text))))
                 for candidate in (text, text + pad, pad + text):
                     if ok(candidate):
