@@ -22,6 +22,7 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from mockai.chat.choice_drafts import ChoiceDraft, ToolCallDraft
+from mockai.chat.schema_rules import format_place, generation_refusal
 from mockai.chat.tool_decisions import decide_calls
 from mockai.core.model_catalog import ModelCatalog, is_reasoning_model, system_fingerprint
 from mockai.core.plan import ChoicePlan, ReplyPlan, TokenLogprob, ToolCallPlan, Usage
@@ -93,8 +94,38 @@ def request_key(body: Mapping[str, Any], server_seed: int, *, content_only: bool
 
 
 def _digest(server_seed: int, canonical: dict[str, Any]) -> bytes:
-    text = _canonical_json(canonical)
+    try:
+        text = _canonical_json(canonical)
+    except RecursionError:  # a body nested about as deep as the JSON parser accepts
+        text = _canonical_json_deep(canonical)
     return hashlib.blake2b(f"{server_seed}\x00{text}".encode(), digest_size=32).digest()
+
+
+class _Text(str):
+    """Punctuation already written as JSON (see :func:`_canonical_json_deep`)."""
+
+
+def _canonical_json_deep(value: Any) -> str:
+    """What :data:`_canonical_json` writes, without recursion (for values too deep for it)."""
+    out: list[str] = []
+    stack: list[Any] = [value]
+    while stack:
+        item = stack.pop()
+        if type(item) is _Text:
+            out.append(item)
+        elif isinstance(item, Mapping):
+            todo: list[Any] = [_Text("{")]
+            for i, key in enumerate(sorted(item)):
+                todo += [_Text(("," if i else "") + _canonical_json(key) + ":"), item[key]]
+            stack.extend(reversed([*todo, _Text("}")]))
+        elif isinstance(item, (list, tuple)):
+            todo = [_Text("[")]
+            for i, element in enumerate(item):
+                todo += [_Text(",")] * bool(i) + [element]
+            stack.extend(reversed([*todo, _Text("]")]))
+        else:
+            out.append(_canonical_json(item))
+    return "".join(out)
 
 
 def _request_keys(body: Mapping[str, Any], server_seed: int) -> tuple[bytes, bytes]:
@@ -128,9 +159,12 @@ class Planner:
     # --- deciding what to say -------------------------------------------------------------
 
     def seeded(self, body: Mapping[str, Any], *, assign_id: Callable[[str], str] | None = None) -> ReplyPlan:
+        """The seeded answer; the real API's 400 (:func:`~mockai.chat.schema_rules.generation_refusal`)
+        when a schema's value cannot be generated within the request's one work budget."""
         key, content_key = _request_keys(body, self.server_seed)
         n = body.get("n") or 1
-        drafts = [self._seeded_choice(body, content_key, i) for i in range(n)]
+        budget = jsongen.WorkBudget()  # shared by every generated value of the request
+        drafts = [self._seeded_choice(body, content_key, i, budget) for i in range(n)]
         return self.build(body, drafts, key=key, assign_id=assign_id)
 
     def scripted(
@@ -147,10 +181,12 @@ class Planner:
             key = hashlib.blake2b(salt.encode(), key=key, digest_size=32).digest()
         return self.build(body, drafts, key=key, usage_override=usage, assign_id=assign_id)
 
-    def _seeded_choice(self, body: Mapping[str, Any], key: bytes, index: int) -> ChoiceDraft:
+    def _seeded_choice(
+        self, body: Mapping[str, Any], key: bytes, index: int, budget: jsongen.WorkBudget
+    ) -> ChoiceDraft:
         rng = _rng(key, f"choice{index}")
-        calls = decide_calls(body, rng)
-        return calls if calls is not None else ChoiceDraft(content=_text_for(body, rng))
+        calls = decide_calls(body, rng, budget)
+        return calls if calls is not None else ChoiceDraft(content=_text_for(body, rng, budget))
 
     # --- from drafts to a plan ------------------------------------------------------------
 
@@ -293,12 +329,16 @@ def _tool_call(
 # --- helpers: text ----------------------------------------------------------------------------
 
 
-def _text_for(body: Mapping[str, Any], rng: random.Random) -> str:
+def _text_for(body: Mapping[str, Any], rng: random.Random, budget: jsongen.WorkBudget) -> str:
     fmt = body.get("response_format")
     if isinstance(fmt, Mapping):
         if fmt.get("type") == "json_schema":
-            schema = (fmt.get("json_schema") or {}).get("schema") or {"type": "object"}
-            value = jsongen.generate(schema, rng, words=textgen.phrase)
+            spec = fmt.get("json_schema") or {}
+            schema = spec.get("schema") or {"type": "object"}
+            try:
+                value = jsongen.generate(schema, rng, words=textgen.phrase, budget=budget)
+            except jsongen.UnsatisfiableSchema as exc:
+                raise generation_refusal(format_place(spec), exc) from None
             return json.dumps(value, separators=(",", ":"), ensure_ascii=False)
         if fmt.get("type") == "json_object":
             obj = {"answer": textgen.sentence(rng), "confidence": round(rng.uniform(0.5, 1.0), 2)}

@@ -56,6 +56,12 @@ _ARRAY_OF = {
 
 _MISSING = object()
 _SortKey = tuple[int, tuple[tuple[int, int | str], ...], int]
+# The request schema constrains values at most 6 levels deep (``messages[0].content[0].image_url
+# .url``); jsonschema_rs hands each offending value back to Python and gives up past about 255
+# levels ("Recursion limit reached").  A body too deep for that is described from a copy cut at
+# this depth: its errors, all shallower, are the same, and any depth the JSON parser accepts gets
+# its proper 400.
+_DESCRIBED_DEPTH = 32
 
 
 def passes(validator: Any, body: dict[Any, Any]) -> bool:
@@ -71,7 +77,11 @@ def first_fault(validator: Any, body: dict[Any, Any]) -> APIError:
     """The real API's error for the fault of ``body`` it reports first (``validator``, compiled from
     REQUEST_SCHEMA or a part of it at the same location, has refused the body)."""
     best: tuple[_SortKey, APIError] | None = None
-    for error in validator.iter_errors(body):
+    try:
+        errors = list(validator.iter_errors(body))
+    except (ValueError, RecursionError):  # nested deeper than jsonschema_rs describes
+        errors = list(validator.iter_errors(_cut(body, _DESCRIBED_DEPTH)))
+    for error in errors:
         candidate = _translate(error, body)
         if best is None or candidate[0] < best[0]:
             best = candidate
@@ -296,7 +306,21 @@ def _listing(values: list[Any], conjunction: str) -> str:
 
 
 def _show(value: Any) -> str:
-    return f"'{value}'" if isinstance(value, str) else json.dumps(value)
+    if isinstance(value, str):
+        return f"'{value}'"
+    try:
+        return json.dumps(value)
+    except RecursionError:  # nested deeper than the encoder goes: shown cut, as jsonschema_rs saw it
+        return json.dumps(_cut(value, _DESCRIBED_DEPTH))
+
+
+def _cut(value: Any, depth: int) -> Any:
+    """``value`` with its arrays and objects ``depth`` levels down emptied (of the same type)."""
+    if isinstance(value, dict):
+        return {k: _cut(v, depth - 1) for k, v in value.items()} if depth > 0 else {}
+    if isinstance(value, list):
+        return [_cut(v, depth - 1) for v in value] if depth > 0 else []
+    return value
 
 
 def _number(value: Any) -> str:

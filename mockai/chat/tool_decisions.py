@@ -9,10 +9,11 @@ from __future__ import annotations
 
 import json
 import random
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from mockai.chat.choice_drafts import ChoiceDraft, ToolCallDraft
+from mockai.chat.schema_rules import SchemaPlace, function_place, generation_refusal, tool_place
 from mockai.core.request_reading import last_user_text, tool_name
 from mockai.generate import text as textgen
 from mockai.generate.jsongen import generator as jsongen
@@ -20,18 +21,20 @@ from mockai.generate.jsongen import generator as jsongen
 __all__ = ["decide_calls"]
 
 
-def decide_calls(body: Mapping[str, Any], rng: random.Random) -> ChoiceDraft | None:
-    """The choice that calls tools (or a legacy function), or None when the answer is text."""
+def decide_calls(body: Mapping[str, Any], rng: random.Random, budget: jsongen.WorkBudget) -> ChoiceDraft | None:
+    """The choice that calls tools (or a legacy function), or None when the answer is text; the
+    arguments' work is taken from ``budget`` (the real API's 400 when it runs out, or when a
+    function's parameters cannot be satisfied)."""
     tools = _offered_tools(body)
     if tools:
-        calls = _decide_tool_calls(body, tools, rng)
+        calls = _decide_tool_calls(body, tools, rng, budget)
         if calls:
             # A named tool_choice finishes with "stop" on the real API (recording 20).
             named = _named_choice(body.get("tool_choice")) is not None
             return ChoiceDraft(tool_calls=tuple(calls), extra={"named_tool": named})
     functions = body.get("functions")
     if functions and _wants_function_call(body):
-        call = _decide_function_call(body, functions, rng)
+        call = _decide_function_call(body, functions, rng, budget)
         if call is not None:
             return ChoiceDraft(function_call=call)
     return None
@@ -62,7 +65,7 @@ def _last_role(body: Mapping[str, Any]) -> str | None:
 
 
 def _decide_tool_calls(
-    body: Mapping[str, Any], tools: list[Mapping[str, Any]], rng: random.Random
+    body: Mapping[str, Any], tools: list[Mapping[str, Any]], rng: random.Random, budget: jsongen.WorkBudget
 ) -> list[ToolCallDraft]:
     choice = body.get("tool_choice", "auto")
     mode = choice
@@ -83,7 +86,7 @@ def _decide_tool_calls(
         if not mentioned and rng.random() < 0.5:
             return []
         chosen = _pick_tools(body, tools, rng)
-    return [_draft_call(t, rng) for t in chosen]
+    return [_draft_call(body, t, rng, budget) for t in chosen]
 
 
 def _pick_tools(body: Mapping[str, Any], tools: list[Mapping[str, Any]], rng: random.Random) -> list[Mapping[str, Any]]:
@@ -94,14 +97,28 @@ def _pick_tools(body: Mapping[str, Any], tools: list[Mapping[str, Any]], rng: ra
     return picked
 
 
-def _draft_call(tool: Mapping[str, Any], rng: random.Random) -> ToolCallDraft:
+def _draft_call(
+    body: Mapping[str, Any], tool: Mapping[str, Any], rng: random.Random, budget: jsongen.WorkBudget
+) -> ToolCallDraft:
     name = tool_name(tool) or ""
     if tool.get("type") == "custom":
         return ToolCallDraft(name, textgen.sentence(rng), kind="custom")
     function = tool.get("function") or {}
-    parameters = function.get("parameters") or {"type": "object", "properties": {}}
-    value = jsongen.generate(parameters, rng, words=textgen.phrase)
+    index = next(i for i, offered in enumerate(body["tools"]) if offered is tool)
+    value = _arguments(function.get("parameters"), rng, budget, lambda: tool_place(body, index))
     return ToolCallDraft(name, json.dumps(value, separators=(",", ":"), ensure_ascii=False))
+
+
+def _arguments(
+    parameters: Any, rng: random.Random, budget: jsongen.WorkBudget, place: Callable[[], SchemaPlace]
+) -> Any:
+    """Arguments valid for ``parameters``; the real API's 400 for ``place()`` when there are none."""
+    try:
+        return jsongen.generate(
+            parameters or {"type": "object", "properties": {}}, rng, words=textgen.phrase, budget=budget
+        )
+    except jsongen.UnsatisfiableSchema as exc:
+        raise generation_refusal(place(), exc) from None
 
 
 def _wants_function_call(body: Mapping[str, Any]) -> bool:
@@ -109,7 +126,7 @@ def _wants_function_call(body: Mapping[str, Any]) -> bool:
 
 
 def _decide_function_call(
-    body: Mapping[str, Any], functions: Sequence[Mapping[str, Any]], rng: random.Random
+    body: Mapping[str, Any], functions: Sequence[Mapping[str, Any]], rng: random.Random, budget: jsongen.WorkBudget
 ) -> ToolCallDraft | None:
     choice = body.get("function_call", "auto")
     if isinstance(choice, Mapping):
@@ -118,6 +135,6 @@ def _decide_function_call(
         chosen = [functions[rng.randrange(len(functions))]]
     if not chosen:
         return None
-    parameters = chosen[0].get("parameters") or {"type": "object", "properties": {}}
-    value = jsongen.generate(parameters, rng, words=textgen.phrase)
+    index = next(i for i, offered in enumerate(functions) if offered is chosen[0])
+    value = _arguments(chosen[0].get("parameters"), rng, budget, lambda: function_place(body, index))
     return ToolCallDraft(str(chosen[0].get("name")), json.dumps(value, separators=(",", ":")))

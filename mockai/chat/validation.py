@@ -8,7 +8,8 @@ cross-field rules below.  Of an invalid body the first fault by a fixed order is
 2. an unknown top-level parameter (the first, in body order);
 3. the schema's errors, in the order :func:`mockai.chat.request_schema.first_fault` gives them;
 
-then, once the schema passes, the cross-field rules of :func:`_check_cross_field`.
+then, once the schema passes, the cross-field rules of :func:`_check_cross_field`, and last the
+JSON Schemas the request carries (:func:`mockai.chat.schema_rules.check_request_schemas`).
 :func:`validate_metadata` checks a ``metadata`` value alone, as a request carrying it is checked.
 
 Pure: no aiohttp, and nothing here reads outside the package.
@@ -21,6 +22,7 @@ from typing import Any
 import jsonschema_rs
 
 from mockai.chat.request_schema import REQUEST_SCHEMA, first_fault, passes
+from mockai.chat.schema_rules import check_request_schemas
 from mockai.core.errors import APIError
 from mockai.core.model_catalog import unsupported_by_model
 
@@ -90,6 +92,7 @@ def _check_cross_field(body: dict[str, Any]) -> None:
     refused = unsupported_by_model(body)
     if refused is not None:
         raise refused
+    check_request_schemas(body)
 
 
 def _check_tool_choice(choice: str | dict[str, Any], tools: list[dict[str, Any]] | None) -> None:

@@ -131,6 +131,28 @@ class APIError(Exception):
         )
 
     @classmethod
+    def invalid_json_schema(cls, name: str, detail: str) -> APIError:
+        """A ``response_format`` JSON Schema the API refuses; ``detail`` ends with a period.  The
+        shape is the recorded function one ([R:32], responses/api_behaviour.md §6a) for a format."""
+        return cls(
+            400,
+            f"Invalid schema for response_format '{name}': {detail}",
+            param="response_format",
+            code="invalid_json_schema",
+        )
+
+    @classmethod
+    def invalid_function_parameters(cls, name: str, param: str, detail: str) -> APIError:
+        """A function's ``parameters`` JSON Schema the API refuses (recorded: [R:32]); ``param``
+        names it (``tools[0].function.parameters``)."""
+        return cls(
+            400,
+            f"Invalid schema for function '{name}': {detail}",
+            param=param,
+            code="invalid_function_parameters",
+        )
+
+    @classmethod
     def missing_api_key(cls) -> APIError:
         return cls(
             401,

@@ -27,6 +27,23 @@ def count_tokens(text: str) -> int:
     return len(_TOKEN.findall(text))
 
 
+def _json_tokens(value: Any) -> int:
+    """The tokens of ``value`` as compact JSON; a value nested deeper than the encoder goes is
+    counted as far as it goes (64 levels)."""
+    try:
+        return count_tokens(json.dumps(value, separators=(",", ":")))
+    except RecursionError:
+        return count_tokens(json.dumps(_cut(value, 64), separators=(",", ":")))
+
+
+def _cut(value: Any, depth: int) -> Any:
+    if isinstance(value, Mapping):
+        return {k: _cut(v, depth - 1) for k, v in value.items()} if depth > 0 else {}
+    if isinstance(value, list):
+        return [_cut(v, depth - 1) for v in value] if depth > 0 else []
+    return value
+
+
 # Per-message overhead as OpenAI documents for its chat format: 3 tokens a message, 1 for a name,
 # 3 to prime the reply.
 _PER_MESSAGE = 3
@@ -67,11 +84,11 @@ def count_prompt_tokens(messages: Iterable[Mapping[str, Any]], tools: Any = None
             total += _PER_NAME
         tool_calls = message.get("tool_calls")
         if tool_calls:
-            total += count_tokens(json.dumps(tool_calls, separators=(",", ":")))
+            total += _json_tokens(tool_calls)
         function_call = message.get("function_call")
         if function_call:
-            total += count_tokens(json.dumps(function_call, separators=(",", ":")))
+            total += _json_tokens(function_call)
     for offered in (tools, functions):
         if offered:
-            total += count_tokens(json.dumps(offered, separators=(",", ":")))
+            total += _json_tokens(offered)
     return total
