@@ -29,6 +29,7 @@ from typing import Any
 
 from aiohttp import web
 
+from mockai.core import strict_json
 from mockai.core.config import ServerConfig
 from mockai.core.errors import APIError
 from mockai.scenarios.file_format import parse_document
@@ -160,8 +161,8 @@ async def problems(request: web.Request) -> web.Response:
 async def explain(request: web.Request) -> web.Response:
     source = _rules(request)
     try:
-        body = json.loads(await request.read())
-    except (ValueError, UnicodeDecodeError):
+        body = strict_json.loads(await request.read())
+    except ValueError:  # UnicodeDecodeError included
         raise APIError.invalid_json() from None
     if not isinstance(body, dict):
         raise APIError(400, "POST /_mockai/explain takes a chat request body (a JSON object)")

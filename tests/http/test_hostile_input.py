@@ -206,11 +206,6 @@ def test_json_inside_text_is_read_strictly_for_templates(fresh: ServerThread, lo
         assert HTTP.get(fresh.base_url.removesuffix("/v1") + "/_mockai/requests").status_code == 200
 
 
-# Known holes outside mockai/http (their owners' files read with json.loads, which lets a lone
-# surrogate through, instead of mockai.core.strict_json): strict xfails, so fixing them shows here.
-_OUTSIDE = "read with json.loads, not mockai.core.strict_json.loads"
-
-
 def test_a_refused_body_with_a_lone_surrogate_is_no_5xx_with_a_cassette(
     server_factory: ServerFactory, tmp_path: Path
 ) -> None:
@@ -235,7 +230,6 @@ def test_recording_a_refused_body_with_a_lone_surrogate_writes_the_cassette(tmp_
     assert cassette.exists() and cassette.read_text().count("/v1/chat/completions") >= 2
 
 
-@pytest.mark.xfail(strict=True, reason=f"server/admin.explain {_OUTSIDE}")
 def test_explain_with_a_lone_surrogate_is_no_5xx(fresh: ServerThread) -> None:
     fresh.state.scenarios.on(model="gpt-4o").reply("x")
     url = fresh.base_url.removesuffix("/v1") + "/_mockai/explain"
