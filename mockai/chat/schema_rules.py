@@ -25,6 +25,7 @@ same 400 for a schema the generator cannot answer after all (or cannot afford).
 from __future__ import annotations
 
 import json
+import threading
 from collections import OrderedDict
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -123,6 +124,7 @@ class _Tally:
 
 
 _VERDICTS: OrderedDict[tuple[str, bool], str | None] = OrderedDict()
+_VERDICTS_LOCK = threading.Lock()
 
 
 def check_request_schemas(body: Mapping[str, Any]) -> None:
@@ -160,14 +162,18 @@ def _size_fault(schema: Any, tally: _Tally) -> str | None:
 
 
 def _cached_fault(schema: Any, strict: bool) -> str | None:
-    """:func:`_fault`, remembered for the schemas a test suite sends again and again."""
+    """:func:`_fault`, remembered for the schemas a test suite sends again and again (servers in
+    threads of one process share the memory)."""
     key = (json.dumps(schema, sort_keys=True, separators=(",", ":"), ensure_ascii=False), strict)
-    if key in _VERDICTS:
-        _VERDICTS.move_to_end(key)
-        return _VERDICTS[key]
-    fault = _VERDICTS[key] = _fault(schema, strict)
-    if len(_VERDICTS) > _CACHE_SIZE:
-        _VERDICTS.popitem(last=False)
+    with _VERDICTS_LOCK:
+        if key in _VERDICTS:
+            _VERDICTS.move_to_end(key)
+            return _VERDICTS[key]
+    fault = _fault(schema, strict)
+    with _VERDICTS_LOCK:
+        _VERDICTS[key] = fault
+        if len(_VERDICTS) > _CACHE_SIZE:
+            _VERDICTS.popitem(last=False)
     return fault
 
 
