@@ -779,7 +779,7 @@ RICH: dict[str, Any] = {
                     "properties": {"c": {"type": "string", "x-anything": {"goes": [1, None]}}},
                     "required": ["c"],
                     "additionalProperties": False,
-                    "$defs": {"weird key!": {}},
+                    "$defs": {"weird key!": {"type": "string"}},  # strict: every subschema has a type
                 },
             },
         },
@@ -803,6 +803,8 @@ RICH: dict[str, Any] = {
             "schema": {
                 "type": "object",
                 "properties": {"a": {"type": "string"}},
+                "required": ["a"],  # strict: every property required, no others (recording 32)
+                "additionalProperties": False,
                 "$comment": "any key at all",
             },
         },
