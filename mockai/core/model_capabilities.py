@@ -1,0 +1,191 @@
+"""What each model family can do: the facts the real API's answers and refusals depend on.
+
+One table, :data:`FAMILIES`, matched by the longest prefix of a model id (a dated snapshot finds its
+family by prefix).  An id matching no family is a generic non-reasoning chat model
+(:data:`GENERIC`), as unknown ids are accepted by default.  Each fact carries its source:
+
+* [models] the model's page in the platform docs (context window, max output tokens,
+  modalities, supported features and endpoints), as of 2025-12;
+* [reasoning] the reasoning guide: efforts per family and their defaults (``minimal`` from gpt-5,
+  ``none`` from gpt-5.1, whose default it is), and that reasoning models take only the default
+  sampling parameters and no logprobs;
+* [audio] the audio guide: ``modalities: ["text", "audio"]`` on the audio-preview models, voices
+  and formats;
+* [predicted] the predicted-outputs guide: gpt-4o, gpt-4o-mini and the gpt-4.1 family only;
+* [search] the web-search guide: the ``*-search-preview`` models, which take no sampling
+  parameters;
+* [R:NN] a recording in the conformance material.
+
+``docs/models.md`` is generated from this table (``python -m mockai.core.model_capabilities``).
+"""
+
+from __future__ import annotations
+
+import sys
+from dataclasses import dataclass, field, replace
+
+__all__ = ["FAMILIES", "GENERIC", "Capabilities", "capabilities", "markdown_table"]
+
+EFFORTS_O = ("low", "medium", "high")
+EFFORTS_GPT5 = ("minimal", "low", "medium", "high")
+EFFORTS_GPT51 = ("none", "low", "medium", "high")
+VOICES = ("alloy", "ash", "ballad", "coral", "echo", "fable", "nova", "onyx", "sage", "shimmer", "verse")
+AUDIO_FORMATS = ("wav", "aac", "mp3", "flac", "opus", "pcm16")
+
+
+@dataclass(frozen=True, slots=True)
+class Capabilities:
+    family: str
+    reasoning: bool = False
+    efforts: tuple[str, ...] = ()  # the reasoning_effort values it takes
+    default_effort: str | None = None
+    verbosity: bool = False  # takes the `verbosity` parameter
+    sampling: bool = True  # temperature, top_p and penalties other than their defaults
+    logprobs: bool = True
+    n: bool = True  # n > 1
+    max_tokens_param: bool = True  # the legacy `max_tokens` (o-series and gpt-5 want max_completion_tokens)
+    system_role: bool = True  # takes system / developer messages
+    tools: bool = True
+    context_window: int = 128_000
+    max_output_tokens: int = 16_384
+    inputs: frozenset[str] = field(default_factory=lambda: frozenset({"text"}))  # text, image, audio, file
+    audio_output: bool = False
+    search: bool = False
+    predicted_outputs: bool = False
+    service_tier: str = "default"
+
+    @property
+    def voices(self) -> tuple[str, ...]:
+        return VOICES if self.audio_output else ()
+
+
+_VISION = frozenset({"text", "image", "file"})
+_GPT4O = Capabilities("gpt-4o", inputs=_VISION, predicted_outputs=True)  # [models] [predicted]
+_O_SERIES = Capabilities(  # [models] [reasoning]
+    "o-series",
+    reasoning=True,
+    efforts=EFFORTS_O,
+    default_effort="medium",
+    sampling=False,
+    logprobs=False,
+    max_tokens_param=False,
+    context_window=200_000,
+    max_output_tokens=100_000,
+    inputs=_VISION,
+)
+_GPT5 = Capabilities(  # [models] [reasoning]; verbosity: the gpt-5 guide
+    "gpt-5",
+    reasoning=True,
+    efforts=EFFORTS_GPT5,
+    default_effort="medium",
+    verbosity=True,
+    sampling=False,
+    logprobs=False,
+    max_tokens_param=False,
+    context_window=400_000,
+    max_output_tokens=128_000,
+    inputs=_VISION,
+)
+
+# (prefix, capabilities), longest prefix wins.
+FAMILIES: tuple[tuple[str, Capabilities], ...] = (
+    ("gpt-3.5-turbo", Capabilities("gpt-3.5-turbo", context_window=16_385, max_output_tokens=4_096)),  # [models]
+    ("gpt-4-turbo", Capabilities("gpt-4-turbo", max_output_tokens=4_096, inputs=_VISION)),  # [models]
+    ("gpt-4", Capabilities("gpt-4", context_window=8_192, max_output_tokens=8_192)),  # [models]
+    ("gpt-4o", _GPT4O),
+    ("gpt-4o-2024-05-13", replace(_GPT4O, family="gpt-4o-2024-05-13", max_output_tokens=4_096)),  # [models]
+    ("gpt-4o-mini", replace(_GPT4O, family="gpt-4o-mini")),  # [models] [predicted]
+    ("chatgpt-4o", replace(_GPT4O, family="chatgpt-4o", tools=False, predicted_outputs=False)),  # [models]
+    (
+        "gpt-4o-audio-preview",
+        Capabilities("gpt-4o-audio", inputs=frozenset({"text", "audio"}), audio_output=True),
+    ),  # [audio]
+    (
+        "gpt-4o-mini-audio-preview",
+        Capabilities("gpt-4o-mini-audio", inputs=frozenset({"text", "audio"}), audio_output=True),
+    ),  # [audio]
+    (
+        "gpt-4o-search-preview",
+        Capabilities("gpt-4o-search", sampling=False, logprobs=False, n=False, search=True, inputs=frozenset({"text"})),
+    ),  # [search]
+    (
+        "gpt-4o-mini-search-preview",
+        Capabilities("gpt-4o-mini-search", sampling=False, logprobs=False, n=False, search=True),
+    ),  # [search]
+    (
+        "gpt-4.1",
+        Capabilities(
+            "gpt-4.1", context_window=1_047_576, max_output_tokens=32_768, inputs=_VISION, predicted_outputs=True
+        ),
+    ),  # [models] [predicted]
+    ("o1", _O_SERIES),
+    (
+        "o1-mini",
+        replace(
+            _O_SERIES,
+            family="o1-mini",
+            efforts=(),
+            default_effort=None,
+            context_window=128_000,  # [models]
+            max_output_tokens=65_536,
+            inputs=frozenset({"text"}),
+            system_role=False,
+            tools=False,
+        ),
+    ),  # [R:30]
+    (
+        "o1-preview",
+        replace(
+            _O_SERIES,
+            family="o1-preview",
+            efforts=(),
+            default_effort=None,
+            context_window=128_000,
+            max_output_tokens=32_768,
+            inputs=frozenset({"text"}),
+            system_role=False,
+            tools=False,
+        ),
+    ),
+    ("o3", _O_SERIES),
+    ("o3-mini", replace(_O_SERIES, family="o3-mini", inputs=frozenset({"text"}))),  # [models]
+    ("o4-mini", _O_SERIES),
+    ("gpt-5", _GPT5),
+    (
+        "gpt-5-chat",
+        Capabilities("gpt-5-chat", context_window=128_000, max_output_tokens=16_384, inputs=_VISION),
+    ),  # [models]
+    ("gpt-5.1", replace(_GPT5, family="gpt-5.1", efforts=EFFORTS_GPT51, default_effort="none")),  # [reasoning]
+)
+_BY_LENGTH = sorted(FAMILIES, key=lambda entry: len(entry[0]), reverse=True)
+GENERIC = Capabilities("generic", inputs=_VISION)
+
+
+def capabilities(model_id: str) -> Capabilities:
+    """The capabilities of ``model_id``'s family (longest matching prefix), else :data:`GENERIC`."""
+    for prefix, caps in _BY_LENGTH:
+        if model_id.startswith(prefix):
+            return caps
+    return GENERIC
+
+
+def markdown_table() -> str:
+    """The table as Markdown, for docs/models.md (generated, never written by hand)."""
+    head = (
+        "| model prefix | reasoning (efforts, default) | sampling | logprobs | n | context | max output "
+        "| inputs | audio out | search | predicted | tools |\n|---|---|---|---|---|---:|---:|---|---|---|---|---|\n"
+    )
+    rows = []
+    for prefix, c in FAMILIES:
+        effort = f"yes ({', '.join(c.efforts) or 'fixed'}; {c.default_effort or '-'})" if c.reasoning else "no"
+        yes = {True: "yes", False: "no"}
+        rows.append(
+            f"| `{prefix}*` | {effort} | {yes[c.sampling]} | {yes[c.logprobs]} | {yes[c.n]} | {c.context_window:,} "
+            f"| {c.max_output_tokens:,} | {', '.join(sorted(c.inputs))} | {yes[c.audio_output]} | {yes[c.search]} "
+            f"| {yes[c.predicted_outputs]} | {yes[c.tools]} |"
+        )
+    return head + "\n".join(rows) + "\n"
+
+
+if __name__ == "__main__":
+    sys.stdout.write(markdown_table())
