@@ -22,8 +22,10 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from mockai.chat.choice_drafts import ChoiceDraft, ToolCallDraft
+from mockai.chat.reasoning_budget import effort_for, reasoning_tokens, token_cap
 from mockai.chat.schema_rules import format_place, generation_refusal
 from mockai.chat.tool_decisions import decide_calls
+from mockai.core.model_capabilities import capabilities
 from mockai.core.model_catalog import ModelCatalog, is_reasoning_model, system_fingerprint
 from mockai.core.plan import ChoicePlan, ReplyPlan, TokenLogprob, ToolCallPlan, Usage
 from mockai.generate import text as textgen
@@ -51,6 +53,9 @@ _DELIVERY_ONLY = (
     "prompt_cache_key",
     "prompt_cache_retention",
     "service_tier",
+    # Effort changes only how long the model thinks, verbosity only how much of the answer it says.
+    "reasoning_effort",
+    "verbosity",
 )
 # 2025-01-01T00:00:00Z plus up to a year: plausible, and the same for the same request.
 _CREATED_BASE = 1735689600
@@ -165,7 +170,7 @@ class Planner:
         n = body.get("n") or 1
         budget = jsongen.WorkBudget()  # shared by every generated value of the request
         drafts = [self._seeded_choice(body, content_key, i, budget) for i in range(n)]
-        return self.build(body, drafts, key=key, assign_id=assign_id)
+        return self.build(body, drafts, key=key, content_key=content_key, assign_id=assign_id)
 
     def scripted(
         self,
@@ -186,7 +191,11 @@ class Planner:
     ) -> ChoiceDraft:
         rng = _rng(key, f"choice{index}")
         calls = decide_calls(body, rng, budget)
-        return calls if calls is not None else ChoiceDraft(content=_text_for(body, rng, budget))
+        if calls is not None:
+            return calls
+        verbosity = body.get("verbosity") if capabilities(str(body.get("model", ""))).verbosity else None
+        scale = verbosity if verbosity in ("low", "high") else "medium"
+        return ChoiceDraft(content=_text_for(body, rng, budget, scale))
 
     # --- from drafts to a plan ------------------------------------------------------------
 
@@ -196,24 +205,33 @@ class Planner:
         drafts: Sequence[ChoiceDraft],
         *,
         key: bytes,
+        content_key: bytes | None = None,
         usage_override: Mapping[str, int] | None = None,
         assign_id: Callable[[str], str] | None = None,
     ) -> ReplyPlan:
         """The plan of ``drafts``; ``assign_id`` turns the id the request gives into the plan's id
-        (see :attr:`mockai.core.context.RequestContext.assign_id`)."""
+        (see :attr:`mockai.core.context.RequestContext.assign_id`).  A reasoning model thinks first
+        (:mod:`mockai.chat.reasoning_budget`, drawn from ``content_key``), inside the token cap."""
         model = str(body.get("model", ""))
-        cap = body.get("max_completion_tokens") or body.get("max_tokens")
+        cap = token_cap(body)
+        effort = effort_for(body, capabilities(model))
         stops = _stops(body.get("stop"))
         want_logprobs = bool(body.get("logprobs"))
         top_n = int(body.get("top_logprobs") or 0)
         choices: list[ChoicePlan] = []
+        thought = 0
         for index, draft in enumerate(drafts):
-            choices.append(self._choice(draft, index, key, cap=cap, stops=stops, logprobs=want_logprobs, top_n=top_n))
+            draw = _rng(content_key or key, f"reasoning{index}").random()
+            thinking = reasoning_tokens(effort, draw, cap)
+            thought += thinking
+            budget = None if cap is None else cap - thinking
+            choices.append(
+                self._choice(draft, index, key, budget=budget, stops=stops, logprobs=want_logprobs, top_n=top_n)
+            )
         reasoning = is_reasoning_model(model)
         prompt_tokens = count_prompt_tokens(body.get("messages") or (), body.get("tools"), body.get("functions"))
-        reasoning_tokens = 64 * _rng(key, "reasoning").randint(1, 4) if reasoning else 0
-        completion = sum(c.emitted_tokens() for c in choices) + reasoning_tokens
-        usage = Usage(prompt_tokens, completion, reasoning_tokens=reasoning_tokens)
+        completion = sum(c.emitted_tokens() for c in choices) + thought
+        usage = Usage(prompt_tokens, completion, reasoning_tokens=thought)
         if usage_override:
             usage = Usage(
                 usage_override.get("prompt_tokens", usage.prompt_tokens),
@@ -240,23 +258,29 @@ class Planner:
         index: int,
         key: bytes,
         *,
-        cap: int | None,
+        budget: int | None,
         stops: tuple[str, ...],
         logprobs: bool,
         top_n: int,
     ) -> ChoicePlan:
-        budget = cap if isinstance(cap, int) and cap > 0 else None
+        if budget == 0:  # reasoning used the whole cap: nothing visible is left
+            return ChoicePlan(index=index, finish_reason="length", content_tokens=(), logprobs=() if logprobs else None)
         content_tokens, budget, truncated = _content_tokens(draft, stops, budget)
         refusal_tokens = tuple(tokenize(draft.refusal)) if draft.refusal is not None else None
         calls: list[ToolCallPlan] = []
         for j, call in enumerate(draft.tool_calls):
+            if budget is not None and budget <= 0:
+                truncated = True
+                break
             plan_call, budget, cut = _tool_call(call, key, f"call{index}.{j}", budget)
             calls.append(plan_call)
             truncated = truncated or cut
             if cut:
                 break
         function_call = None
-        if draft.function_call is not None:
+        if draft.function_call is not None and budget is not None and budget <= 0:
+            truncated = True
+        elif draft.function_call is not None:
             function_call, budget, cut = _tool_call(draft.function_call, key, f"fn{index}", budget)
             truncated = truncated or cut
         finish = draft.finish_reason
@@ -318,6 +342,7 @@ def _tool_call(
     tokens = tokenize(call.arguments)
     cut = False
     if budget is not None:
+        budget -= 1  # the call itself counts one token (ChoicePlan.emitted_tokens)
         if len(tokens) > budget:
             tokens, cut = tokens[:budget], True
         budget -= len(tokens)
@@ -329,7 +354,7 @@ def _tool_call(
 # --- helpers: text ----------------------------------------------------------------------------
 
 
-def _text_for(body: Mapping[str, Any], rng: random.Random, budget: jsongen.WorkBudget) -> str:
+def _text_for(body: Mapping[str, Any], rng: random.Random, budget: jsongen.WorkBudget, scale: str = "medium") -> str:
     fmt = body.get("response_format")
     if isinstance(fmt, Mapping):
         if fmt.get("type") == "json_schema":
@@ -343,7 +368,7 @@ def _text_for(body: Mapping[str, Any], rng: random.Random, budget: jsongen.WorkB
         if fmt.get("type") == "json_object":
             obj = {"answer": textgen.sentence(rng), "confidence": round(rng.uniform(0.5, 1.0), 2)}
             return json.dumps(obj, separators=(",", ":"))
-    return textgen.paragraph(rng)
+    return textgen.paragraph(rng, verbosity=scale)
 
 
 def _stops(stop: Any) -> tuple[str, ...]:

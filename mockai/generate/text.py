@@ -43,8 +43,12 @@ def sentence(rng: random.Random) -> str:
     return " ".join(words) + "."
 
 
-def paragraph(rng: random.Random, min_sentences: int = 1, max_sentences: int = 4) -> str:
-    return " ".join(sentence(rng) for _ in range(rng.randint(min_sentences, max_sentences)))
+def paragraph(rng: random.Random, min_sentences: int = 1, max_sentences: int = 4, verbosity: str = "medium") -> str:
+    """A few sentences; ``verbosity`` ``low`` says the first half of them, ``high`` twice as many
+    and two more (the same draws, so a lower verbosity is never longer)."""
+    count = rng.randint(min_sentences, max_sentences)
+    count = {"low": (count + 1) // 2, "high": 2 * count + 2}.get(verbosity, count)
+    return " ".join(sentence(rng) for _ in range(count))
 
 
 def phrase(rng: random.Random) -> str:

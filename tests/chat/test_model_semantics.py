@@ -1,0 +1,135 @@
+"""Semantics by model (issue 12): reasoning inside the token budget, reasoning that grows with
+``reasoning_effort``, visible length that follows ``verbosity``; and, for any known model, usage
+that adds up, budgets that hold and a stream that accumulates to the JSON answer."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from mockai.core.model_capabilities import capabilities
+from mockai.core.model_catalog import ModelCatalog
+from tests.chat.test_streaming import accumulate, events, raw_stream
+from tests.support.clients import post_chat
+from tests.support.strategies import tools, words
+
+pytest.importorskip("openai")
+
+PROMPTS = ["What is up?", "Explain prompt caching.", "Tell me about testing.", "Why is the sky blue?", "hello"]
+
+
+def _ask(client: Any, **kwargs: Any) -> Any:
+    kwargs.setdefault("messages", [{"role": "user", "content": "Explain prompt caching."}])
+    return client.chat.completions.create(**kwargs)
+
+
+def test_reasoning_counts_inside_max_completion_tokens(client: Any) -> None:
+    answer = _ask(client, model="gpt-5", max_completion_tokens=16)
+    assert answer.choices[0].message.content == ""
+    assert answer.choices[0].finish_reason == "length"
+    assert answer.usage.completion_tokens == 16
+    assert answer.usage.completion_tokens_details.reasoning_tokens == 16
+    assert answer.usage.total_tokens == answer.usage.prompt_tokens + 16
+    o3 = _ask(client, model="o3", max_completion_tokens=50)
+    assert o3.usage.completion_tokens <= 50
+    assert o3.usage.completion_tokens_details.reasoning_tokens <= o3.usage.completion_tokens
+
+
+def test_a_cap_above_the_reasoning_leaves_room_for_the_answer(client: Any) -> None:
+    free = _ask(client, model="gpt-5", reasoning_effort="low")
+    reasoning = free.usage.completion_tokens_details.reasoning_tokens
+    visible = free.usage.completion_tokens - reasoning
+    capped = _ask(client, model="gpt-5", reasoning_effort="low", max_completion_tokens=reasoning + 3)
+    assert capped.usage.completion_tokens == reasoning + 3
+    assert capped.usage.completion_tokens_details.reasoning_tokens == reasoning
+    assert capped.choices[0].finish_reason == ("length" if visible > 3 else "stop")
+    assert free.choices[0].message.content.startswith(capped.choices[0].message.content)
+
+
+def _reasoning(client: Any, model: str, effort: str | None, prompt: str) -> int:
+    extra = {} if effort is None else {"reasoning_effort": effort}
+    answer = _ask(client, model=model, messages=[{"role": "user", "content": prompt}], **extra)
+    return int(answer.usage.completion_tokens_details.reasoning_tokens)
+
+
+@pytest.mark.parametrize("prompt", PROMPTS)
+def test_reasoning_grows_with_effort(client: Any, prompt: str) -> None:
+    gpt5 = [_reasoning(client, "gpt-5", e, prompt) for e in ("minimal", "low", "medium", "high")]
+    assert gpt5 == sorted(set(gpt5)), gpt5  # strictly increasing
+    assert gpt5[0] < 32
+    assert _reasoning(client, "gpt-5", None, prompt) == gpt5[2]  # gpt-5's default is medium
+    assert _reasoning(client, "gpt-5.1", "none", prompt) == 0
+    assert _reasoning(client, "gpt-5.1", None, prompt) == 0  # gpt-5.1's default is none
+    o3 = [_reasoning(client, "o3", e, prompt) for e in ("low", "medium", "high")]
+    assert o3 == sorted(set(o3)), o3
+    assert _reasoning(client, "gpt-4o", None, prompt) == 0
+    assert _reasoning(client, "gpt-5", "high", prompt) == _reasoning(client, "gpt-5", "high", prompt)
+
+
+def test_verbosity_changes_the_visible_length(client: Any) -> None:
+    totals = {"low": 0, "medium": 0, "high": 0}
+    for prompt in PROMPTS:
+        lengths = {}
+        for verbosity in totals:
+            answer = _ask(
+                client, model="gpt-5-mini", messages=[{"role": "user", "content": prompt}], verbosity=verbosity
+            )
+            lengths[verbosity] = (
+                answer.usage.completion_tokens - answer.usage.completion_tokens_details.reasoning_tokens
+            )
+            totals[verbosity] += lengths[verbosity]
+        assert lengths["low"] <= lengths["medium"] < lengths["high"], lengths
+    assert totals["low"] < totals["medium"] < totals["high"], totals
+
+
+KNOWN = [m.id for m in ModelCatalog().list()]
+
+
+@st.composite
+def model_requests(draw: st.DrawFn) -> dict[str, Any]:
+    """A valid request for any known model: only the parameters that model takes."""
+    model = draw(st.sampled_from(KNOWN))
+    caps = capabilities(model)
+    body: dict[str, Any] = {"model": model, "messages": [{"role": "user", "content": draw(words)}]}
+    if caps.n and draw(st.booleans()):
+        body["n"] = draw(st.integers(1, 3))
+    if draw(st.booleans()):
+        param = "max_tokens" if caps.max_tokens_param and draw(st.booleans()) else "max_completion_tokens"
+        body[param] = draw(st.integers(1, 40) | st.integers(150, 800))
+    if caps.efforts and draw(st.booleans()):
+        body["reasoning_effort"] = draw(st.sampled_from(caps.efforts))
+    if caps.verbosity and draw(st.booleans()):
+        body["verbosity"] = draw(st.sampled_from(["low", "medium", "high"]))
+    if caps.logprobs and draw(st.booleans()):
+        body["logprobs"] = True
+    if caps.tools and not caps.search and draw(st.booleans()):
+        body["tools"] = draw(tools)
+        body["tool_choice"] = draw(st.sampled_from(["auto", "required", "none"]))
+    return body
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(body=model_requests())
+def test_any_known_model_usage_adds_up_budgets_hold_and_the_stream_agrees(base_url: str, body: dict[str, Any]) -> None:
+    response = post_chat(base_url, body)
+    assert response.status_code == 200, response.text
+    answer = response.json()
+    usage = answer["usage"]
+    assert usage["total_tokens"] == usage["prompt_tokens"] + usage["completion_tokens"]
+    assert 0 <= usage["completion_tokens_details"]["reasoning_tokens"] <= usage["completion_tokens"]
+    cap = body.get("max_completion_tokens") or body.get("max_tokens")
+    if cap is not None:
+        assert usage["completion_tokens"] <= cap * len(answer["choices"])
+        if len(answer["choices"]) == 1:
+            assert usage["completion_tokens"] <= cap
+    if not capabilities(body["model"]).reasoning:
+        assert usage["completion_tokens_details"]["reasoning_tokens"] == 0
+    rebuilt = accumulate(events(raw_stream(base_url, {**body, "stream_options": {"include_usage": True}})[0]))
+    assert rebuilt["usage"] == usage
+    for got, want in zip(rebuilt["choices"], answer["choices"], strict=True):
+        assert got["content"] == want["message"]["content"]
+        assert got["finish_reason"] == want["finish_reason"]
+        assert got["tool_calls"] == (want["message"].get("tool_calls") or [])
