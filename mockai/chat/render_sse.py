@@ -2,7 +2,8 @@
 
 Chunk sequence per choice (conformance §7): a role chunk (carrying the first tool call when the
 choice opens with one), content / refusal / tool-argument deltas of ``tokens_per_chunk`` tokens,
-then ``delta: {}`` with the finish reason.  Choices of ``n > 1`` interleave round-robin.  With
+then ``delta: {}`` with the finish reason.  Choices of ``n > 1`` interleave round-robin, each
+opening with its role chunk and first delta together, and all finish chunks come last.  With
 ``include_usage`` every chunk has ``"usage": null`` and a last chunk with ``"choices": []`` carries
 the usage; ``obfuscation`` (default on) is the last key of every chunk.
 """
@@ -146,13 +147,9 @@ def _choice_event_count(choice: ChoicePlan, size: int) -> int:
 
 def chunk_dicts(plan: ReplyPlan, opts: StreamOptions) -> list[dict[str, Any]]:
     """Every chunk of the stream, in order, as dicts with keys in the real order."""
-    per_choice = [_choice_events(choice, opts) for choice in plan.choices]
     order: list[tuple[int, tuple[dict[str, Any], Any, Any]]] = []
-    longest = max((len(events) for events in per_choice), default=0)
-    for step in range(longest):
-        for index, events in enumerate(per_choice):
-            if step < len(events):
-                order.append((plan.choices[index].index, events[step]))
+    for index, event in _interleaved(plan, opts):
+        order.append((index, event))
     obfuscation = random.Random(plan.obfuscation_seed)
     chunks: list[dict[str, Any]] = []
     for index, (delta, logprobs, finish) in order:
@@ -164,6 +161,24 @@ def chunk_dicts(plan: ReplyPlan, opts: StreamOptions) -> list[dict[str, Any]]:
     if opts.include_usage:
         chunks.append(_chunk(plan, [], plan.usage.to_dict(), opts, obfuscation))
     return chunks
+
+
+def _interleaved(plan: ReplyPlan, opts: StreamOptions) -> Iterator[tuple[int, tuple[dict[str, Any], Any, Any]]]:
+    """Every choice's events in the real order (recording 09, ``n: 2``): round-robin over the
+    choices, a choice's first turn being its role chunk with its first delta; then every choice's
+    finish chunk, by index."""
+    per_choice = [_choice_events(choice, opts) for choice in plan.choices]
+    turns: list[list[list[tuple[dict[str, Any], Any, Any]]]] = []
+    for events in per_choice:
+        body = events[:-1]
+        turns.append([body[:2]] + [[event] for event in body[2:]] if body else [])
+    for step in range(max((len(t) for t in turns), default=0)):
+        for choice, choice_turns in zip(plan.choices, turns, strict=True):
+            if step < len(choice_turns):
+                for event in choice_turns[step]:
+                    yield choice.index, event
+    for choice, events in zip(plan.choices, per_choice, strict=True):
+        yield choice.index, events[-1]
 
 
 def _chunk(

@@ -133,3 +133,24 @@ def test_any_known_model_usage_adds_up_budgets_hold_and_the_stream_agrees(base_u
         assert got["content"] == want["message"]["content"]
         assert got["finish_reason"] == want["finish_reason"]
         assert got["tool_calls"] == (want["message"].get("tool_calls") or [])
+
+
+def _shape(chunk: dict[str, Any]) -> tuple[int, str]:
+    (choice,) = chunk["choices"]
+    kind = "role" if "role" in choice["delta"] else "finish" if choice["finish_reason"] else "delta"
+    return choice["index"], kind
+
+
+def test_n2_stream_interleaves_as_recording_09(base_url: str) -> None:
+    """Recording 09 (gpt-3.5-turbo, n 2): 0 role, 0 first delta, 1 role, 1 first delta, then the
+    deltas alternate, and both finish chunks come last, by index."""
+    body = {"model": "gpt-3.5-turbo", "messages": [{"role": "user", "content": "Hey, what is up?"}], "n": 2}
+    shapes = [_shape(c) for c in events(raw_stream(base_url, body)[0])]
+    assert shapes[:4] == [(0, "role"), (0, "delta"), (1, "role"), (1, "delta")]
+    assert shapes[-2:] == [(0, "finish"), (1, "finish")]
+    middle = [index for index, kind in shapes[4:-2]]
+    alternating = min(middle.count(0), middle.count(1)) * 2
+    assert middle[:alternating] == [0, 1] * (alternating // 2)
+    rebuilt = accumulate(events(raw_stream(base_url, body)[0]))
+    answer = post_chat(base_url, body).json()
+    assert [c["content"] for c in rebuilt["choices"]] == [c["message"]["content"] for c in answer["choices"]]
