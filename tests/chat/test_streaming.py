@@ -160,7 +160,7 @@ def test_n_choices_interleave_each_with_role_and_finish(base_url: str) -> None:
     chunks = events(raw_stream(base_url, {"model": "gpt-3.5-turbo", "messages": USER, "n": 2})[0])
     assert all(len(c["choices"]) == 1 for c in chunks)
     indexes = [c["choices"][0]["index"] for c in chunks]
-    assert indexes[:2] == [0, 1]
+    assert indexes[:4] == [0, 0, 1, 1]  # role and first delta of 0, then of 1 (recording 09)
     for i in (0, 1):
         mine = [c["choices"][0] for c in chunks if c["choices"][0]["index"] == i]
         assert mine[0]["delta"]["role"] == "assistant"
