@@ -8,7 +8,8 @@ cross-field rules below.  Of an invalid body the first fault by a fixed order is
 2. an unknown top-level parameter (the first, in body order);
 3. the schema's errors, in the order :func:`mockai.chat.request_schema.first_fault` gives them;
 
-then, once the schema passes, the cross-field rules of :func:`_check_cross_field`, and last the
+then, once the schema passes, the cross-field rules of :func:`_check_cross_field`, the rules of the
+model (:func:`mockai.chat.model_rules.check_model_rules`), and last the
 JSON Schemas the request carries (:func:`mockai.chat.schema_rules.check_request_schemas`).
 :func:`validate_metadata` checks a ``metadata`` value alone, as a request carrying it is checked.
 
@@ -21,10 +22,10 @@ from typing import Any
 
 import jsonschema_rs
 
+from mockai.chat.model_rules import check_model_rules
 from mockai.chat.request_schema import REQUEST_SCHEMA, first_fault, passes
 from mockai.chat.schema_rules import check_request_schemas
 from mockai.core.errors import APIError
-from mockai.core.model_catalog import unsupported_by_model
 
 __all__ = ["REQUEST_SCHEMA", "validate_chat_request", "validate_metadata"]
 
@@ -89,9 +90,7 @@ def _check_cross_field(body: dict[str, Any]) -> None:
     if "function_call" in body:
         _check_function_call(body["function_call"], get("functions"))
     _check_tool_messages(body["messages"])
-    refused = unsupported_by_model(body)
-    if refused is not None:
-        raise refused
+    check_model_rules(body)
     check_request_schemas(body)
 
 

@@ -5,14 +5,12 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from dataclasses import dataclass
 from importlib import resources
 from typing import Any
 
-from mockai.core.errors import APIError
-
-__all__ = ["DEFAULT_CATALOG", "ModelCatalog", "ModelInfo", "unsupported_by_model"]
+__all__ = ["DEFAULT_CATALOG", "ModelCatalog", "ModelInfo"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,26 +73,3 @@ def system_fingerprint(model_id: str) -> str | None:
     if model_id.startswith("gpt-3.5") or is_reasoning_model(model_id):
         return None
     return "fp_" + hashlib.blake2b(model_id.encode(), digest_size=5).hexdigest()
-
-
-# Models that take no system or developer message (the real API rejects it, recording 30).
-_NO_SYSTEM_ROLE = ("o1-mini", "o1-preview")
-
-
-def unsupported_by_model(body: Mapping[str, Any]) -> APIError | None:
-    """What the real API refuses for this model although the request is otherwise valid."""
-    model = str(body.get("model", ""))
-    if body.get("web_search_options") is not None and "search" not in model:
-        # Recording 32: only the *-search-* models take web search options.
-        return APIError(400, "Web search options not supported with this model.", param="web_search_options")
-    if model.startswith(_NO_SYSTEM_ROLE):
-        for i, message in enumerate(body.get("messages") or ()):
-            role = message.get("role") if isinstance(message, Mapping) else None
-            if role in ("system", "developer"):
-                return APIError(
-                    400,
-                    f"Unsupported value: 'messages[{i}].role' does not support '{role}' with this model.",
-                    param=f"messages[{i}].role",
-                    code="unsupported_value",
-                )
-    return None

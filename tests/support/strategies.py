@@ -66,9 +66,12 @@ def chat_requests(draw: st.DrawFn) -> dict[str, Any]:
         body["seed"] = draw(st.integers(0, 2**31))
     if draw(st.booleans()):
         body["n"] = draw(st.integers(1, 3))
+    # What the real API accepts for the model (issue 12): reasoning models take max_completion_tokens
+    # and no logprobs.
+    reasoning = body["model"].startswith("gpt-5")
     if draw(st.booleans()):
-        body["max_tokens"] = draw(st.integers(1, 40))
-    if draw(st.booleans()):
+        body["max_completion_tokens" if reasoning else "max_tokens"] = draw(st.integers(1, 40))
+    if not reasoning and draw(st.booleans()):
         body["logprobs"] = True
         if draw(st.booleans()):
             body["top_logprobs"] = draw(st.integers(0, 5))
@@ -87,4 +90,5 @@ def chat_requests(draw: st.DrawFn) -> dict[str, Any]:
         }
     elif kind == "json_object":
         body["response_format"] = {"type": "json_object"}
+        messages[-1]["content"] += " (json)"  # the real API wants the word json in the messages
     return body
