@@ -87,7 +87,11 @@ def first_fault(validator: Any, body: dict[Any, Any]) -> APIError:
             best = candidate
     if best is None:  # pragma: no cover - is_valid said no, so iter_errors yields at least one error
         return APIError(400, "Invalid request body.")
-    return best[1]
+    error = best[1]
+    if error.param is not None and error.param.startswith("logit_bias."):
+        # The real API names the whole map, not the token (issue 12); the message keeps the token.
+        error.param = "logit_bias"
+    return error
 
 
 def _translate(error: Any, body: dict[Any, Any]) -> tuple[_SortKey, APIError]:

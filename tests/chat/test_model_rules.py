@@ -265,3 +265,8 @@ def test_a_valid_request_for_each_family_is_answered(client: Any, model: str, ex
     extra = {"messages": HELLO, **extra}
     answer = client.chat.completions.create(model=model, **extra)
     assert answer.choices
+
+
+def test_a_logit_bias_value_error_names_the_whole_map(client: Any) -> None:
+    error = refused(client, logit_bias={"50256": 150})
+    assert (error.param, error.code) == ("logit_bias", "integer_above_max_value")
