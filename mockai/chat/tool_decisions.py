@@ -3,12 +3,18 @@ what arguments.
 
 Everything is drawn from the choice's random generator, in a fixed order, so the same request
 always makes the same calls; the arguments are generated from each tool's parameters schema.
+
+Parallel calls (``parallel_tool_calls`` not false, ``tool_choice`` auto or required): a prompt that
+names two or more of the tools calls each of them once; a prompt that lists two or more things
+("weather in Paris, Tokyo and Rome") calls the chosen tool once per thing, the thing written into
+the arguments' first plain string property.  With ``parallel_tool_calls: false``, one call at most.
 """
 
 from __future__ import annotations
 
 import json
 import random
+import re
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
@@ -81,12 +87,63 @@ def _decide_tool_calls(
     else:  # auto: text after a tool result, else call when the user seems to ask for it
         if _last_role(body) in ("tool", "function"):
             return []
-        asked = (last_user_text(body.get("messages")) or "").lower()
-        mentioned = any(part and part in asked for t in tools for part in (tool_name(t) or "").lower().split("_"))
-        if not mentioned and rng.random() < 0.5:
+        if not _mentioned(body, tools) and rng.random() < 0.5:
             return []
         chosen = _pick_tools(body, tools, rng)
+    if forced is None and body.get("parallel_tool_calls", True) is not False:
+        several = _several_calls(body, tools, chosen)
+        if several:
+            return [_draft_call(body, t, rng, budget, subject) for t, subject in several]
     return [_draft_call(body, t, rng, budget) for t in chosen]
+
+
+def _mentioned(body: Mapping[str, Any], tools: list[Mapping[str, Any]]) -> list[Mapping[str, Any]]:
+    """The tools a part of whose name (split at ``_``) the last user message contains."""
+    asked = (last_user_text(body.get("messages")) or "").lower()
+    return [t for t in tools if any(part and part in asked for part in (tool_name(t) or "").lower().split("_"))]
+
+
+def _named_distinctly(body: Mapping[str, Any], tools: list[Mapping[str, Any]]) -> list[Mapping[str, Any]]:
+    """The tools the last user message names by a part no other offered tool has ("weather" in
+    get_weather beside get_time; not the shared "get")."""
+    asked = (last_user_text(body.get("messages")) or "").lower()
+    parts = [{p for p in (tool_name(t) or "").lower().split("_") if len(p) >= 3} for t in tools]
+    named = []
+    for i, tool in enumerate(tools):
+        others = set().union(*(p for j, p in enumerate(parts) if j != i))
+        if any(part in asked for part in parts[i] - others):
+            named.append(tool)
+    return named
+
+
+_ITEM = r"[A-Z][\w'-]*(?: [A-Z][\w'-]*){0,2}"
+_LIST = re.compile(rf"({_ITEM})((?:\s*,\s*{_ITEM})*)\s*,?\s+(?:and|&)\s+({_ITEM})")
+_MAX_PARALLEL = 8
+
+
+def listed_things(text: str) -> list[str]:
+    """The capitalised things a prompt lists: "Paris, Tokyo and Rome" -> ["Paris", "Tokyo", "Rome"]."""
+    match = _LIST.search(text)
+    if match is None:
+        return []
+    middle = [part.strip() for part in match.group(2).split(",") if part.strip()]
+    things = [match.group(1), *middle, match.group(3)]
+    return list(dict.fromkeys(things))[:_MAX_PARALLEL]
+
+
+def _several_calls(
+    body: Mapping[str, Any], tools: list[Mapping[str, Any]], chosen: list[Mapping[str, Any]]
+) -> list[tuple[Mapping[str, Any], str | None]]:
+    """The parallel calls the prompt asks for (tool, thing), or [] when it asks for one."""
+    named = _named_distinctly(body, tools)
+    if len(named) >= 2:
+        return [(t, None) for t in named[:_MAX_PARALLEL]]
+    mentioned = _mentioned(body, tools)
+    things = listed_things(last_user_text(body.get("messages")) or "")
+    if len(things) < 2 or not chosen:
+        return []
+    tool = mentioned[0] if mentioned else chosen[0]
+    return [(tool, thing) for thing in things]
 
 
 def _pick_tools(body: Mapping[str, Any], tools: list[Mapping[str, Any]], rng: random.Random) -> list[Mapping[str, Any]]:
@@ -98,15 +155,43 @@ def _pick_tools(body: Mapping[str, Any], tools: list[Mapping[str, Any]], rng: ra
 
 
 def _draft_call(
-    body: Mapping[str, Any], tool: Mapping[str, Any], rng: random.Random, budget: jsongen.WorkBudget
+    body: Mapping[str, Any],
+    tool: Mapping[str, Any],
+    rng: random.Random,
+    budget: jsongen.WorkBudget,
+    subject: str | None = None,
 ) -> ToolCallDraft:
     name = tool_name(tool) or ""
     if tool.get("type") == "custom":
-        return ToolCallDraft(name, textgen.sentence(rng), kind="custom")
+        return ToolCallDraft(name, subject or textgen.sentence(rng), kind="custom")
     function = tool.get("function") or {}
     index = next(i for i, offered in enumerate(body["tools"]) if offered is tool)
     value = _arguments(function.get("parameters"), rng, budget, lambda: tool_place(body, index))
+    if subject is not None:
+        _write_subject(value, function.get("parameters"), subject)
     return ToolCallDraft(name, json.dumps(value, separators=(",", ":"), ensure_ascii=False))
+
+
+_PLAIN_STRING_KEYS = frozenset({"type", "description", "title", "maxLength", "minLength"})
+
+
+def _write_subject(value: Any, parameters: Any, subject: str) -> None:
+    """Put ``subject`` in the first generated property whose schema is a plain string it satisfies."""
+    if not isinstance(value, dict) or not isinstance(parameters, Mapping):
+        return
+    properties = parameters.get("properties")
+    if not isinstance(properties, Mapping):
+        return
+    for key, schema in properties.items():
+        if key not in value or not isinstance(schema, Mapping) or schema.get("type") != "string":
+            continue
+        if not set(schema) <= _PLAIN_STRING_KEYS:
+            continue
+        length = len(subject)
+        if length < int(schema.get("minLength", 0)) or length > int(schema.get("maxLength", length)):
+            continue
+        value[key] = subject
+        return
 
 
 def _arguments(

@@ -4,8 +4,10 @@ that adds up, budgets that hold and a stream that accumulates to the JSON answer
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
+import jsonschema
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -13,6 +15,7 @@ from hypothesis import strategies as st
 from mockai.core.model_capabilities import capabilities
 from mockai.core.model_catalog import ModelCatalog
 from tests.chat.test_streaming import accumulate, events, raw_stream
+from tests.support.bodies import function_tool, weather_tool
 from tests.support.clients import post_chat
 from tests.support.strategies import tools, words
 
@@ -154,3 +157,56 @@ def test_n2_stream_interleaves_as_recording_09(base_url: str) -> None:
     rebuilt = accumulate(events(raw_stream(base_url, body)[0]))
     answer = post_chat(base_url, body).json()
     assert [c["content"] for c in rebuilt["choices"]] == [c["message"]["content"] for c in answer["choices"]]
+
+
+WEATHER_TOOL = weather_tool(
+    closed=True, strict=True, unit={"type": "string", "enum": ["celsius", "fahrenheit"]}, required=("location", "unit")
+)
+TIME_TOOL = function_tool(
+    "get_time", {"timezone": {"type": "string"}}, required=("timezone",), closed=True, strict=True
+)
+
+
+def _calls(client: Any, prompt: str, tools: list[dict[str, Any]], **extra: Any) -> list[Any]:
+    answer = _ask(client, model="gpt-4o", messages=[{"role": "user", "content": prompt}], tools=tools, **extra)
+    return list(answer.choices[0].message.tool_calls or [])
+
+
+@pytest.mark.parametrize("choice", ["auto", "required"])
+def test_one_tool_and_several_things_make_parallel_calls(client: Any, choice: str) -> None:
+    calls = _calls(client, "What is the weather in Paris, Tokyo and Rome?", [WEATHER_TOOL], tool_choice=choice)
+    assert [c.function.name for c in calls] == ["get_weather"] * 3
+    assert len({c.id for c in calls}) == 3
+    arguments = [json.loads(c.function.arguments) for c in calls]
+    assert [a["location"] for a in arguments] == ["Paris", "Tokyo", "Rome"]
+    for value in arguments:
+        jsonschema.validate(value, WEATHER_TOOL["function"]["parameters"])
+
+
+def test_several_tools_named_make_one_call_each(client: Any) -> None:
+    calls = _calls(client, "What is the weather and the time in Paris?", [WEATHER_TOOL, TIME_TOOL])
+    assert sorted(c.function.name for c in calls) == ["get_time", "get_weather"]
+    assert len({c.id for c in calls}) == 2
+    for call, tool in zip(calls, [WEATHER_TOOL, TIME_TOOL], strict=True):
+        jsonschema.validate(json.loads(call.function.arguments), tool["function"]["parameters"])
+
+
+def test_parallel_tool_calls_false_makes_one_call_at_most(client: Any) -> None:
+    for prompt in ("What is the weather in Paris, Tokyo and Rome?", "What is the weather and the time in Paris?"):
+        calls = _calls(client, prompt, [WEATHER_TOOL, TIME_TOOL], tool_choice="required", parallel_tool_calls=False)
+        assert len(calls) == 1
+
+
+def test_parallel_calls_stream_like_the_json_answer(base_url: str) -> None:
+    body = {
+        "model": "gpt-4o",
+        "messages": [{"role": "user", "content": "Weather in Paris, Tokyo and Rome please"}],
+        "tools": [WEATHER_TOOL],
+        "n": 2,
+    }
+    answer = post_chat(base_url, body).json()
+    rebuilt = accumulate(events(raw_stream(base_url, body)[0]))
+    for got, want in zip(rebuilt["choices"], answer["choices"], strict=True):
+        assert len(want["message"]["tool_calls"]) == 3
+        assert got["tool_calls"] == want["message"]["tool_calls"]
+        assert got["finish_reason"] == want["finish_reason"] == "tool_calls"
