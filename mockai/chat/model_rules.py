@@ -129,7 +129,7 @@ def _check_reasoning_parameters(body: dict[str, Any], caps: Capabilities) -> Non
 def _check_logit_bias(bias: dict[str, Any]) -> None:
     # [style] for both; the issue says only that the real API refuses them.
     for key in bias:
-        if not key.isdigit():
+        if not (key.isascii() and key.isdigit()):
             raise APIError(
                 400,
                 f"Invalid key in 'logit_bias': '{key}'. Keys must be token ids (integers as strings).",

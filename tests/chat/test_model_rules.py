@@ -176,8 +176,9 @@ def test_an_assistant_message_that_says_nothing_is_refused(client: Any) -> None:
     assert_refused(error, "messages.[1].content", None, "Invalid value for 'content': expected a string, got null.")
 
 
-def test_logit_bias_keys_must_be_token_ids(client: Any) -> None:
-    error = refused(client, logit_bias={"AI": 10})
+@pytest.mark.parametrize("key", ["AI", "\u00b2", "-1"])
+def test_logit_bias_keys_must_be_token_ids(client: Any, key: str) -> None:
+    error = refused(client, logit_bias={key: 10})
     assert (error.param, error.code) == ("logit_bias", "invalid_value")
 
 
