@@ -163,14 +163,19 @@ class Planner:
 
     # --- deciding what to say -------------------------------------------------------------
 
-    def seeded(self, body: Mapping[str, Any], *, assign_id: Callable[[str], str] | None = None) -> ReplyPlan:
+    def seeded(
+        self, body: Mapping[str, Any], *, assign_id: Callable[[str], str] | None = None, cached_tokens: int = 0
+    ) -> ReplyPlan:
         """The seeded answer; the real API's 400 (:func:`~mockai.chat.schema_rules.generation_refusal`)
-        when a schema's value cannot be generated within the request's one work budget."""
+        when a schema's value cannot be generated within the request's one work budget.
+        ``cached_tokens``: the prompt tokens the server's prompt cache holds (reported in usage)."""
         key, content_key = _request_keys(body, self.server_seed)
         n = body.get("n") or 1
         budget = jsongen.WorkBudget()  # shared by every generated value of the request
         drafts = [self._seeded_choice(body, content_key, i, budget) for i in range(n)]
-        return self.build(body, drafts, key=key, content_key=content_key, assign_id=assign_id)
+        return self.build(
+            body, drafts, key=key, content_key=content_key, assign_id=assign_id, cached_tokens=cached_tokens
+        )
 
     def scripted(
         self,
@@ -208,6 +213,7 @@ class Planner:
         content_key: bytes | None = None,
         usage_override: Mapping[str, int] | None = None,
         assign_id: Callable[[str], str] | None = None,
+        cached_tokens: int = 0,
     ) -> ReplyPlan:
         """The plan of ``drafts``; ``assign_id`` turns the id the request gives into the plan's id
         (see :attr:`mockai.core.context.RequestContext.assign_id`).  A reasoning model thinks first
@@ -231,7 +237,8 @@ class Planner:
         reasoning = is_reasoning_model(model)
         prompt_tokens = count_prompt_tokens(body.get("messages") or (), body.get("tools"), body.get("functions"))
         completion = sum(c.emitted_tokens() for c in choices) + thought
-        usage = Usage(prompt_tokens, completion, reasoning_tokens=thought)
+        cached = min(cached_tokens, prompt_tokens)
+        usage = Usage(prompt_tokens, completion, cached_tokens=cached, reasoning_tokens=thought)
         if usage_override:
             usage = Usage(
                 usage_override.get("prompt_tokens", usage.prompt_tokens),

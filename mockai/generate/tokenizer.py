@@ -13,7 +13,7 @@ import re
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-__all__ = ["count_prompt_tokens", "count_tokens", "tokenize"]
+__all__ = ["count_prompt_tokens", "count_tokens", "message_tokens", "offered_tools_tokens", "tokenize"]
 
 _TOKEN = re.compile(r" ?[^\W\d_]{1,8}| ?\d{1,3}| ?[^\s\w]| ?_|\s+(?=\S)|\s+")
 
@@ -77,18 +77,23 @@ def _content_tokens(content: Any) -> int:
 
 def count_prompt_tokens(messages: Iterable[Mapping[str, Any]], tools: Any = None, functions: Any = None) -> int:
     """Prompt tokens of a request: message contents, names, tool calls, and offered tools."""
-    total = _REPLY_PRIMING
-    for message in messages:
-        total += _PER_MESSAGE + _content_tokens(message.get("content"))
-        if message.get("name"):
-            total += _PER_NAME
-        tool_calls = message.get("tool_calls")
-        if tool_calls:
-            total += _json_tokens(tool_calls)
-        function_call = message.get("function_call")
-        if function_call:
-            total += _json_tokens(function_call)
-    for offered in (tools, functions):
-        if offered:
-            total += _json_tokens(offered)
+    return _REPLY_PRIMING + offered_tools_tokens(tools, functions) + sum(message_tokens(m) for m in messages)
+
+
+def message_tokens(message: Mapping[str, Any]) -> int:
+    """One message's share of :func:`count_prompt_tokens`."""
+    total = _PER_MESSAGE + _content_tokens(message.get("content"))
+    if message.get("name"):
+        total += _PER_NAME
+    tool_calls = message.get("tool_calls")
+    if tool_calls:
+        total += _json_tokens(tool_calls)
+    function_call = message.get("function_call")
+    if function_call:
+        total += _json_tokens(function_call)
     return total
+
+
+def offered_tools_tokens(tools: Any = None, functions: Any = None) -> int:
+    """The offered tools' (and legacy functions') share of :func:`count_prompt_tokens`."""
+    return sum(_json_tokens(offered) for offered in (tools, functions) if offered)

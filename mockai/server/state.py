@@ -25,6 +25,7 @@ from mockai.replay.source import CassetteReplay, CassetteSource
 from mockai.scenarios.source import ScenarioSource
 from mockai.server.journal import Journal
 from mockai.server.latency import LatencyTiming
+from mockai.server.prompt_cache import PromptCache, PromptPrefixes
 
 __all__ = ["STATE", "KnownBody", "ServerState", "StateHolder"]
 
@@ -56,19 +57,37 @@ class ServerState:
         if self.cassette is not None:
             self.sources.append(CassetteSource(self.cassette))
         self.seq = 0
+        # Long prompt prefixes this server has seen (see mockai.server.prompt_cache), and the
+        # verdict for the request being answered (its seq, its cached tokens): asked twice, one look.
+        self.prompt_cache = PromptCache()
+        self._cache_verdict = (-1, 0)
 
     def seeded_plan(self, ctx: RequestContext) -> ReplyPlan:
         """The seeded answer to ``ctx``: a load test repeating a request gets it from a memo."""
-        if ctx.assign_id is not None:  # an id of its own: not the memoised plan
-            return self.planner.seeded(ctx.body, assign_id=ctx.assign_id)
         known = self.known_bodies.get(ctx.raw)
-        if known is not None and known.plan is not None:
+        cached = self._cached_tokens(ctx, known)
+        if ctx.assign_id is not None:  # an id of its own: not the memoised plan
+            return self.planner.seeded(ctx.body, assign_id=ctx.assign_id, cached_tokens=cached)
+        if known is not None and known.plan is not None and known.plan.usage.cached_tokens == cached:
             return known.plan
-        plan = self.planner.seeded(ctx.body)
+        plan = self.planner.seeded(ctx.body, cached_tokens=cached)
         if known is not None:
             known.plan = plan
             self.known_bodies.put(ctx.raw, known)  # counts the plan's size
         return plan
+
+    def _cached_tokens(self, ctx: RequestContext, known: KnownBody | None) -> int:
+        """What the prompt cache holds of ``ctx``'s prompt; the prompt is remembered once per request."""
+        if self._cache_verdict[0] == ctx.seq:
+            return self._cache_verdict[1]
+        prefixes = known.prefixes if known is not None else None
+        if prefixes is None:
+            prefixes = PromptPrefixes.of(ctx.body)
+            if known is not None:
+                known.prefixes = prefixes
+        cached = self.prompt_cache.see(prefixes) if prefixes.keys else 0
+        self._cache_verdict = (ctx.seq, cached)
+        return cached
 
     def seeded_delivery(self, ctx: RequestContext) -> Delivery:
         """The timing of a seeded answer: the latency profile's, or at once."""
@@ -87,6 +106,7 @@ class ServerState:
         if self.cassette is not None:
             self.cassette.index.rewind()
         self.store.clear()
+        self.prompt_cache.clear()
 
     def close(self) -> None:
         """Write what the recorder still holds (the server is stopping)."""
@@ -119,6 +139,7 @@ class KnownBody:
 
     req_id: str
     plan: ReplyPlan | None = None
+    prefixes: PromptPrefixes | None = None
 
 
 def _known_cost(raw: bytes, known: KnownBody) -> int:

@@ -14,9 +14,10 @@ from hypothesis import strategies as st
 
 from mockai.core.model_capabilities import capabilities
 from mockai.core.model_catalog import ModelCatalog
-from tests.chat.test_streaming import accumulate, events, raw_stream
+from tests.chat.test_streaming import accumulate, events, raw_stream, without_cached
 from tests.support.bodies import function_tool, weather_tool
-from tests.support.clients import post_chat
+from tests.support.clients import AUTH, HTTP, post_chat, sdk
+from tests.support.servers import ServerFactory
 from tests.support.strategies import tools, words
 
 pytest.importorskip("openai")
@@ -131,7 +132,7 @@ def test_any_known_model_usage_adds_up_budgets_hold_and_the_stream_agrees(base_u
     if not capabilities(body["model"]).reasoning:
         assert usage["completion_tokens_details"]["reasoning_tokens"] == 0
     rebuilt = accumulate(events(raw_stream(base_url, {**body, "stream_options": {"include_usage": True}})[0]))
-    assert rebuilt["usage"] == usage
+    assert without_cached(rebuilt["usage"]) == without_cached(usage)
     for got, want in zip(rebuilt["choices"], answer["choices"], strict=True):
         assert got["content"] == want["message"]["content"]
         assert got["finish_reason"] == want["finish_reason"]
@@ -210,3 +211,44 @@ def test_parallel_calls_stream_like_the_json_answer(base_url: str) -> None:
         assert len(want["message"]["tool_calls"]) == 3
         assert got["tool_calls"] == want["message"]["tool_calls"]
         assert got["finish_reason"] == want["finish_reason"] == "tool_calls"
+
+
+LONG_SYSTEM = " ".join(f"Rule {i}: answer plainly and keep every promise you make." for i in range(120))
+
+
+def test_a_repeated_long_prefix_reports_cached_tokens_in_128_steps(server_factory: ServerFactory) -> None:
+    client = sdk(server_factory().base_url)
+
+    def ask(question: str) -> Any:
+        messages = [{"role": "system", "content": LONG_SYSTEM}, {"role": "user", "content": question}]
+        return client.chat.completions.create(model="gpt-4o-mini", messages=messages).usage
+
+    first = ask("What is up?")
+    assert first.prompt_tokens >= 1024
+    assert first.prompt_tokens_details.cached_tokens == 0
+    again = ask("What is up?")
+    cached = again.prompt_tokens_details.cached_tokens
+    assert 1024 <= cached <= again.prompt_tokens and cached % 128 == 0
+    assert again.prompt_tokens - cached < 128 + 3  # the whole prompt but the last partial step
+    other = ask("Something else entirely, please.")
+    assert 1024 <= other.prompt_tokens_details.cached_tokens <= cached
+    assert other.prompt_tokens_details.cached_tokens % 128 == 0
+
+
+def test_short_prompts_are_never_cached_and_a_reset_forgets(server_factory: ServerFactory) -> None:
+    server = server_factory()
+    client = sdk(server.base_url)
+    for _ in range(2):
+        short = client.chat.completions.create(model="gpt-4o", messages=[{"role": "user", "content": "hi"}])
+        assert short.usage.prompt_tokens_details.cached_tokens == 0
+    messages = [{"role": "system", "content": LONG_SYSTEM}, {"role": "user", "content": "hi"}]
+    client.chat.completions.create(model="gpt-4o", messages=messages)
+    assert (
+        post_chat(server.base_url, {"model": "gpt-4o", "messages": messages}).json()["usage"]["prompt_tokens_details"][
+            "cached_tokens"
+        ]
+        >= 1024
+    )
+    assert HTTP.post(server.base_url.removesuffix("/v1") + "/_mockai/reset", headers=AUTH).status_code < 300
+    fresh = client.chat.completions.create(model="gpt-4o", messages=messages)
+    assert fresh.usage.prompt_tokens_details.cached_tokens == 0

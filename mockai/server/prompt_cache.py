@@ -1,0 +1,88 @@
+"""Prompt caching, as one server sees it: a repeated long prompt prefix reports cached tokens.
+
+The real API caches a prompt's prefix once it is 1,024 tokens or longer and reports
+``usage.prompt_tokens_details.cached_tokens`` in steps of 128 (1,024, 1,152, …) when a later
+request starts with the same prefix.  mockai keeps the prefixes it has seen **per server** (this
+state lives in :class:`~mockai.server.state.ServerState` and ``POST /_mockai/reset`` forgets it):
+the prefix is counted whole segment by whole segment (the offered tools, then each message), so
+a prompt that repeats a long system message and changes the user message hits the cache for the
+tools and the system message.  The planner is told the number; it stays a pure function of it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections import OrderedDict
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from mockai.generate.tokenizer import message_tokens, offered_tools_tokens
+
+__all__ = ["MIN_CACHED", "STEP", "PromptCache", "PromptPrefixes", "cached_steps"]
+
+MIN_CACHED = 1024
+STEP = 128
+_CAPACITY = 4096  # prefixes remembered; the oldest are forgotten first
+_encode = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode
+
+
+@dataclass(frozen=True, slots=True)
+class PromptPrefixes:
+    """A prompt's prefixes: for each segment, a digest of everything up to its end and the tokens
+    it holds.  Empty when the whole prompt is shorter than :data:`MIN_CACHED`."""
+
+    keys: tuple[bytes, ...] = ()
+    ends: tuple[int, ...] = ()
+
+    @classmethod
+    def of(cls, body: Mapping[str, Any]) -> PromptPrefixes:
+        model = str(body.get("model", ""))
+        tools, functions = body.get("tools"), body.get("functions")
+        messages = [m for m in body.get("messages") or () if isinstance(m, Mapping)]
+        counts = [offered_tools_tokens(tools, functions), *(message_tokens(m) for m in messages)]
+        if sum(counts) < MIN_CACHED:
+            return cls()
+        keys, ends = [], []
+        digest, end = hashlib.blake2b(model.encode(), digest_size=16).digest(), 0
+        for segment, count in zip([[tools, functions], *messages], counts, strict=True):
+            try:
+                text = _encode(segment)
+            except (RecursionError, TypeError, ValueError):
+                break
+            digest = hashlib.blake2b(text.encode("utf-8", "surrogatepass"), key=digest, digest_size=16).digest()
+            end += count
+            keys.append(digest)
+            ends.append(end)
+        return cls(tuple(keys), tuple(ends))
+
+
+def cached_steps(tokens: int) -> int:
+    """``tokens`` of a matched prefix as the real API reports them: 0 below 1,024, else 1,024 plus
+    whole steps of 128."""
+    return 0 if tokens < MIN_CACHED else MIN_CACHED + (tokens - MIN_CACHED) // STEP * STEP
+
+
+class PromptCache:
+    """The prefixes one server has seen."""
+
+    def __init__(self, capacity: int = _CAPACITY) -> None:
+        self._seen: OrderedDict[bytes, None] = OrderedDict()
+        self._capacity = capacity
+
+    def see(self, prefixes: PromptPrefixes) -> int:
+        """The cached tokens of a request with ``prefixes``, then remember its prefixes."""
+        matched = 0
+        for key, end in zip(prefixes.keys, prefixes.ends, strict=True):
+            if key in self._seen:
+                matched = end
+                self._seen.move_to_end(key)
+        for key in prefixes.keys:
+            self._seen[key] = None
+        while len(self._seen) > self._capacity:
+            self._seen.popitem(last=False)
+        return cached_steps(matched)
+
+    def clear(self) -> None:
+        self._seen.clear()
