@@ -119,6 +119,29 @@ def _named_distinctly(body: Mapping[str, Any], tools: list[Mapping[str, Any]]) -
 _ITEM = r"[A-Z][\w'-]*(?: [A-Z][\w'-]*){0,2}"
 _LIST = re.compile(rf"({_ITEM})((?:\s*,\s*{_ITEM})*)\s*,?\s+(?:and|&)\s+({_ITEM})")
 _MAX_PARALLEL = 8
+# Capitalised words that open a request rather than name a thing.
+_OPENERS = frozenset(
+    [
+        "compare",
+        "what",
+        "which",
+        "how",
+        "is",
+        "are",
+        "tell",
+        "check",
+        "find",
+        "get",
+        "show",
+        "list",
+        "give",
+        "please",
+        "look",
+        "book",
+        "search",
+        "call",
+    ]
+)
 
 
 def listed_things(text: str) -> list[str]:
@@ -127,7 +150,11 @@ def listed_things(text: str) -> list[str]:
     if match is None:
         return []
     middle = [part.strip() for part in match.group(2).split(",") if part.strip()]
-    things = [match.group(1), *middle, match.group(3)]
+    first = match.group(1)
+    opener, _, rest = first.partition(" ")
+    if rest and opener.lower() in _OPENERS:  # "Compare Apples, Pears and Plums"
+        first = rest
+    things = [first, *middle, match.group(3)]
     return list(dict.fromkeys(things))[:_MAX_PARALLEL]
 
 

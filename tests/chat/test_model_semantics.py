@@ -12,6 +12,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from mockai.chat.tool_decisions import listed_things
 from mockai.core.model_capabilities import capabilities
 from mockai.core.model_catalog import ModelCatalog
 from tests.chat.test_streaming import accumulate, events, raw_stream, without_cached
@@ -252,3 +253,16 @@ def test_short_prompts_are_never_cached_and_a_reset_forgets(server_factory: Serv
     assert HTTP.post(server.base_url.removesuffix("/v1") + "/_mockai/reset", headers=AUTH).status_code < 300
     fresh = client.chat.completions.create(model="gpt-4o", messages=messages)
     assert fresh.usage.prompt_tokens_details.cached_tokens == 0
+
+
+@pytest.mark.parametrize(
+    ("prompt", "things"),
+    [
+        ("What is the weather in Paris, Tokyo and Rome?", ["Paris", "Tokyo", "Rome"]),
+        ("New York and San Francisco weather", ["New York", "San Francisco"]),
+        ("Compare Apples, Pears, and Plums", ["Apples", "Pears", "Plums"]),
+        ("What is the weather in Paris?", []),
+    ],
+)
+def test_listed_things(prompt: str, things: list[str]) -> None:
+    assert listed_things(prompt) == things
