@@ -13,7 +13,7 @@ import re
 from collections.abc import Iterable
 from typing import Any
 
-from mockai.core.redaction import REDACTED, SECRET_HEADERS, redact_fields
+from mockai.core.redaction import SECRET_HEADERS, redact_fields, redact_query
 from mockai.replay.cassette import NO_REDACTION, Redaction
 
 __all__ = ["clean_body", "clean_query", "clean_request_headers", "clean_response_headers", "split_events"]
@@ -35,7 +35,6 @@ _NOT_RECORDED = frozenset(
     }
 )
 # Query parameters that carry keys (Azure-style clients): their values are never written.
-_SECRET_QUERY = frozenset({"api-key", "api_key", "key", "access_token"})
 _EVENT_END = re.compile(rb"\r\n\r\n|\n\n|\r\r")
 
 
@@ -58,13 +57,8 @@ def clean_response_headers(
 
 
 def clean_query(query: str) -> str:
-    if not query:
-        return ""
-    parts = []
-    for part in query.split("&"):
-        name, sep, _ = part.partition("=")
-        parts.append(f"{name}={REDACTED}" if sep and name.lower() in _SECRET_QUERY else part)
-    return "&".join(parts)
+    """The query as written to a cassette: key-carrying parameters' values redacted."""
+    return redact_query(query)
 
 
 def clean_body(body: Any, redaction: Redaction) -> Any:
