@@ -22,12 +22,14 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from mockai.chat.choice_drafts import ChoiceDraft, ToolCallDraft
+from mockai.chat.prediction_accounting import planned_usage
 from mockai.chat.reasoning_budget import effort_for, reasoning_tokens, token_cap
 from mockai.chat.schema_rules import format_place, generation_refusal
+from mockai.chat.search_citations import cite
 from mockai.chat.tool_decisions import decide_calls
 from mockai.core.model_capabilities import capabilities
 from mockai.core.model_catalog import ModelCatalog, is_reasoning_model, system_fingerprint
-from mockai.core.plan import ChoicePlan, ReplyPlan, TokenLogprob, ToolCallPlan, Usage
+from mockai.core.plan import ChoicePlan, ReplyPlan, TokenLogprob, ToolCallPlan
 from mockai.generate import text as textgen
 from mockai.generate.jsongen import generator as jsongen
 from mockai.generate.tokenizer import count_prompt_tokens, tokenize
@@ -56,6 +58,7 @@ _DELIVERY_ONLY = (
     # Effort changes only how long the model thinks, verbosity only how much of the answer it says.
     "reasoning_effort",
     "verbosity",
+    "prediction",  # Predicted Outputs speed an answer up (and bill the misses); they do not change it
 )
 # 2025-01-01T00:00:00Z plus up to a year: plausible, and the same for the same request.
 _CREATED_BASE = 1735689600
@@ -234,18 +237,11 @@ class Planner:
             choices.append(
                 self._choice(draft, index, key, budget=budget, stops=stops, logprobs=want_logprobs, top_n=top_n)
             )
-        reasoning = is_reasoning_model(model)
+        choices = cite(body, choices, key)
         prompt_tokens = count_prompt_tokens(body.get("messages") or (), body.get("tools"), body.get("functions"))
-        completion = sum(c.emitted_tokens() for c in choices) + thought
-        cached = min(cached_tokens, prompt_tokens)
-        usage = Usage(prompt_tokens, completion, cached_tokens=cached, reasoning_tokens=thought)
-        if usage_override:
-            usage = Usage(
-                usage_override.get("prompt_tokens", usage.prompt_tokens),
-                usage_override.get("completion_tokens", usage.completion_tokens),
-                cached_tokens=usage_override.get("cached_tokens", 0),
-                reasoning_tokens=usage_override.get("reasoning_tokens", usage.reasoning_tokens),
-            )
+        usage = planned_usage(
+            body, choices, prompt_tokens=prompt_tokens, reasoning=thought, cached=cached_tokens, override=usage_override
+        )
         plan_id = "chatcmpl-" + _alnum(key, "id", 29)
         return ReplyPlan(
             id=plan_id if assign_id is None else assign_id(plan_id),
@@ -255,7 +251,7 @@ class Planner:
             usage=usage,
             system_fingerprint=system_fingerprint(model),
             service_tier=_service_tier(body.get("service_tier")),
-            omit_logprobs_key=reasoning,
+            omit_logprobs_key=is_reasoning_model(model),
             obfuscation_seed=int.from_bytes(key[4:12], "big"),
         )
 

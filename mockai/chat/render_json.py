@@ -22,7 +22,7 @@ def message_dict(choice: ChoicePlan) -> dict[str, Any]:
             "arguments": choice.function_call.arguments,
         }
     message["refusal"] = choice.refusal
-    message["annotations"] = []
+    message["annotations"] = [note.to_dict() for note in choice.annotations]
     return message
 
 

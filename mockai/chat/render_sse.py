@@ -2,7 +2,10 @@
 
 Chunk sequence per choice (conformance §7): a role chunk (carrying the first tool call when the
 choice opens with one), content / refusal / tool-argument deltas of ``tokens_per_chunk`` tokens,
-then ``delta: {}`` with the finish reason.  Choices of ``n > 1`` interleave round-robin, each
+then, for an answer with search citations, one ``delta: {"annotations": [...]}`` (the stream
+schema's delta lists no ``annotations`` but does not close its properties; the SDK's accumulator
+merges the key into the message, so the stream adds up to the JSON answer), then ``delta: {}``
+with the finish reason.  Choices of ``n > 1`` interleave round-robin, each
 opening with its role chunk and first delta together, and all finish chunks come last.  With
 ``include_usage`` every chunk has ``"usage": null`` and a last chunk with ``"choices": []`` carries
 the usage; ``obfuscation`` (default on) is the last key of every chunk.
@@ -114,6 +117,8 @@ def _choice_events(choice: ChoicePlan, opts: StreamOptions) -> list[tuple[dict[s
     if choice.function_call is not None:
         for group in _groups(choice.function_call.argument_tokens, size):
             events.append(({"function_call": {"arguments": "".join(group)}}, None, None))
+    if choice.annotations:  # after the text they point into, before the finish chunk
+        events.append(({"annotations": [note.to_dict() for note in choice.annotations]}, None, None))
     events.append(({}, None, choice.finish_reason))
     return events
 
@@ -133,7 +138,7 @@ def _choice_event_count(choice: ChoicePlan, size: int) -> int:
 
     calls = choice.tool_calls
     text_first = choice.content_tokens is not None and bool(choice.content_tokens or not calls)
-    count = 2  # the opening (role) event and the finish event
+    count = 2 + int(bool(choice.annotations))  # the opening (role) event, [annotations], the finish event
     if choice.refusal_tokens is not None and choice.content_tokens is None:
         count += groups(choice.refusal_tokens)
     elif text_first or (not calls and choice.function_call is None):

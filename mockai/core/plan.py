@@ -24,6 +24,7 @@ __all__ = [
     "ReplyPlan",
     "TokenLogprob",
     "ToolCallPlan",
+    "UrlCitation",
     "Usage",
 ]
 
@@ -60,6 +61,21 @@ class ToolCallPlan:
 
 
 @dataclass(frozen=True, slots=True)
+class UrlCitation:
+    """A ``url_citation`` annotation: ``content[start_index:end_index]`` is the cited span."""
+
+    start_index: int
+    end_index: int
+    title: str
+    url: str
+
+    def to_dict(self) -> dict[str, Any]:
+        """Keys in the order of the official schema (``end_index, start_index, title, url``)."""
+        citation = {"end_index": self.end_index, "start_index": self.start_index, "title": self.title, "url": self.url}
+        return {"type": "url_citation", "url_citation": citation}
+
+
+@dataclass(frozen=True, slots=True)
 class ChoicePlan:
     index: int
     finish_reason: str
@@ -71,6 +87,8 @@ class ChoicePlan:
     function_call: ToolCallPlan | None = None
     # One entry per content (or refusal) token; ``None`` renders as ``"logprobs": null``.
     logprobs: tuple[TokenLogprob, ...] | None = None
+    # ``message.annotations`` (search models with ``web_search_options``); ``()`` renders ``[]``.
+    annotations: tuple[UrlCitation, ...] = ()
 
     @property
     def content(self) -> str | None:
@@ -95,6 +113,10 @@ class Usage:
     completion_tokens: int
     cached_tokens: int = 0
     reasoning_tokens: int = 0
+    # Predicted outputs: prediction tokens that appear in the answer, and those that do not
+    # (the rejected ones are billed: they are inside ``completion_tokens``).
+    accepted_prediction_tokens: int = 0
+    rejected_prediction_tokens: int = 0
 
     @property
     def total_tokens(self) -> int:
@@ -109,8 +131,8 @@ class Usage:
             "completion_tokens_details": {
                 "reasoning_tokens": self.reasoning_tokens,
                 "audio_tokens": 0,
-                "accepted_prediction_tokens": 0,
-                "rejected_prediction_tokens": 0,
+                "accepted_prediction_tokens": self.accepted_prediction_tokens,
+                "rejected_prediction_tokens": self.rejected_prediction_tokens,
             },
         }
 
