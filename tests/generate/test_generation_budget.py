@@ -58,12 +58,13 @@ def _cold() -> None:
 
 
 def _cpu_ms(schema: Any, budget: WorkBudget, seed: int = 0) -> tuple[float, Any]:
-    start = time.process_time()
+    # This thread's CPU only: the servers other tests left running in this process do not count.
+    start = time.thread_time()
     try:
         outcome: Any = generate(schema, random.Random(seed), budget=budget)
     except UnsatisfiableSchema as exc:
         outcome = exc
-    return (time.process_time() - start) * 1000, outcome
+    return (time.thread_time() - start) * 1000, outcome
 
 
 @pytest.mark.parametrize("name", NASTY)
@@ -71,8 +72,9 @@ def test_the_worst_schemas_cost_no_more_than_the_budget(name: str) -> None:
     _cold()
     budget = WorkBudget()
     cpu, outcome = _cpu_ms(NASTY[name], budget)
-    # A budget is about 10 ms; the bound leaves room for a loaded machine, not for a quadratic.
-    assert cpu < 150, f"{name}: {cpu:.1f} ms of CPU"
+    # A budget is about 10 ms; the bound leaves room for a loaded machine (a 2-core CI box running
+    # two workers), not for a quadratic (these schemas took seconds to minutes before the budget).
+    assert cpu < 500, f"{name}: {cpu:.1f} ms of CPU"
     if isinstance(outcome, UnsatisfiableSchema):
         assert outcome.reason and outcome.context is not None
     else:
@@ -87,7 +89,7 @@ def test_a_value_longer_than_a_completion_is_refused_before_any_work() -> None:
     ):
         cpu, outcome = _cpu_ms(schema, WorkBudget())
         assert isinstance(outcome, UnsatisfiableSchema) and outcome.reason == TOO_LONG
-        assert cpu < 20, cpu
+        assert cpu < 100, cpu  # refused up front: no generation at all (it took 31 s)
     value = generate({"type": "string", "minLength": 5_000}, random.Random(0))
     assert len(value) >= 5_000 and " " in value  # padded with words, in linear time
 
@@ -119,7 +121,7 @@ def test_pattern_sampling_is_bounded() -> None:
     rng = random.Random(0)
     huge = parse_regex("(a{1000}){1000}")
     assert huge is not None
-    start = time.process_time()
+    start = time.thread_time()
     assert sample(huge, rng, 0, limit=5_000) is None  # longer than allowed: given up, not drawn
     empty = parse_regex("((\\b)*)*x")
     assert empty is not None
@@ -127,18 +129,18 @@ def test_pattern_sampling_is_bounded() -> None:
     everything = parse_regex("[\\x00-\\uffff]{3}")
     assert everything is not None and len(sample(everything, rng, 0) or "") == 3
     assert parse_regex("(" * 100 + "a" + ")" * 100) is None  # nested too deep to sample: checked instead
-    assert (time.process_time() - start) < 0.5
+    assert (time.thread_time() - start) < 0.5
     ticks: list[int] = []
     assert sample(parse_regex("a*") or huge, rng, 100_000, tick=lambda: ticks.append(1)) is not None
     assert ticks  # the caller is told as the work goes on (the generator spends its budget there)
 
 
 def test_pattern_matching_is_bounded() -> None:
-    start = time.process_time()
+    start = time.thread_time()
     for _ in range(20):
         assert not patterns.search("^(a+)+$", "a" * 40 + "!")
         assert not patterns.search("^(a|aa)*(a|aa)*\\1!$", "a" * 40 + "b")
-    assert (time.process_time() - start) < 0.5
+    assert (time.thread_time() - start) < 0.5
     assert patterns.search("^[0-9]{5}$", "12345")
     assert patterns.pattern_price("^[0-9]{5}$") < patterns.pattern_price("(?=x)\\w{16}")
 
