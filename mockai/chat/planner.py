@@ -24,6 +24,7 @@ from typing import Any
 from mockai.chat.choice_drafts import ChoiceDraft, ToolCallDraft
 from mockai.chat.prediction_accounting import planned_usage
 from mockai.chat.reasoning_budget import effort_for, reasoning_tokens, token_cap
+from mockai.chat.request_keys import alnum, request_key, request_keys, seeded_rng
 from mockai.chat.schema_rules import format_place, generation_refusal
 from mockai.chat.search_citations import cite
 from mockai.chat.tool_decisions import decide_calls
@@ -36,30 +37,6 @@ from mockai.generate.tokenizer import count_prompt_tokens, tokenize
 
 __all__ = ["Planner", "request_key"]
 
-_ALNUM = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789"
-_EXCLUDED_FROM_KEY = ("stream", "stream_options")
-# Parameters that shape how an answer is delivered, not what it says: the text is drawn from a key
-# without them, so ``max_tokens=5`` gives the first five tokens of the full answer, ``stop`` cuts
-# that same answer, and choice 0 of ``n=3`` is the ``n=1`` answer.
-_DELIVERY_ONLY = (
-    "stop",
-    "max_tokens",
-    "max_completion_tokens",
-    "logprobs",
-    "top_logprobs",
-    "n",
-    "store",
-    "metadata",
-    "user",
-    "safety_identifier",
-    "prompt_cache_key",
-    "prompt_cache_retention",
-    "service_tier",
-    # Effort changes only how long the model thinks, verbosity only how much of the answer it says.
-    "reasoning_effort",
-    "verbosity",
-    "prediction",  # Predicted Outputs speed an answer up (and bill the misses); they do not change it
-)
 # 2025-01-01T00:00:00Z plus up to a year: plausible, and the same for the same request.
 _CREATED_BASE = 1735689600
 _ALTERNATIVE_TOKENS = (
@@ -90,75 +67,6 @@ _ALTERNATIVE_TOKENS = (
 )
 
 
-# json.dumps(..., sort_keys=True, separators=(",", ":"), ensure_ascii=False), built once.
-_canonical_json = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode
-
-
-def request_key(body: Mapping[str, Any], server_seed: int, *, content_only: bool = False) -> bytes:
-    """A 32-byte digest of the request: all of it (ids), or what decides the text (``content_only``)."""
-    excluded = _EXCLUDED_FROM_KEY + _DELIVERY_ONLY if content_only else _EXCLUDED_FROM_KEY
-    canonical = {k: v for k, v in body.items() if k not in excluded}
-    return _digest(server_seed, canonical)
-
-
-def _digest(server_seed: int, canonical: dict[str, Any]) -> bytes:
-    try:
-        text = _canonical_json(canonical)
-    except RecursionError:  # a body nested about as deep as the JSON parser accepts
-        text = _canonical_json_deep(canonical)
-    return hashlib.blake2b(f"{server_seed}\x00{text}".encode(), digest_size=32).digest()
-
-
-class _Text(str):
-    """Punctuation already written as JSON (see :func:`_canonical_json_deep`)."""
-
-
-def _canonical_json_deep(value: Any) -> str:
-    """What :data:`_canonical_json` writes, without recursion (for values too deep for it)."""
-    out: list[str] = []
-    stack: list[Any] = [value]
-    while stack:
-        item = stack.pop()
-        if type(item) is _Text:
-            out.append(item)
-        elif isinstance(item, Mapping):
-            todo: list[Any] = [_Text("{")]
-            for i, key in enumerate(sorted(item)):
-                todo += [_Text(("," if i else "") + _canonical_json(key) + ":"), item[key]]
-            stack.extend(reversed([*todo, _Text("}")]))
-        elif isinstance(item, (list, tuple)):
-            todo = [_Text("[")]
-            for i, element in enumerate(item):
-                todo += [_Text(",")] * bool(i) + [element]
-            stack.extend(reversed([*todo, _Text("]")]))
-        else:
-            out.append(_canonical_json(item))
-    return "".join(out)
-
-
-def _request_keys(body: Mapping[str, Any], server_seed: int) -> tuple[bytes, bytes]:
-    """``request_key(body)`` and ``request_key(body, content_only=True)``, hashing once when the body
-    has no delivery-only parameter (then both keys see the same fields, so they are the same)."""
-    canonical = {k: v for k, v in body.items() if k not in _EXCLUDED_FROM_KEY}
-    key = _digest(server_seed, canonical)
-    if not any(k in canonical for k in _DELIVERY_ONLY):
-        return key, key
-    return key, _digest(server_seed, {k: v for k, v in canonical.items() if k not in _DELIVERY_ONLY})
-
-
-# byte -> _ALNUM[byte % 62], for bytes.translate
-_ALNUM_TABLE = bytes(ord(_ALNUM[b % 62]) for b in range(256))
-
-
-def _alnum(key: bytes, label: str, length: int) -> str:
-    digest = hashlib.blake2b(label.encode(), key=key, digest_size=64).digest()
-    return digest[:length].translate(_ALNUM_TABLE).decode("ascii")
-
-
-def _rng(key: bytes, label: str) -> random.Random:
-    return random.Random(hashlib.blake2b(label.encode(), key=key, digest_size=16).digest())
-
-
 class Planner:
     def __init__(self, catalog: ModelCatalog, server_seed: int = 0) -> None:
         self.catalog = catalog
@@ -172,7 +80,7 @@ class Planner:
         """The seeded answer; the real API's 400 (:func:`~mockai.chat.schema_rules.generation_refusal`)
         when a schema's value cannot be generated within the request's one work budget.
         ``cached_tokens``: the prompt tokens the server's prompt cache holds (reported in usage)."""
-        key, content_key = _request_keys(body, self.server_seed)
+        key, content_key = request_keys(body, self.server_seed)
         n = body.get("n") or 1
         budget = jsongen.WorkBudget()  # shared by every generated value of the request
         drafts = [self._seeded_choice(body, content_key, i, budget) for i in range(n)]
@@ -197,7 +105,7 @@ class Planner:
     def _seeded_choice(
         self, body: Mapping[str, Any], key: bytes, index: int, budget: jsongen.WorkBudget
     ) -> ChoiceDraft:
-        rng = _rng(key, f"choice{index}")
+        rng = seeded_rng(key, f"choice{index}")
         calls = decide_calls(body, rng, budget)
         if calls is not None:
             return calls
@@ -230,7 +138,7 @@ class Planner:
         choices: list[ChoicePlan] = []
         thought = 0
         for index, draft in enumerate(drafts):
-            draw = _rng(content_key or key, f"reasoning{index}").random()
+            draw = seeded_rng(content_key or key, f"reasoning{index}").random()
             thinking = reasoning_tokens(effort, draw, cap)
             thought += thinking
             budget = None if cap is None else cap - thinking
@@ -242,7 +150,7 @@ class Planner:
         usage = planned_usage(
             body, choices, prompt_tokens=prompt_tokens, reasoning=thought, cached=cached_tokens, override=usage_override
         )
-        plan_id = "chatcmpl-" + _alnum(key, "id", 29)
+        plan_id = "chatcmpl-" + alnum(key, "id", 29)
         return ReplyPlan(
             id=plan_id if assign_id is None else assign_id(plan_id),
             created=_CREATED_BASE + int.from_bytes(key[:4], "big") % 31_536_000,
@@ -292,7 +200,7 @@ class Planner:
         lp = None
         if logprobs:
             lp_tokens = content_tokens if content_tokens is not None else refusal_tokens
-            lp = _logprobs(lp_tokens or (), _rng(key, f"logprobs{index}"), top_n)
+            lp = _logprobs(lp_tokens or (), seeded_rng(key, f"logprobs{index}"), top_n)
         if content_tokens is None and refusal_tokens is None and not calls and function_call is None:
             content_tokens = ()
         return ChoicePlan(
@@ -349,7 +257,7 @@ def _tool_call(
         if len(tokens) > budget:
             tokens, cut = tokens[:budget], True
         budget -= len(tokens)
-    call_id = call.id or "call_" + _alnum(key, label, 24)
+    call_id = call.id or "call_" + alnum(key, label, 24)
     plan = ToolCallPlan(call_id, call.name, "".join(tokens), call.kind, tuple(tokens))
     return plan, budget, cut
 

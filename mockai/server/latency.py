@@ -7,7 +7,7 @@ arrives once the whole completion would have been generated: time to first token
 inter-token latency of every completion token.  Reasoning tokens (reasoning models) are thought
 before the first visible token, so they add to the time to first token.
 
-Every draw comes from a generator seeded with the request's key (:func:`mockai.chat.planner.request_key`,
+Every draw comes from a generator seeded with the request's key (:func:`mockai.chat.request_keys.request_key`,
 which leaves ``stream`` out): the same request gets the same timing, streamed or not, run after
 run.  Scenario rules with ``seeded: true`` get the same timing as the seeded answer.  The timing
 is computed from the plan (its usage and the number of events it streams as), never by rendering
@@ -20,8 +20,8 @@ import hashlib
 import random
 from collections.abc import Callable
 
-from mockai.chat.planner import request_key
 from mockai.chat.render_sse import StreamOptions, event_count
+from mockai.chat.request_keys import request_key
 from mockai.core.config import ServerConfig
 from mockai.core.context import RequestContext
 from mockai.core.memo import Memo

@@ -9,8 +9,8 @@ from typing import Any
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from mockai.chat import planner as generation
 from mockai.chat import render_sse as sse
+from mockai.chat import request_keys
 from mockai.core import strict_json
 from mockai.core.json_text import dumps_indented
 from mockai.core.memo import Memo
@@ -129,8 +129,8 @@ def test_the_journal_redacts_when_read_and_stays_bounded() -> None:
 @given(body=chat_requests(), extra=st.sampled_from([{}, {"stream": True}, {"user": "u1"}, {"n": 2, "stop": "."}]))
 def test_both_request_keys_at_once_are_the_two_keys(body: dict[str, Any], extra: dict[str, Any]) -> None:
     body = {**body, **extra}
-    expected = (generation.request_key(body, 3), generation.request_key(body, 3, content_only=True))
-    assert generation._request_keys(body, 3) == expected
+    expected = (request_keys.request_key(body, 3), request_keys.request_key(body, 3, content_only=True))
+    assert request_keys.request_keys(body, 3) == expected
 
 
 @settings(max_examples=100, deadline=None)
@@ -139,7 +139,7 @@ def test_alnum_ids_are_the_modulo_62_alphabet(key: bytes, label: str, length: in
     import hashlib
 
     digest = hashlib.blake2b(label.encode(), key=key, digest_size=64).digest()
-    assert generation._alnum(key, label, length) == "".join(generation._ALNUM[b % 62] for b in digest[:length])
+    assert request_keys.alnum(key, label, length) == "".join(request_keys.ALNUM[b % 62] for b in digest[:length])
 
 
 def test_memo_stays_consistent_under_threads() -> None:
