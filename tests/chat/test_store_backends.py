@@ -161,6 +161,8 @@ BODIES: list[dict[str, Any]] = [
     {"model": MODEL, "messages": user("two answers"), "n": 2, "logprobs": True, "top_logprobs": 2},
     {"model": "gpt-5-nano", "messages": user("reason")},
     {"model": MODEL, "messages": user("short"), "max_tokens": 3},
+    # url_citation annotations arrive in a delta of their own (a recorded search stream keeps them)
+    {"model": "gpt-4o-search-preview", "messages": user("news today"), "web_search_options": {}},
 ]
 
 

@@ -260,9 +260,12 @@ class _ChoiceSum:
         self.function_call: dict[str, str] | None = None
         self.logprobs: dict[str, list[Any] | None] | None = None
         self.finish_reason: str | None = None
+        self.annotations: list[Any] = []
 
     def add(self, choice: Mapping[str, Any]) -> None:
         delta = choice.get("delta") or {}
+        if isinstance(delta.get("annotations"), list):  # search models' url_citation annotations
+            self.annotations.extend(delta["annotations"])
         if isinstance(delta.get("content"), str):
             self.content = (self.content or "") + delta["content"]
         if isinstance(delta.get("refusal"), str):
@@ -298,7 +301,7 @@ class _ChoiceSum:
         if self.function_call is not None:
             message["function_call"] = self.function_call
         message["refusal"] = self.refusal
-        message["annotations"] = []
+        message["annotations"] = self.annotations
         entry: dict[str, Any] = {"index": index, "message": message}
         if self.has_logprobs_key:
             entry["logprobs"] = self.logprobs
