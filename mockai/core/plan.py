@@ -26,6 +26,7 @@ __all__ = [
     "ToolCallPlan",
     "UrlCitation",
     "Usage",
+    "plan_cost",
 ]
 
 
@@ -150,6 +151,12 @@ class ReplyPlan:
     omit_logprobs_key: bool = False
     # Seeds the stream's ``obfuscation`` strings.
     obfuscation_seed: int = 0
+
+
+def plan_cost(plan: ReplyPlan) -> int:
+    """The bytes a plan holds, estimated on the high side (for the memos and the journal that keep
+    plans within byte budgets)."""
+    return sum(512 + 64 * (c.emitted_tokens() + 4 * len(c.logprobs or ())) for c in plan.choices)
 
 
 @dataclass(frozen=True, slots=True)

@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from mockai.core.json_budget import bounded_copy, json_cost
-from mockai.core.plan import ErrorReply, PlannedReply, RawReply, Reply, ReplyPlan
+from mockai.core.plan import ErrorReply, PlannedReply, RawReply, Reply, ReplyPlan, plan_cost
 from mockai.core.redaction import redact_headers, redact_query
 
 __all__ = ["BODY_KEPT_BYTES", "DEFAULT_JOURNAL_BYTES", "NOT_READ", "Describe", "Journal", "JournalEntry"]
@@ -229,7 +229,7 @@ def _reply_cost(reply: Reply | None) -> int:
     """The estimated bytes a reply holds beyond what the rest of the server holds anyway."""
     if isinstance(reply, PlannedReply):
         # Seeded plans are shared with the known-bodies memo: counted here too, on the high side.
-        return sum(512 + 64 * (c.emitted_tokens() + 4 * len(c.logprobs or ())) for c in reply.plan.choices)
+        return plan_cost(reply.plan)
     if isinstance(reply, ErrorReply):
         return 256 + 4 * len(reply.error.message)
     return 64  # recorded bytes belong to the cassette, which holds them anyway

@@ -20,7 +20,7 @@ from mockai.core.config import ServerConfig
 from mockai.core.context import ReplySource, RequestContext
 from mockai.core.memo import Memo
 from mockai.core.model_catalog import ModelCatalog
-from mockai.core.plan import Delivery, ReplyPlan
+from mockai.core.plan import Delivery, ReplyPlan, plan_cost
 from mockai.replay.source import CassetteReplay, CassetteSource
 from mockai.scenarios.source import ScenarioSource
 from mockai.server.journal import Journal
@@ -143,8 +143,4 @@ class KnownBody:
 
 
 def _known_cost(raw: bytes, known: KnownBody) -> int:
-    cost = 2 * len(raw) + 256
-    if known.plan is not None:
-        for choice in known.plan.choices:
-            cost += 512 + 64 * (choice.emitted_tokens() + len(choice.logprobs or ()) * 4)
-    return cost
+    return 2 * len(raw) + 256 + (plan_cost(known.plan) if known.plan is not None else 0)
