@@ -30,7 +30,10 @@ async def read_json_body(request: web.Request, max_body_bytes: int) -> tuple[byt
     media = content_type.split(";", 1)[0].strip().lower()
     if media and media != "application/json" and not media.endswith("+json"):
         raise APIError.unsupported_content_type(content_type)
-    raw = await request.read()
+    try:
+        raw = await request.read()
+    except web.HTTPRequestEntityTooLarge:  # a chunked body, with no Content-Length to refuse it by
+        raise APIError.body_too_large(request.content_length or 0, max_body_bytes) from None
     try:
         return raw, loads(raw)
     except ValueError:  # UnicodeDecodeError is one

@@ -79,10 +79,7 @@ async def _read(request: web.Request, state: ServerState, received: _Received) -
     """The validated request, numbered, and its request id; the real API's refusals otherwise."""
     config = state.config
     check_auth(request, config.api_key)
-    try:
-        raw, parsed = await read_json_body(request, config.max_body_bytes)
-    except web.HTTPRequestEntityTooLarge:  # a chunked body over the limit: the front door's words
-        raise APIError.body_too_large(request.content_length or 0, config.max_body_bytes) from None
+    raw, parsed = await read_json_body(request, config.max_body_bytes)
     received.raw, received.body = raw, parsed
     known = state.known_bodies.get(raw)
     if known is None:
