@@ -20,6 +20,7 @@ from importlib import resources
 from typing import Any
 
 from mockai.core.errors import APIError
+from mockai.core.json_budget import emptied_below
 from mockai.core.json_pointer import resolve_pointer
 
 __all__ = ["REQUEST_SCHEMA", "first_fault", "passes"]
@@ -80,7 +81,7 @@ def first_fault(validator: Any, body: dict[Any, Any]) -> APIError:
     try:
         errors = list(validator.iter_errors(body))
     except (ValueError, RecursionError):  # nested deeper than jsonschema_rs describes
-        errors = list(validator.iter_errors(_cut(body, _DESCRIBED_DEPTH)))
+        errors = list(validator.iter_errors(emptied_below(body, _DESCRIBED_DEPTH)))
     for error in errors:
         candidate = _translate(error, body)
         if best is None or candidate[0] < best[0]:
@@ -315,16 +316,7 @@ def _show(value: Any) -> str:
     try:
         return json.dumps(value)
     except RecursionError:  # nested deeper than the encoder goes: shown cut, as jsonschema_rs saw it
-        return json.dumps(_cut(value, _DESCRIBED_DEPTH))
-
-
-def _cut(value: Any, depth: int) -> Any:
-    """``value`` with its arrays and objects ``depth`` levels down emptied (of the same type)."""
-    if isinstance(value, dict):
-        return {k: _cut(v, depth - 1) for k, v in value.items()} if depth > 0 else {}
-    if isinstance(value, list):
-        return [_cut(v, depth - 1) for v in value] if depth > 0 else []
-    return value
+        return json.dumps(emptied_below(value, _DESCRIBED_DEPTH))
 
 
 def _number(value: Any) -> str:

@@ -16,9 +16,10 @@ Pure functions, no I/O.
 from __future__ import annotations
 
 import sys
+from collections.abc import Mapping
 from typing import Any
 
-__all__ = ["DEPTH_MARKER", "bounded_copy", "json_cost", "truncation_marker"]
+__all__ = ["DEPTH_MARKER", "bounded_copy", "emptied_below", "json_cost", "truncation_marker"]
 
 # Containers are estimated before they are filled: a list 56 + 8 a slot, a dict 64 + 48 a key
 # (both on the high side of CPython's own tables); numbers about 32.  Strings and filled
@@ -123,3 +124,13 @@ def _printable(text: str) -> str:
     except UnicodeEncodeError:
         return text.encode("utf-8", "backslashreplace").decode("utf-8")
     return text
+
+
+def emptied_below(value: Any, depth: int) -> Any:
+    """``value`` with its arrays and objects ``depth`` levels down emptied (of the same type): a
+    JSON value the recursive encoders and validators can walk however deep it was."""
+    if isinstance(value, Mapping):
+        return {k: emptied_below(v, depth - 1) for k, v in value.items()} if depth > 0 else {}
+    if isinstance(value, list):
+        return [emptied_below(v, depth - 1) for v in value] if depth > 0 else []
+    return value

@@ -13,6 +13,8 @@ import re
 from collections.abc import Iterable, Mapping
 from typing import Any
 
+from mockai.core.json_budget import emptied_below
+
 __all__ = ["count_prompt_tokens", "count_tokens", "message_tokens", "offered_tools_tokens", "tokenize"]
 
 _TOKEN = re.compile(r" ?[^\W\d_]{1,8}| ?\d{1,3}| ?[^\s\w]| ?_|\s+(?=\S)|\s+")
@@ -33,15 +35,7 @@ def _json_tokens(value: Any) -> int:
     try:
         return count_tokens(json.dumps(value, separators=(",", ":")))
     except RecursionError:
-        return count_tokens(json.dumps(_cut(value, 64), separators=(",", ":")))
-
-
-def _cut(value: Any, depth: int) -> Any:
-    if isinstance(value, Mapping):
-        return {k: _cut(v, depth - 1) for k, v in value.items()} if depth > 0 else {}
-    if isinstance(value, list):
-        return [_cut(v, depth - 1) for v in value] if depth > 0 else []
-    return value
+        return count_tokens(json.dumps(emptied_below(value, 64), separators=(",", ":")))
 
 
 # Per-message overhead as OpenAI documents for its chat format: 3 tokens a message, 1 for a name,
