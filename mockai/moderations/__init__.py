@@ -1,0 +1,1 @@
+"""The moderations surface: `POST /v1/moderations`."""
