@@ -22,6 +22,8 @@ from mockai.core.memo import Memo
 from mockai.core.model_catalog import ModelCatalog
 from mockai.core.plan import Delivery, ReplyPlan, plan_cost
 from mockai.replay.source import CassetteReplay, CassetteSource
+from mockai.responses.store.backends import open_response_store
+from mockai.responses.store.records import ResponseStore
 from mockai.scenarios.source import ScenarioSource
 from mockai.server.journal import Journal
 from mockai.server.latency import LatencyTiming
@@ -50,6 +52,8 @@ class ServerState:
             self.scenarios.load(path)
         self.cassette = CassetteReplay.open(config) if config.cassette is not None else None
         self.store = open_store(config)
+        # Stored responses (/v1/responses with store not false), in the same kind of store.
+        self.responses: ResponseStore = open_response_store(config)
         # Timing of seeded answers under --latency-profile (None: at once).
         self.timing = LatencyTiming.for_config(config, self.seeded_plan)
         # Asked in order; the first answer wins, seeded generation answers the rest.
@@ -99,13 +103,14 @@ class ServerState:
         return mode == "error" or (mode == "auto" and bool(self.scenarios.rules))
 
     def reset(self) -> None:
-        """``POST /_mockai/reset``: forget requests and stored completions; sequences start over;
+        """``POST /_mockai/reset``: forget requests, stored completions and responses; sequences start over;
         a cassette replays from its first exchange again.  Rules stay loaded."""
         self.journal.clear()
         self.scenarios.reset()
         if self.cassette is not None:
             self.cassette.index.rewind()
         self.store.clear()
+        self.responses.clear()
         self.prompt_cache.clear()
 
     def close(self) -> None:
