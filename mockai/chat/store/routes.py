@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any, Literal, Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from aiohttp import web
 
@@ -27,6 +27,7 @@ from mockai.core.context import RequestContext
 from mockai.core.errors import APIError
 from mockai.core.plan import Reply
 from mockai.http.auth import check_auth
+from mockai.http.cursor_lists import bad_cursor, cursor_page, invalid_param, limit_param, order_param, page_by_id
 from mockai.http.request_body import read_json_body
 from mockai.http.responses import json_response
 
@@ -35,8 +36,6 @@ if TYPE_CHECKING:
 
 __all__ = ["StoreAccess", "StoredCompletionRoutes", "keep_stored"]
 
-DEFAULT_LIMIT = 20
-MAX_LIMIT = 100
 _METADATA_FILTER = re.compile(r"metadata\[(.+)\]")
 
 
@@ -86,8 +85,8 @@ class StoredCompletionRoutes:
         query = request.query
         wanted = ListQuery(
             after=query.get("after") or None,
-            limit=_limit(query),
-            order=_order(query),
+            limit=limit_param(query),
+            order=order_param(query, "asc"),
             model=query.get("model") or None,
             metadata=_metadata_filter(query),
         )
@@ -95,7 +94,7 @@ class StoredCompletionRoutes:
             page = store.page(wanted)
         except UnknownCursor:
             raise _bad_after(f"there is no stored chat completion with id '{wanted.after}'") from None
-        return json_response(_list([r.to_dict() for r in page.items], page.has_more), request)
+        return json_response(cursor_page([r.to_dict() for r in page.items], page.has_more), request)
 
     async def get_completion(self, request: web.Request) -> web.Response:
         store = self._store(request)
@@ -129,17 +128,13 @@ class StoredCompletionRoutes:
         store = self._store(request)
         completion_id = request.match_info["completion_id"]
         query = request.query
-        limit, order, after = _limit(query), _order(query), query.get("after") or None
+        after = query.get("after") or None
         messages = _found(store.get(completion_id), completion_id).messages
-        if after is None:
-            rest = messages if order == "asc" else messages[::-1]
-        else:
-            ids = [m["id"] for m in messages]
-            if after not in ids:
-                raise _bad_after(f"chat completion '{completion_id}' has no message with id '{after}'")
-            at = ids.index(after)
-            rest = messages[at + 1 :] if order == "asc" else messages[:at][::-1]
-        return json_response(_list(rest[:limit], len(rest) > limit), request)
+        try:
+            page, has_more = page_by_id(messages, order_param(query, "asc"), limit_param(query), after=after)
+        except KeyError:
+            raise _bad_after(f"chat completion '{completion_id}' has no message with id '{after}'") from None
+        return json_response(cursor_page(page, has_more), request)
 
 
 def _found(record: StoredCompletion | None, completion_id: str) -> StoredCompletion:
@@ -155,65 +150,12 @@ def not_found(completion_id: str) -> APIError:
 # --- query parameters --------------------------------------------------------------------------
 
 
-def _list(data: list[dict[str, Any]], has_more: bool) -> dict[str, Any]:
-    """The cursor page shape; an empty page has null ids, like the API's other cursor lists."""
-    return {
-        "object": "list",
-        "data": data,
-        "first_id": data[0]["id"] if data else None,
-        "last_id": data[-1]["id"] if data else None,
-        "has_more": has_more,
-    }
-
-
-def _limit(query: MultiMapping[str]) -> int:
-    raw = query.get("limit")
-    if raw is None or raw == "":
-        return DEFAULT_LIMIT
-    try:
-        limit = int(raw)
-    except ValueError:
-        got = "a decimal" if _is_number(raw) else "a string"
-        raise APIError.invalid_type("limit", "an integer", got) from None
-    if limit < 1 or limit > MAX_LIMIT:
-        above = limit > MAX_LIMIT
-        raise _invalid(
-            "limit",
-            f"integer {'above maximum' if above else 'below minimum'} value. Expected a value "
-            f"{'<= ' + str(MAX_LIMIT) if above else '>= 1'}, but got {limit} instead.",
-            "integer_above_max_value" if above else "integer_below_min_value",
-        )
-    return limit
-
-
-def _is_number(text: str) -> bool:
-    try:
-        float(text)
-    except ValueError:
-        return False
-    return True
-
-
-def _order(query: MultiMapping[str]) -> Literal["asc", "desc"]:
-    order = query.get("order") or "asc"
-    if order == "asc":
-        return "asc"
-    if order == "desc":
-        return "desc"
-    raise APIError(
-        400,
-        f"Invalid value: '{order}'. Supported values are: 'asc' and 'desc'.",
-        param="order",
-        code="invalid_value",
-    )
-
-
 def _metadata_filter(query: MultiMapping[str]) -> dict[str, str]:
     wanted: dict[str, str] = {}
     for key, value in query.items():
         if key == "metadata":
             what = "filter with query parameters of the form metadata[key]=value."
-            raise _invalid("metadata", what, "invalid_value")
+            raise invalid_param("metadata", what, "invalid_value")
         match = _METADATA_FILTER.fullmatch(key)
         if match is not None:
             wanted[match.group(1)] = value
@@ -221,8 +163,4 @@ def _metadata_filter(query: MultiMapping[str]) -> dict[str, str]:
 
 
 def _bad_after(reason: str) -> APIError:
-    return APIError(400, f"Invalid value for 'after': {reason}.", param="after", code="invalid_value")
-
-
-def _invalid(param: str, what: str, code: str) -> APIError:
-    return APIError(400, f"Invalid '{param}': {what}", param=param, code=code)
+    return bad_cursor("after", reason)
