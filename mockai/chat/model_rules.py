@@ -217,8 +217,9 @@ def _check_messages(body: dict[str, Any], caps: Capabilities) -> None:
             "'messages' must contain the word 'json' in some form, to use 'response_format' of type 'json_object'.",
             param="messages",
         )
-    if chars + _json_chars(body, messages) > caps.context_window // 2:
-        _check_context(body, caps)
+    requested = body.get("max_completion_tokens") or body.get("max_tokens") or 0
+    if chars + _json_chars(body, messages) + requested > caps.context_window // 2:
+        _check_context(body, caps, requested)
 
 
 def _says_something(message: dict[str, Any]) -> bool:
@@ -297,13 +298,24 @@ def _check_image(index: int, j: int, url: str, caps: Capabilities) -> None:
         )
 
 
-def _check_context(body: dict[str, Any], caps: Capabilities) -> None:
+def _check_context(body: dict[str, Any], caps: Capabilities, requested: int) -> None:
+    """The prompt and the completion tokens asked for must fit the context window."""
     tokens = count_prompt_tokens(body["messages"], body.get("tools"), body.get("functions"))
-    if tokens > caps.context_window:
-        # [conf] "context too long" (quoted), counted with mockai's own tokenizer
+    window = caps.context_window
+    # [conf] "context too long" (both quoted variants), counted with mockai's own tokenizer
+    if requested and tokens + requested > window:
         raise APIError(
             400,
-            f"This model's maximum context length is {caps.context_window} tokens. However, your messages "
+            f"This model's maximum context length is {window} tokens. However, you requested "
+            f"{tokens + requested} tokens ({tokens} in the messages, {requested} in the completion). "
+            "Please reduce the length of the messages or completion.",
+            param="messages",
+            code="context_length_exceeded",
+        )
+    if tokens > window:
+        raise APIError(
+            400,
+            f"This model's maximum context length is {window} tokens. However, your messages "
             f"resulted in {tokens} tokens. Please reduce the length of the messages.",
             param="messages",
             code="context_length_exceeded",

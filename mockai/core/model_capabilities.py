@@ -29,7 +29,24 @@ __all__ = ["FAMILIES", "GENERIC", "Capabilities", "capabilities", "markdown_tabl
 EFFORTS_O = ("low", "medium", "high")
 EFFORTS_GPT5 = ("minimal", "low", "medium", "high")
 EFFORTS_GPT51 = ("none", "low", "medium", "high")
-VOICES = ("alloy", "ash", "ballad", "coral", "echo", "fable", "nova", "onyx", "sage", "shimmer", "verse")
+# [audio] the built-in voices for chat audio output: the openai SDK's ``ChatCompletionAudioParam``
+# (3.57: the ``Voice`` literal plus the voices its docstring names: fable, nova, onyx) and the
+# spec's ``VoiceIdsShared``; a custom voice is an object ``{"id": "voice_…"}``.
+VOICES = (
+    "alloy",
+    "ash",
+    "ballad",
+    "coral",
+    "echo",
+    "fable",
+    "nova",
+    "onyx",
+    "sage",
+    "shimmer",
+    "verse",
+    "marin",
+    "cedar",
+)
 AUDIO_FORMATS = ("wav", "aac", "mp3", "flac", "opus", "pcm16")
 
 

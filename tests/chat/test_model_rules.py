@@ -170,6 +170,22 @@ def test_a_prompt_over_the_context_window_is_refused(client: Any) -> None:
     assert error.body["message"].endswith(" tokens. Please reduce the length of the messages.")
 
 
+def test_the_completion_tokens_asked_for_count_with_the_prompt(client: Any) -> None:
+    messages = [{"role": "user", "content": "word " * 13_000}]
+    fits = client.chat.completions.create(model="gpt-3.5-turbo", messages=messages, max_tokens=10)
+    prompt = fits.usage.prompt_tokens
+    error = refused(client, "gpt-3.5-turbo", messages, max_tokens=4_096)
+    message = (
+        f"This model's maximum context length is 16385 tokens. However, you requested {prompt + 4_096} tokens "
+        f"({prompt} in the messages, 4096 in the completion). Please reduce the length of the messages or completion."
+    )
+    assert_refused(error, "messages", "context_length_exceeded", message)
+    error = refused(client, "gpt-3.5-turbo", messages, max_completion_tokens=16_385 - prompt + 1)
+    assert (error.param, error.code) == ("messages", "context_length_exceeded")
+    edge = client.chat.completions.create(model="gpt-3.5-turbo", messages=messages, max_tokens=16_385 - prompt)
+    assert edge.usage.prompt_tokens == prompt
+
+
 def test_an_assistant_message_that_says_nothing_is_refused(client: Any) -> None:
     messages = [*HELLO, {"role": "assistant", "content": None}, *HELLO]
     error = refused(client, messages=messages)
@@ -205,6 +221,40 @@ def test_audio_output_needs_a_known_voice(client: Any) -> None:
     error = refused(client, "gpt-4o-audio-preview", modalities=["text", "audio"], audio=audio)
     assert (error.param, error.code) == ("audio.voice", "invalid_value")
     assert error.body["message"].startswith("Invalid value: 'nobody'. Supported values are: 'alloy', ")
+
+
+# The built-in voices of the openai SDK's ChatCompletionAudioParam (its Voice literal and docstring).
+VOICES = [
+    "alloy",
+    "ash",
+    "ballad",
+    "coral",
+    "echo",
+    "fable",
+    "nova",
+    "onyx",
+    "sage",
+    "shimmer",
+    "verse",
+    "marin",
+    "cedar",
+]
+
+
+def test_every_built_in_voice_and_a_custom_voice_are_accepted(client: Any) -> None:
+    for voice in [*VOICES, {"id": "voice_1234"}]:
+        answer = client.chat.completions.create(
+            model="gpt-4o-mini-audio-preview",
+            messages=HELLO,
+            modalities=["text", "audio"],
+            audio={"voice": voice, "format": "pcm16"},
+            max_completion_tokens=20,
+        )
+        assert answer.choices[0].finish_reason in ("stop", "length")
+    error = refused(
+        client, "gpt-4o-audio-preview", modalities=["text", "audio"], audio={"voice": "Alloy", "format": "wav"}
+    )
+    assert error.body["message"].endswith(", 'shimmer', 'verse', 'marin', and 'cedar'.")
 
 
 PREDICTION = {"type": "content", "content": "Hello there"}
