@@ -6,8 +6,9 @@ always makes the same calls; the arguments are generated from each tool's parame
 
 Parallel calls (``parallel_tool_calls`` not false, ``tool_choice`` auto or required): a prompt that
 names two or more of the tools calls each of them once; a prompt that lists two or more things
-("weather in Paris, Tokyo and Rome") calls the chosen tool once per thing, the thing written into
-the arguments' first plain string property.  With ``parallel_tool_calls: false``, one call at most.
+("weather in Paris, Tokyo and Rome", or in lowercase after a preposition: "weather in paris, tokyo
+and rome") calls the chosen tool once per thing, the thing written (as a capitalised name) into the
+arguments' first plain string property.  With ``parallel_tool_calls: false``, one call at most.
 """
 
 from __future__ import annotations
@@ -144,11 +145,24 @@ _OPENERS = frozenset(
 )
 
 
+# A lowercase list follows a preposition ("weather in paris, tokyo and rome"), so that "the weather
+# and the time" is not taken for a list of things; each item ends at the first word of _ENDS.
+_WORD = r"[a-z][\w'-]*"
+_LOWER_ITEM = rf"{_WORD}(?: {_WORD}){{0,2}}"
+_LOWER_LIST = re.compile(
+    rf"\b(?:in|for|at|of|about|on)\s+({_LOWER_ITEM})((?:\s*,\s*{_LOWER_ITEM})*)\s*,?\s+(?:and|&)\s+({_LOWER_ITEM})"
+)
+_ENDS = frozenset(
+    "and or the a an in for at of on to please today tonight tomorrow now right this next currently".split()
+)
+
+
 def listed_things(text: str) -> list[str]:
-    """The capitalised things a prompt lists: "Paris, Tokyo and Rome" -> ["Paris", "Tokyo", "Rome"]."""
+    """The things a prompt lists: "Paris, Tokyo and Rome" -> ["Paris", "Tokyo", "Rome"]; a lowercase
+    list after a preposition is capitalised as a name is: "in new york and rome" -> ["New York", "Rome"]."""
     match = _LIST.search(text)
     if match is None:
-        return []
+        return _lowercase_things(text)
     middle = [part.strip() for part in match.group(2).split(",") if part.strip()]
     first = match.group(1)
     opener, _, rest = first.partition(" ")
@@ -156,6 +170,23 @@ def listed_things(text: str) -> list[str]:
         first = rest
     things = [first, *middle, match.group(3)]
     return list(dict.fromkeys(things))[:_MAX_PARALLEL]
+
+
+def _lowercase_things(text: str) -> list[str]:
+    match = _LOWER_LIST.search(text)
+    if match is None:
+        return []
+    items = [match.group(1), *match.group(2).split(","), match.group(3)]
+    things = []
+    for item in items:
+        words = []
+        for word in item.split():
+            if word in _ENDS:
+                break
+            words.append(word)
+        if words:
+            things.append(" ".join(w[:1].upper() + w[1:] for w in words))
+    return list(dict.fromkeys(things))[:_MAX_PARALLEL] if len(things) >= 2 else []
 
 
 def _several_calls(

@@ -185,6 +185,21 @@ def test_one_tool_and_several_things_make_parallel_calls(client: Any, choice: st
         jsonschema.validate(value, WEATHER_TOOL["function"]["parameters"])
 
 
+@pytest.mark.parametrize(
+    ("prompt", "cities"),
+    [
+        ("weather in paris, tokyo and rome", ["Paris", "Tokyo", "Rome"]),
+        ("what's the weather like in new york and san francisco?", ["New York", "San Francisco"]),
+    ],
+)
+def test_a_lowercase_list_makes_one_call_per_thing(client: Any, prompt: str, cities: list[str]) -> None:
+    for choice in ("auto", "required"):
+        calls = _calls(client, prompt, [WEATHER_TOOL], tool_choice=choice)
+        assert [json.loads(c.function.arguments)["location"] for c in calls] == cities
+        assert len({c.id for c in calls}) == len(cities)
+    assert len(_calls(client, prompt, [WEATHER_TOOL], tool_choice="required", parallel_tool_calls=False)) == 1
+
+
 def test_several_tools_named_make_one_call_each(client: Any) -> None:
     calls = _calls(client, "What is the weather and the time in Paris?", [WEATHER_TOOL, TIME_TOOL])
     assert sorted(c.function.name for c in calls) == ["get_time", "get_weather"]
@@ -262,6 +277,11 @@ def test_short_prompts_are_never_cached_and_a_reset_forgets(server_factory: Serv
         ("New York and San Francisco weather", ["New York", "San Francisco"]),
         ("Compare Apples, Pears, and Plums", ["Apples", "Pears", "Plums"]),
         ("What is the weather in Paris?", []),
+        ("weather in paris, tokyo and rome", ["Paris", "Tokyo", "Rome"]),
+        ("what's the weather in new york, paris, and rome please?", ["New York", "Paris", "Rome"]),
+        ("weather in paris & tokyo today", ["Paris", "Tokyo"]),
+        ("what is the weather and the time in paris?", []),
+        ("flights between london and paris", []),
     ],
 )
 def test_listed_things(prompt: str, things: list[str]) -> None:
