@@ -153,7 +153,28 @@ _LOWER_LIST = re.compile(
     rf"\b(?:in|for|at|of|about|on)\s+({_LOWER_ITEM})((?:\s*,\s*{_LOWER_ITEM})*)\s*,?\s+(?:and|&)\s+({_LOWER_ITEM})"
 )
 _ENDS = frozenset(
-    "and or the a an in for at of on to please today tonight tomorrow now right this next currently".split()
+    [
+        "and",
+        "or",
+        "the",
+        "a",
+        "an",
+        "in",
+        "for",
+        "at",
+        "of",
+        "on",
+        "to",
+        "please",
+        "today",
+        "tonight",
+        "tomorrow",
+        "now",
+        "right",
+        "this",
+        "next",
+        "currently",
+    ]
 )
 
 
