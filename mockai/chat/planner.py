@@ -23,6 +23,7 @@ from typing import Any
 
 from mockai.chat.choice_drafts import ChoiceDraft, ToolCallDraft
 from mockai.chat.prediction_accounting import planned_usage
+from mockai.chat.prompt_schema import followed_answer
 from mockai.chat.reasoning_budget import effort_for, reasoning_tokens, token_cap
 from mockai.chat.request_keys import alnum, request_key, request_keys, seeded_rng
 from mockai.chat.schema_rules import format_place, generation_refusal
@@ -266,6 +267,9 @@ def _tool_call(
 
 
 def _text_for(body: Mapping[str, Any], rng: random.Random, budget: jsongen.WorkBudget, scale: str = "medium") -> str:
+    followed = followed_answer(body, rng, budget)  # a JSON Schema the prompt gives
+    if followed is not None:
+        return followed
     fmt = body.get("response_format")
     if isinstance(fmt, Mapping):
         if fmt.get("type") == "json_schema":
