@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from mockai.chat.rendered import RenderMemos
-from mockai.core.json_text import dumps_indented
+from mockai.core.json_text import indented_bytes
 from mockai.core.plan import ChoicePlan, ReplyPlan
 
 __all__ = ["completion_dict", "message_dict", "render_completion"]
@@ -22,6 +22,8 @@ def message_dict(choice: ChoicePlan) -> dict[str, Any]:
             "arguments": choice.function_call.arguments,
         }
     message["refusal"] = choice.refusal
+    if choice.audio is not None:  # after refusal, before annotations (a recorded audio answer)
+        message["audio"] = choice.audio.to_dict()
     message["annotations"] = [note.to_dict() for note in choice.annotations]
     return message
 
@@ -58,10 +60,10 @@ def completion_dict(plan: ReplyPlan) -> dict[str, Any]:
 def render_completion(plan: ReplyPlan, memos: RenderMemos | None = None) -> bytes:
     """The body bytes: 2-space indent and a trailing newline, as the real API sends (§1)."""
     if memos is None:
-        return (dumps_indented(completion_dict(plan)) + "\n").encode()
+        return indented_bytes(completion_dict(plan))
     hit = memos.bodies.get(id(plan))
     if hit is not None and hit[0] is plan:
         return hit[1]
-    body = (dumps_indented(completion_dict(plan)) + "\n").encode()
+    body = indented_bytes(completion_dict(plan))
     memos.bodies.put(id(plan), (plan, body))
     return body

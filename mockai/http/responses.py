@@ -16,7 +16,7 @@ from typing import Any
 from aiohttp import web
 
 from mockai.core.errors import APIError
-from mockai.core.json_text import dumps_indented
+from mockai.core.json_text import indented_bytes
 from mockai.http.headers import error_headers, request_id, success_headers
 from mockai.http.malformed import reason_of
 
@@ -42,8 +42,7 @@ def error_response(error: APIError, req_id: str) -> web.Response:
 def json_response(payload: Any, request: web.Request, status: int = 200) -> web.Response:
     """A JSON body laid out as the real API's 200s (2-space indent, trailing newline)."""
     headers = success_headers(request_id_of(request), 5, 0)
-    text = dumps_indented(payload) + "\n"
-    return web.Response(status=status, body=text.encode(), headers=headers)
+    return web.Response(status=status, body=indented_bytes(payload), headers=headers)
 
 
 # How an application words the HTTP errors aiohttp raises (unknown path, body over the limit…).

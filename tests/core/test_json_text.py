@@ -1,0 +1,81 @@
+"""indented_bytes (orjson) writes exactly what json.dumps(indent=2, ensure_ascii=False) writes."""
+
+from __future__ import annotations
+
+import json
+import math
+import random
+import struct
+from typing import Any
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from mockai.core.json_text import indented_bytes
+
+
+def reference(value: Any) -> bytes:
+    return (json.dumps(value, indent=2, ensure_ascii=False) + "\n").encode()
+
+
+finite_leaves = st.one_of(
+    st.none(),
+    st.booleans(),
+    st.integers(min_value=-(2**70), max_value=2**70),  # beyond 64 bits: the pure-Python fallback
+    st.floats(allow_nan=False, allow_infinity=False),
+    st.floats(min_value=-1e-3, max_value=1e-3),  # where orjson and repr differ most
+    st.text(),
+    st.sampled_from(['a": 0.00001', "1e-7", "0.00001", '\\"', "\n  0.00001,", "é😀\u2028\x7f\x00\x1f"]),
+)
+finite_values = st.recursive(
+    finite_leaves,
+    lambda children: (
+        st.lists(children, max_size=4)
+        | st.tuples(children, children)
+        | st.dictionaries(st.text(max_size=8) | st.sampled_from(['k": 0.00001', "1e-5"]), children, max_size=4)
+    ),
+    max_leaves=25,
+)
+
+
+@settings(max_examples=400, deadline=None)
+@given(value=finite_values)
+def test_indented_bytes_is_json_dumps_indent_2(value: Any) -> None:
+    assert indented_bytes(value) == reference(value)
+
+
+def test_every_float_exponent_and_logprob_like_values() -> None:
+    rng = random.Random(17)
+    values: list[float] = []
+    for exponent in range(-324, 309):
+        for mantissa in (1.0, 1.5, 9.999999, 2.2250738585072014):
+            with_exponent = (
+                mantissa * 10.0**exponent if exponent > -308 else mantissa * 1e-308 * 10.0 ** (exponent + 308)
+            )
+            values += [with_exponent, -with_exponent]
+    for _ in range(3000):
+        bits = struct.unpack("<d", rng.getrandbits(64).to_bytes(8, "little"))[0]
+        values += [
+            bits,
+            -round(rng.random() ** 3 * 2.5, 6),
+            round(-rng.uniform(0.5, 3.0) * 10 ** -rng.randint(0, 9), 6),
+        ]
+    finite = [v for v in values if math.isfinite(v)]
+    for start in range(0, len(finite), 50):
+        chunk = finite[start : start + 50]
+        value = {"content": [{"logprob": v, "top": [v, {"x": v}]} for v in chunk], "last": chunk[-1]}
+        assert indented_bytes(value) == reference(value)
+
+
+def test_every_basic_plane_character_and_what_orjson_refuses() -> None:
+    text = "".join(chr(c) for c in range(0xD800)) + "".join(chr(c) for c in range(0xE000, 0x10000)) + "😀"
+    assert indented_bytes({text[:300]: text}) == reference({text[:300]: text})
+    deep: Any = [1]
+    for _ in range(300):  # deeper than orjson writes
+        deep = {"d": [deep]}
+    for unusual in ({"big": 2**64}, {"lone": "\ud800"}, {1: "non-string key"}, [[[[]]]] * 3, deep):
+        expected = (json.dumps(unusual, indent=2, ensure_ascii=False) + "\n").encode("utf-8", "surrogatepass")
+        try:
+            assert indented_bytes(unusual) == expected
+        except UnicodeEncodeError:  # a lone surrogate: no UTF-8 text, as before
+            assert "lone" in unusual
