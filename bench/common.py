@@ -12,11 +12,13 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
+from collections import deque
 from collections.abc import Callable, Iterator
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 from urllib.parse import urlsplit
 
 BENCH = Path(__file__).resolve().parent
@@ -47,6 +49,18 @@ class Server:
         self.args = args
         self.proc = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
         self.url = self._wait_for_url(timeout)
+        # Read what the server prints from now on (mockai serve's access log writes a line per
+        # request): a pipe nobody reads fills up and stops the server.  The last lines are kept.
+        self.output: deque[str] = deque(maxlen=200)
+        for stream in (self.proc.stdout, self.proc.stderr):
+            threading.Thread(target=self._drain, args=(stream,), daemon=True).start()
+
+    def _drain(self, stream: IO[str] | None) -> None:
+        if stream is None:
+            return
+        with contextlib.suppress(ValueError, OSError):  # closed by stop()
+            for line in stream:
+                self.output.append(line)
 
     def _wait_for_url(self, timeout: float) -> str:
         assert self.proc.stdout is not None
@@ -84,9 +98,6 @@ class Server:
             except subprocess.TimeoutExpired:
                 self.proc.kill()
                 self.proc.wait()
-        for stream in (self.proc.stdout, self.proc.stderr):
-            if stream is not None:
-                stream.close()
         return self.proc.returncode
 
     def __enter__(self) -> Server:
