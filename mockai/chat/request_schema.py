@@ -23,11 +23,13 @@ from mockai.core.errors import APIError
 from mockai.core.json_budget import emptied_below
 from mockai.core.json_pointer import resolve_pointer
 
-__all__ = ["REQUEST_SCHEMA", "first_fault", "passes"]
+__all__ = ["REQUEST_SCHEMA", "first_fault", "passes", "register_schema"]
 
 _SCHEMA_FILE = "schemas/chat_completion_request.schema.json"
 
 REQUEST_SCHEMA: dict[str, Any] = json.loads(resources.files("mockai").joinpath(_SCHEMA_FILE).read_text("utf-8"))
+# Request schemas whose errors first_fault words, by ``$id`` (another surface registers its own).
+_SCHEMAS: dict[str, dict[str, Any]] = {REQUEST_SCHEMA["$id"]: REQUEST_SCHEMA}
 
 # Enum locations that restrict which content parts a role accepts (see the schema's TextPart,
 # UserPart and AssistantPart).  The live API reports these per message, not per part.
@@ -65,6 +67,11 @@ _SortKey = tuple[int, tuple[tuple[int, int | str], ...], int]
 _DESCRIBED_DEPTH = 32
 
 
+def register_schema(schema: dict[str, Any]) -> None:
+    """Let :func:`first_fault` word the errors of validators compiled from ``schema`` (by its ``$id``)."""
+    _SCHEMAS[schema["$id"]] = schema
+
+
 def passes(validator: Any, body: dict[Any, Any]) -> bool:
     """Whether ``body`` passes the compiled ``validator``; a body holding Python values that are not
     JSON (only reachable without ``json.loads``, e.g. a non-str key) is refused as not JSON."""
@@ -76,7 +83,7 @@ def passes(validator: Any, body: dict[Any, Any]) -> bool:
 
 def first_fault(validator: Any, body: dict[Any, Any]) -> APIError:
     """The real API's error for the fault of ``body`` it reports first (``validator``, compiled from
-    REQUEST_SCHEMA or a part of it at the same location, has refused the body)."""
+    REQUEST_SCHEMA, a registered schema, or a part of one at the same location, has refused the body)."""
     best: tuple[_SortKey, APIError] | None = None
     try:
         errors = list(validator.iter_errors(body))
@@ -100,7 +107,8 @@ def _translate(error: Any, body: dict[Any, Any]) -> tuple[_SortKey, APIError]:
     kind = error.kind
     name: str = kind.name
     path, value = _walk(body, error.instance_path, error.instance)
-    location: str = (error.absolute_keyword_location or "#").partition("#")[2]
+    base, _, location = (error.absolute_keyword_location or "#").partition("#")
+    base = base if base in _SCHEMAS else REQUEST_SCHEMA["$id"]
     param = _param(path)
     if _json_type(value) is None:
         # NaN / Infinity (Python's json accepts them, JSON does not) or a non-JSON Python value.
@@ -110,7 +118,7 @@ def _translate(error: Any, body: dict[Any, Any]) -> tuple[_SortKey, APIError]:
         full = [*path, kind.property]
         return _key(full, name), APIError.missing_required(_param(full))
     if name == "type":
-        expected = _describe(location.rpartition("/")[0])
+        expected = _describe(location.rpartition("/")[0], base)
         return _key(path, name), APIError.invalid_type(param, expected, _json_type(value) or "null")
     if name == "enum":
         if location in _PART_RESTRICTIONS and len(path) > 1 and path[0] == "messages":
@@ -121,7 +129,7 @@ def _translate(error: Any, body: dict[Any, Any]) -> tuple[_SortKey, APIError]:
     if name == "additionalProperties":
         full = [*path, str(kind.unexpected[0])]
         return _key(full, name), APIError.unknown_parameter(_param(full))
-    return _key(path, name), _limit_error(name, kind, param, value, location)
+    return _key(path, name), _limit_error(name, kind, param, value, location, base)
 
 
 # Size limits: (what, code, the value's kind, the bound's name) for the API's "Invalid '<param>'" text.
@@ -132,7 +140,7 @@ _SIZE_LIMITS = {
 }
 
 
-def _limit_error(name: str, kind: Any, param: str, value: Any, location: str) -> APIError:
+def _limit_error(name: str, kind: Any, param: str, value: Any, location: str, base: str) -> APIError:
     """Size, pattern and range errors: ``Invalid '<param>': <what>. Expected …, but got … instead.``"""
     what: str
     code: str
@@ -149,7 +157,7 @@ def _limit_error(name: str, kind: Any, param: str, value: Any, location: str) ->
         what, code = "string does not match pattern", "invalid_value"
         detail = f"Expected a string that matches the pattern '{kind.pattern}'."
     elif name in ("minimum", "maximum"):
-        types = _types(_resolve(location.rpartition("/")[0]))
+        types = _types(_resolve(location.rpartition("/")[0], base), base)
         number = "integer" if "integer" in types else "decimal"
         above = name == "maximum"
         what = f"{number} {'above maximum' if above else 'below minimum'} value"
@@ -259,29 +267,29 @@ def _json_type(value: Any) -> str | None:
     return None
 
 
-def _resolve(pointer: str) -> Any:
-    """The subschema of REQUEST_SCHEMA at a JSON pointer such as ``/$defs/Message/properties/role``."""
-    return resolve_pointer(REQUEST_SCHEMA, pointer)
+def _resolve(pointer: str, base: str) -> Any:
+    """The subschema of the schema ``base`` names at a JSON pointer such as ``/$defs/Message/properties/role``."""
+    return resolve_pointer(_SCHEMAS[base], pointer)
 
 
-def _deref(schema: Any) -> Any:
+def _deref(schema: Any, base: str) -> Any:
     while isinstance(schema, dict) and "type" not in schema and "$ref" in schema:
-        schema = _resolve(schema["$ref"].partition("#")[2])
+        schema = _resolve(schema["$ref"].partition("#")[2], base)
     return schema
 
 
-def _types(schema: Any) -> list[str]:
-    schema = _deref(schema)
+def _types(schema: Any, base: str) -> list[str]:
+    schema = _deref(schema, base)
     types = schema.get("type", []) if isinstance(schema, dict) else []
     return [types] if isinstance(types, str) else list(types)
 
 
 @lru_cache(maxsize=256)
-def _describe(pointer: str) -> str:
+def _describe(pointer: str, base: str) -> str:
     """What the subschema at ``pointer`` expects, as the API words it ("expected … , but got")."""
-    schema = _deref(_resolve(pointer))
+    schema = _deref(_resolve(pointer, base), base)
     words: list[str] = []
-    for type_ in _types(schema):
+    for type_ in _types(schema, base):
         if type_ == "string":
             enum = schema.get("enum")
             if enum is None and schema.get("if") == {"type": "string"}:
@@ -289,7 +297,7 @@ def _describe(pointer: str) -> str:
             choices = [choice for choice in enum or [] if isinstance(choice, str)]
             words.append(f"one of {_listing(choices, 'or')}" if choices else "a string")
         elif type_ == "array":
-            item_types = _types(schema.get("items", {}))
+            item_types = _types(schema.get("items", {}), base)
             words.append(_ARRAY_OF.get(item_types[0], "an array") if len(item_types) == 1 else "an array")
         elif type_ != "null":
             words.append(_ARTICLED.get(type_, f"a {type_}"))

@@ -1,14 +1,21 @@
-"""The chat-completions pipeline, one way through:
+"""The pipeline every generating endpoint shares, one way through:
 
-request → key, size, JSON (:mod:`mockai.http`) → :func:`~mockai.chat.validation.validate_chat_request`
-→ the first reply source that answers (scenario rules, then the cassette), else seeded generation
-→ one reply (a plan, an error, recorded bytes, or "ask upstream") → kept if ``store: true`` →
-delivered as JSON or SSE (:func:`~mockai.chat.reply_writer.write_reply`) → journaled.
-A refused request (401, 400, 413, …) is journaled too, as ``rejected``, with its error envelope.
+request → key, size, JSON (:mod:`mockai.http`) → the surface's validation → the first reply source
+that answers (scenario rules, then the cassette), else seeded generation → one reply (a plan, an
+error, recorded bytes, or "ask upstream") → kept when stored → delivered as JSON or SSE →
+journaled.  A refused request (401, 400, 413, …) is journaled too, as ``rejected``, with its
+error envelope.
+
+Two surfaces go through it (:class:`Surface`): chat completions, and Responses.  Reply sources
+see every request as a chat request (a Responses request through its chat view,
+:func:`mockai.responses.chat_view.chat_view`), so scenario rules, cassettes and the seeded story
+are the same for both; the journal keeps the body the client sent.
 """
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from typing import Any
 
 from aiohttp import web
@@ -23,44 +30,117 @@ from mockai.core.plan import ErrorReply, ForwardReply, PlannedReply, RawReply, R
 from mockai.http.auth import check_auth
 from mockai.http.request_body import read_json_body
 from mockai.http.responses import request_id_of
-from mockai.server.journal import NOT_READ
+from mockai.responses import surface as responses
+from mockai.server.journal import NOT_READ, Describe
 from mockai.server.state import STATE, KnownBody, ServerState
 from mockai.server.upstream import forward_upstream
 
-__all__ = ["chat_completions", "choose_reply"]
+__all__ = ["Surface", "chat_completions", "choose_reply", "create_response"]
+
+Delivered = PlannedReply | ErrorReply | RawReply
+Writer = Callable[[web.Request, str], Awaitable[web.StreamResponse]]
+
+
+@dataclass(frozen=True, slots=True)
+class Surface:
+    """What differs between the endpoints that share the pipeline."""
+
+    # The body if it is a valid request (else the API's error); pure, so memoised by raw bytes.
+    validate: Callable[[object], dict[str, Any]]
+    unknown_model: Callable[[str], APIError]
+    # The request as reply sources see it (a chat request), and the rules that need it (run once
+    # per distinct body); may raise the API's error.
+    view: Callable[[ServerState, dict[str, Any], bool], dict[str, Any]]
+    # Keeps what is stored and gives the writer of the reply and how the journal shows a plan.
+    deliver: Callable[[web.Request, ServerState, RequestContext, dict[str, Any], Delivered], tuple[Writer, Describe]]
+    # How an error reads on this surface (the request's body, when it was read).
+    reword: Callable[[APIError, dict[str, Any] | None], APIError]
+
+
+def _chat_view(state: ServerState, body: dict[str, Any], new: bool) -> dict[str, Any]:
+    return body
+
+
+def _chat_deliver(
+    request: web.Request, state: ServerState, ctx: RequestContext, body: dict[str, Any], reply: Delivered
+) -> tuple[Writer, Describe]:
+    keep_stored(state.store, ctx, reply)
+
+    def write(request: web.Request, req_id: str) -> Awaitable[web.StreamResponse]:
+        return write_reply(request, reply, ctx.body, req_id, state.config.tokens_per_chunk, state.rendered)
+
+    return write, completion_dict
+
+
+def _as_is(error: APIError, body: dict[str, Any] | None) -> APIError:
+    return error
+
+
+def _responses_view(state: ServerState, body: dict[str, Any], new: bool) -> dict[str, Any]:
+    return responses.request_view(body, state.responses, check_rules=new)
+
+
+def _responses_deliver(
+    request: web.Request, state: ServerState, ctx: RequestContext, body: dict[str, Any], reply: Delivered
+) -> tuple[Writer, Describe]:
+    answer = responses.prepare(reply, body, state.responses)
+
+    def write(request: web.Request, req_id: str) -> Awaitable[web.StreamResponse]:
+        return answer.write(request, req_id, state.config.tokens_per_chunk)
+
+    return write, answer.describe
+
+
+CHAT = Surface(validate_chat_request, APIError.model_not_found, _chat_view, _chat_deliver, _as_is)
+RESPONSES = Surface(
+    responses.validate_responses_request, responses.model_not_found, _responses_view, _responses_deliver,
+    responses.reword,
+)  # fmt: skip
 
 
 async def chat_completions(request: web.Request) -> web.StreamResponse:
+    return await _answer(request, CHAT)
+
+
+async def create_response(request: web.Request) -> web.StreamResponse:
+    """``POST /v1/responses``."""
+    return await _answer(request, RESPONSES)
+
+
+async def _answer(request: web.Request, surface: Surface) -> web.StreamResponse:
     state = request.app[STATE].current
     received = _Received()
     try:
-        ctx, req_id = await _read(request, state, received)
+        ctx, body, req_id = await _read(request, state, received, surface)
     except APIError as refusal:
-        return await _after_refusal(request, state, refusal, received)
+        sent = received.body if isinstance(received.body, dict) else None
+        return await _after_refusal(request, state, surface.reword(refusal, sent), received)
     try:
         reply = await choose_reply(state, ctx)
     except Exception as exc:  # the boundary answers it; the journal still shows the request
-        error = exc if isinstance(exc, APIError) else APIError.server_error()
+        error = surface.reword(exc, body) if isinstance(exc, APIError) else APIError.server_error()
         _journal_error(request, state, received, error, "error")
-        raise
+        raise error from None
     if isinstance(reply, ForwardReply):
         assert state.cassette is not None
         return await forward_upstream(request, state.cassette, state.journal, ctx.raw)
-    keep_stored(state.store, ctx, reply)
+    if isinstance(reply, ErrorReply):
+        reply = ErrorReply(surface.reword(reply.error, body), reply.delivery, reply.source)
+    write, describe = surface.deliver(request, state, ctx, body, reply)
     status = reply.error.status if isinstance(reply, ErrorReply) else getattr(reply, "status", 200)
     try:
-        return await write_reply(request, reply, ctx.body, req_id, state.config.tokens_per_chunk, state.rendered)
+        return await write(request, req_id)
     finally:
         state.journal.record(
             ctx.method,
             ctx.path,
             ctx.query,
             request.headers,
-            ctx.body,
+            body,
             status,
             reply.source,
             reply,
-            completion_dict,
+            describe,
             raw=ctx.raw,
         )
 
@@ -75,27 +155,39 @@ class _Received:
         self.body: Any = NOT_READ
 
 
-async def _read(request: web.Request, state: ServerState, received: _Received) -> tuple[RequestContext, str]:
-    """The validated request, numbered, and its request id; the real API's refusals otherwise."""
+async def _read(
+    request: web.Request, state: ServerState, received: _Received, surface: Surface
+) -> tuple[RequestContext, dict[str, Any], str]:
+    """The validated request (as sent, and as reply sources see it, numbered) and its request id;
+    the real API's refusals otherwise."""
     config = state.config
     check_auth(request, config.api_key)
     raw, parsed = await read_json_body(request, config.max_body_bytes)
     received.raw, received.body = raw, parsed
     known = state.known_bodies.get(raw)
+    new = known is None
     if known is None:
-        body = validate_chat_request(parsed)
+        body = surface.validate(parsed)
         known = KnownBody(request_id_of(request, raw))
-        state.known_bodies.put(raw, known)
     else:
         body = parsed  # these very bytes were validated before
     if config.strict_models and body["model"] not in state.catalog:
-        raise APIError.model_not_found(body["model"])
+        raise surface.unknown_model(body["model"])
+    view = surface.view(state, body, new)
+    if new:
+        state.known_bodies.put(raw, known)  # valid, its rules passed
     state.seq += 1
     headers = {k.lower(): v for k, v in request.headers.items()}
-    ctx = RequestContext(request.method, request.path, request.query_string, headers, body, raw, state.seq)
-    if body.get("store") is True:
+    ctx = RequestContext(request.method, request.path, request.query_string, headers, view, raw, state.seq)
+    if view.get("store") is True:
         ctx.assign_id = state.store.id_for  # a repeated stored request gets an id of its own
-    return ctx, known.req_id
+    elif view is not body and body.get("previous_response_id") is not None:
+        ctx.assign_id = _same  # the answer depends on the stored conversation: never the memoised plan
+    return ctx, body, known.req_id
+
+
+def _same(plan_id: str) -> str:
+    return plan_id
 
 
 async def choose_reply(state: ServerState, ctx: RequestContext) -> Reply:
@@ -153,7 +245,7 @@ def _journal_error(request: web.Request, state: ServerState, received: _Received
 
 async def replay_recorded(request: web.Request, state: ServerState, reply: RawReply, raw: bytes) -> web.StreamResponse:
     """Recorded bytes for a request the pipeline did not plan; journaled as the cassette's."""
-    response = await write_reply(request, reply, {}, "", 1)
+    response = await write_reply(request, reply, {}, "", 1)  # recorded bytes: no surface of its own
     state.journal.record(
         request.method,
         request.path,

@@ -1,0 +1,90 @@
+"""What a Response echoes of its request, as the real API echoes it (api_behaviour §3a).
+
+Defaults where the request is silent (``temperature: 1.0``, ``truncation: "disabled"``,
+``store: true``, …); floats with a decimal point; ``text.format`` and tools with ``type`` first
+and the rest in alphabetical order; a ``json_schema`` format gains ``"description": null``; a
+function tool gains ``"strict": true`` when the request left it out [R:12]; a reasoning model
+reports its effort (the request's, else the model's default).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from mockai.core.model_capabilities import capabilities
+
+__all__ = ["request_echo", "type_first"]
+
+
+def request_echo(body: Mapping[str, Any], service_tier: str) -> dict[str, Any]:
+    """The Response's echo of ``body`` (the keys besides id, status, output, usage and times)."""
+    get = body.get
+    model = str(get("model", ""))
+    caps = capabilities(model)
+    reasoning = _mapping(get("reasoning"))
+    effort = reasoning.get("effort") or (caps.default_effort or "medium") if caps.reasoning else None
+    text = _mapping(get("text"))
+    metadata = get("metadata")
+    return {
+        "background": bool(get("background")),
+        "frequency_penalty": 0.0,
+        "instructions": get("instructions"),
+        "max_output_tokens": get("max_output_tokens"),
+        "max_tool_calls": get("max_tool_calls"),
+        "parallel_tool_calls": get("parallel_tool_calls") is not False,
+        "presence_penalty": 0.0,
+        "previous_response_id": get("previous_response_id"),
+        "prompt_cache_key": get("prompt_cache_key"),
+        "prompt_cache_retention": get("prompt_cache_retention") or "in_memory",
+        "reasoning": {"effort": effort, "summary": reasoning.get("summary")},
+        "safety_identifier": get("safety_identifier"),
+        "service_tier": get("service_tier") or service_tier,
+        "store": get("store") is not False,
+        "temperature": _float(get("temperature"), 1.0),
+        "text": {"format": _format(text.get("format")), "verbosity": text.get("verbosity") or "medium"},
+        "tool_choice": _tool_choice(get("tool_choice")),
+        "tools": [_tool(tool) for tool in get("tools") or () if isinstance(tool, Mapping)],
+        "top_logprobs": get("top_logprobs") or 0,
+        "top_p": _float(get("top_p"), 1.0),
+        "truncation": get("truncation") or "disabled",
+        "user": get("user"),
+        "metadata": dict(metadata) if isinstance(metadata, Mapping) else {},
+    }
+
+
+def type_first(value: Mapping[str, Any]) -> dict[str, Any]:
+    """``type``, then every other key in alphabetical order (the real API's order since 2025-H2)."""
+    out: dict[str, Any] = {"type": value["type"]} if "type" in value else {}
+    for key in sorted(k for k in value if k != "type"):
+        out[key] = value[key]
+    return out
+
+
+def _mapping(value: Any) -> Mapping[str, Any]:
+    return value if isinstance(value, Mapping) else {}
+
+
+def _float(value: Any, default: float) -> float:
+    return float(value) if isinstance(value, (int, float)) and not isinstance(value, bool) else default
+
+
+def _format(fmt: Any) -> dict[str, Any]:
+    if not isinstance(fmt, Mapping) or fmt.get("type") not in ("json_schema", "json_object"):
+        return {"type": "text"}
+    if fmt["type"] == "json_object":
+        return {"type": "json_object"}
+    echoed = {"description": None, "strict": False, **fmt}
+    return type_first(echoed)
+
+
+def _tool(tool: Mapping[str, Any]) -> dict[str, Any]:
+    if tool.get("type") == "function":
+        return type_first({"description": None, "parameters": None, **tool, "strict": tool.get("strict") is not False})
+    return type_first(tool)
+
+
+def _tool_choice(choice: Any) -> Any:
+    if isinstance(choice, Mapping):
+        return type_first(choice)
+    return choice if isinstance(choice, str) else "auto"

@@ -1,0 +1,62 @@
+"""A request's ``input`` as the items a stored response lists (``GET .../input_items``) and a
+``previous_response_id`` continuation reads back: each with an id, keys ``id, type, status``
+then alphabetically (api_behaviour §5: a string input is one user message with its own ``msg_`` id).
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Mapping
+from typing import Any
+
+from mockai.responses.echo import type_first
+
+__all__ = ["input_items"]
+
+_PREFIXES = {
+    "message": "msg",
+    "function_call": "fc",
+    "function_call_output": "fc",
+    "custom_tool_call": "ctc",
+    "custom_tool_call_output": "ctc",
+    "reasoning": "rs",
+}
+
+
+def input_items(body: Mapping[str, Any], response_id: str) -> tuple[dict[str, Any], ...]:
+    """The input of ``body`` as stored items; ids share the response's group (``response_id``)."""
+    raw = body.get("input")
+    if isinstance(raw, str):
+        raw = [{"role": "user", "content": raw}]
+    if not isinstance(raw, list):
+        return ()
+    group_and_time = response_id[5:31]  # the 16-hex group, "00" and the time
+    items = []
+    for index, item in enumerate(raw):
+        if not isinstance(item, Mapping):
+            continue
+        kind = str(item.get("type", "message"))
+        tail = hashlib.blake2b(f"{response_id}/{index}".encode(), digest_size=12).hexdigest()
+        given = item.get("id")
+        item_id = given if isinstance(given, str) else f"{_PREFIXES.get(kind, 'item')}_{group_and_time}{tail}"
+        items.append(_item(item, kind, item_id))
+    return tuple(items)
+
+
+def _item(item: Mapping[str, Any], kind: str, item_id: str) -> dict[str, Any]:
+    if kind != "message":
+        return {"id": item_id, **type_first({**item, "type": kind, "status": item.get("status") or "completed"})}
+    role = item.get("role")
+    content = item.get("content")
+    part_type = "output_text" if role == "assistant" else "input_text"
+    if isinstance(content, str):
+        parts: list[Any] = [{"type": part_type, "text": content}]
+    else:
+        parts = [type_first(p) for p in content if isinstance(p, Mapping)] if isinstance(content, list) else []
+    return {
+        "id": item_id,
+        "type": "message",
+        "status": item.get("status") or "completed",
+        "content": parts,
+        "role": role,
+    }

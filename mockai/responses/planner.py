@@ -1,0 +1,193 @@
+"""From the chat plan of a request's chat view to one :class:`ResponsePlan`.
+
+What is said is decided once, by the chat planner (seeded) or a scenario, for the chat view of the
+request (:mod:`mockai.responses.chat_view`): one text generator, one story for both surfaces.
+This module adds what a Response has and a chat completion has not, all drawn from the plan's
+own seeded id (so the same request gives the same bytes):
+
+* ids (api_behaviour §2): ``resp_`` + a 16-hex *group* shared by the response and its items
+  (and, in a ``previous_response_id`` chain, by its parent) + ``00`` + ``%08x`` of a Unix time
+  + 24 hex; items take the same group; ``call_id`` is the chat plan's ``call_`` id;
+* output items in order: a ``reasoning`` item for a reasoning model (with a summary when
+  ``reasoning.summary`` asks for one, ``encrypted_content`` when ``include`` asks), then the
+  ``message`` (text or refusal), then one ``function_call`` / ``custom_tool_call`` per call;
+* ``status``: ``incomplete`` with ``incomplete_details`` when ``max_output_tokens`` cut it;
+* what the Response echoes of the request (:mod:`mockai.responses.echo`).
+
+:mod:`mockai.responses.render_json` and :mod:`mockai.responses.render_sse` are two views of it.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import random
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
+from typing import Any
+
+from mockai.core.model_catalog import is_reasoning_model
+from mockai.core.plan import ChoicePlan, ReplyPlan, ToolCallPlan, Usage
+from mockai.generate import text as textgen
+from mockai.generate.tokenizer import tokenize
+from mockai.responses.echo import request_echo
+
+__all__ = [
+    "CallItem",
+    "MessageItem",
+    "OutputItem",
+    "ReasoningItem",
+    "ResponsePlan",
+    "response_plan",
+    "with_group",
+]
+
+_ID_TAIL = 24  # hex digits after the group, the marker and the time
+
+
+@dataclass(frozen=True, slots=True)
+class MessageItem:
+    id: str
+    tokens: tuple[str, ...]  # the text (or the refusal) exactly as streamed
+    refusal: bool = False
+    status: str = "completed"
+
+    @property
+    def text(self) -> str:
+        return "".join(self.tokens)
+
+
+@dataclass(frozen=True, slots=True)
+class CallItem:
+    id: str
+    call: ToolCallPlan  # its id is the item's call_id
+    status: str = "completed"
+
+
+@dataclass(frozen=True, slots=True)
+class ReasoningItem:
+    id: str
+    # The summary's tokens; None: no summary was asked for (``summary: []``).
+    summary_tokens: tuple[str, ...] | None = None
+    # ``encrypted_content`` as first announced and as finished (they differ, [R:04]); None: not included.
+    encrypted: tuple[str, str] | None = None
+
+    @property
+    def summary(self) -> str | None:
+        return None if self.summary_tokens is None else "".join(self.summary_tokens)
+
+
+OutputItem = MessageItem | CallItem | ReasoningItem
+
+
+@dataclass(frozen=True, slots=True)
+class ResponsePlan:
+    id: str
+    created_at: int
+    completed_at: int
+    model: str
+    status: str  # completed | incomplete
+    incomplete_reason: str | None
+    output: tuple[OutputItem, ...]
+    usage: Usage
+    # The request's parameters as the Response echoes them (keys of the Response, in order).
+    echo: dict[str, Any]
+    obfuscation_seed: int = 0
+    group: str = ""  # the 16 hex every id of the response shares
+    # Whether the request named a service tier (if not, an unfinished Response says "auto").
+    tier_asked: bool = False
+
+    @property
+    def output_text(self) -> str:
+        return "".join(i.text for i in self.output if isinstance(i, MessageItem) and not i.refusal)
+
+
+def response_plan(plan: ReplyPlan, body: Mapping[str, Any]) -> ResponsePlan:
+    """The Response of ``plan`` (the chat plan of ``body``'s chat view) for the request ``body``."""
+    seed = hashlib.blake2b(plan.id.encode(), digest_size=32, key=b"mockai-responses").digest()
+    group = _parent_group(body.get("previous_response_id")) or seed[:8].hex()
+    created_at = plan.created
+    choice = plan.choices[0] if plan.choices else ChoicePlan(index=0, finish_reason="stop", content_tokens=())
+    incomplete = choice.finish_reason == "length"
+    status = "incomplete" if incomplete else "completed"
+    ids = _Ids(seed, group, created_at)
+    output: list[OutputItem] = []
+    if is_reasoning_model(str(body.get("model", ""))):
+        output.append(_reasoning(ids, seed, body))
+    if choice.refusal_tokens is not None and choice.content_tokens is None:
+        output.append(MessageItem(ids.next("msg"), choice.refusal_tokens, refusal=True))
+    elif choice.content_tokens or not (choice.tool_calls or choice.function_call):
+        tokens = choice.content_tokens or ()
+        output.append(MessageItem(ids.next("msg"), tokens, status="incomplete" if incomplete else "completed"))
+    for call in choice.tool_calls:
+        output.append(CallItem(ids.next("ctc" if call.kind == "custom" else "fc"), call))
+    return ResponsePlan(
+        id=f"resp_{group}00{created_at:08x}{seed[8:20].hex()}",
+        created_at=created_at,
+        completed_at=created_at + 1 + plan.usage.completion_tokens // 400,
+        model=plan.model,
+        status=status,
+        incomplete_reason="max_output_tokens" if incomplete else None,
+        output=tuple(output),
+        usage=plan.usage,
+        echo=request_echo(body, plan.service_tier),
+        obfuscation_seed=plan.obfuscation_seed,
+        group=group,
+        tier_asked=body.get("service_tier") is not None,
+    )
+
+
+def with_group(plan: ResponsePlan, group: str) -> ResponsePlan:
+    """``plan`` with every id in another group (a stored id must not be given twice)."""
+    old = plan.group
+
+    def moved(item_id: str) -> str:
+        prefix, _, rest = item_id.partition("_")
+        return f"{prefix}_{group}{rest[len(old) :]}" if rest.startswith(old) else item_id
+
+    return replace(
+        plan, id=moved(plan.id), group=group, output=tuple(replace(item, id=moved(item.id)) for item in plan.output)
+    )
+
+
+class _Ids:
+    """Item ids of one response: the group, ``00``, a time a little after ``created_at``, 24 hex."""
+
+    def __init__(self, seed: bytes, group: str, created_at: int) -> None:
+        self.seed, self.group, self.created_at, self.count = seed, group, created_at, 0
+
+    def next(self, prefix: str) -> str:
+        self.count += 1
+        tail = hashlib.blake2b(self.seed + bytes([self.count]), digest_size=_ID_TAIL // 2).hexdigest()
+        return f"{prefix}_{self.group}00{self.created_at + (self.count > 1):08x}{tail}"
+
+
+def _parent_group(previous: Any) -> str | None:
+    """The group of a ``resp_`` id of today's shape (the new response shares it, §2)."""
+    if isinstance(previous, str) and previous.startswith("resp_") and len(previous) == 55:
+        group = previous[5:21]
+        if all(c in "0123456789abcdef" for c in group):
+            return group
+    return None
+
+
+def _reasoning(ids: _Ids, seed: bytes, body: Mapping[str, Any]) -> ReasoningItem:
+    rng = random.Random(int.from_bytes(seed[20:28], "big"))
+    reasoning = body.get("reasoning")
+    asked = reasoning.get("summary") or reasoning.get("generate_summary") if isinstance(reasoning, Mapping) else None
+    summary = None
+    if asked in ("auto", "concise", "detailed"):
+        title = textgen.phrase(rng).title()
+        text = f"**{title}**\n\n" + textgen.paragraph(rng, 2, 4 if asked == "detailed" else 2)
+        summary = tuple(tokenize(text))
+    encrypted = None
+    include = body.get("include")
+    if isinstance(include, list) and "reasoning.encrypted_content" in include:
+        encrypted = (_fernet_like(rng), _fernet_like(rng))
+    return ReasoningItem(ids.next("rs"), summary, encrypted)
+
+
+def _fernet_like(rng: random.Random) -> str:
+    """An opaque ``gAAAAA…`` token, as the real API's encrypted reasoning looks (Fernet, urlsafe base64)."""
+    payload = b"\x80\x00\x00\x00\x00" + rng.randbytes(4 + 16 + 32 * rng.randint(8, 20) + 32)
+    return base64.urlsafe_b64encode(payload).decode()

@@ -1,0 +1,142 @@
+"""A :class:`~mockai.responses.planner.ResponsePlan` as the Response object, keys in the real order.
+
+``id, object, created_at, status``, then every other key alphabetically, ``metadata`` last
+(api_behaviour §3a); output items ``id, type, status`` then alphabetically; content parts
+``type`` then alphabetically.  The non-stream body is 2-space indented with no trailing newline
+and carries ``billing``, which no streamed Response does (§3a, §6b).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from mockai.core.errors import APIError
+from mockai.core.json_text import dumps_indented
+from mockai.core.plan import Usage
+from mockai.responses.planner import CallItem, MessageItem, OutputItem, ReasoningItem, ResponsePlan
+
+__all__ = ["item_dict", "render_response", "response_dict", "usage_dict"]
+
+# The phases a Response is shown in: while it runs (created / in_progress), finished, failed.
+RUNNING, FINISHED, FAILED = "running", "finished", "failed"
+
+
+def usage_dict(usage: Usage) -> dict[str, Any]:
+    return {
+        "input_tokens": usage.prompt_tokens,
+        "input_tokens_details": {"cache_write_tokens": 0, "cached_tokens": usage.cached_tokens},
+        "output_tokens": usage.completion_tokens,
+        "output_tokens_details": {"reasoning_tokens": usage.reasoning_tokens},
+        "total_tokens": usage.total_tokens,
+    }
+
+
+def text_part(item: MessageItem, text: str) -> dict[str, Any]:
+    if item.refusal:
+        return {"type": "refusal", "refusal": text}
+    return {"type": "output_text", "annotations": [], "logprobs": [], "text": text}
+
+
+def item_dict(item: OutputItem, *, done: bool = True) -> dict[str, Any]:
+    """An output item, finished (``done``) or as ``response.output_item.added`` announces it."""
+    if isinstance(item, MessageItem):
+        return {
+            "id": item.id,
+            "type": "message",
+            "status": item.status if done else "in_progress",
+            "content": [text_part(item, item.text)] if done else [],
+            "role": "assistant",
+        }
+    if isinstance(item, CallItem):
+        call = item.call
+        if call.kind == "custom":
+            return {
+                "id": item.id,
+                "type": "custom_tool_call",
+                "status": item.status if done else "in_progress",
+                "call_id": call.id,
+                "input": call.arguments if done else "",
+                "name": call.name,
+            }
+        return {
+            "id": item.id,
+            "type": "function_call",
+            "status": item.status if done else "in_progress",
+            "arguments": call.arguments if done else "",
+            "call_id": call.id,
+            "name": call.name,
+        }
+    return _reasoning_dict(item, done)
+
+
+def _reasoning_dict(item: ReasoningItem, done: bool) -> dict[str, Any]:
+    out: dict[str, Any] = {"id": item.id, "type": "reasoning"}
+    if item.encrypted is not None:
+        out["encrypted_content"] = item.encrypted[1 if done else 0]
+    summary = item.summary
+    out["summary"] = [{"type": "summary_text", "text": summary}] if done and summary is not None else []
+    return out
+
+
+def response_dict(plan: ResponsePlan, phase: str = FINISHED, *, error: APIError | None = None) -> dict[str, Any]:
+    """The Response in ``phase``: running (no output, ``usage: null``), finished, or failed."""
+    echo = plan.echo
+    finished = phase == FINISHED
+    status = plan.status if finished else ("failed" if phase == FAILED else "in_progress")
+    out: dict[str, Any] = {"id": plan.id, "object": "response", "created_at": plan.created_at, "status": status}
+    out["background"] = echo["background"]
+    out["completed_at"] = plan.completed_at if finished and plan.status == "completed" else None
+    out["error"] = {"code": error.code, "message": error.message} if error is not None else None
+    out["frequency_penalty"] = echo["frequency_penalty"]
+    reason = plan.incomplete_reason if finished else None
+    out["incomplete_details"] = {"reason": reason} if reason is not None else None
+    for key in ("instructions", "max_output_tokens", "max_tool_calls"):
+        out[key] = echo[key]
+    out["model"] = plan.model
+    out["moderation"] = None
+    out["output"] = [item_dict(item) for item in plan.output] if finished else []
+    for key in _MIDDLE:
+        out[key] = echo[key]
+    if not finished and not plan.tier_asked:
+        out["service_tier"] = "auto"
+    for key in ("store", "temperature", "text", "tool_choice"):
+        out[key] = echo[key]
+    out["tool_usage"] = _TOOL_USAGE
+    for key in _LATE:
+        out[key] = echo[key]
+    out["usage"] = usage_dict(plan.usage) if finished else None
+    out["user"] = echo["user"]
+    out["metadata"] = echo["metadata"]
+    return out
+
+
+_MIDDLE = (
+    "parallel_tool_calls",
+    "presence_penalty",
+    "previous_response_id",
+    "prompt_cache_key",
+    "prompt_cache_retention",
+    "reasoning",
+    "safety_identifier",
+    "service_tier",
+)
+_LATE = ("tools", "top_logprobs", "top_p", "truncation")
+# Built-in tool use, none of which mockai runs (the 2026-07 shape [R:04]).
+_TOOL_USAGE = {
+    "image_gen": {
+        "input_tokens": 0,
+        "input_tokens_details": {"image_tokens": 0, "text_tokens": 0},
+        "output_tokens": 0,
+        "output_tokens_details": {"image_tokens": 0, "text_tokens": 0},
+        "total_tokens": 0,
+    },
+    "web_search": {"num_requests": 0},
+}
+
+
+def render_response(plan: ResponsePlan) -> bytes:
+    """The non-stream body: ``billing`` in its alphabetical place, 2-space indent, no newline."""
+    body = response_dict(plan)
+    items = list(body.items())
+    items.insert(5, ("billing", {"payer": "developer"}))  # after id, object, created_at, status, background
+    return dumps_indented(dict(items)).encode()

@@ -1,0 +1,135 @@
+"""A :class:`~mockai.responses.planner.ResponsePlan` as the real API's stream of semantic events.
+
+Every message is ``event: <type>`` then ``data: <compact JSON>`` and a blank line; no ``[DONE]``
+(api_behaviour §4a).  Payload keys: ``type`` first, then alphabetically (the 2026 order, §4b);
+``sequence_number`` runs 0…n-1.  The sequence (§4c): ``response.created``,
+``response.in_progress``, then per output item ``output_item.added`` … ``output_item.done``
+(reasoning: its summary part and deltas; message: its content part and text or refusal deltas;
+function call: argument deltas), then ``response.completed`` (or ``response.incomplete``).
+Text and argument deltas carry ``obfuscation`` (padding each event to 16 characters of delta plus
+padding, as recorded) unless ``stream_options.include_obfuscation`` is false; text events carry
+``logprobs: []``.  The final event's ``response`` is the non-stream body without ``billing``.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+from collections.abc import Iterator
+from typing import Any
+
+from mockai.core.errors import APIError
+from mockai.responses.planner import CallItem, MessageItem, OutputItem, ReasoningItem, ResponsePlan
+from mockai.responses.render_json import FAILED, RUNNING, item_dict, response_dict, text_part
+
+__all__ = ["encode_event", "error_events", "event_dicts", "rendered_events"]
+
+_PADDED = 16  # characters of delta plus obfuscation, in every recorded delta
+_ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789"
+_compact = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False).encode
+
+
+class _Events:
+    """Builds the payloads in order, numbering them."""
+
+    def __init__(self, plan: ResponsePlan, obfuscate: bool) -> None:
+        self.out: list[dict[str, Any]] = []
+        self.rng = random.Random(plan.obfuscation_seed) if obfuscate else None
+
+    def add(self, kind: str, **fields: Any) -> None:
+        fields["sequence_number"] = len(self.out)
+        payload: dict[str, Any] = {"type": kind}
+        for key in sorted(fields):
+            payload[key] = fields[key]
+        self.out.append(payload)
+
+    def padding(self, delta: str) -> dict[str, str]:
+        if self.rng is None:
+            return {}
+        choice = self.rng.choice
+        return {"obfuscation": "".join(choice(_ALPHABET) for _ in range(max(_PADDED - len(delta), 1)))}
+
+
+def _groups(tokens: tuple[str, ...], size: int) -> Iterator[str]:
+    for start in range(0, len(tokens), size):
+        yield "".join(tokens[start : start + size])
+
+
+def event_dicts(plan: ResponsePlan, *, tokens_per_chunk: int = 1, obfuscate: bool = True) -> list[dict[str, Any]]:
+    """Every event of the stream of ``plan``, in order."""
+    events = _Events(plan, obfuscate)
+    size = max(1, tokens_per_chunk)
+    events.add("response.created", response=response_dict(plan, RUNNING))
+    events.add("response.in_progress", response=response_dict(plan, RUNNING))
+    for index, item in enumerate(plan.output):
+        _item_events(events, index, item, size)
+    final = "response.incomplete" if plan.status == "incomplete" else "response.completed"
+    events.add(final, response=response_dict(plan))
+    return events.out
+
+
+def _item_events(events: _Events, index: int, item: OutputItem, size: int) -> None:
+    events.add("response.output_item.added", item=item_dict(item, done=False), output_index=index)
+    if isinstance(item, MessageItem):
+        _message_events(events, index, item, size)
+    elif isinstance(item, CallItem):
+        call = item.call
+        custom = call.kind == "custom"
+        kind = "response.custom_tool_call_input" if custom else "response.function_call_arguments"
+        for delta in _groups(call.argument_tokens, size):
+            events.add(f"{kind}.delta", delta=delta, item_id=item.id, output_index=index, **events.padding(delta))
+        final = {"input": call.arguments} if custom else {"arguments": call.arguments}
+        events.add(f"{kind}.done", item_id=item.id, output_index=index, **final)
+    elif item.summary_tokens is not None:
+        _summary_events(events, index, item, size)
+    events.add("response.output_item.done", item=item_dict(item), output_index=index)
+
+
+def _message_events(events: _Events, index: int, item: MessageItem, size: int) -> None:
+    where = {"content_index": 0, "item_id": item.id, "output_index": index}
+    events.add("response.content_part.added", part=text_part(item, ""), **where)
+    if item.refusal:
+        for delta in _groups(item.tokens, size):
+            events.add("response.refusal.delta", delta=delta, **where)
+        events.add("response.refusal.done", refusal=item.text, **where)
+    else:
+        for delta in _groups(item.tokens, size):
+            events.add("response.output_text.delta", delta=delta, logprobs=[], **where, **events.padding(delta))
+        events.add("response.output_text.done", logprobs=[], text=item.text, **where)
+    events.add("response.content_part.done", part=text_part(item, item.text), **where)
+
+
+def _summary_events(events: _Events, index: int, item: ReasoningItem, size: int) -> None:
+    where = {"item_id": item.id, "output_index": index, "summary_index": 0}
+    events.add("response.reasoning_summary_part.added", part={"type": "summary_text", "text": ""}, **where)
+    for delta in _groups(item.summary_tokens or (), size):
+        events.add("response.reasoning_summary_text.delta", delta=delta, **where)
+    text = item.summary or ""
+    events.add("response.reasoning_summary_text.done", text=text, **where)
+    events.add("response.reasoning_summary_part.done", part={"type": "summary_text", "text": text}, **where)
+
+
+def encode_event(payload: dict[str, Any]) -> bytes:
+    """``event: <type>\\ndata: <compact JSON>\\n\\n``."""
+    kind: str = payload["type"]
+    return b"event: " + kind.encode() + b"\ndata: " + _compact(payload).encode() + b"\n\n"
+
+
+def rendered_events(plan: ResponsePlan, *, tokens_per_chunk: int = 1, obfuscate: bool = True) -> tuple[bytes, ...]:
+    return tuple(encode_event(e) for e in event_dicts(plan, tokens_per_chunk=tokens_per_chunk, obfuscate=obfuscate))
+
+
+def error_events(plan: ResponsePlan, error: APIError, sequence_number: int) -> bytes:
+    """A failure after the 200 was sent [R:29]: an ``error`` event with the error nested under
+    ``error`` (the SDK raises it), then ``response.failed``."""
+    failure = {"type": "error", "error": _error_fields(error), "sequence_number": sequence_number}
+    failed = {
+        "type": "response.failed",
+        "response": response_dict(plan, FAILED, error=error),
+        "sequence_number": sequence_number + 1,
+    }
+    return encode_event(failure) + encode_event(failed)
+
+
+def _error_fields(error: APIError) -> dict[str, Any]:
+    return {"type": error.type, "code": error.code, "message": error.message, "param": error.param}

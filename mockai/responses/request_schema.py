@@ -1,0 +1,372 @@
+"""The Responses request schema: mockai's own Draft 2020-12 schema of ``POST /v1/responses``.
+
+It follows the official ``CreateResponse`` (every parameter) the way the chat schema follows the
+chat request: multi-typed values instead of ``anyOf`` (so that an error names one expected type),
+and ``if``/``then`` dispatch on an item's ``type`` (or a message's ``role``), so that a wrong
+item is reported at the member that is wrong.  The objects mockai reads (messages, function
+calls and their outputs, function and custom tools, ``text.format``, ``reasoning``) are closed;
+built-in tools and the items of built-in tool calls are checked for their ``type`` only.
+
+Errors are worded by :func:`mockai.chat.request_schema.first_fault` (the schema is registered
+with it), so both surfaces word a fault the same way.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from mockai.chat.request_schema import register_schema
+
+__all__ = ["REQUEST_SCHEMA"]
+
+
+def _closed(required: list[str], **properties: Any) -> dict[str, Any]:
+    return {"type": "object", "required": required, "properties": properties, "additionalProperties": False}
+
+
+def _dispatch(key: str, cases: dict[str, str], default: str | None = None) -> list[dict[str, Any]]:
+    """``allOf`` entries choosing a definition by the value of ``key`` (``default``: when absent)."""
+    out: list[dict[str, Any]] = []
+    for value, ref in cases.items():
+        cond = {"required": [key], "properties": {key: {"const": value}}}
+        out.append({"if": cond, "then": {"$ref": f"#/$defs/{ref}"}})
+    if default is not None:
+        out.append({"if": {"not": {"required": [key]}}, "then": {"$ref": f"#/$defs/{default}"}})
+    return out
+
+
+_STRING = {"type": "string"}
+_NULLABLE_STRING = {"type": ["string", "null"]}
+_ITEM_STATUS = {"type": "string", "enum": ["in_progress", "completed", "incomplete"]}
+_BUILT_IN_TOOLS = [
+    "file_search",
+    "web_search",
+    "web_search_2025_08_26",
+    "web_search_preview",
+    "web_search_preview_2025_03_11",
+    "computer_use_preview",
+    "computer",
+    "mcp",
+    "code_interpreter",
+    "image_generation",
+    "local_shell",
+    "shell",
+    "apply_patch",
+    "tool_search",
+]
+_BUILT_IN_ITEMS = [
+    "file_search_call",
+    "web_search_call",
+    "computer_call",
+    "computer_call_output",
+    "code_interpreter_call",
+    "image_generation_call",
+    "local_shell_call",
+    "local_shell_call_output",
+    "shell_call",
+    "shell_call_output",
+    "apply_patch_call",
+    "apply_patch_call_output",
+    "mcp_list_tools",
+    "mcp_approval_request",
+    "mcp_approval_response",
+    "mcp_call",
+    "compaction",
+]
+_OPEN_ITEM = {"type": "object", "required": ["type"], "properties": {"type": _STRING}}
+
+_DEFS: dict[str, Any] = {
+    "InputItem": {
+        "type": "object",
+        "properties": {
+            "type": {
+                "type": "string",
+                "enum": [
+                    "message",
+                    "function_call",
+                    "function_call_output",
+                    "custom_tool_call",
+                    "custom_tool_call_output",
+                    "reasoning",
+                    "item_reference",
+                    *_BUILT_IN_ITEMS,
+                ],
+            }
+        },
+        "allOf": _dispatch(
+            "type",
+            {
+                "message": "Message",
+                "function_call": "FunctionCall",
+                "function_call_output": "FunctionCallOutput",
+                "custom_tool_call": "CustomToolCall",
+                "custom_tool_call_output": "CustomToolCallOutput",
+                "reasoning": "Reasoning",
+                "item_reference": "ItemReference",
+                **dict.fromkeys(_BUILT_IN_ITEMS, "OpenItem"),
+            },
+            default="Message",
+        ),
+    },
+    "Message": {
+        "type": "object",
+        "required": ["role", "content"],
+        "properties": {
+            "type": {"const": "message"},
+            "id": _STRING,
+            "status": _ITEM_STATUS,
+            "role": {"type": "string", "enum": ["user", "assistant", "system", "developer"]},
+            "content": {"type": ["string", "array"], "items": {"$ref": "#/$defs/ContentPart"}},
+            "phase": _NULLABLE_STRING,
+        },
+        "additionalProperties": False,
+    },
+    "ContentPart": {
+        "type": "object",
+        "required": ["type"],
+        "properties": {
+            "type": {
+                "type": "string",
+                "enum": ["input_text", "input_image", "input_file", "input_audio", "output_text", "refusal"],
+            }
+        },
+        "allOf": _dispatch(
+            "type",
+            {
+                "input_text": "TextPart",
+                "output_text": "OutputTextPart",
+                "input_image": "ImagePart",
+                "input_file": "FilePart",
+                "input_audio": "AudioPart",
+                "refusal": "RefusalPart",
+            },
+        ),
+    },
+    "TextPart": _closed(["type", "text"], type=_STRING, text=_STRING),
+    "OutputTextPart": _closed(
+        ["type", "text"], type=_STRING, text=_STRING, annotations={"type": "array"}, logprobs={"type": "array"}
+    ),
+    "RefusalPart": _closed(["type", "refusal"], type=_STRING, refusal=_STRING),
+    "ImagePart": _closed(
+        ["type"],
+        type=_STRING,
+        image_url=_NULLABLE_STRING,
+        file_id=_NULLABLE_STRING,
+        detail={"type": "string", "enum": ["low", "high", "auto", "original"]},
+    ),
+    "FilePart": _closed(
+        ["type"],
+        type=_STRING,
+        file_id=_NULLABLE_STRING,
+        file_data=_STRING,
+        file_url=_STRING,
+        filename=_STRING,
+        detail={"type": "string", "enum": ["low", "high"]},
+    ),
+    "AudioPart": _closed(
+        ["type", "input_audio"],
+        type=_STRING,
+        input_audio=_closed(["data", "format"], data=_STRING, format={"type": "string", "enum": ["mp3", "wav"]}),
+    ),
+    "FunctionCall": _closed(
+        ["type", "call_id", "name", "arguments"],
+        type=_STRING,
+        id=_STRING,
+        status=_ITEM_STATUS,
+        call_id=_STRING,
+        name=_STRING,
+        arguments=_STRING,
+        namespace=_STRING,
+    ),
+    "FunctionCallOutput": _closed(
+        ["type", "call_id", "output"],
+        type=_STRING,
+        id=_NULLABLE_STRING,
+        status={"type": ["string", "null"], "enum": ["in_progress", "completed", "incomplete", None]},
+        call_id=_STRING,
+        output={"type": ["string", "array"], "items": {"$ref": "#/$defs/ContentPart"}},
+    ),
+    "CustomToolCall": _closed(
+        ["type", "call_id", "name", "input"],
+        type=_STRING,
+        id=_STRING,
+        call_id=_STRING,
+        name=_STRING,
+        input=_STRING,
+        namespace=_STRING,
+    ),
+    "CustomToolCallOutput": _closed(
+        ["type", "call_id", "output"],
+        type=_STRING,
+        id=_STRING,
+        call_id=_STRING,
+        output={"type": ["string", "array"], "items": {"$ref": "#/$defs/ContentPart"}},
+    ),
+    "Reasoning": _closed(
+        ["type", "summary"],
+        type=_STRING,
+        id=_STRING,
+        summary={
+            "type": "array",
+            "items": _closed(["type", "text"], type={"const": "summary_text"}, text=_STRING),
+        },
+        content={"type": "array"},
+        encrypted_content=_NULLABLE_STRING,
+        status=_ITEM_STATUS,
+    ),
+    "ItemReference": _closed(["id"], type={"type": ["string", "null"]}, id=_STRING),
+    "OpenItem": _OPEN_ITEM,
+    "Tool": {
+        "type": "object",
+        "required": ["type"],
+        "properties": {"type": {"type": "string", "enum": ["function", "custom", *_BUILT_IN_TOOLS]}},
+        "allOf": _dispatch("type", {"function": "FunctionTool", "custom": "CustomTool"}),
+    },
+    "FunctionTool": _closed(
+        ["type", "name"],
+        type=_STRING,
+        name={"type": "string", "pattern": "^[a-zA-Z0-9_-]{1,128}$"},
+        description=_NULLABLE_STRING,
+        parameters={"type": ["object", "null"]},
+        strict={"type": ["boolean", "null"]},
+        defer_loading={"type": "boolean"},
+    ),
+    "CustomTool": _closed(
+        ["type", "name"],
+        type=_STRING,
+        name=_STRING,
+        description=_STRING,
+        format={"type": "object"},
+        defer_loading={"type": "boolean"},
+    ),
+    "ToolChoiceObject": {
+        "type": "object",
+        "required": ["type"],
+        "properties": {
+            "type": {"type": "string", "enum": ["function", "custom", "allowed_tools", "mcp", *_BUILT_IN_TOOLS]}
+        },
+        "allOf": _dispatch(
+            "type",
+            {"function": "NamedToolChoice", "custom": "NamedToolChoice", "allowed_tools": "AllowedTools"},
+        ),
+    },
+    "NamedToolChoice": _closed(["type", "name"], type=_STRING, name=_STRING),
+    "AllowedTools": _closed(
+        ["type", "mode", "tools"],
+        type=_STRING,
+        mode={"type": "string", "enum": ["auto", "required"]},
+        tools={"type": "array", "items": {"type": "object"}},
+    ),
+    "TextFormat": {
+        "type": "object",
+        "required": ["type"],
+        "properties": {"type": {"type": "string", "enum": ["text", "json_schema", "json_object"]}},
+        "allOf": _dispatch(
+            "type", {"text": "PlainFormat", "json_object": "PlainFormat", "json_schema": "JsonSchemaFormat"}
+        ),
+    },
+    "PlainFormat": _closed(["type"], type=_STRING),
+    "JsonSchemaFormat": _closed(
+        ["type", "name", "schema"],
+        type=_STRING,
+        name={"type": "string", "pattern": "^[a-zA-Z0-9_-]{1,64}$"},
+        description=_NULLABLE_STRING,
+        schema={"type": "object"},
+        strict={"type": ["boolean", "null"]},
+    ),
+}
+
+REQUEST_SCHEMA: dict[str, Any] = {
+    "$schema": "https://json-schema.org/draft/2020-12/schema",
+    "$id": "https://mockai.invalid/schemas/create_response_request.schema.json",
+    "title": "mockai: Responses request body",
+    "type": "object",
+    "properties": {
+        "model": _STRING,
+        "input": {"type": ["string", "array"], "items": {"$ref": "#/$defs/InputItem"}},
+        "instructions": _NULLABLE_STRING,
+        "tools": {"type": "array", "items": {"$ref": "#/$defs/Tool"}},
+        "tool_choice": {
+            "type": ["string", "object"],
+            "if": {"type": "string"},
+            "then": {"enum": ["none", "auto", "required"]},
+            "else": {"$ref": "#/$defs/ToolChoiceObject"},
+        },
+        "parallel_tool_calls": {"type": ["boolean", "null"]},
+        "text": {
+            "type": ["object", "null"],
+            "properties": {
+                "format": {"$ref": "#/$defs/TextFormat"},
+                "verbosity": {"type": ["string", "null"], "enum": ["low", "medium", "high", None]},
+            },
+            "additionalProperties": False,
+        },
+        "reasoning": {
+            "type": ["object", "null"],
+            "properties": {
+                "effort": {
+                    "type": ["string", "null"],
+                    "enum": ["none", "minimal", "low", "medium", "high", "xhigh", None],
+                },
+                "summary": {"type": ["string", "null"], "enum": ["auto", "concise", "detailed", None]},
+                "generate_summary": {"type": ["string", "null"], "enum": ["auto", "concise", "detailed", None]},
+            },
+            "additionalProperties": False,
+        },
+        "max_output_tokens": {"type": ["integer", "null"], "minimum": 16},
+        "max_tool_calls": {"type": ["integer", "null"], "minimum": 1},
+        "previous_response_id": _NULLABLE_STRING,
+        "conversation": {
+            "type": ["string", "object", "null"],
+            "properties": {"id": _STRING},
+            "required": ["id"],
+            "additionalProperties": False,
+        },
+        "store": {"type": ["boolean", "null"]},
+        "include": {
+            "type": ["array", "null"],
+            "items": {
+                "type": "string",
+                "enum": [
+                    "file_search_call.results",
+                    "web_search_call.results",
+                    "web_search_call.action.sources",
+                    "message.input_image.image_url",
+                    "computer_call_output.output.image_url",
+                    "code_interpreter_call.outputs",
+                    "reasoning.encrypted_content",
+                    "message.output_text.logprobs",
+                ],
+            },
+        },
+        "metadata": {
+            "type": ["object", "null"],
+            "maxProperties": 16,
+            "propertyNames": {"maxLength": 64},
+            "additionalProperties": {"type": "string", "maxLength": 512},
+        },
+        "truncation": {"type": ["string", "null"], "enum": ["auto", "disabled", None]},
+        "temperature": {"type": ["number", "null"], "minimum": 0, "maximum": 2},
+        "top_p": {"type": ["number", "null"], "minimum": 0, "maximum": 1},
+        "top_logprobs": {"type": ["integer", "null"], "minimum": 0, "maximum": 20},
+        "service_tier": {"type": ["string", "null"], "enum": ["auto", "default", "flex", "scale", "priority", None]},
+        "prompt_cache_key": _NULLABLE_STRING,
+        "prompt_cache_retention": {"type": ["string", "null"], "enum": ["in_memory", "24h", None]},
+        "prompt_cache_options": {"type": ["object", "null"]},
+        "safety_identifier": {"type": ["string", "null"], "maxLength": 64},
+        "user": _STRING,
+        "background": {"type": ["boolean", "null"]},
+        "stream": {"type": ["boolean", "null"]},
+        "stream_options": {
+            "type": ["object", "null"],
+            "properties": {"include_obfuscation": {"type": "boolean"}},
+            "additionalProperties": False,
+        },
+        "prompt": {"type": ["object", "null"], "required": ["id"], "properties": {"id": _STRING}},
+        "moderation": {"type": ["object", "null"]},
+        "context_management": {"type": ["array", "null"], "minItems": 1, "items": {"type": "object"}},
+    },
+    "$defs": _DEFS,
+}
+
+register_schema(REQUEST_SCHEMA)

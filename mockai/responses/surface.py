@@ -1,0 +1,85 @@
+"""``POST /v1/responses`` as one surface of the server's pipeline (:mod:`mockai.server.pipeline`):
+its validation, the chat view reply sources read, the delivery of a reply as a Response, and
+how an error reads on this endpoint.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from aiohttp import web
+
+from mockai.core.errors import APIError, error_body_bytes
+from mockai.core.plan import ErrorReply, PlannedReply, RawReply, ReplyPlan
+from mockai.responses.chat_view import chat_view
+from mockai.responses.planner import ResponsePlan
+from mockai.responses.render_json import response_dict
+from mockai.responses.reply_writer import planned_response, write_response
+from mockai.responses.store.history import conversation_items
+from mockai.responses.store.records import ResponseStore
+from mockai.responses.validation import (
+    as_responses_error,
+    model_not_found,
+    validate_model_rules,
+    validate_responses_request,
+)
+
+__all__ = ["Answer", "model_not_found", "prepare", "request_view", "reword", "validate_responses_request"]
+
+
+def request_view(body: dict[str, Any], store: ResponseStore, *, check_rules: bool) -> dict[str, Any]:
+    """The chat view of ``body`` (continuing its stored conversation); the model's rules are
+    checked on it when ``check_rules`` (a body seen before passed them)."""
+    previous = body.get("previous_response_id")
+    history = conversation_items(store, previous) if isinstance(previous, str) else ()
+    view = chat_view(body, history)
+    if check_rules:
+        validate_model_rules(body, view)
+    return view
+
+
+@dataclass(frozen=True, slots=True)
+class Answer:
+    """A reply about to be written as a Response, and the Response the journal shows for it."""
+
+    reply: PlannedReply | ErrorReply | RawReply
+    body: Mapping[str, Any]
+    store: ResponseStore
+    plan: ResponsePlan | None
+
+    def write(self, request: web.Request, req_id: str, tokens_per_chunk: int) -> Awaitable[web.StreamResponse]:
+        return write_response(request, self.reply, self.body, req_id, tokens_per_chunk, self.store, self.plan)
+
+    def describe(self, plan: ReplyPlan) -> dict[str, Any]:
+        return response_dict(self.plan) if self.plan is not None else {}
+
+
+def prepare(reply: PlannedReply | ErrorReply | RawReply, body: Mapping[str, Any], store: ResponseStore) -> Answer:
+    plan = planned_response(reply, body, store) if isinstance(reply, PlannedReply) else None
+    return Answer(reply, body, store, plan)
+
+
+class _ResponsesAPIError(APIError):
+    """An error as /v1/responses lays it out: 2-space indent, no trailing newline, and
+    ``content-type: application/json`` even for a 401 (api_behaviour §6b)."""
+
+    def body_bytes(self) -> bytes:
+        return error_body_bytes(self.message, self.type, self.param, self.code, status=400)
+
+    def content_type(self) -> str:
+        return "application/json"
+
+
+def reword(error: APIError, body: dict[str, Any] | None) -> APIError:
+    """``error`` as this endpoint words it: chat parameter names as the Responses ones, and a 401
+    in the Responses layout with ``www-authenticate`` [R:35]."""
+    if body is not None:
+        error = as_responses_error(error, body)
+    if error.status != 401:
+        return error
+    headers = {**error.headers, "www-authenticate": 'Bearer realm="OpenAI API"'}
+    return _ResponsesAPIError(
+        401, error.message, type=error.type, param=error.param, code=error.code, headers=headers, auth_layer=True
+    )
