@@ -116,7 +116,8 @@ def response_plan(plan: ReplyPlan, body: Mapping[str, Any]) -> ResponsePlan:
         output.append(_reasoning(ids, seed, body))
     if choice.refusal_tokens is not None and choice.content_tokens is None:
         output.append(MessageItem(ids.next("msg"), choice.refusal_tokens, refusal=True))
-    elif choice.content_tokens or not (choice.tool_calls or choice.function_call):
+    elif choice.content_tokens or not (choice.tool_calls or choice.function_call or incomplete):
+        # (reasoning that used the whole budget leaves no message at all)
         tokens = choice.content_tokens or ()
         output.append(MessageItem(ids.next("msg"), tokens, status="incomplete" if incomplete else "completed"))
     for call in choice.tool_calls:
