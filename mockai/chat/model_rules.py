@@ -8,6 +8,7 @@ Where each wording comes from is said at each rule:
 
 * [conf] ``../shared/conformance/api_behaviour.md`` §2, recorded or quoted from real traffic;
 * [issue] the wording quoted in issue 12 (tried against the real API by the issue's author);
+* [quoted] quoted from the real API in a public report, named at the rule;
 * [style] not recorded: the closest recorded message shape (``Unsupported value: …`` /
   ``Unsupported parameter: …`` / ``Invalid value: …`` / ``Missing required parameter: …``).
 """
@@ -184,6 +185,15 @@ def _check_audio_output(body: dict[str, Any], caps: Capabilities) -> None:
     if isinstance(voice, str) and voice not in caps.voices:
         raise APIError(
             400, f"Invalid value: '{voice}'. {_supported(caps.voices)}", param="audio.voice", code="invalid_value"
+        )
+    if body.get("stream") and audio["format"] != "pcm16":
+        # [quoted] the real API's answer relayed in public (Agent-Field/agentfield#584, 2026-05)
+        raise APIError(
+            400,
+            f"Unsupported value: 'audio.format' does not support '{audio['format']}' when stream=true. "
+            "Supported values are: 'pcm16'.",
+            param="audio.format",
+            code="unsupported_value",
         )
 
 

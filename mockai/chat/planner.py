@@ -21,6 +21,7 @@ import random
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
+from mockai.chat.audio_output import voiced
 from mockai.chat.choice_drafts import ChoiceDraft, ToolCallDraft
 from mockai.chat.prediction_accounting import planned_usage
 from mockai.chat.prompt_schema import followed_answer
@@ -137,16 +138,19 @@ class Planner:
         want_logprobs = bool(body.get("logprobs"))
         top_n = int(body.get("top_logprobs") or 0)
         choices: list[ChoicePlan] = []
+        budgets: list[int | None] = []
         thought = 0
         for index, draft in enumerate(drafts):
             draw = seeded_rng(content_key or key, f"reasoning{index}").random()
             thinking = reasoning_tokens(effort, draw, cap)
             thought += thinking
             budget = None if cap is None else cap - thinking
+            budgets.append(budget)
             choices.append(
                 self._choice(draft, index, key, budget=budget, stops=stops, logprobs=want_logprobs, top_n=top_n)
             )
-        choices = cite(body, choices, key)
+        created = _CREATED_BASE + int.from_bytes(key[:4], "big") % 31_536_000
+        choices = cite(body, voiced(body, choices, budgets, key, created), key)
         prompt_tokens = count_prompt_tokens(body.get("messages") or (), body.get("tools"), body.get("functions"))
         usage = planned_usage(
             body, choices, prompt_tokens=prompt_tokens, reasoning=thought, cached=cached_tokens, override=usage_override
@@ -154,7 +158,7 @@ class Planner:
         plan_id = "chatcmpl-" + alnum(key, "id", 29)
         return ReplyPlan(
             id=plan_id if assign_id is None else assign_id(plan_id),
-            created=_CREATED_BASE + int.from_bytes(key[:4], "big") % 31_536_000,
+            created=created,
             model=self.catalog.resolve(model),
             choices=tuple(choices),
             usage=usage,

@@ -16,6 +16,7 @@ from collections.abc import Mapping, Sequence
 from difflib import SequenceMatcher
 from typing import Any
 
+from mockai.chat.audio_output import input_audio_tokens
 from mockai.core.plan import ChoicePlan, Usage
 from mockai.generate.tokenizer import tokenize
 
@@ -65,10 +66,13 @@ def planned_usage(
     cached: int,
     override: Mapping[str, int] | None = None,
 ) -> Usage:
-    """``usage`` of ``choices``: what they emit, plus ``reasoning``, plus rejected prediction tokens.
+    """``usage`` of ``choices``: what they emit (spoken answers' audio tokens included), plus
+    ``reasoning``, plus rejected prediction tokens; ``input_audio`` parts as prompt audio tokens.
     A scenario's ``override`` replaces the counts it names (cached tokens default to 0 there)."""
     accepted, rejected = _prediction_counts(body, choices)
     completion = sum(c.emitted_tokens() for c in choices) + reasoning + rejected
+    audio = sum(c.audio.audio_tokens for c in choices if c.audio is not None)
+    prompt_audio = input_audio_tokens(body.get("messages"))
     if override:
         return Usage(
             override.get("prompt_tokens", prompt_tokens),
@@ -77,6 +81,8 @@ def planned_usage(
             reasoning_tokens=override.get("reasoning_tokens", reasoning),
             accepted_prediction_tokens=accepted,
             rejected_prediction_tokens=rejected,
+            audio_tokens=override.get("audio_tokens", audio),
+            prompt_audio_tokens=prompt_audio,
         )
     return Usage(
         prompt_tokens,
@@ -85,4 +91,6 @@ def planned_usage(
         reasoning_tokens=reasoning,
         accepted_prediction_tokens=accepted,
         rejected_prediction_tokens=rejected,
+        audio_tokens=audio,
+        prompt_audio_tokens=prompt_audio,
     )

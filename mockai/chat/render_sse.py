@@ -19,6 +19,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
+from mockai.chat.audio_output import audio_event_count, audio_events
 from mockai.chat.rendered import RenderMemos
 from mockai.core.errors import APIError
 from mockai.core.plan import ChoicePlan, ReplyPlan, TokenLogprob, ToolCallPlan
@@ -80,6 +81,8 @@ def _call_fragment(index: int, call: ToolCallPlan, fragment: str) -> dict[str, A
 def _choice_events(choice: ChoicePlan, opts: StreamOptions) -> list[tuple[dict[str, Any], Any, Any]]:
     """(delta, logprobs, finish_reason) for one choice, in order."""
     size = opts.tokens_per_chunk
+    if choice.audio is not None:  # a spoken answer (mockai.chat.audio_output)
+        return audio_events(choice.audio, choice.finish_reason, size)
     lp_on = opts.want_logprobs and choice.logprobs is not None
     events: list[tuple[dict[str, Any], Any, Any]] = []
     calls = choice.tool_calls
@@ -132,6 +135,8 @@ def event_count(plan: ReplyPlan, opts: StreamOptions) -> int:
 
 def _choice_event_count(choice: ChoicePlan, size: int) -> int:
     """``len(_choice_events(choice, opts))``, branch for branch."""
+    if choice.audio is not None:
+        return audio_event_count(choice.audio, choice.finish_reason, size)
 
     def groups(tokens: tuple[str, ...] | None) -> int:
         return -(-len(tokens or ()) // size)
@@ -156,10 +161,11 @@ def chunk_dicts(plan: ReplyPlan, opts: StreamOptions) -> list[dict[str, Any]]:
     for index, event in _interleaved(plan, opts):
         order.append((index, event))
     obfuscation = random.Random(plan.obfuscation_seed)
+    spoken = {c.index for c in plan.choices if c.audio is not None}
     chunks: list[dict[str, Any]] = []
     for index, (delta, logprobs, finish) in order:
         choice: dict[str, Any] = {"index": index, "delta": delta}
-        if not plan.omit_logprobs_key:
+        if not plan.omit_logprobs_key and index not in spoken:  # recorded audio chunks have no logprobs
             choice["logprobs"] = logprobs
         choice["finish_reason"] = finish
         chunks.append(_chunk(plan, [choice], None, opts, obfuscation))

@@ -9,8 +9,8 @@ family by prefix).  An id matching no family is a generic non-reasoning chat mod
 * [reasoning] the reasoning guide: efforts per family and their defaults (``minimal`` from gpt-5,
   ``none`` from gpt-5.1, whose default it is), and that reasoning models take only the default
   sampling parameters and no logprobs;
-* [audio] the audio guide: ``modalities: ["text", "audio"]`` on the audio-preview models, voices
-  and formats;
+* [audio] the audio guide: ``modalities: ["text", "audio"]`` on the audio-preview and gpt-audio
+  models, voices and formats;
 * [predicted] the predicted-outputs guide: gpt-4o, gpt-4o-mini and the gpt-4.1 family only;
 * [search] the web-search guide: the ``*-search-preview`` models, which take no sampling
   parameters;
@@ -121,6 +121,7 @@ FAMILIES: tuple[tuple[str, Capabilities], ...] = (
         "gpt-4o-mini-audio-preview",
         Capabilities("gpt-4o-mini-audio", inputs=frozenset({"text", "audio"}), audio_output=True),
     ),  # [audio]
+    ("gpt-audio", Capabilities("gpt-audio", inputs=frozenset({"text", "audio"}), audio_output=True)),  # [audio]
     (
         "gpt-4o-search-preview",
         Capabilities("gpt-4o-search", sampling=False, logprobs=False, n=False, search=True, inputs=frozenset({"text"})),
@@ -201,7 +202,10 @@ def markdown_table() -> str:
             f"| {c.max_output_tokens:,} | {', '.join(sorted(c.inputs))} | {yes[c.audio_output]} | {yes[c.search]} "
             f"| {yes[c.predicted_outputs]} | {yes[c.tools]} |"
         )
-    return head + "\n".join(rows) + "\n"
+    voices = ", ".join(f"`{v}`" for v in VOICES)
+    formats = ", ".join(f"`{f}`" for f in AUDIO_FORMATS)
+    audio = f"\nAudio output voices: {voices}. Formats: {formats} (a stream takes `pcm16` only).\n"
+    return head + "\n".join(rows) + "\n" + audio
 
 
 if __name__ == "__main__":

@@ -13,6 +13,7 @@ from typing import Any, Literal
 from mockai.core.errors import APIError
 
 __all__ = [
+    "AudioPlan",
     "ChoicePlan",
     "Delivery",
     "ErrorReply",
@@ -77,6 +78,24 @@ class UrlCitation:
 
 
 @dataclass(frozen=True, slots=True)
+class AudioPlan:
+    """``message.audio`` (``modalities: ["text", "audio"]``): the spoken answer and its transcript."""
+
+    id: str
+    expires_at: int
+    data: str  # base64 of the audio, in the requested format
+    transcript_tokens: tuple[str, ...]
+    audio_tokens: int  # billed in completion_tokens_details.audio_tokens
+
+    @property
+    def transcript(self) -> str:
+        return "".join(self.transcript_tokens)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"id": self.id, "data": self.data, "expires_at": self.expires_at, "transcript": self.transcript}
+
+
+@dataclass(frozen=True, slots=True)
 class ChoicePlan:
     index: int
     finish_reason: str
@@ -90,6 +109,8 @@ class ChoicePlan:
     logprobs: tuple[TokenLogprob, ...] | None = None
     # ``message.annotations`` (search models with ``web_search_options``); ``()`` renders ``[]``.
     annotations: tuple[UrlCitation, ...] = ()
+    # ``message.audio``: the answer spoken (``content`` is then ``None``).
+    audio: AudioPlan | None = None
 
     @property
     def content(self) -> str | None:
@@ -105,6 +126,8 @@ class ChoicePlan:
             total += len(call.argument_tokens) + 1
         if self.function_call is not None:
             total += len(self.function_call.argument_tokens) + 1
+        if self.audio is not None:
+            total += len(self.audio.transcript_tokens) + self.audio.audio_tokens
         return total
 
 
@@ -118,6 +141,9 @@ class Usage:
     # (the rejected ones are billed: they are inside ``completion_tokens``).
     accepted_prediction_tokens: int = 0
     rejected_prediction_tokens: int = 0
+    # Audio inside completion_tokens (spoken answers) and inside prompt_tokens (input_audio parts).
+    audio_tokens: int = 0
+    prompt_audio_tokens: int = 0
 
     @property
     def total_tokens(self) -> int:
@@ -128,10 +154,10 @@ class Usage:
             "prompt_tokens": self.prompt_tokens,
             "completion_tokens": self.completion_tokens,
             "total_tokens": self.total_tokens,
-            "prompt_tokens_details": {"cached_tokens": self.cached_tokens, "audio_tokens": 0},
+            "prompt_tokens_details": {"cached_tokens": self.cached_tokens, "audio_tokens": self.prompt_audio_tokens},
             "completion_tokens_details": {
                 "reasoning_tokens": self.reasoning_tokens,
-                "audio_tokens": 0,
+                "audio_tokens": self.audio_tokens,
                 "accepted_prediction_tokens": self.accepted_prediction_tokens,
                 "rejected_prediction_tokens": self.rejected_prediction_tokens,
             },
@@ -156,7 +182,10 @@ class ReplyPlan:
 def plan_cost(plan: ReplyPlan) -> int:
     """The bytes a plan holds, estimated on the high side (for the memos and the journal that keep
     plans within byte budgets)."""
-    return sum(512 + 64 * (c.emitted_tokens() + 4 * len(c.logprobs or ())) for c in plan.choices)
+    return sum(
+        512 + 64 * (c.emitted_tokens() + 4 * len(c.logprobs or ())) + (len(c.audio.data) if c.audio else 0)
+        for c in plan.choices
+    )
 
 
 @dataclass(frozen=True, slots=True)

@@ -250,7 +250,7 @@ def test_every_built_in_voice_and_a_custom_voice_are_accepted(client: Any) -> No
             audio={"voice": voice, "format": "pcm16"},
             max_completion_tokens=20,
         )
-        assert answer.choices[0].finish_reason in ("stop", "length")
+        assert answer.choices[0].message.audio is not None
     error = refused(
         client, "gpt-4o-audio-preview", modalities=["text", "audio"], audio={"voice": "Alloy", "format": "wav"}
     )

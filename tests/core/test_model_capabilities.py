@@ -16,6 +16,7 @@ from tests.support import ROOT
         ("gpt-4o-mini-2024-07-18", "gpt-4o-mini"),
         ("gpt-4o-mini-search-preview-2025-03-11", "gpt-4o-mini-search"),
         ("gpt-4o-audio-preview", "gpt-4o-audio"),
+        ("gpt-audio-mini-2025-10-06", "gpt-audio"),
         ("o3-mini", "o3-mini"),
         ("o1-mini-2024-09-12", "o1-mini"),
         ("gpt-5-nano", "gpt-5"),

@@ -1,0 +1,171 @@
+"""Audio output (issue 12): ``modalities: ["text", "audio"]`` answers with ``message.audio`` whose
+bytes decode, in the requested format, to audio as long as its transcript; usage bills the audio
+tokens; a stream sends the audio deltas as the real API does and adds up to the JSON answer."""
+
+from __future__ import annotations
+
+import base64
+import io
+import re
+import wave
+from typing import Any
+
+import pytest
+
+from tests.chat.test_streaming import events, raw_stream
+from tests.support.clients import post_chat
+
+openai = pytest.importorskip("openai")
+
+HELLO = [{"role": "user", "content": "Say hello, please."}]
+SECONDS_PER_AUDIO_TOKEN = 0.05  # the real API bills 20 audio tokens a second of output
+RATE = 24_000
+
+
+def spoken(client: Any, fmt: str, model: str = "gpt-4o-audio-preview", **extra: Any) -> Any:
+    return client.chat.completions.create(
+        model=model, messages=HELLO, modalities=["text", "audio"], audio={"voice": "alloy", "format": fmt}, **extra
+    )
+
+
+def test_a_spoken_answer_has_audio_and_a_transcript_instead_of_content(client: Any) -> None:
+    answer = spoken(client, "wav")
+    message = answer.choices[0].message
+    assert message.content is None and message.refusal is None
+    audio = message.audio
+    assert re.fullmatch(r"audio_[0-9a-f]{32}", audio.id)
+    assert audio.expires_at == answer.created + 3600
+    assert audio.transcript.strip()
+    assert answer.choices[0].finish_reason == "stop"
+    usage = answer.usage
+    audio_tokens = usage.completion_tokens_details.audio_tokens
+    assert audio_tokens > 0 and audio_tokens % 6 == 0
+    assert usage.completion_tokens == audio_tokens + audio_tokens // 6  # the transcript's tokens + the audio's
+    assert usage.total_tokens == usage.prompt_tokens + usage.completion_tokens
+    with wave.open(io.BytesIO(base64.b64decode(audio.data))) as wav:
+        assert (wav.getnchannels(), wav.getsampwidth(), wav.getframerate()) == (1, 2, RATE)
+        assert wav.getnframes() == round(audio_tokens * SECONDS_PER_AUDIO_TOKEN * RATE)
+        samples = wav.readframes(wav.getnframes())
+    assert samples.strip(b"\x00"), "the audio is not all silence"
+    assert spoken(client, "wav").choices[0].message.audio.data == audio.data  # deterministic
+
+
+def test_the_json_keys_are_in_the_recorded_order(base_url: str) -> None:
+    body = {
+        "model": "gpt-4o-mini-audio-preview",
+        "messages": HELLO,
+        "modalities": ["text", "audio"],
+        "audio": {"voice": "coral", "format": "pcm16"},
+    }
+    message = post_chat(base_url, body).json()["choices"][0]["message"]
+    assert list(message) == ["role", "content", "refusal", "audio", "annotations"]
+    assert list(message["audio"]) == ["id", "data", "expires_at", "transcript"]
+
+
+def test_pcm16_is_24khz_16bit_mono_as_long_as_the_transcript(client: Any) -> None:
+    answer = spoken(client, "pcm16")
+    pcm = base64.b64decode(answer.choices[0].message.audio.data)
+    audio_tokens = answer.usage.completion_tokens_details.audio_tokens
+    assert len(pcm) == 2 * round(audio_tokens * SECONDS_PER_AUDIO_TOKEN * RATE)
+
+
+@pytest.mark.parametrize(
+    ("fmt", "container", "frame"), [("flac", "flac", 1), ("mp3", "mp3", 576), ("opus", "ogg", 1), ("aac", "aac", 1024)]
+)
+def test_other_formats_decode_to_the_transcript_length(client: Any, fmt: str, container: str, frame: int) -> None:
+    av = pytest.importorskip("av")  # FFmpeg's decoders, not mockai's code
+    answer = spoken(client, fmt)
+    data = base64.b64decode(answer.choices[0].message.audio.data)
+    seconds = answer.usage.completion_tokens_details.audio_tokens * SECONDS_PER_AUDIO_TOKEN
+    with av.open(io.BytesIO(data), format=container) as media:
+        frames = list(media.decode(audio=0))
+    rate = frames[0].sample_rate
+    decoded = sum(f.samples for f in frames)
+    assert abs(decoded - seconds * rate) < frame * rate / RATE + 1
+    loud = max(abs(int(v)) for f in frames for v in f.to_ndarray().ravel()[::97])
+    assert loud > 0 if fmt == "flac" else loud == 0  # flac is lossless speech; the others silence
+
+
+def test_a_token_cap_cuts_the_spoken_answer(client: Any) -> None:
+    answer = spoken(client, "pcm16", max_completion_tokens=20)
+    assert answer.usage.completion_tokens <= 20
+    assert answer.choices[0].finish_reason == "length"
+    audio_tokens = answer.usage.completion_tokens_details.audio_tokens
+    assert audio_tokens == 6 * 2  # 20 // 7 spoken tokens
+    pcm = base64.b64decode(answer.choices[0].message.audio.data)
+    assert len(pcm) == 2 * round(audio_tokens * SECONDS_PER_AUDIO_TOKEN * RATE)
+
+
+def test_input_audio_is_billed_as_prompt_audio_tokens(client: Any) -> None:
+    part = {"type": "input_audio", "input_audio": {"data": "UklGRg==", "format": "wav"}}
+    messages = [{"role": "user", "content": [{"type": "text", "text": "What is said here?"}, part]}]
+    answer = client.chat.completions.create(model="gpt-4o-audio-preview", messages=messages)
+    details = answer.usage.prompt_tokens_details
+    assert 0 < details.audio_tokens < answer.usage.prompt_tokens
+    assert answer.usage.completion_tokens_details.audio_tokens == 0
+
+
+def test_a_stream_takes_pcm16_only(client: Any) -> None:
+    with pytest.raises(openai.BadRequestError) as info:
+        spoken(client, "wav", stream=True)
+    assert (info.value.param, info.value.code) == ("audio.format", "unsupported_value")
+    assert info.value.body["message"] == (
+        "Unsupported value: 'audio.format' does not support 'wav' when stream=true. Supported values are: 'pcm16'."
+    )
+
+
+def test_the_stream_sends_audio_deltas_as_recorded_and_adds_up_to_the_json_answer(base_url: str) -> None:
+    body = {
+        "model": "gpt-4o-audio-preview",
+        "messages": HELLO,
+        "modalities": ["text", "audio"],
+        "audio": {"voice": "alloy", "format": "pcm16"},
+        "stream_options": {"include_usage": True},
+    }
+    chunks = events(raw_stream(base_url, body)[0])
+    answer = post_chat(base_url, {k: v for k, v in body.items() if k != "stream_options"}).json()
+    want = answer["choices"][0]["message"]["audio"]
+    choices = [c["choices"][0] for c in chunks if c["choices"]]
+    assert all("logprobs" not in c and c["finish_reason"] is None for c in choices)
+    deltas = [c["delta"] for c in choices]
+    assert deltas[0] == {"role": "assistant", "refusal": None}
+    assert deltas[1] == {"content": None, "audio": {"id": want["id"], "transcript": deltas[1]["audio"]["transcript"]}}
+    first_data = next(i for i, d in enumerate(deltas) if "data" in d.get("audio", {}))
+    assert deltas[first_data] == {
+        "role": "assistant",
+        "content": None,
+        "refusal": None,
+        "audio": {"id": want["id"], "data": deltas[first_data]["audio"]["data"]},
+    }
+    assert all(list(d) == ["audio"] and list(d["audio"]) == ["transcript"] for d in deltas[2:first_data])
+    assert all(list(d) == ["audio"] and list(d["audio"]) == ["data"] for d in deltas[first_data + 1 : -1])
+    assert deltas[-1] == {"audio": {"expires_at": want["expires_at"]}}
+    assert "".join(d["audio"].get("transcript", "") for d in deltas[1:]) == want["transcript"]
+    assert "".join(d["audio"].get("data", "") for d in deltas[1:]) == want["data"]
+    assert chunks[-1]["usage"] == answer["usage"]
+    assert answer["usage"]["completion_tokens_details"]["audio_tokens"] > 0
+
+
+def test_the_sdk_streams_the_audio_deltas(client: Any) -> None:
+    stream = spoken(client, "pcm16", model="gpt-4o-mini-audio-preview", stream=True)
+    transcript, data, expires = "", "", None
+    for chunk in stream:
+        audio = chunk.choices[0].delta.audio
+        if audio is not None:
+            transcript += audio.transcript or ""
+            data += audio.data or ""
+            expires = audio.expires_at or expires
+    answer = spoken(client, "pcm16", model="gpt-4o-mini-audio-preview").choices[0].message.audio
+    assert (transcript, base64.b64decode(data), expires) == (
+        answer.transcript,
+        base64.b64decode(answer.data),
+        answer.expires_at,
+    )
+
+
+def test_a_tool_call_is_not_spoken(client: Any) -> None:
+    tool = {"type": "function", "function": {"name": "get_weather", "parameters": {"type": "object", "properties": {}}}}
+    answer = spoken(client, "wav", tools=[tool], tool_choice="required")
+    message = answer.choices[0].message
+    assert message.tool_calls and message.audio is None
+    assert answer.usage.completion_tokens_details.audio_tokens == 0
