@@ -19,6 +19,9 @@ class ModelInfo:
     created: int
     owned_by: str = "system"
     snapshot: str | None = None  # what a completion reports for this alias
+    # Embedding models: the vector's full length and the tokens one input may have.
+    dimensions: int | None = None
+    max_input_tokens: int | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return {"id": self.id, "object": "model", "created": self.created, "owned_by": self.owned_by}

@@ -8,10 +8,10 @@ import asyncio
 from aiohttp import web
 
 from mockai.core.errors import APIError
-from mockai.core.plan import Delivery, ErrorReply, RawReply
+from mockai.core.plan import Delivery, ErrorReply, Fault, RawReply
 from mockai.http.responses import error_response
 
-__all__ = ["abort", "before_first_byte", "write_error", "write_raw"]
+__all__ = ["abort", "before_first_byte", "faulted_body", "write_error", "write_raw"]
 
 # Hop-by-hop and length headers that must not be copied from a recording.
 _NOT_REPLAYED = frozenset({"content-length", "transfer-encoding", "connection", "content-encoding", "keep-alive"})
@@ -66,3 +66,12 @@ async def write_raw(request: web.Request, reply: RawReply) -> web.StreamResponse
         await response.write(event)
     await response.write_eof()
     return response
+
+
+def faulted_body(body: bytes, fault: Fault | None) -> bytes:
+    """A JSON body as a fault leaves it: nothing for ``empty``, cut in half for ``malformed``."""
+    if fault is not None and fault.kind == "empty":
+        return b""
+    if fault is not None and fault.kind == "malformed":
+        return body[: len(body) // 2]
+    return body

@@ -17,6 +17,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Mapping
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -25,11 +26,13 @@ from mockai.scenarios.file_schema import schema_problems, show
 from mockai.scenarios.regex_safety import regex_problem
 from mockai.scenarios.reply_format import parse_reply
 from mockai.scenarios.rules import (
+    Endpoint,
     Exhausted,
     JsonPath,
     Match,
     MessageMatch,
     Origin,
+    ReplySpec,
     Rule,
     RuleProblem,
     ScenarioError,
@@ -168,6 +171,7 @@ def _rule(d: dict[str, Any], origin: Origin) -> Rule:
     raw = d["replies"] if "replies" in d else [d.get("reply") or {}]
     key = "replies" if "replies" in d else "reply"
     replies = tuple(parse_reply(r, (key, i) if key == "replies" else (key,)) for i, r in enumerate(raw))
+    match = _with_endpoint(match, replies, d.get("match") or {})
     times: int | None = d.get("times")
     exhausted: Exhausted | None = d.get("exhausted")
     if times is not None and times < len(replies):
@@ -240,6 +244,8 @@ def _match(d: dict[str, Any]) -> Match:
         fields.append((pointer, value))
     headers = sorted((k.lower(), str(v)) for k, v in (d.get("headers") or {}).items())
     return Match(
+        endpoint=d.get("endpoint", "chat"),
+        input=_text(d, "input_", path),
         model=d.get("model"),
         user=_text(d, "user_", path),
         system=_text(d, "system_", path),
@@ -255,6 +261,57 @@ def _match(d: dict[str, Any]) -> Match:
         fields=tuple(sorted(fields, key=lambda kv: kv[0])),
         turn=d.get("turn"),
     )
+
+
+def _with_endpoint(match: Match, replies: tuple[ReplySpec, ...], written: dict[str, Any]) -> Match:
+    """``match`` with the endpoint its replies imply (an ``embedding`` or a ``moderation`` reply);
+    a reply or a condition that does not fit the endpoint is a problem of the rule."""
+    implied = {"embeddings" for r in replies if r.embedding is not None}
+    implied |= {"moderations" for r in replies if r.moderation is not None}
+    if len(implied) > 1:
+        raise RuleProblem(("replies",), "a rule answers one endpoint: embedding and moderation replies need two rules")
+    endpoint: Endpoint = written.get("endpoint") or (implied.pop() if implied else "chat")  # type: ignore[assignment]
+    if implied and endpoint not in implied:
+        raise RuleProblem(("match", "endpoint"), f"the replies answer {implied.pop()} requests, not {endpoint}")
+    if endpoint == "chat" and not match.input.is_empty():
+        raise RuleProblem(
+            ("match",),
+            "input_* conditions look at embeddings and moderations inputs: add endpoint: embeddings (or moderations)",
+        )
+    if endpoint != "chat":
+        chat_only = [k for k in _CHAT_CONDITIONS if written.get(k) is not None]
+        if chat_only:
+            raise RuleProblem(
+                ("match", chat_only[0]), f"{endpoint} requests have no {chat_only[0]}: use input_* conditions"
+            )
+        for i, reply in enumerate(replies):
+            if reply.choices:
+                where = ("replies", i) if len(replies) > 1 else ("reply",)
+                raise RuleProblem(where, f"a chat answer cannot answer {endpoint} requests")
+            if (endpoint == "embeddings" and reply.moderation is not None) or (
+                endpoint == "moderations" and reply.embedding is not None
+            ):
+                raise RuleProblem(("replies",), f"this reply does not answer {endpoint} requests")
+    return replace(match, endpoint=endpoint)
+
+
+_CHAT_CONDITIONS = (
+    "user_equals",
+    "user_contains",
+    "user_regex",
+    "system_equals",
+    "system_contains",
+    "system_regex",
+    "last_role",
+    "messages",
+    "tools",
+    "tool_choice",
+    "tool_result",
+    "stream",
+    "response_format",
+    "schema_name",
+    "turn",
+)
 
 
 # --- eager checks against schemas the rule declares ----------------------------------------------

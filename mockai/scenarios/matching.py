@@ -29,7 +29,7 @@ from mockai.scenarios.regex_safety import compile_condition
 from mockai.scenarios.request_view import MISSING, RequestView
 from mockai.scenarios.rules import Match, MessageMatch, Rule, TextMatch
 
-__all__ = ["Check", "CompiledRule", "RuleIndex", "compile_checks", "compile_rule", "explain"]
+__all__ = ["Check", "CompiledRule", "RuleIndex", "compile_checks", "compile_rule", "explain", "text_fits"]
 
 _GLOB = re.compile(r"[*?\[]")
 
@@ -183,7 +183,38 @@ def compile_checks(m: Match) -> tuple[Check, ...]:
     if m.turn is not None:
         turn = m.turn
         checks.append(Check("turn", str(turn), lambda v: v.turn == turn, lambda v: str(v.turn)))
+    if not m.input.is_empty():
+        checks.append(_input_check(m.input))
     return tuple(checks)
+
+
+def text_fits(tm: TextMatch) -> Callable[[str | None], bool]:
+    """Whether one text fits every part of ``tm`` (equals, contains case-insensitively, regex)."""
+    pattern = compile_condition(tm.regex) if tm.regex is not None else None
+    needle = tm.contains.lower() if tm.contains is not None else None
+
+    def fits(text: str | None) -> bool:
+        if text is None:
+            return False
+        if tm.equals is not None and text != tm.equals:
+            return False
+        if needle is not None and needle not in text.lower():
+            return False
+        return pattern is None or pattern.search(text) is not None
+
+    return fits
+
+
+def _input_check(tm: TextMatch) -> Check:
+    """Some input fits (the rule then answers for the inputs that fit: see scenarios.inputs)."""
+    fits = text_fits(tm)
+    wanted = {k: val for k, val in (("equals", tm.equals), ("contains", tm.contains), ("regex", tm.regex)) if val}
+    return Check(
+        "input",
+        _show(wanted),
+        lambda v: any(map(fits, v.inputs)),
+        lambda v: _show([t for t in v.inputs[:3]]) + (f" and {len(v.inputs) - 3} more" if len(v.inputs) > 3 else ""),
+    )
 
 
 def _equal(got: Any, want: Any) -> bool:
@@ -317,6 +348,10 @@ class RuleIndex:
 
 def describe_request(view: RequestView) -> str:
     parts = [f"model {_show(view.model)}"]
+    if view.inputs:
+        parts.append(
+            f"input {_show(view.inputs[0])}" + (f" and {len(view.inputs) - 1} more" if len(view.inputs) > 1 else "")
+        )
     if view.last_user is not None:
         parts.append(f"last user message {_show(view.last_user)}")
     if view.tool_results:

@@ -26,7 +26,7 @@ from mockai.scenarios.request_view import RequestView
 from mockai.scenarios.rules import ChoiceSpec, FaultSpec, ReplySpec, Rule, ToolCallSpec
 from mockai.scenarios.templating import compile_template, render_value
 
-__all__ = ["ScriptProblem", "build_reply", "problem_error"]
+__all__ = ["ScriptProblem", "build_reply", "problem_error", "reply_delivery"]
 
 
 class ScriptProblem(Exception):
@@ -60,7 +60,7 @@ def build_reply(
     """The reply for ``view`` (raises :class:`ScriptProblem` or :class:`TemplateError`);
     ``assign_id`` decides the plan's id (see ``RequestContext.assign_id``)."""
     source = f"scenario:{rule.label}"
-    delivery = _delivery(spec, view.stream, seeded_delivery)
+    delivery = reply_delivery(spec, view.stream, seeded_delivery)
     if spec.error is not None:
         return ErrorReply(api_error(spec.error, view.model, api_key), delivery, source)
     if delivery.fault is not None and delivery.fault.kind == "error_event" and not view.stream:
@@ -76,7 +76,8 @@ def build_reply(
     return PlannedReply(plan, delivery, source)
 
 
-def _delivery(spec: ReplySpec, stream: bool, seeded: Delivery | None) -> Delivery:
+def reply_delivery(spec: ReplySpec, stream: bool, seeded: Delivery | None = None) -> Delivery:
+    """The timing, fault and headers of a reply (a JSON answer: stream faults as JSON ones)."""
     fault = _fault(spec.fault, stream) if spec.fault is not None else None
     base = seeded if spec.seeded and seeded is not None else Delivery()
     delays = spec.chunk_delays

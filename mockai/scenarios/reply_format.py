@@ -16,9 +16,11 @@ from typing import Any
 from mockai.scenarios.rules import (
     UNSET,
     ChoiceSpec,
+    EmbeddingSpec,
     ErrorSpec,
     FaultSpec,
     JsonPath,
+    ModerationSpec,
     ReplySpec,
     RuleProblem,
     StreamErrorSpec,
@@ -42,6 +44,14 @@ def parse_reply(d: dict[str, Any], path: JsonPath) -> ReplySpec:
     says = [k for k in (*_SAYS, "finish_reason") if k in d]
     if "choices" in d and says:
         raise RuleProblem((*path, says[0]), "with choices, put content, tool calls … inside each choice")
+    outside_chat = [k for k in ("embedding", "moderation") if k in d]
+    if outside_chat:
+        clash = says + [k for k in ("choices", "usage", "error", "tokens_per_chunk", "chunk_delay") if k in d]
+        if len(outside_chat) > 1 or clash:
+            other = outside_chat[1] if len(outside_chat) > 1 else clash[0]
+            raise RuleProblem(
+                (*path, other), f"{outside_chat[0]} is the whole answer: drop {other} (or use another rule)"
+            )
     if "error" in d:
         clash = says + [k for k in ("choices", "fault", "usage") if k in d]
         if clash:
@@ -63,7 +73,21 @@ def parse_reply(d: dict[str, Any], path: JsonPath) -> ReplySpec:
         tokens_per_chunk=d.get("tokens_per_chunk"),
         chunk_delays=chunk_delays,
         headers=_headers(d.get("headers"), (*path, "headers")),
+        embedding=_embedding(d["embedding"]) if "embedding" in d else None,
+        moderation=_moderation(d["moderation"]) if "moderation" in d else None,
     )
+
+
+def _embedding(value: list[float] | dict[str, str]) -> EmbeddingSpec:
+    if isinstance(value, dict):
+        return EmbeddingSpec(as_text=value["as_text"])
+    return EmbeddingSpec(values=tuple(float(x) for x in value))
+
+
+def _moderation(value: dict[str, Any]) -> ModerationSpec:
+    flagged = tuple(dict.fromkeys(value.get("flagged") or ()))
+    scores = tuple(sorted((str(k), float(v)) for k, v in (value.get("scores") or {}).items()))
+    return ModerationSpec(flagged, scores)
 
 
 def _headers(value: Mapping[str, Any] | None, path: JsonPath) -> tuple[tuple[str, str], ...]:

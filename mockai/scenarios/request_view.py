@@ -105,6 +105,22 @@ class RequestView:
         return MISSING
 
     @lazy
+    def inputs(self) -> tuple[str | None, ...]:
+        """Embeddings and moderations: the text of each input, in order (None: token ids).  An
+        array of moderation parts is one input: its texts, one a line."""
+        value = self.body.get("input")
+        if isinstance(value, str):
+            return (value,)
+        if not isinstance(value, list) or not value:
+            return ()
+        if all(isinstance(item, dict) for item in value):
+            texts = [str(part.get("text")) for part in value if part.get("type") == "text"]
+            return ("\n".join(texts),)
+        if all(isinstance(item, int) for item in value):
+            return (None,)
+        return tuple(item if isinstance(item, str) else None for item in value)
+
+    @lazy
     def turn(self) -> int:
         """The number of user messages so far (1 for the first question)."""
         return sum(1 for m in self.messages if isinstance(m, dict) and m.get("role") == "user")
@@ -137,4 +153,6 @@ class RequestView:
             return self.tool_results[-1]
         if name == "body":
             return self.body
+        if name == "input":
+            return next((text for text in self.inputs if text is not None), "")
         raise TemplateError(f"unknown template name {name!r}")

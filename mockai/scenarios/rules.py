@@ -13,6 +13,8 @@ from typing import Any, Final, Literal
 __all__ = [
     "UNSET",
     "ChoiceSpec",
+    "EmbeddingSpec",
+    "Endpoint",
     "ErrorSpec",
     "Exhausted",
     "FaultKind",
@@ -20,6 +22,7 @@ __all__ = [
     "JsonPath",
     "Match",
     "MessageMatch",
+    "ModerationSpec",
     "Origin",
     "ReplySpec",
     "Rule",
@@ -33,6 +36,8 @@ __all__ = [
 ]
 
 Exhausted = Literal["repeat", "fall_through", "error"]
+# The requests a rule answers (``match.endpoint``).
+Endpoint = Literal["chat", "embeddings", "moderations"]
 FaultKind = Literal["hang", "cut", "reset", "malformed", "error_event", "empty"]
 # A place inside a parsed document: the keys and list indexes from its root, e.g. (0, "reply", "content").
 JsonPath = tuple[str | int, ...]
@@ -136,6 +141,9 @@ class Match:
     headers: tuple[tuple[str, str], ...] = ()  # lower-case names; exact value or glob
     fields: tuple[tuple[str, Any], ...] = ()  # JSON pointer -> expected value
     turn: int | None = None  # number of user messages
+    endpoint: Endpoint = "chat"
+    # Embeddings and moderations: an input text fits (the rule answers for the inputs that fit).
+    input: TextMatch = TextMatch()
 
 
 # --- replies -----------------------------------------------------------------------------------
@@ -189,6 +197,22 @@ class FaultSpec:
 
 
 @dataclass(frozen=True)
+class EmbeddingSpec:
+    """The vector of the inputs a rule matched: ``values`` as given, or the vector of ``as_text``."""
+
+    values: tuple[float, ...] = ()
+    as_text: str | None = None
+
+
+@dataclass(frozen=True)
+class ModerationSpec:
+    """The result of the inputs a rule matched: the categories flagged, and scores it sets."""
+
+    flagged: tuple[str, ...] = ()
+    scores: tuple[tuple[str, float], ...] = ()
+
+
+@dataclass(frozen=True)
 class ReplySpec:
     """One answer.  No choices and no error: the seeded answer, with this timing and fault."""
 
@@ -200,10 +224,12 @@ class ReplySpec:
     tokens_per_chunk: int | None = None
     chunk_delays: tuple[float, ...] = ()
     headers: tuple[tuple[str, str], ...] = ()
+    embedding: EmbeddingSpec | None = None
+    moderation: ModerationSpec | None = None
 
     @property
     def seeded(self) -> bool:
-        return not self.choices and self.error is None
+        return not self.choices and self.error is None and self.embedding is None and self.moderation is None
 
 
 # --- the rule ----------------------------------------------------------------------------------

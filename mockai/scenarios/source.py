@@ -29,16 +29,26 @@ from mockai.core.plan import Delivery, ErrorReply, Reply
 from mockai.core.request_reading import bearer_key
 from mockai.scenarios.builder import RuleBuilder, call_site
 from mockai.scenarios.file_format import load_path, load_text
+from mockai.scenarios.inputs import InputsReply, build_inputs_reply
 from mockai.scenarios.matching import CompiledRule, RuleIndex, compile_checks, explain
 from mockai.scenarios.replies import ScriptProblem, build_reply, problem_error
 from mockai.scenarios.request_view import RequestView
-from mockai.scenarios.rules import Rule, ScenarioError
+from mockai.scenarios.rules import Endpoint, Rule, ScenarioError
 from mockai.scenarios.templating import TemplateError
 
-__all__ = ["Miss", "Problem", "ScenarioError", "ScenarioSource"]
+__all__ = ["Miss", "Problem", "ScenarioError", "ScenarioSource", "endpoint_of"]
 
 _KEPT = 1000  # misses and problems kept (oldest dropped)
 _WHOLE_BODY_BYTES = 64 << 10  # a miss keeps a body up to this size whole
+
+
+def endpoint_of(path: str) -> Endpoint:
+    """The endpoint a request path is for (chat for any other path)."""
+    if path.endswith("/embeddings"):
+        return "embeddings"
+    if path.endswith("/moderations"):
+        return "moderations"
+    return "chat"
 
 
 @dataclass
@@ -101,7 +111,8 @@ class ScenarioSource:
         self.planner = planner or Planner(ModelCatalog())
         self._seeded_delivery = seeded_delivery
         self._entries: list[_Entry] = []
-        self._snapshot: tuple[RuleIndex, tuple[_Entry, ...]] | None = None
+        # Per endpoint (chat, embeddings, moderations): the index of its rules, and their entries.
+        self._snapshot: dict[Endpoint, tuple[RuleIndex, tuple[_Entry, ...]]] | None = None
         self._lock = threading.RLock()
         self._misses: deque[Miss] = deque(maxlen=_KEPT)
         self._problems: deque[Problem] = deque(maxlen=_KEPT)
@@ -169,14 +180,21 @@ class ScenarioSource:
                     entry.limit = rule.times if rule.times is not None else math.inf
                     self._snapshot = None
 
-    def _current(self) -> tuple[RuleIndex, tuple[_Entry, ...]]:
-        snapshot = self._snapshot
+    def _current(self, endpoint: Endpoint = "chat") -> tuple[RuleIndex, tuple[_Entry, ...]]:
+        snapshots = self._snapshot
+        snapshot = snapshots.get(endpoint) if snapshots is not None else None
         if snapshot is None:
             with self._lock:
-                entries = tuple(self._entries)
+                if self._snapshot is None:
+                    self._snapshot = {}
+                entries = tuple(e for e in self._entries if e.rule.match.endpoint == endpoint)
                 index = RuleIndex([CompiledRule(e.rule, i, e.checks) for i, e in enumerate(entries)])
-                snapshot = self._snapshot = (index, entries)
+                snapshot = self._snapshot[endpoint] = (index, entries)
         return snapshot
+
+    def has_rules_for(self, path: str) -> bool:
+        """Whether rules for the endpoint at ``path`` are loaded (``on_no_match: auto`` looks)."""
+        return bool(self._current(endpoint_of(path))[1])
 
     # --- what happened -------------------------------------------------------------------------
 
@@ -233,10 +251,35 @@ class ScenarioSource:
     # --- answering -----------------------------------------------------------------------------
 
     async def choose(self, ctx: RequestContext) -> Reply | None:
-        index, entries = self._current()
+        """The answer of the first chat rule that matches ``ctx``, or None."""
+        view = RequestView(ctx.body, ctx.headers)
+        found = self._first_match(ctx, view, "chat")
+        if found is None or isinstance(found, ErrorReply):
+            return found
+        return self._reply(ctx, view, *found)
+
+    async def choose_for_inputs(self, ctx: RequestContext) -> InputsReply | ErrorReply | None:
+        """The answer of the first embeddings (or moderations) rule that matches ``ctx``, or None."""
+        view = RequestView(ctx.body, ctx.headers)
+        found = self._first_match(ctx, view, endpoint_of(ctx.path))
+        if found is None or isinstance(found, ErrorReply):
+            return found
+        rule, count = found
+        return build_inputs_reply(rule, rule.reply_for(count), view, bearer_key(ctx.headers))
+
+    def problem(self, seq: int, rule: Rule, message: str) -> ErrorReply:
+        """A reply of ``rule`` that cannot be sent for request ``seq``: kept, and answered as a 422."""
+        self._problems.append(Problem(seq, rule, message))
+        return ErrorReply(problem_error(rule, message), source=f"scenario:{rule.label}")
+
+    def _first_match(
+        self, ctx: RequestContext, view: RequestView, endpoint: Endpoint
+    ) -> tuple[Rule, int] | ErrorReply | None:
+        """The first rule for ``endpoint`` that matches, and its count before this match (counted);
+        the error of a used-up rule that says so; None (a miss, kept) when none matches."""
+        index, entries = self._current(endpoint)
         if not entries:
             return None
-        view = RequestView(ctx.body, ctx.headers)
         for compiled in index.candidates(view):
             entry = entries[compiled.position]
             spent = entry.count >= entry.limit
@@ -252,7 +295,7 @@ class ScenarioSource:
                 return ErrorReply(error, source=f"scenario:{rule.label}")
             count = entry.count
             entry.count += 1
-            return self._reply(ctx, view, rule, count)
+            return rule, count
         self._misses.append(self._miss(ctx, view, index, entries))
         return None
 
@@ -288,6 +331,6 @@ class ScenarioSource:
         if last is not None and last.seq == ctx.seq:
             text = last.explanation
         else:
-            index, entries = self._current()
+            index, entries = self._current(endpoint_of(ctx.path))
             text = self._explain(RequestView(ctx.body, ctx.headers), index, entries)
         return APIError(404, text, code="no_matching_rule")

@@ -17,6 +17,7 @@ from mockai.core.plan import ErrorReply, ForwardReply, RawReply
 from mockai.http.auth import check_auth
 from mockai.http.responses import Handler, error_boundary, error_response, json_response, request_id_of
 from mockai.server import admin
+from mockai.server.embeddings_routes import create_embeddings, create_moderations
 from mockai.server.pipeline import chat_completions, replay_recorded
 from mockai.server.state import STATE, ServerState, StateHolder
 from mockai.server.upstream import UPSTREAM, UpstreamSession, forward_upstream
@@ -34,6 +35,8 @@ def make_app(config: ServerConfig, state: ServerState | None = None) -> web.Appl
     app.on_cleanup.append(_close)
     router = app.router
     router.add_post("/v1/chat/completions", chat_completions)
+    router.add_post("/v1/embeddings", create_embeddings)
+    router.add_post("/v1/moderations", create_moderations)
     router.add_get("/v1/models", list_models)
     router.add_get("/v1/models/{model}", get_model)
     StoredCompletionRoutes(lambda request: request.app[STATE].current).add_to(router)

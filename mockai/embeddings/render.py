@@ -1,0 +1,124 @@
+"""An embeddings answer laid out byte for byte as the real API lays it out (responses/api_behaviour.md §6b, §7).
+
+Two layouts, by model:
+
+* ``text-embedding-3-small`` (every recording from 2026-06 on [R:37]): compact JSON, data keys
+  ``object, embedding, index``, values rounded to float16 and printed with the shortest digits
+  that give the value back, never with an exponent (``0.00005692243576049805``);
+* the others: 2-space indent with a trailing newline, ``object, index, embedding``, full float32
+  values printed with their shortest digits [R:36], [R:42] — for ``text-embedding-3-large`` with an
+  exponent below 1e-4 as 2025's ``text-embedding-3-small`` [R:36] (no 3-large body is recorded),
+  for ada-002 never with one [R:42].
+
+``base64`` sends each vector's little-endian float32 bytes [R:38], which the SDK decodes with
+``np.frombuffer(..., dtype="float32")``: the values decoded are exactly the ones a ``float``
+answer prints.
+"""
+
+from __future__ import annotations
+
+import base64
+from collections.abc import Sequence
+from decimal import Decimal
+from functools import lru_cache
+from typing import Literal
+
+import numpy as np
+
+from mockai.embeddings.vectors import Matrix
+
+__all__ = ["Layout", "layout_of", "render_embeddings", "sent_values"]
+
+Layout = Literal["compact16", "pretty", "pretty_positional"]
+
+_LAYOUTS: dict[str, Layout] = {"text-embedding-3-small": "compact16", "text-embedding-ada-002": "pretty_positional"}
+
+
+def layout_of(model_id: str) -> Layout:
+    return _LAYOUTS.get(model_id, "pretty")
+
+
+def sent_values(vectors: Matrix, layout: Layout) -> Matrix:
+    """The float32 values the answer carries (float16-rounded for the compact layout)."""
+    if layout == "compact16":
+        return vectors.astype(np.float16).astype(np.float32)
+    return vectors
+
+
+def _positional(text: str) -> str:
+    return format(Decimal(text), "f") if "e" in text else text
+
+
+@lru_cache(maxsize=1)
+def _float16_texts() -> list[str]:
+    """The text of every float16 value, by its 16 bits."""
+    values = np.arange(1 << 16, dtype=np.uint16).view(np.float16).astype(np.float64).tolist()
+    return [_positional(repr(v)) for v in values]
+
+
+def _float_texts(vector: Matrix, layout: Layout) -> list[str]:
+    if layout == "compact16":
+        table = _float16_texts()
+        return [table[bits] for bits in vector.astype(np.float16).view(np.uint16).tolist()]
+    texts: list[str] = vector.astype(str).tolist()
+    if layout == "pretty_positional":
+        return [_positional(t) for t in texts]
+    return texts
+
+
+def _encoded(vector: Matrix, encoding: str, layout: Layout, indent: str) -> str:
+    if encoding == "base64":
+        values = sent_values(vector[None, :], layout)[0]
+        return '"' + base64.b64encode(values.astype("<f4").tobytes()).decode("ascii") + '"'
+    texts = _float_texts(vector, layout)
+    if not indent:
+        return "[" + ",".join(texts) + "]"
+    return "[" + indent + "  " + ("," + indent + "  ").join(texts) + indent + "]"
+
+
+def render_embeddings(vectors: Matrix, model: str, prompt_tokens: int, encoding: str, layout: Layout) -> bytes:
+    """The body of a 200 answer: ``vectors`` in input order, ``model`` as echoed."""
+    usage_tokens = str(prompt_tokens)
+    if layout == "compact16":
+        items = [
+            '{"object":"embedding","embedding":' + _encoded(v, encoding, layout, "") + ',"index":' + str(i) + "}"
+            for i, v in enumerate(vectors)
+        ]
+        return (
+            '{"object":"list","data":['
+            + ",".join(items)
+            + '],"model":"'
+            + model
+            + '","usage":{"prompt_tokens":'
+            + usage_tokens
+            + ',"total_tokens":'
+            + usage_tokens
+            + "}}"
+        ).encode()
+    items = [
+        '    {\n      "object": "embedding",\n      "index": '
+        + str(i)
+        + ',\n      "embedding": '
+        + _encoded(v, encoding, layout, "\n      ")
+        + "\n    }"
+        for i, v in enumerate(vectors)
+    ]
+    return (
+        '{\n  "object": "list",\n  "data": [\n'
+        + ",\n".join(items)
+        + '\n  ],\n  "model": "'
+        + model
+        + '",\n  "usage": {\n    "prompt_tokens": '
+        + usage_tokens
+        + ',\n    "total_tokens": '
+        + usage_tokens
+        + "\n  }\n}\n"
+    ).encode()
+
+
+def rows_of(values: Sequence[Sequence[float]], dimensions: int) -> Matrix:
+    """Given values as rows of ``dimensions`` float32 (zero-padded)."""
+    out = np.zeros((len(values), dimensions), dtype=np.float32)
+    for i, row in enumerate(values):
+        out[i, : len(row)] = np.asarray(row, dtype=np.float32)
+    return out

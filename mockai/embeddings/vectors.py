@@ -1,0 +1,186 @@
+"""Embedding vectors whose geometry follows the text: deterministic, unit length, the same bytes on
+any machine.
+
+A text becomes signed counts in :data:`BUCKETS` buckets (feature hashing): its lower-cased words
+(weight 4, a short list of stop words weight 1), the character trigrams of those words (weight 1),
+its raw whitespace-separated tokens with their case and punctuation (weight 1) and the whole text
+(weight 1).  So texts sharing words share most of their weight, while a change of case or
+punctuation moves only the small raw-token part.  Token-id inputs use the ids as words and their
+bigrams as trigrams.  The counts are projected to the model's full dimension by a fixed random
+±1 matrix (seeded by the model's id), then normalised.  ``dimensions`` keeps the leading
+coordinates and normalises again: the leading columns of a random projection are a random
+projection themselves, so shortened vectors keep the ranking.
+
+Identical everywhere: the hashes are CRC-32 and fixed integer arithmetic (never Python's
+``hash()``); every count and every sum of the projection is an integer below 2**24, exact in
+float32 whatever order BLAS adds in; the norm is an exact float64 sum of squares, and square root
+and division are correctly rounded.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import zlib
+from collections.abc import Sequence
+from functools import lru_cache
+
+import numpy as np
+import numpy.typing as npt
+
+__all__ = ["BUCKETS", "counts", "embed", "projection", "unit_rows"]
+
+BUCKETS = 512  # a power of two: a bucket is the hash's low bits
+_WORD, _STOP, _GRAM, _RAW, _WHOLE = 4, 1, 1, 1, 1
+_WORDS = re.compile(r"\w+")
+_STOP_WORDS = frozenset(
+    _WORDS.findall(
+        "a an and are as at be by do does for from has have how i in is it its me my "
+        "of on or our so that the their this to was we what when where which who why will with you your"
+    )
+)
+_U32 = np.uint32
+_K1, _K2, _K3, _K4 = _U32(0x9E3779B1), _U32(0x85EBCA77), _U32(0xC2B2AE3D), _U32(0x27D4EB2F)
+
+Matrix = npt.NDArray[np.float32]
+
+
+def _mix(h: npt.NDArray[np.uint32]) -> npt.NDArray[np.uint32]:
+    """A fixed avalanche of 32-bit hashes (wrapping integer arithmetic: the same everywhere)."""
+    h = h ^ (h >> _U32(16))
+    h = h * _K3
+    h = h ^ (h >> _U32(13))
+    h = h * _K4
+    mixed: npt.NDArray[np.uint32] = h ^ (h >> _U32(16))
+    return mixed
+
+
+def _codes(text: str) -> npt.NDArray[np.uint32]:
+    return np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype="<u4").astype(_U32)
+
+
+@lru_cache(maxsize=4)
+def _powers(length: int) -> npt.NDArray[np.uint32]:
+    """``_K2 ** k`` for k < length, wrapping (the polynomial hash of a word's characters)."""
+    powers = np.full(length, _K2, dtype=_U32)
+    powers[0] = 1
+    return np.cumprod(powers, dtype=_U32)
+
+
+def _segments(codes: npt.NDArray[np.uint32], salt: int) -> tuple[npt.NDArray[np.uint32], npt.NDArray[np.intp]]:
+    """Hashes of the runs of ``codes`` between spaces and NULs, and the input each run is in
+    (inputs are separated by NUL)."""
+    gap = (codes == 32) | (codes == 0)
+    inside = ~gap
+    if not inside.any():
+        return np.zeros(0, _U32), np.zeros(0, np.intp)
+    begins = inside & np.concatenate(([True], gap[:-1]))
+    starts = np.flatnonzero(begins)
+    run = np.cumsum(begins)[inside] - 1  # the run of each character inside one
+    where = np.flatnonzero(inside)
+    offset = where - starts[run]
+    bound = 1 << max(int(offset.max()) + 1, 1).bit_length()
+    terms = codes[where] * _powers(bound)[offset]
+    firsts = np.flatnonzero(np.concatenate(([True], run[1:] != run[:-1])))
+    sums = np.add.reduceat(terms, firsts, dtype=_U32)
+    lengths = np.diff(np.append(firsts, len(where))).astype(_U32)
+    owners = np.cumsum(codes == 0)[starts]
+    return _mix(sums ^ (lengths * _K1) ^ _U32(salt)), owners
+
+
+def _trigrams(codes: npt.NDArray[np.uint32]) -> tuple[npt.NDArray[np.uint32], npt.NDArray[np.intp]]:
+    """Hashes of the character trigrams centred on each letter (spaces and NULs as spaces)."""
+    spaced = np.where(codes == 0, _U32(32), codes)
+    padded = np.concatenate(([_U32(32)], spaced, [_U32(32)]))
+    centre = np.flatnonzero(spaced != 32)
+    h = ((padded[centre] * _K1 + padded[centre + 1]) * _K2 + padded[centre + 2]) * _K1
+    return _mix(h), np.cumsum(codes == 0)[centre]
+
+
+def _stop_hashes() -> npt.NDArray[np.uint32]:
+    return np.sort(_segments(_codes(" ".join(sorted(_STOP_WORDS))), _SALT_WORD)[0])
+
+
+_SALT_WORD, _SALT_RAW, _SALT_TOKEN = 0x5BD1E995, 0x1B873593, 0x165667B1
+_STOP_HASHES = _stop_hashes()
+
+
+def _token_features(tokens: Sequence[int]) -> tuple[npt.NDArray[np.uint32], npt.NDArray[np.float64]]:
+    ids = np.asarray(tokens, dtype=np.uint64).astype(_U32)  # ids above 2**32 wrap, deterministically
+    hashes = [_mix(ids * _K1 + _U32(_SALT_TOKEN))]
+    weights = [np.full(len(ids), float(_WORD))]
+    if len(ids) > 1:
+        hashes.append(_mix((ids[:-1] * _K2 + ids[1:]) * _K3))
+        weights.append(np.full(len(ids) - 1, float(_GRAM)))
+    hashes.append(np.array([zlib.crc32(ids.astype("<u4").tobytes())], dtype=_U32))
+    weights.append(np.array([float(_WHOLE)]))
+    return np.concatenate(hashes), np.concatenate(weights)
+
+
+def counts(inputs: Sequence[str | Sequence[int]]) -> Matrix:
+    """The signed bucket counts of each input: one row each (integers, as float32)."""
+    n = len(inputs)
+    texts = [(i, item) for i, item in enumerate(inputs) if isinstance(item, str)]
+    hashes: list[npt.NDArray[np.uint32]] = []
+    weights: list[npt.NDArray[np.float64]] = []
+    owners: list[npt.NDArray[np.intp]] = []
+    if texts:
+        index = np.array([i for i, _ in texts], dtype=np.intp)
+        lowered = [" ".join(_WORDS.findall(text.lower())) for _, text in texts]
+        words, by = _segments(_codes("\0".join(lowered)), _SALT_WORD)
+        hashes.append(words)
+        weights.append(np.where(np.isin(words, _STOP_HASHES), float(_STOP), float(_WORD)))
+        owners.append(index[by])
+        raw, by = _segments(_codes("\0".join(" ".join(text.split()) for _, text in texts)), _SALT_RAW)
+        hashes.append(raw)
+        weights.append(np.full(len(raw), float(_RAW)))
+        owners.append(index[by])
+        grams, by = _trigrams(_codes("\0".join(lowered)))
+        hashes.append(grams)
+        weights.append(np.full(len(grams), float(_GRAM)))
+        owners.append(index[by])
+        whole = [zlib.crc32(text.encode("utf-8", "surrogatepass")) for _, text in texts]
+        hashes.append(_mix(np.array(whole, dtype=_U32)))
+        weights.append(np.full(len(whole), float(_WHOLE)))
+        owners.append(index)
+    for i, item in enumerate(inputs):
+        if not isinstance(item, str):
+            h, w = _token_features(item)
+            hashes.append(h)
+            weights.append(w)
+            owners.append(np.full(len(h), i, dtype=np.intp))
+    h = np.concatenate(hashes)
+    buckets = (h & _U32(BUCKETS - 1)).astype(np.intp) + np.concatenate(owners) * BUCKETS
+    signed = np.where(h >> _U32(31), -1.0, 1.0) * np.concatenate(weights)
+    return np.bincount(buckets, signed, minlength=n * BUCKETS).reshape(n, BUCKETS).astype(np.float32)
+
+
+@lru_cache(maxsize=8)
+def projection(model_id: str, dimensions: int) -> Matrix:
+    """The model's fixed ±1 projection (BUCKETS × dimensions), from SHAKE-256 of its id."""
+    stream = hashlib.shake_256(b"mockai embeddings/" + model_id.encode()).digest(BUCKETS * dimensions // 8)
+    bits = np.unpackbits(np.frombuffer(stream, dtype=np.uint8))
+    matrix = (1.0 - 2.0 * bits.astype(np.float32)).reshape(BUCKETS, dimensions)
+    matrix.flags.writeable = False
+    return matrix
+
+
+def unit_rows(rows: npt.NDArray[np.floating], dimensions: int) -> Matrix:
+    """The leading ``dimensions`` coordinates of each row, scaled to unit length (float32)."""
+    cut = rows[:, :dimensions].astype(np.float64)
+    norms = np.sqrt(np.einsum("ij,ij->i", cut, cut))
+    norms[norms == 0] = 1.0
+    unit: Matrix = (cut / norms[:, None]).astype(np.float32)
+    return unit
+
+
+def embed(model_id: str, full_dimensions: int, inputs: Sequence[str | Sequence[int]], dimensions: int) -> Matrix:
+    """Unit vectors of ``dimensions`` for ``inputs`` (``model_id``'s projection, of
+    ``full_dimensions`` columns, cut to the leading ``dimensions``)."""
+    matrix = projection(model_id, full_dimensions)[:, :dimensions]
+    rows = counts(inputs)
+    projected = np.empty((len(rows), dimensions), dtype=np.float32)
+    for i, row in enumerate(rows):  # a text fills few buckets: only their rows are added up
+        used = np.flatnonzero(row)
+        projected[i] = row[used] @ matrix[used] if used.size else matrix[0]  # (counts that cancel out)
+    return unit_rows(projected, dimensions)

@@ -1,0 +1,109 @@
+"""A ``POST /v1/moderations`` body, checked as the real API checks it, and what it asks for.
+
+``input`` is a string, an array of strings (one result each), or an array of ``text`` and
+``image_url`` parts (one result for them all; omni models only); ``model`` defaults to
+``omni-moderation-latest``.  No moderations refusal is recorded: an unknown model is the 404 the
+embeddings endpoint gives [R:43], a malformed ``input`` its ``'$.input' is invalid`` 400, and
+parameter errors use :class:`~mockai.core.errors.APIError`'s catalogue, as chat words them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from mockai.core.errors import APIError
+from mockai.core.model_catalog import DEFAULT_CATALOG, ModelInfo
+
+__all__ = ["DEFAULT_MODEL", "ModerationInput", "ModerationRequest", "read_moderation_request"]
+
+DEFAULT_MODEL = "omni-moderation-latest"
+_KEYS = frozenset({"input", "model"})
+_API_REFERENCE = "https://platform.openai.com/docs/api-reference"
+
+
+@dataclass(frozen=True, slots=True)
+class ModerationInput:
+    """What one result is about: its text (parts joined) and how many images it has."""
+
+    text: str
+    images: int = 0
+    has_text: bool = True
+
+
+@dataclass(frozen=True, slots=True)
+class ModerationRequest:
+    model: ModelInfo
+    inputs: tuple[ModerationInput, ...]
+
+    @property
+    def omni(self) -> bool:
+        return self.model.id.startswith("omni-")
+
+    @property
+    def reported_model(self) -> str:
+        """``model`` as the API echoes it: ``text-moderation-latest`` as ``text-moderation-007``."""
+        return self.model.snapshot or self.model.id
+
+
+def _invalid_input() -> APIError:
+    return APIError(400, f"'$.input' is invalid. Please check the API reference: {_API_REFERENCE}.")
+
+
+def moderation_model(model_id: str) -> ModelInfo | None:
+    for info in DEFAULT_CATALOG:
+        if info.id == model_id and info.id.startswith(("omni-moderation", "text-moderation")):
+            return info
+    return None
+
+
+def _part(part: Any) -> tuple[str, int]:
+    """A content part's text, or 1 for an image; the '$.input' 400 for anything else."""
+    text = part.get("text") if isinstance(part, dict) and set(part) == {"type", "text"} else None
+    if isinstance(text, str) and part["type"] == "text":
+        return text, 0
+    if isinstance(part, dict) and part.get("type") == "image_url" and set(part) == {"type", "image_url"}:
+        image = part["image_url"]
+        if isinstance(image, dict) and isinstance(image.get("url"), str) and image["url"]:
+            return "", 1
+    raise _invalid_input()
+
+
+def _inputs(value: Any) -> tuple[ModerationInput, ...]:
+    if isinstance(value, str):
+        return (ModerationInput(value),)
+    if not isinstance(value, list) or not value:
+        raise _invalid_input()
+    if all(isinstance(item, str) for item in value):
+        return tuple(ModerationInput(item) for item in value)
+    parts = [_part(item) for item in value]
+    texts = [text for text, images in parts if not images]
+    return (ModerationInput("\n".join(texts), sum(images for _, images in parts), bool(texts)),)
+
+
+def read_moderation_request(body: Any) -> ModerationRequest:
+    """The request ``body`` asks for; the real API's error for a body it refuses."""
+    if not isinstance(body, dict):
+        raise APIError(400, f"'$' is invalid. Please check the API reference: {_API_REFERENCE}.")
+    for key in body:
+        if key not in _KEYS:
+            raise APIError.unknown_parameter(str(key))
+    if "input" not in body:
+        raise APIError.missing_required("input")
+    model_id = body.get("model", DEFAULT_MODEL)
+    if not isinstance(model_id, str):
+        got = "null" if model_id is None else "an integer" if isinstance(model_id, int) else "an object"
+        raise APIError.invalid_type("model", "a string", got)
+    inputs = _inputs(body["input"])
+    model = moderation_model(model_id)
+    if model is None:
+        raise APIError.model_not_found(model_id)
+    if not model.id.startswith("omni-") and any(item.images for item in inputs):
+        # Not recorded: worded as the API's other refusals of a part a model cannot take.
+        raise APIError(
+            400,
+            f"Invalid 'input': the model {model.snapshot or model.id} only accepts text inputs, not images.",
+            param="input",
+            code="invalid_value",
+        )
+    return ModerationRequest(model, inputs)

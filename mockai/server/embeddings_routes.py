@@ -1,0 +1,162 @@
+"""``POST /v1/embeddings`` and ``POST /v1/moderations``: the chat pipeline's way through, for
+requests that are answered per input.
+
+request → key, size, JSON (:mod:`mockai.http`) → the surface's own reading
+(:func:`~mockai.embeddings.request.read_embedding_request`,
+:func:`~mockai.moderations.request.read_moderation_request`) → the scenario rules, which may
+answer for some inputs (a vector, the vector of another text, flagged categories) or for the
+whole request (an error, a delay, a fault) → the seeded answer for the rest → delivered → journaled.
+A refused request is journaled as ``rejected`` with its error, as chat's are.  Cassettes answer
+these paths in the front door (:mod:`mockai.server.app`), before the handler.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Any, TypeVar
+
+from aiohttp import web
+
+from mockai.core.context import RequestContext
+from mockai.core.errors import APIError
+from mockai.core.json_text import dumps_indented
+from mockai.core.plan import Delivery, ErrorReply
+from mockai.embeddings.render import layout_of, render_embeddings, rows_of
+from mockai.embeddings.request import EmbeddingRequest, Input, read_embedding_request
+from mockai.embeddings.vectors import Matrix, embed
+from mockai.http.auth import check_auth
+from mockai.http.headers import success_headers
+from mockai.http.reply_writing import before_first_byte, faulted_body, write_error
+from mockai.http.request_body import read_json_body
+from mockai.http.responses import request_id_of
+from mockai.moderations.request import read_moderation_request
+from mockai.moderations.results import Verdict, moderation_body, moderation_id
+from mockai.scenarios.inputs import InputsReply
+from mockai.server.journal import NOT_READ
+from mockai.server.state import STATE, ServerState
+
+__all__ = ["create_embeddings", "create_moderations"]
+
+T = TypeVar("T")
+
+
+async def create_embeddings(request: web.Request) -> web.StreamResponse:
+    state = request.app[STATE].current
+    ctx, asked = await _read(request, state, read_embedding_request)
+    script = await _scripted(state, ctx)
+    if isinstance(script, ErrorReply):
+        return await _refuse(request, state, ctx, script)
+    vectors = _embed(asked, asked.inputs)
+    if script is not None and script.spec.embedding is not None and script.inputs:
+        given = script.spec.embedding
+        if len(given.values) > asked.dimensions:
+            message = f"the embedding has {len(given.values)} values, the request asks for {asked.dimensions}"
+            return await _refuse(request, state, ctx, state.scenarios.problem(ctx.seq, script.rule, message))
+        replacement = (
+            _embed(asked, [given.as_text]) if given.as_text is not None else rows_of([given.values], asked.dimensions)
+        )
+        vectors[list(script.inputs)] = replacement[0]
+    layout = layout_of(asked.model.id)
+    body = render_embeddings(vectors, asked.reported_model, asked.prompt_tokens, asked.encoding_format, layout)
+    headers = _headers(request, ctx, 18 + len(asked.inputs) % 40, asked.prompt_tokens)
+    headers["openai-model"] = asked.reported_model
+    return await _deliver(request, state, ctx, body, headers, script)
+
+
+async def create_moderations(request: web.Request) -> web.StreamResponse:
+    state = request.app[STATE].current
+    ctx, asked = await _read(request, state, read_moderation_request)
+    script = await _scripted(state, ctx)
+    if isinstance(script, ErrorReply):
+        return await _refuse(request, state, ctx, script)
+    verdicts: dict[int, Verdict] = {}
+    if script is not None and script.spec.moderation is not None:
+        verdict = Verdict(script.spec.moderation.flagged, dict(script.spec.moderation.scores))
+        verdicts = dict.fromkeys(script.inputs, verdict)
+    payload = moderation_body(asked, moderation_id(ctx.raw), verdicts)
+    body = (dumps_indented(payload) + "\n").encode()
+    return await _deliver(request, state, ctx, body, _headers(request, ctx, 25 + len(asked.inputs) % 40, 0), script)
+
+
+async def _read(request: web.Request, state: ServerState, reading: Callable[[Any], T]) -> tuple[RequestContext, T]:
+    """The request read and numbered; a refusal is journaled as ``rejected`` and raised."""
+    raw: bytes | None = None
+    parsed: Any = NOT_READ
+    try:
+        check_auth(request, state.config.api_key)
+        raw, parsed = await read_json_body(request, state.config.max_body_bytes)
+        asked = reading(parsed)
+    except APIError as refusal:
+        if raw is None and refusal.status != 413:
+            try:
+                raw = await request.read()
+            except Exception:  # over the size limit, cut off: journaled as not read
+                raw = None
+        error = ErrorReply(refusal, source="rejected")
+        state.journal.record(
+            request.method,
+            request.path,
+            request.query_string,
+            request.headers,
+            parsed,
+            refusal.status,
+            "rejected",
+            error,
+            raw=raw,
+        )
+        raise
+    state.seq += 1
+    headers = {k.lower(): v for k, v in request.headers.items()}
+    ctx = RequestContext(request.method, request.path, request.query_string, headers, parsed, raw, state.seq)
+    return ctx, asked
+
+
+async def _scripted(state: ServerState, ctx: RequestContext) -> InputsReply | ErrorReply | None:
+    """The scenario rules' answer for ``ctx`` (None: the seeded answer); ``on_no_match`` applies
+    once rules for this endpoint are loaded."""
+    answer = await state.scenarios.choose_for_inputs(ctx)
+    if answer is None and state.error_when_no_rule_matches() and state.scenarios.has_rules_for(ctx.path):
+        return ErrorReply(await state.scenarios.no_match(ctx), source="no-match")
+    return answer
+
+
+def _embed(asked: EmbeddingRequest, inputs: Sequence[Input]) -> Matrix:
+    return embed(asked.model.id, asked.model.dimensions or asked.dimensions, inputs, asked.dimensions)
+
+
+def _headers(request: web.Request, ctx: RequestContext, processing_ms: int, tokens: int) -> Any:
+    headers = success_headers(request_id_of(request, ctx.raw), processing_ms, tokens)
+    headers["access-control-allow-origin"] = "*"
+    return headers
+
+
+async def _refuse(
+    request: web.Request, state: ServerState, ctx: RequestContext, reply: ErrorReply
+) -> web.StreamResponse:
+    if reply.delivery.first_byte_delay > 0 or reply.delivery.fault is not None:
+        await before_first_byte(request, reply.delivery)
+    _journal(state, ctx, request, reply.error.status, reply.source, reply)
+    return write_error(reply, request_id_of(request, ctx.raw))
+
+
+async def _deliver(
+    request: web.Request,
+    state: ServerState,
+    ctx: RequestContext,
+    body: bytes,
+    headers: Any,
+    script: InputsReply | None,
+) -> web.StreamResponse:
+    delivery = script.delivery if script is not None else Delivery()
+    source = script.source if script is not None else "seeded"
+    if delivery.first_byte_delay > 0 or delivery.fault is not None:
+        await before_first_byte(request, delivery)
+    headers.update(delivery.headers)
+    _journal(state, ctx, request, 200, source, None)
+    return web.Response(status=200, body=faulted_body(body, delivery.fault), headers=headers)
+
+
+def _journal(
+    state: ServerState, ctx: RequestContext, request: web.Request, status: int, source: str, reply: ErrorReply | None
+) -> None:
+    state.journal.record(ctx.method, ctx.path, ctx.query, request.headers, ctx.body, status, source, reply, raw=ctx.raw)
