@@ -31,5 +31,9 @@ class RenderMemos:
     """Bounded memos of rendered JSON bodies and SSE event lists."""
 
     def __init__(self) -> None:
-        self.bodies: Memo[int, tuple[ReplyPlan, bytes]] = Memo(256, 4 << 20, _body_size)
-        self.events: Memo[EventsKey, tuple[ReplyPlan, tuple[bytes, ...]]] = Memo(128, 8 << 20, _events_size)
+        # Kept from the second rendering of a plan on (see Memo's second_sight): a plan rendered
+        # once is usually a distinct request's, never asked for again.
+        self.bodies: Memo[int, tuple[ReplyPlan, bytes]] = Memo(256, 4 << 20, _body_size, second_sight=True)
+        self.events: Memo[EventsKey, tuple[ReplyPlan, tuple[bytes, ...]]] = Memo(
+            128, 8 << 20, _events_size, second_sight=True
+        )

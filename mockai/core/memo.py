@@ -23,13 +23,21 @@ class Memo(Generic[K, V]):
     plugin runs servers on threads.  ``get`` takes no lock (each of its steps is atomic, and an
     entry evicted meanwhile is simply not refreshed); ``put``, which keeps the byte count, does."""
 
-    def __init__(self, max_entries: int, max_bytes: int, size: Callable[[K, V], int]) -> None:
+    def __init__(
+        self, max_entries: int, max_bytes: int, size: Callable[[K, V], int], *, second_sight: bool = False
+    ) -> None:
         self.max_entries = max_entries
         self.max_bytes = max_bytes
         self._size = size
         self._entries: OrderedDict[K, tuple[V, int]] = OrderedDict()
         self._lock = threading.Lock()
         self.bytes = 0
+        # second_sight: a key is kept only when put a second time (a "doorkeeper"): a load test
+        # sending every request different pays a hash and a set lookup per request, not an entry
+        # pushed through the memo (its size estimated, the oldest evicted) that nothing will ask
+        # for again.  The set of keys seen once holds hashes only, and is cleared when it grows
+        # past a few times the entries, so it stays small; a collision only admits a key early.
+        self._seen: set[int] | None = set() if second_sight else None
 
     def get(self, key: K) -> V | None:
         entry = self._entries.get(key)
@@ -44,6 +52,14 @@ class Memo(Generic[K, V]):
     def put(self, key: K, value: V) -> None:
         if self.max_entries <= 0:
             return
+        seen = self._seen
+        if seen is not None and key not in self._entries:
+            digest = hash(key)
+            if digest not in seen:
+                if len(seen) >= 4 * self.max_entries:
+                    seen.clear()
+                seen.add(digest)
+                return
         cost = self._size(key, value)
         if cost > self.max_bytes:
             return
@@ -68,6 +84,8 @@ class Memo(Generic[K, V]):
         with self._lock:
             self._entries.clear()
             self.bytes = 0
+            if self._seen is not None:
+                self._seen.clear()
 
     def __len__(self) -> int:
         return len(self._entries)

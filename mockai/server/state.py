@@ -44,7 +44,7 @@ class ServerState:
         # Rendered bodies and streams of recent plans, and what the last valid request bodies gave
         # (see KnownBody), by their raw bytes: a load test repeating a request pays once.
         self.rendered = RenderMemos()
-        self.known_bodies: Memo[bytes, KnownBody] = Memo(256, 8 << 20, _known_cost)
+        self.known_bodies: Memo[bytes, KnownBody] = Memo(256, 8 << 20, _known_cost, second_sight=True)
         self.journal = Journal(config.journal_size, config.journal_bytes)
         # The first reply source; its files load now, so a broken one stops the server at start.
         self.scenarios = ScenarioSource(self.planner, seeded_delivery=self.seeded_delivery)

@@ -71,6 +71,19 @@ def test_memo_is_bounded_by_entries_and_bytes() -> None:
     assert Memo(0, 100, lambda k, v: 1).get_or_make(1, lambda: b"v") == b"v"
 
 
+def test_a_second_sight_memo_keeps_a_key_put_twice_and_stays_bounded() -> None:
+    memo: Memo[int, bytes] = Memo(4, 1000, lambda key, value: len(value), second_sight=True)
+    memo.put(1, b"a")
+    assert memo.get(1) is None and len(memo) == 0  # seen once: not kept
+    memo.put(1, b"a")
+    assert memo.get(1) == b"a"
+    memo.put(1, b"b")  # a kept key is updated at once
+    assert memo.get(1) == b"b"
+    for i in range(2, 10_000):  # a long run of distinct keys keeps nothing, and the seen set stays small
+        memo.put(i, b"x")
+    assert len(memo) == 1 and memo._seen is not None and len(memo._seen) <= 16
+
+
 def test_repeated_requests_are_answered_from_a_bounded_memo_with_the_same_bytes(
     server_factory: ServerFactory,
 ) -> None:
@@ -81,7 +94,8 @@ def test_repeated_requests_are_answered_from_a_bounded_memo_with_the_same_bytes(
         assert first.status_code == 200 and first.content == again.content
         assert first.headers["x-request-id"] == again.headers["x-request-id"]
     plans = server.state.known_bodies
-    for i in range(plans.max_entries + 20):
+    for i in range(plans.max_entries + 20):  # each twice: the memo keeps a body seen a second time
+        assert post_chat(server.base_url, chat(f"q{i + 1}")).status_code == 200
         assert post_chat(server.base_url, chat(f"q{i + 1}")).status_code == 200
     assert len(plans) == plans.max_entries and plans.bytes <= plans.max_bytes
 
