@@ -141,7 +141,8 @@ class Planner:
         budgets: list[int | None] = []
         thought = 0
         for index, draft in enumerate(drafts):
-            draw = seeded_rng(content_key or key, f"reasoning{index}").random()
+            # A model that does not reason draws nothing (seeding a generator costs ~10 us).
+            draw = 0.0 if effort is None else seeded_rng(content_key or key, f"reasoning{index}").random()
             thinking = reasoning_tokens(effort, draw, cap)
             thought += thinking
             budget = None if cap is None else cap - thinking
