@@ -41,6 +41,8 @@ class PromptPrefixes:
         model = str(body.get("model", ""))
         tools, functions = body.get("tools"), body.get("functions")
         messages = [m for m in body.get("messages") or () if isinstance(m, Mapping)]
+        if not tools and not functions and _surely_short(messages):
+            return cls()
         counts = [offered_tools_tokens(tools, functions), *(message_tokens(m) for m in messages)]
         if sum(counts) < MIN_CACHED:
             return cls()
@@ -56,6 +58,24 @@ class PromptPrefixes:
             keys.append(digest)
             ends.append(end)
         return cls(tuple(keys), tuple(ends))
+
+
+# A message's tokens beyond its text: the per-message overhead and a name (generate.tokenizer).
+_MESSAGE_OVERHEAD = 4
+
+
+def _surely_short(messages: list[Mapping[str, Any]]) -> bool:
+    """Whether messages of plain text (no tool calls, no content parts) hold fewer than
+    :data:`MIN_CACHED` tokens, told without tokenizing them: every token of the tokenizer is at
+    least one character, so a message holds at most its text's length plus its overhead.  A
+    typical load-test prompt is far below; only a prompt that may reach it is tokenized."""
+    bound = 0
+    for message in messages:
+        content = message.get("content")
+        if message.get("tool_calls") or message.get("function_call") or not isinstance(content, (str, type(None))):
+            return False
+        bound += _MESSAGE_OVERHEAD + (len(content) if content else 0)
+    return bound < MIN_CACHED
 
 
 def cached_steps(tokens: int) -> int:
