@@ -170,6 +170,12 @@ def test_a_prompt_over_the_context_window_is_refused(client: Any) -> None:
     assert error.body["message"].endswith(" tokens. Please reduce the length of the messages.")
 
 
+def test_a_140k_token_prompt_to_gpt_4o_mini_is_refused(client: Any) -> None:
+    error = refused(client, "gpt-4o-mini", [{"role": "user", "content": "word " * 140_000}])
+    assert (error.param, error.code) == ("messages", "context_length_exceeded")
+    assert error.body["message"].startswith("This model's maximum context length is 128000 tokens. However, your ")
+
+
 def test_the_completion_tokens_asked_for_count_with_the_prompt(client: Any) -> None:
     messages = [{"role": "user", "content": "word " * 13_000}]
     fits = client.chat.completions.create(model="gpt-3.5-turbo", messages=messages, max_tokens=10)
@@ -184,6 +190,37 @@ def test_the_completion_tokens_asked_for_count_with_the_prompt(client: Any) -> N
     assert (error.param, error.code) == ("messages", "context_length_exceeded")
     edge = client.chat.completions.create(model="gpt-3.5-turbo", messages=messages, max_tokens=16_385 - prompt)
     assert edge.usage.prompt_tokens == prompt
+
+
+NESTED = {"type": "object", "properties": {"x": {"type": "string"}}}
+
+
+def test_a_strict_json_schema_that_leaves_an_object_open_is_refused_naming_the_path(client: Any) -> None:
+    schema = {
+        "type": "object",
+        "properties": {"a": NESTED},
+        "required": ["a"],
+        "additionalProperties": False,
+    }
+    response_format = {"type": "json_schema", "json_schema": {"name": "answer", "strict": True, "schema": schema}}
+    error = refused(client, response_format=response_format)
+    message = (
+        "Invalid schema for response_format 'answer': In context=('properties', 'a'), 'additionalProperties' "
+        "is required to be supplied and to be false."
+    )
+    assert_refused(error, "response_format", "invalid_json_schema", message)
+
+
+def test_a_strict_function_with_a_property_not_required_is_refused_naming_the_path(client: Any) -> None:
+    parameters = {"type": "object", "properties": {"a": {"type": "string"}, "b": {"type": "string"}}}
+    parameters |= {"required": ["a"], "additionalProperties": False}
+    tool = {"type": "function", "function": {"name": "get_data", "strict": True, "parameters": parameters}}
+    error = refused(client, tools=[tool])
+    message = (
+        "Invalid schema for function 'get_data': In context=(), 'required' is required to be supplied and to be "
+        "an array including every key in properties. Missing 'b'."
+    )
+    assert_refused(error, "tools[0].function.parameters", "invalid_function_parameters", message)
 
 
 def test_an_assistant_message_that_says_nothing_is_refused(client: Any) -> None:

@@ -4,6 +4,7 @@ that adds up, budgets that hold and a stream that accumulates to the JSON answer
 
 from __future__ import annotations
 
+import base64
 import json
 from typing import Any
 
@@ -13,7 +14,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from mockai.chat.tool_decisions import listed_things
-from mockai.core.model_capabilities import capabilities
+from mockai.core.model_capabilities import FAMILIES, capabilities
 from mockai.core.model_catalog import ModelCatalog
 from tests.chat.test_streaming import accumulate, events, raw_stream, without_cached
 from tests.support.bodies import function_tool, weather_tool
@@ -90,7 +91,8 @@ def test_verbosity_changes_the_visible_length(client: Any) -> None:
     assert totals["low"] < totals["medium"] < totals["high"], totals
 
 
-KNOWN = [m.id for m in ModelCatalog().list()]
+# The catalogue's ids and every family of the capability table (the audio models among them).
+KNOWN = list(dict.fromkeys([m.id for m in ModelCatalog().list()] + [prefix for prefix, _ in FAMILIES]))
 
 
 @st.composite
@@ -113,7 +115,19 @@ def model_requests(draw: st.DrawFn) -> dict[str, Any]:
     if caps.tools and not caps.search and draw(st.booleans()):
         body["tools"] = draw(tools)
         body["tool_choice"] = draw(st.sampled_from(["auto", "required", "none"]))
+        if draw(st.booleans()):  # a list of things: parallel calls
+            body["messages"] = [{"role": "user", "content": draw(st.sampled_from(LISTS))}]
+    if caps.audio_output and draw(st.booleans()):
+        body["modalities"] = ["text", "audio"]
+        body["audio"] = {"voice": draw(st.sampled_from(caps.voices)), "format": "pcm16"}  # streams take pcm16
+    if caps.search and draw(st.booleans()):
+        body["web_search_options"] = {}
+    if caps.predicted_outputs and "tools" not in body and (body.get("n") or 1) == 1 and draw(st.booleans()):
+        body["prediction"] = {"type": "content", "content": draw(words)}
     return body
+
+
+LISTS = ["weather in paris, tokyo and rome", "What is the weather in Paris, Tokyo and Rome?", "in oslo and lima please"]
 
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
@@ -127,17 +141,30 @@ def test_any_known_model_usage_adds_up_budgets_hold_and_the_stream_agrees(base_u
     assert 0 <= usage["completion_tokens_details"]["reasoning_tokens"] <= usage["completion_tokens"]
     cap = body.get("max_completion_tokens") or body.get("max_tokens")
     if cap is not None:
-        assert usage["completion_tokens"] <= cap * len(answer["choices"])
+        # Rejected prediction tokens are billed, not generated: on top of what the cap bounds.
+        generated = usage["completion_tokens"] - usage["completion_tokens_details"]["rejected_prediction_tokens"]
+        assert generated <= cap * len(answer["choices"])
         if len(answer["choices"]) == 1:
-            assert usage["completion_tokens"] <= cap
+            assert generated <= cap
     if not capabilities(body["model"]).reasoning:
         assert usage["completion_tokens_details"]["reasoning_tokens"] == 0
+    details = usage["completion_tokens_details"]
+    spoken = [c["message"]["audio"] for c in answer["choices"] if c["message"].get("audio")]
+    assert (
+        details["reasoning_tokens"] + details["audio_tokens"] + details["rejected_prediction_tokens"]
+        <= (usage["completion_tokens"])
+    )
+    for audio in spoken:  # 300 ms (14,400 pcm16 bytes) a transcript token, 20 audio tokens a second
+        assert len(base64.b64decode(audio["data"])) % 14_400 == 0
+    assert details["audio_tokens"] == sum(len(base64.b64decode(a["data"])) // 14_400 * 6 for a in spoken)
     rebuilt = accumulate(events(raw_stream(base_url, {**body, "stream_options": {"include_usage": True}})[0]))
     assert without_cached(rebuilt["usage"]) == without_cached(usage)
     for got, want in zip(rebuilt["choices"], answer["choices"], strict=True):
         assert got["content"] == want["message"]["content"]
         assert got["finish_reason"] == want["finish_reason"]
         assert got["tool_calls"] == (want["message"].get("tool_calls") or [])
+        assert got["audio"] == want["message"].get("audio")
+        assert got["annotations"] == want["message"]["annotations"]
 
 
 def _shape(chunk: dict[str, Any]) -> tuple[int, str]:
@@ -159,6 +186,21 @@ def test_n2_stream_interleaves_as_recording_09(base_url: str) -> None:
     rebuilt = accumulate(events(raw_stream(base_url, body)[0]))
     answer = post_chat(base_url, body).json()
     assert [c["content"] for c in rebuilt["choices"]] == [c["message"]["content"] for c in answer["choices"]]
+
+
+def test_n2_stream_interleaves_through_the_sdk(client: Any) -> None:
+    answer = _ask(client, model="gpt-3.5-turbo", messages=[{"role": "user", "content": "Hey, what is up?"}], n=2)
+    assert len(answer.choices) == 2
+    chunks = list(
+        _ask(
+            client, model="gpt-3.5-turbo", messages=[{"role": "user", "content": "Hey, what is up?"}], n=2, stream=True
+        )
+    )
+    order = [(c.choices[0].index, c.choices[0].delta.role is not None) for c in chunks]
+    assert order[:4] == [(0, True), (0, False), (1, True), (1, False)]
+    assert [(c.choices[0].index, c.choices[0].finish_reason) for c in chunks[-2:]] == [(0, "stop"), (1, "stop")]
+    texts = ["".join(c.choices[0].delta.content or "" for c in chunks if c.choices[0].index == i) for i in (0, 1)]
+    assert texts == [choice.message.content for choice in answer.choices]
 
 
 WEATHER_TOOL = weather_tool(

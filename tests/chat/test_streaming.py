@@ -58,9 +58,28 @@ def accumulate(chunks: list[dict[str, Any]]) -> dict[str, Any]:
             usage = chunk["usage"]
         for c in chunk["choices"]:
             acc = choices.setdefault(
-                c["index"], {"content": None, "refusal": None, "tool_calls": [], "finish_reason": None, "lp": []}
+                c["index"],
+                {
+                    "content": None,
+                    "refusal": None,
+                    "tool_calls": [],
+                    "finish_reason": None,
+                    "lp": [],
+                    "audio": None,
+                    "annotations": [],
+                },
             )
             delta = c["delta"]
+            if delta.get("audio"):  # one id (sent twice), transcript and data pieces, then expires_at
+                audio = acc["audio"] = acc["audio"] or {"id": None, "data": "", "expires_at": None, "transcript": ""}
+                piece = delta["audio"]
+                audio["id"] = audio["id"] or piece.get("id")
+                audio["data"] += piece.get("data", "")
+                audio["transcript"] += piece.get("transcript", "")
+                if "expires_at" in piece:
+                    audio["expires_at"] = piece["expires_at"]
+                    acc["finish_reason"] = acc["finish_reason"] or "stop"  # the last audio delta ends the choice
+            acc["annotations"] += delta.get("annotations") or []
             for key in ("content", "refusal"):
                 if delta.get(key) is not None:
                     acc[key] = (acc[key] or "") + delta[key]
