@@ -24,6 +24,7 @@ from functools import lru_cache
 from typing import Literal
 
 import numpy as np
+import numpy.typing as npt
 
 from mockai.embeddings.vectors import Matrix
 
@@ -50,30 +51,55 @@ def _positional(text: str) -> str:
 
 
 @lru_cache(maxsize=1)
-def _float16_texts() -> list[str]:
+def _float16_texts() -> npt.NDArray[np.object_]:
     """The text of every float16 value, by its 16 bits."""
     values = np.arange(1 << 16, dtype=np.uint16).view(np.float16).astype(np.float64).tolist()
-    return [_positional(repr(v)) for v in values]
+    return np.array([_positional(repr(v)) for v in values], dtype=object)
 
 
-def _float_texts(vector: Matrix, layout: Layout) -> list[str]:
+def _shortest(vectors: Matrix) -> npt.NDArray[np.float64]:
+    """Each float32 value as the float64 nearest to its shortest decimal that gives it back (so
+    ``repr`` prints those digits): fewest significant digits first, 1 to 9."""
+    exact = vectors.astype(np.float64)
+    size = np.abs(exact)
+    exponent = np.floor(np.log10(np.where(size == 0, 1.0, size)))
+    out: npt.NDArray[np.float64] = exact.copy()
+    todo = size != 0
+    for digits in range(1, 10):
+        scale = 10.0 ** (digits - 1 - exponent)
+        rounded = np.round(exact * scale) / scale
+        fits = todo & (rounded.astype(np.float32) == vectors)
+        out[fits] = rounded[fits]
+        todo &= ~fits
+        if not todo.any():
+            break
+    return out
+
+
+def _float_texts(vectors: Matrix, layout: Layout) -> list[list[str]]:
+    """The text of every value, row by row."""
     if layout == "compact16":
-        table = _float16_texts()
-        return [table[bits] for bits in vector.astype(np.float16).view(np.uint16).tolist()]
-    texts: list[str] = vector.astype(str).tolist()
+        texts: list[list[str]] = _float16_texts()[vectors.astype(np.float16).view(np.uint16)].tolist()
+        return texts
+    rows = [list(map(repr, row)) for row in _shortest(vectors).tolist()]
     if layout == "pretty_positional":
-        return [_positional(t) for t in texts]
-    return texts
+        return [[_positional(t) for t in row] for row in rows]
+    return rows
 
 
-def _encoded(vector: Matrix, encoding: str, layout: Layout, indent: str) -> str:
+def _encoded(vectors: Matrix, encoding: str, layout: Layout, indent: str) -> list[str]:
+    """Each vector as the JSON value of its ``embedding``."""
     if encoding == "base64":
-        values = sent_values(vector[None, :], layout)[0]
-        return '"' + base64.b64encode(values.astype("<f4").tobytes()).decode("ascii") + '"'
-    texts = _float_texts(vector, layout)
+        data = sent_values(vectors, layout).astype("<f4")
+        if data.shape[1] % 3 == 0:  # whole base64 groups per row: one encoding, cut in rows
+            text = base64.b64encode(data.tobytes()).decode("ascii")
+            width = len(text) // len(data)
+            return ['"' + text[i * width : (i + 1) * width] + '"' for i in range(len(data))]
+        return ['"' + base64.b64encode(row.tobytes()).decode("ascii") + '"' for row in data]
+    rows = _float_texts(vectors, layout)
     if not indent:
-        return "[" + ",".join(texts) + "]"
-    return "[" + indent + "  " + ("," + indent + "  ").join(texts) + indent + "]"
+        return ["[" + ",".join(texts) + "]" for texts in rows]
+    return ["[" + indent + "  " + ("," + indent + "  ").join(texts) + indent + "]" for texts in rows]
 
 
 def render_embeddings(vectors: Matrix, model: str, prompt_tokens: int, encoding: str, layout: Layout) -> bytes:
@@ -81,8 +107,8 @@ def render_embeddings(vectors: Matrix, model: str, prompt_tokens: int, encoding:
     usage_tokens = str(prompt_tokens)
     if layout == "compact16":
         items = [
-            '{"object":"embedding","embedding":' + _encoded(v, encoding, layout, "") + ',"index":' + str(i) + "}"
-            for i, v in enumerate(vectors)
+            '{"object":"embedding","embedding":' + value + ',"index":' + str(i) + "}"
+            for i, value in enumerate(_encoded(vectors, encoding, layout, ""))
         ]
         return (
             '{"object":"list","data":['
@@ -96,12 +122,8 @@ def render_embeddings(vectors: Matrix, model: str, prompt_tokens: int, encoding:
             + "}}"
         ).encode()
     items = [
-        '    {\n      "object": "embedding",\n      "index": '
-        + str(i)
-        + ',\n      "embedding": '
-        + _encoded(v, encoding, layout, "\n      ")
-        + "\n    }"
-        for i, v in enumerate(vectors)
+        '    {\n      "object": "embedding",\n      "index": ' + str(i) + ',\n      "embedding": ' + value + "\n    }"
+        for i, value in enumerate(_encoded(vectors, encoding, layout, "\n      "))
     ]
     return (
         '{\n  "object": "list",\n  "data": [\n'

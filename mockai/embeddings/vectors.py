@@ -131,7 +131,8 @@ def counts(inputs: Sequence[str | Sequence[int]]) -> Matrix:
         hashes.append(words)
         weights.append(np.where(np.isin(words, _STOP_HASHES), float(_STOP), float(_WORD)))
         owners.append(index[by])
-        raw, by = _segments(_codes("\0".join(" ".join(text.split()) for _, text in texts)), _SALT_RAW)
+        raw_texts = (" ".join(text.replace("\0", " ").split()) for _, text in texts)  # NUL separates inputs
+        raw, by = _segments(_codes("\0".join(raw_texts)), _SALT_RAW)
         hashes.append(raw)
         weights.append(np.full(len(raw), float(_RAW)))
         owners.append(index[by])
@@ -169,7 +170,9 @@ def unit_rows(rows: npt.NDArray[np.floating], dimensions: int) -> Matrix:
     """The leading ``dimensions`` coordinates of each row, scaled to unit length (float32)."""
     cut = rows[:, :dimensions].astype(np.float64)
     norms = np.sqrt(np.einsum("ij,ij->i", cut, cut))
-    norms[norms == 0] = 1.0
+    zero = norms == 0  # counts that cancel out in the coordinates kept (a short text, few dimensions)
+    cut[zero] = 1.0
+    norms[zero] = np.sqrt(dimensions)
     unit: Matrix = (cut / norms[:, None]).astype(np.float32)
     return unit
 
@@ -182,5 +185,5 @@ def embed(model_id: str, full_dimensions: int, inputs: Sequence[str | Sequence[i
     projected = np.empty((len(rows), dimensions), dtype=np.float32)
     for i, row in enumerate(rows):  # a text fills few buckets: only their rows are added up
         used = np.flatnonzero(row)
-        projected[i] = row[used] @ matrix[used] if used.size else matrix[0]  # (counts that cancel out)
+        projected[i] = row[used] @ matrix[used]
     return unit_rows(projected, dimensions)

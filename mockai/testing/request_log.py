@@ -87,6 +87,21 @@ class RecordedRequest:
         return reading.last_user_text(self.messages)
 
     @property
+    def inputs(self) -> list[str | list[int]]:
+        """Embeddings and moderations: each input as sent, in order (a text, or token ids); the
+        text parts of a moderation's ``[{type: text}, {type: image_url}]`` array are one input."""
+        value = self.body.get("input")
+        if isinstance(value, str):
+            return [value]
+        if not isinstance(value, list) or not value:
+            return []
+        if all(isinstance(item, int) for item in value):
+            return [list(value)]
+        if all(isinstance(item, dict) for item in value):
+            return ["\n".join(str(p.get("text")) for p in value if p.get("type") == "text")]
+        return [item if isinstance(item, str) else list(item) for item in value if isinstance(item, (str, list))]
+
+    @property
     def rule(self) -> str | None:
         """The name of the scenario rule that answered, or None when no rule did."""
         prefix, _, name = self.source.partition(":")
@@ -168,6 +183,8 @@ class RequestLog(Sequence[RecordedRequest]):
         source: str | None = None,
         rule: str | None = None,
         user_contains: str | None = None,
+        input_contains: str | None = None,
+        path: str | None = None,
         stream: bool | None = None,
         status: int | None = None,
         rejected: bool | None = None,
@@ -180,6 +197,8 @@ class RequestLog(Sequence[RecordedRequest]):
                 and (source is None or r.source == source)
                 and (rule is None or r.rule == rule)
                 and (user_contains is None or user_contains in (r.last_user_message or ""))
+                and (input_contains is None or any(isinstance(i, str) and input_contains in i for i in r.inputs))
+                and (path is None or r.path == path)
                 and (stream is None or r.stream == stream)
                 and (status is None or r.status == status)
                 and (rejected is None or r.rejected == rejected)

@@ -1,0 +1,127 @@
+"""The vectors' geometry (properties that hold for every text), their determinism, and the bytes
+of the answers against the recorded ones."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from mockai.embeddings.render import render_embeddings
+from mockai.embeddings.vectors import embed
+
+RECORDINGS = Path(__file__).resolve().parents[3] / "shared" / "conformance" / "responses"
+MODEL = "text-embedding-3-small"
+texts = st.text(min_size=1, max_size=200)
+words = st.lists(
+    st.sampled_from(["river", "bank", "money", "loan", "water", "fish", "boat", "tree", "stone", "light"]),
+    min_size=3,
+    max_size=12,
+)
+
+
+def vec(*items: str, dimensions: int = 1536) -> np.ndarray:
+    return embed(MODEL, 1536, list(items), dimensions).astype(np.float64)
+
+
+@settings(max_examples=60, deadline=None)
+@given(texts, st.integers(min_value=1, max_value=1536))
+def test_unit_length_at_any_dimension(text: str, dimensions: int) -> None:
+    assert abs(np.linalg.norm(vec(text, dimensions=dimensions)[0]) - 1) < 1e-5
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.lists(texts, min_size=1, max_size=5))
+def test_deterministic_and_independent_of_the_batch(items: list[str]) -> None:
+    together = vec(*items)
+    assert together.tolist() == vec(*items).tolist()
+    assert together.tolist() == [vec(item)[0].tolist() for item in items]
+
+
+@settings(max_examples=60, deadline=None)
+@given(words, st.sampled_from(["red", "green", "blue"]), st.text(alphabet="xyzq", min_size=12, max_size=40))
+def test_a_paraphrase_sharing_most_words_is_nearer_than_an_unrelated_text(
+    sentence: list[str], extra: str, unrelated: str
+) -> None:
+    original = " ".join(sentence)
+    paraphrase = " ".join([*sentence[:-1], extra])  # one word changed
+    a, b, c = vec(original, paraphrase, unrelated)
+    assert a @ b > a @ c
+
+
+@settings(max_examples=40, deadline=None)
+@given(words)
+def test_case_and_punctuation_move_a_vector_only_a_little(sentence: list[str]) -> None:
+    text = " ".join(sentence)
+    shouted = text.upper() + "!!"
+    a, b = vec(text, shouted)
+    assert a @ b > 0.75
+
+
+CORPUS = [
+    "The river bank was flooded after the storm",
+    "She opened a savings account at the bank",
+    "Fishing boats returned to the harbour at dawn",
+    "The recipe needs two cups of flour and an egg",
+    "Our team won the football match on Sunday",
+    "Interest rates on loans went up this year",
+    "The old oak tree fell across the road",
+    "Solar panels turn sunlight into electricity",
+    "He forgot his password and could not log in",
+    "The museum opens a new exhibition of paintings",
+]
+
+
+@settings(max_examples=30, deadline=None)
+@given(st.sampled_from(CORPUS), st.sampled_from([64, 128, 256, 512, 1024]))
+def test_dimensions_keep_the_nearest_neighbour(query_source: str, dimensions: int) -> None:
+    words_of = query_source.lower().split()
+    query = " ".join(words_of[: max(3, len(words_of) // 2)])  # the first half of a document
+    full = vec(query, *CORPUS)
+    short = vec(query, *CORPUS, dimensions=dimensions)
+    assert int(np.argmax(full[1:] @ full[0])) == CORPUS.index(query_source)
+    assert int(np.argmax(short[1:] @ short[0])) == CORPUS.index(query_source)
+
+
+def test_the_same_bytes_on_every_machine() -> None:
+    # Pinned: a change of these digests changes every vector users may have stored.
+    inputs: list[str | list[int]] = ["Hello, world!", [9906, 11, 1917, 0]]
+    body = render_embeddings(embed(MODEL, 1536, inputs, 1536), MODEL, 4, "base64", "compact16")
+    assert hashlib.sha256(body).hexdigest()[:16] == "f512b5df6da4193e"
+    large = "text-embedding-3-large"
+    body = render_embeddings(embed(large, 3072, inputs, 3072), large, 4, "float", "pretty")
+    assert hashlib.sha256(body).hexdigest()[:16] == "02c3e449c1f1309e"
+
+
+@pytest.mark.parametrize(
+    ("name", "layout"),
+    [
+        ("36_embeddings_float_2025.json", "pretty"),
+        ("37_embeddings_float_2026_compact.json", "compact16"),
+        ("38_embeddings_base64.json", "pretty"),
+        ("40_embeddings_batch_input.json", "pretty"),
+        ("42_embeddings_token_array_2023.json", "pretty_positional"),
+    ],
+)
+def test_recorded_bodies_come_out_byte_for_byte(name: str, layout: str) -> None:
+    """The recorded values, rendered by mockai, give the recorded body (recorders keep no final
+    newline for some: it is compared without it)."""
+    path = RECORDINGS / name
+    if not path.exists():
+        pytest.skip(f"{path} is absent (../shared is not next to the checkout)")
+    recorded = json.loads(path.read_text())["response"]["body_text"]
+    answer = json.loads(recorded)
+    encoding = "base64" if isinstance(answer["data"][0]["embedding"], str) else "float"
+    rows = [
+        np.frombuffer(base64.b64decode(item["embedding"]), "<f4") if encoding == "base64" else item["embedding"]
+        for item in answer["data"]
+    ]
+    vectors = np.array(rows, dtype=np.float32)
+    body = render_embeddings(vectors, answer["model"], answer["usage"]["prompt_tokens"], encoding, layout)  # type: ignore[arg-type]
+    assert body.decode().rstrip("\n") == recorded.rstrip("\n")
