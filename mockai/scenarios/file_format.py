@@ -264,19 +264,20 @@ def _match(d: dict[str, Any]) -> Match:
 
 
 def _with_endpoint(match: Match, replies: tuple[ReplySpec, ...], written: dict[str, Any]) -> Match:
-    """``match`` with the endpoint its replies imply (an ``embedding`` or a ``moderation`` reply);
-    a reply or a condition that does not fit the endpoint is a problem of the rule."""
+    """``match`` with its endpoint: as written, else as its replies imply (an ``embedding`` or a
+    ``moderation`` reply), else embeddings for a rule with ``input_*`` conditions, else chat.  A
+    reply or a condition that does not fit the endpoint is a problem of the rule."""
     implied = {"embeddings" for r in replies if r.embedding is not None}
     implied |= {"moderations" for r in replies if r.moderation is not None}
     if len(implied) > 1:
         raise RuleProblem(("replies",), "a rule answers one endpoint: embedding and moderation replies need two rules")
-    endpoint: Endpoint = written.get("endpoint") or (implied.pop() if implied else "chat")  # type: ignore[assignment]
+    default: Endpoint = "chat" if match.input.is_empty() else "embeddings"  # input_* look at inputs
+    endpoint: Endpoint = written.get("endpoint") or (implied.pop() if implied else default)  # type: ignore[assignment]
     if implied and endpoint not in implied:
         raise RuleProblem(("match", "endpoint"), f"the replies answer {implied.pop()} requests, not {endpoint}")
     if endpoint == "chat" and not match.input.is_empty():
         raise RuleProblem(
-            ("match",),
-            "input_* conditions look at embeddings and moderations inputs: add endpoint: embeddings (or moderations)",
+            ("match", "endpoint"), "input_* conditions look at embeddings and moderations inputs, not chat"
         )
     if endpoint != "chat":
         chat_only = [k for k in _CHAT_CONDITIONS if written.get(k) is not None]
