@@ -157,21 +157,21 @@ def _choice_event_count(choice: ChoicePlan, size: int) -> int:
 
 def chunk_dicts(plan: ReplyPlan, opts: StreamOptions) -> list[dict[str, Any]]:
     """Every chunk of the stream, in order, as dicts with keys in the real order."""
-    order: list[tuple[int, tuple[dict[str, Any], Any, Any]]] = []
-    for index, event in _interleaved(plan, opts):
-        order.append((index, event))
     obfuscation = random.Random(plan.obfuscation_seed)
+    return [_chunk(plan, choices, usage, opts, obfuscation) for choices, usage in _chunk_parts(plan, opts)]
+
+
+def _chunk_parts(plan: ReplyPlan, opts: StreamOptions) -> Iterator[tuple[list[dict[str, Any]], dict[str, Any] | None]]:
+    """What differs from chunk to chunk: its ``choices`` and (the last, with include_usage) its usage."""
     spoken = {c.index for c in plan.choices if c.audio is not None}
-    chunks: list[dict[str, Any]] = []
-    for index, (delta, logprobs, finish) in order:
+    for index, (delta, logprobs, finish) in _interleaved(plan, opts):
         choice: dict[str, Any] = {"index": index, "delta": delta}
         if not plan.omit_logprobs_key and index not in spoken:  # recorded audio chunks have no logprobs
             choice["logprobs"] = logprobs
         choice["finish_reason"] = finish
-        chunks.append(_chunk(plan, [choice], None, opts, obfuscation))
+        yield [choice], None
     if opts.include_usage:
-        chunks.append(_chunk(plan, [], plan.usage.to_dict(), opts, obfuscation))
-    return chunks
+        yield [], plan.usage.to_dict()
 
 
 def _interleaved(plan: ReplyPlan, opts: StreamOptions) -> Iterator[tuple[int, tuple[dict[str, Any], Any, Any]]]:
@@ -192,6 +192,18 @@ def _interleaved(plan: ReplyPlan, opts: StreamOptions) -> Iterator[tuple[int, tu
         yield choice.index, events[-1]
 
 
+def _head(plan: ReplyPlan) -> dict[str, Any]:
+    """The fields every chunk of a stream repeats, in the real order (``choices`` comes next)."""
+    return {
+        "id": plan.id,
+        "object": "chat.completion.chunk",
+        "created": plan.created,
+        "model": plan.model,
+        "service_tier": plan.service_tier,
+        "system_fingerprint": plan.system_fingerprint,
+    }
+
+
 def _chunk(
     plan: ReplyPlan,
     choices: list[dict[str, Any]],
@@ -199,15 +211,8 @@ def _chunk(
     opts: StreamOptions,
     obfuscation: random.Random,
 ) -> dict[str, Any]:
-    chunk: dict[str, Any] = {
-        "id": plan.id,
-        "object": "chat.completion.chunk",
-        "created": plan.created,
-        "model": plan.model,
-        "service_tier": plan.service_tier,
-        "system_fingerprint": plan.system_fingerprint,
-        "choices": choices,
-    }
+    chunk = _head(plan)
+    chunk["choices"] = choices
     if opts.include_usage:
         chunk["usage"] = usage
     if opts.include_obfuscation:
@@ -239,15 +244,34 @@ def encode_event(payload: dict[str, Any]) -> bytes:
     return b"data: " + _compact(payload).encode() + b"\n\n"
 
 
+def _encoded_events(plan: ReplyPlan, opts: StreamOptions) -> tuple[bytes, ...]:
+    """``encode_event(chunk)`` for every chunk of :func:`chunk_dicts`, in one pass: the fields
+    every chunk repeats are encoded once (the compact encoder writes a dict's items one after
+    the other, so a chunk's text is the head's text, then its own items), and no chunk dict is
+    built.  The obfuscation alphabet needs no escaping."""
+    head = _compact(_head(plan))[:-1] + ',"choices":'
+    obfuscation = random.Random(plan.obfuscation_seed) if opts.include_obfuscation else None
+    usage_on = opts.include_usage
+    events = []
+    for choices, usage in _chunk_parts(plan, opts):
+        text = head + _compact(choices)
+        if usage_on:
+            text += ',"usage":' + _compact(usage)
+        if obfuscation is not None:
+            text += ',"obfuscation":"' + _obfuscation(obfuscation) + '"'
+        events.append(b"data: " + text.encode() + b"}\n\n")
+    return tuple(events)
+
+
 def rendered_events(plan: ReplyPlan, opts: StreamOptions, memos: RenderMemos | None = None) -> tuple[bytes, ...]:
     """The stream's events as bytes, without the final ``[DONE]``; from ``memos`` when they hold it."""
     if memos is None:
-        return tuple(encode_event(chunk) for chunk in chunk_dicts(plan, opts))
+        return _encoded_events(plan, opts)
     key = (id(plan), opts.include_usage, opts.include_obfuscation, opts.tokens_per_chunk, opts.want_logprobs)
     hit = memos.events.get(key)
     if hit is not None and hit[0] is plan:
         return hit[1]
-    events = tuple(encode_event(chunk) for chunk in chunk_dicts(plan, opts))
+    events = _encoded_events(plan, opts)
     memos.events.put(key, (plan, events))
     return events
 

@@ -76,6 +76,9 @@ async def _deliver_stream(
         await response.write_eof()
         return response
     paced = delivery.chunk_delay > 0 or bool(delivery.chunk_delays)
+    if fault is None and not paced:  # nothing happens between events: one write (headers, events,
+        await response.write_eof(b"".join(events) + DONE)  # end of the chunked body), same bytes
+        return response
     for i, event in enumerate(events):
         if fault is not None and i == fault.after:
             if fault.kind == "cut":

@@ -172,3 +172,27 @@ def test_memo_stays_consistent_under_threads() -> None:
     for thread in threads:
         thread.join()
     assert len(memo) <= 16 and memo.bytes == sum(cost for _, cost in memo._entries.values()) <= 400
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    body=chat_requests(),
+    extra=st.sampled_from([{}, {"logprobs": True, "top_logprobs": 2}, {"n": 2}, {"verbosity": "high"}]),
+    usage=st.booleans(),
+    obfuscation=st.booleans(),
+    size=st.integers(1, 4),
+)
+def test_events_rendered_in_one_pass_are_the_encoded_chunk_dicts(
+    body: dict[str, Any], extra: dict[str, Any], usage: bool, obfuscation: bool, size: int
+) -> None:
+    from mockai.chat.planner import Planner
+    from mockai.core.errors import APIError
+    from mockai.core.model_catalog import ModelCatalog
+
+    body = {**body, **extra}
+    try:
+        plan = Planner(ModelCatalog(), 5).seeded(body)
+    except APIError:  # a request the planner refuses (a schema it cannot satisfy): nothing to render
+        return
+    opts = sse.StreamOptions(usage, obfuscation, size, bool(body.get("logprobs")))
+    assert sse.rendered_events(plan, opts) == tuple(sse.encode_event(c) for c in sse.chunk_dicts(plan, opts))
