@@ -107,9 +107,12 @@ class ScenarioSource:
         planner: Planner | None = None,
         *,
         seeded_delivery: Callable[[RequestContext], Delivery] | None = None,
+        cached_tokens: Callable[[RequestContext], int] | None = None,
     ) -> None:
         self.planner = planner or Planner(ModelCatalog())
         self._seeded_delivery = seeded_delivery
+        # The server's prompt cache: what it holds of a request's prompt (0 without a server).
+        self._cached_tokens = cached_tokens
         self._entries: list[_Entry] = []
         # Per endpoint (chat, embeddings, moderations): the index of its rules, and their entries.
         self._snapshot: dict[Endpoint, tuple[RuleIndex, tuple[_Entry, ...]]] | None = None
@@ -192,10 +195,6 @@ class ScenarioSource:
                 snapshot = self._snapshot[endpoint] = (index, entries)
         return snapshot
 
-    def has_rules_for(self, path: str) -> bool:
-        """Whether rules for the endpoint at ``path`` are loaded (``on_no_match: auto`` looks)."""
-        return bool(self._current(endpoint_of(path))[1])
-
     # --- what happened -------------------------------------------------------------------------
 
     @property
@@ -258,10 +257,13 @@ class ScenarioSource:
             return found
         return self._reply(ctx, view, *found)
 
-    async def choose_for_inputs(self, ctx: RequestContext) -> InputsReply | ErrorReply | None:
-        """The answer of the first embeddings (or moderations) rule that matches ``ctx``, or None."""
+    async def choose_for_inputs(
+        self, ctx: RequestContext, *, keep_miss: bool = True
+    ) -> InputsReply | ErrorReply | None:
+        """The answer of the first embeddings (or moderations) rule that matches ``ctx``, or None
+        (kept among the misses if ``keep_miss``: seeded vectors are no mistake of a test)."""
         view = RequestView(ctx.body, ctx.headers)
-        found = self._first_match(ctx, view, endpoint_of(ctx.path))
+        found = self._first_match(ctx, view, endpoint_of(ctx.path), keep_miss)
         if found is None or isinstance(found, ErrorReply):
             return found
         rule, count = found
@@ -273,7 +275,7 @@ class ScenarioSource:
         return ErrorReply(problem_error(rule, message), source=f"scenario:{rule.label}")
 
     def _first_match(
-        self, ctx: RequestContext, view: RequestView, endpoint: Endpoint
+        self, ctx: RequestContext, view: RequestView, endpoint: Endpoint, keep_miss: bool = True
     ) -> tuple[Rule, int] | ErrorReply | None:
         """The first rule for ``endpoint`` that matches, and its count before this match (counted);
         the error of a used-up rule that says so; None (a miss, kept) when none matches."""
@@ -296,7 +298,8 @@ class ScenarioSource:
             count = entry.count
             entry.count += 1
             return rule, count
-        self._misses.append(self._miss(ctx, view, index, entries))
+        if keep_miss:
+            self._misses.append(self._miss(ctx, view, index, entries))
         return None
 
     def _miss(self, ctx: RequestContext, view: RequestView, index: RuleIndex, entries: tuple[_Entry, ...]) -> Miss:
@@ -320,6 +323,7 @@ class ScenarioSource:
                 api_key=bearer_key(ctx.headers),
                 seeded_delivery=seeded,
                 assign_id=ctx.assign_id,
+                cached_tokens=self._cached_tokens(ctx) if self._cached_tokens is not None else 0,
             )
         except (ScriptProblem, TemplateError) as exc:
             self._problems.append(Problem(ctx.seq, rule, str(exc)))

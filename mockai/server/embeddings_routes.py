@@ -112,10 +112,12 @@ async def _read(request: web.Request, state: ServerState, reading: Callable[[Any
 
 
 async def _scripted(state: ServerState, ctx: RequestContext) -> InputsReply | ErrorReply | None:
-    """The scenario rules' answer for ``ctx`` (None: the seeded answer); ``on_no_match`` applies
-    once rules for this endpoint are loaded."""
-    answer = await state.scenarios.choose_for_inputs(ctx)
-    if answer is None and state.error_when_no_rule_matches() and state.scenarios.has_rules_for(ctx.path):
+    """The scenario rules' answer for ``ctx`` (None: the seeded answer).  Only ``on_no_match:
+    error`` refuses what no rule answers: seeded vectors and results are meaningful, so ``auto``
+    (the pytest plugin's) lets a test script one query and embed its documents unscripted."""
+    strict = state.config.on_no_match == "error"
+    answer = await state.scenarios.choose_for_inputs(ctx, keep_miss=strict)
+    if answer is None and strict:
         return ErrorReply(await state.scenarios.no_match(ctx), source="no-match")
     return answer
 

@@ -82,8 +82,15 @@ def test_model_condition_and_chat_rules_stay_apart(fresh: ServerThread) -> None:
     assert chat.choices[0].message.content == "hi"
 
 
-def test_on_no_match_error_explains_with_embeddings_rules(server_factory: Any) -> None:
+def test_auto_lets_unscripted_inputs_have_their_seeded_vectors(server_factory: Any) -> None:
     server = server_factory(on_no_match="auto")
+    server.state.scenarios.on(input_equals="known").reply(embedding={"as_text": "x"})
+    assert _embed(server, "unknown").tolist() == _embed(server, "unknown").tolist()
+    assert server.state.scenarios.misses == []  # nothing for the pytest plugin to report
+
+
+def test_on_no_match_error_explains_with_embeddings_rules(server_factory: Any) -> None:
+    server = server_factory(on_no_match="error")
     server.state.scenarios.on(input_equals="known").reply(embedding={"as_text": "x"})
     assert _embed(server, "known").shape == (1, 1536)
     with pytest.raises(openai.NotFoundError) as caught:
