@@ -16,6 +16,7 @@ from mockai.core.errors import APIError
 from mockai.core.plan import ErrorReply, ForwardReply, RawReply
 from mockai.http.auth import check_auth
 from mockai.http.responses import Handler, error_boundary, error_response, json_response, request_id_of
+from mockai.responses.store.routes import StoredResponseRoutes
 from mockai.server import admin
 from mockai.server.embeddings_routes import create_embeddings, create_moderations
 from mockai.server.pipeline import chat_completions, replay_recorded
@@ -40,6 +41,7 @@ def make_app(config: ServerConfig, state: ServerState | None = None) -> web.Appl
     router.add_get("/v1/models", list_models)
     router.add_get("/v1/models/{model}", get_model)
     StoredCompletionRoutes(lambda request: request.app[STATE].current).add_to(router)
+    StoredResponseRoutes(lambda request: request.app[STATE].current).add_to(router)
     admin.add_routes(router)
     return app
 
