@@ -98,11 +98,12 @@ class Planner:
         salt: str = "",
         usage: Mapping[str, int] | None = None,
         assign_id: Callable[[str], str] | None = None,
+        cached_tokens: int = 0,
     ) -> ReplyPlan:
         key = request_key(body, self.server_seed)
         if salt:
             key = hashlib.blake2b(salt.encode(), key=key, digest_size=32).digest()
-        return self.build(body, drafts, key=key, usage_override=usage, assign_id=assign_id)
+        return self.build(body, drafts, key=key, usage_override=usage, assign_id=assign_id, cached_tokens=cached_tokens)
 
     def _seeded_choice(
         self, body: Mapping[str, Any], key: bytes, index: int, budget: jsongen.WorkBudget

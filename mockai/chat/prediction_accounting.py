@@ -68,16 +68,17 @@ def planned_usage(
 ) -> Usage:
     """``usage`` of ``choices``: what they emit (spoken answers' audio tokens included), plus
     ``reasoning``, plus rejected prediction tokens; ``input_audio`` parts as prompt audio tokens.
-    A scenario's ``override`` replaces the counts it names (cached tokens default to 0 there)."""
+    A scenario's ``override`` replaces the counts it names."""
     accepted, rejected = _prediction_counts(body, choices)
     completion = sum(c.emitted_tokens() for c in choices) + reasoning + rejected
     audio = sum(c.audio.audio_tokens for c in choices if c.audio is not None)
     prompt_audio = input_audio_tokens(body.get("messages"))
     if override:
+        prompt = override.get("prompt_tokens", prompt_tokens)
         return Usage(
-            override.get("prompt_tokens", prompt_tokens),
+            prompt,
             override.get("completion_tokens", completion),
-            cached_tokens=override.get("cached_tokens", 0),
+            cached_tokens=override.get("cached_tokens", min(cached, prompt)),
             reasoning_tokens=override.get("reasoning_tokens", reasoning),
             accepted_prediction_tokens=accepted,
             rejected_prediction_tokens=rejected,

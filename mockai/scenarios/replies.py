@@ -56,9 +56,11 @@ def build_reply(
     api_key: str = "",
     seeded_delivery: Delivery | None = None,
     assign_id: Callable[[str], str] | None = None,
+    cached_tokens: int = 0,
 ) -> Reply:
     """The reply for ``view`` (raises :class:`ScriptProblem` or :class:`TemplateError`);
-    ``assign_id`` decides the plan's id (see ``RequestContext.assign_id``)."""
+    ``assign_id`` decides the plan's id (see ``RequestContext.assign_id``); ``cached_tokens``: what
+    the server's prompt cache holds of the prompt, reported in usage as for seeded answers."""
     source = f"scenario:{rule.label}"
     delivery = reply_delivery(spec, view.stream, seeded_delivery)
     if spec.error is not None:
@@ -66,13 +68,15 @@ def build_reply(
     if delivery.fault is not None and delivery.fault.kind == "error_event" and not view.stream:
         return ErrorReply(delivery.fault.error or stream_error(None), Delivery(first_byte_delay=spec.delay), source)
     if spec.seeded:
-        return PlannedReply(planner.seeded(view.body, assign_id=assign_id), delivery, source)
+        return PlannedReply(
+            planner.seeded(view.body, assign_id=assign_id, cached_tokens=cached_tokens), delivery, source
+        )
     n = int(view.body.get("n") or 1)
     lookup = view.template_root
     drafts = [_draft(spec.choices[i % len(spec.choices)], view, lookup) for i in range(n)]
     usage = dict(spec.usage) or None
     salt = f"{rule.name or rule.origin.where()}#{entry}"
-    plan = planner.scripted(view.body, drafts, salt=salt, usage=usage, assign_id=assign_id)
+    plan = planner.scripted(view.body, drafts, salt=salt, usage=usage, assign_id=assign_id, cached_tokens=cached_tokens)
     return PlannedReply(plan, delivery, source)
 
 

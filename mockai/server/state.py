@@ -47,7 +47,9 @@ class ServerState:
         self.known_bodies: Memo[bytes, KnownBody] = Memo(256, 8 << 20, _known_cost, second_sight=True)
         self.journal = Journal(config.journal_size, config.journal_bytes)
         # The first reply source; its files load now, so a broken one stops the server at start.
-        self.scenarios = ScenarioSource(self.planner, seeded_delivery=self.seeded_delivery)
+        self.scenarios = ScenarioSource(
+            self.planner, seeded_delivery=self.seeded_delivery, cached_tokens=self.cached_prompt_tokens
+        )
         for path in config.scenarios:
             self.scenarios.load(path)
         self.cassette = CassetteReplay.open(config) if config.cassette is not None else None
@@ -79,6 +81,11 @@ class ServerState:
             known.plan = plan
             self.known_bodies.put(ctx.raw, known)  # counts the plan's size
         return plan
+
+    def cached_prompt_tokens(self, ctx: RequestContext) -> int:
+        """What the prompt cache holds of ``ctx``'s prompt, for a scenario's answer: scripted and
+        seeded answers see and feed the one cache of this server."""
+        return self._cached_tokens(ctx, self.known_bodies.get(ctx.raw))
 
     def _cached_tokens(self, ctx: RequestContext, known: KnownBody | None) -> int:
         """What the prompt cache holds of ``ctx``'s prompt; the prompt is remembered once per request."""

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import base64
 import json
+from pathlib import Path
 from typing import Any
 
 import jsonschema
@@ -291,6 +292,28 @@ def test_a_repeated_long_prefix_reports_cached_tokens_in_128_steps(server_factor
     other = ask("Something else entirely, please.")
     assert 1024 <= other.prompt_tokens_details.cached_tokens <= cached
     assert other.prompt_tokens_details.cached_tokens % 128 == 0
+
+
+def test_scenario_answers_see_and_feed_the_same_prompt_cache(server_factory: ServerFactory, tmp_path: Path) -> None:
+    rules = tmp_path / "rules.yaml"
+    rules.write_text('- match: {user_contains: "scripted"}\n  reply: {content: "As scripted."}\n')
+    client = sdk(server_factory(scenarios=(rules,)).base_url)
+
+    def ask(question: str) -> Any:
+        messages = [{"role": "system", "content": LONG_SYSTEM}, {"role": "user", "content": question}]
+        return client.chat.completions.create(model="gpt-4o-mini", messages=messages)
+
+    first = ask("A scripted answer, please.")
+    assert first.choices[0].message.content == "As scripted."
+    assert first.usage.prompt_tokens_details.cached_tokens == 0
+    seeded = ask("Now a seeded one.")  # the system message was seen by the scripted request
+    assert seeded.choices[0].message.content != "As scripted."
+    assert seeded.usage.prompt_tokens_details.cached_tokens >= 1024
+    again = ask("A scripted answer, please.")
+    cached = again.usage.prompt_tokens_details.cached_tokens
+    assert again.choices[0].message.content == "As scripted."
+    assert 1024 <= cached <= again.usage.prompt_tokens and cached % 128 == 0
+    assert cached >= seeded.usage.prompt_tokens_details.cached_tokens
 
 
 def test_short_prompts_are_never_cached_and_a_reset_forgets(server_factory: ServerFactory) -> None:
