@@ -22,6 +22,12 @@ SECONDS_PER_AUDIO_TOKEN = 0.05  # the real API bills 20 audio tokens a second of
 RATE = 24_000
 
 
+def spoken_body(model: str, voice: str, **extra: Any) -> dict[str, Any]:
+    """A raw request for a spoken pcm16 answer."""
+    audio = {"voice": voice, "format": "pcm16"}
+    return {"model": model, "messages": HELLO, "modalities": ["text", "audio"], "audio": audio, **extra}
+
+
 def spoken(client: Any, fmt: str, model: str = "gpt-4o-audio-preview", **extra: Any) -> Any:
     return client.chat.completions.create(
         model=model, messages=HELLO, modalities=["text", "audio"], audio={"voice": "alloy", "format": fmt}, **extra
@@ -51,13 +57,7 @@ def test_a_spoken_answer_has_audio_and_a_transcript_instead_of_content(client: A
 
 
 def test_the_json_keys_are_in_the_recorded_order(base_url: str) -> None:
-    body = {
-        "model": "gpt-4o-mini-audio-preview",
-        "messages": HELLO,
-        "modalities": ["text", "audio"],
-        "audio": {"voice": "coral", "format": "pcm16"},
-    }
-    message = post_chat(base_url, body).json()["choices"][0]["message"]
+    message = post_chat(base_url, spoken_body("gpt-4o-mini-audio-preview", "coral")).json()["choices"][0]["message"]
     assert list(message) == ["role", "content", "refusal", "audio", "annotations"]
     assert list(message["audio"]) == ["id", "data", "expires_at", "transcript"]
 
@@ -115,13 +115,7 @@ def test_a_stream_takes_pcm16_only(client: Any) -> None:
 
 
 def test_the_stream_sends_audio_deltas_as_recorded_and_adds_up_to_the_json_answer(base_url: str) -> None:
-    body = {
-        "model": "gpt-4o-audio-preview",
-        "messages": HELLO,
-        "modalities": ["text", "audio"],
-        "audio": {"voice": "alloy", "format": "pcm16"},
-        "stream_options": {"include_usage": True},
-    }
+    body = spoken_body("gpt-4o-audio-preview", "alloy", stream_options={"include_usage": True})
     chunks = events(raw_stream(base_url, body)[0])
     answer = post_chat(base_url, {k: v for k, v in body.items() if k != "stream_options"}).json()
     want = answer["choices"][0]["message"]["audio"]
