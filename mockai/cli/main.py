@@ -9,44 +9,52 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from mockai.cli import record, validate
+from mockai.cli.parsing import Parser
+from mockai.cli.port_in_use import listen_error
 from mockai.core.config import ServerConfig
 from mockai.core.version import __version__
 
 __all__ = ["main"]
 
 
-def _serve_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+def _serve_parser(sub: argparse._SubParsersAction[Parser]) -> None:
     p = sub.add_parser("serve", help="run the mock server")
     # A table of flags, one a line where it fits.
     # fmt: off
     p.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
-    p.add_argument("--port", type=int, default=8000, help="port (0 picks a free one; default 8000)")
-    p.add_argument("--seed", type=int, default=0, help="server seed for generated answers (default 0)")
-    p.add_argument("--api-key", default=None, help="accept only this API key (default: any key)")
+    p.add_argument("--port", metavar="N", type=int, default=8000, help="port (0 picks a free one; default 8000)")
+    p.add_argument("--seed", metavar="N", type=int, default=0, help="server seed for generated answers (default 0)")
+    p.add_argument("--api-key", metavar="KEY", default=None, help="accept only this API key (default: any key)")
     p.add_argument("--admin-token", default=None, metavar="TOKEN",
                    help="the admin API (/_mockai/) answers only requests carrying this token (default: none needed)")
     p.add_argument("--strict-models", action="store_true", help="answer 404 for models not in the catalogue")
-    p.add_argument("--model", action="append", default=None, dest="models",
+    p.add_argument("--model", metavar="ID", action="append", default=None, dest="models",
                    help="serve this model id (repeatable; replaces the built-in catalogue)")
-    p.add_argument("--max-body-bytes", type=int, default=32 * 1024 * 1024, help="413 above this size")
-    p.add_argument("--tokens-per-chunk", type=int, default=1, help="tokens per streamed content chunk")
-    p.add_argument("--journal-size", type=int, default=1000, help="requests kept in the journal (0: none)")
-    p.add_argument("--journal-bytes", type=int, default=32 * 1024 * 1024,
+    p.add_argument("--max-body-bytes", metavar="N", type=int, default=32 * 1024 * 1024, help="413 above this size")
+    p.add_argument("--tokens-per-chunk", metavar="N", type=int, default=1, help="tokens per streamed content chunk")
+    p.add_argument("--journal-size", metavar="N", type=int, default=1000, help="requests kept in the journal (0: none)")
+    p.add_argument("--journal-bytes", metavar="N", type=int, default=32 * 1024 * 1024,
                    help="memory the journal may hold, oldest evicted; large bodies are kept cut (default 32 MiB)")
-    p.add_argument("--scenario", action="append", type=Path, default=[], dest="scenarios",
+    p.add_argument("--scenario", metavar="FILE_OR_DIR", action="append", type=Path, default=[], dest="scenarios",
                    help="scenario file or directory (repeatable)")
     p.add_argument("--on-no-match", choices=["seeded", "error"], default="seeded",
                    help="when no scenario rule matches: seeded answer (default) or an error")
-    p.add_argument("--cassette", type=Path, default=None, help="replay answers from this cassette")
-    p.add_argument("--record-mode", choices=["none", "once", "new_episodes", "all"], default="none")
-    p.add_argument("--upstream", default=None, help="upstream base URL for recording")
-    p.add_argument("--replay-timing", choices=["fast", "recorded"], default="fast")
-    p.add_argument("--store-cap", type=int, default=10_000, help="stored completions kept (oldest evicted)")
-    p.add_argument("--store-bytes", type=int, default=32 * 1024 * 1024,
+    p.add_argument("--cassette", metavar="FILE", type=Path, default=None, help="replay answers from this cassette")
+    p.add_argument("--record-mode", choices=["none", "once", "new_episodes", "all"], default="none",
+                   help="with --cassette: none replays only (default); once records while the cassette does not "
+                        "exist; new_episodes replays what matches and records the rest; all always asks the upstream "
+                        "and appends (recording modes need --upstream)")
+    p.add_argument("--upstream", metavar="URL", default=None, help="upstream base URL for recording")
+    p.add_argument("--replay-timing", choices=["fast", "recorded"], default="fast",
+                   help="replayed streams: as fast as possible (default) or with the recorded gaps between events")
+    p.add_argument("--store-cap", metavar="N", type=int, default=10_000,
+                   help="stored completions kept (oldest evicted)")
+    p.add_argument("--store-bytes", metavar="N", type=int, default=32 * 1024 * 1024,
                    help="memory the in-memory store may hold, oldest evicted (default 32 MiB)")
-    p.add_argument("--store-path", type=Path, default=None, help="keep stored completions in this SQLite file")
-    p.add_argument("--latency-profile", default=None, help="seeded latency profile (see README)")
-    p.add_argument("--workers", type=int, default=1, help="processes sharing the port (SO_REUSEPORT)")
+    p.add_argument("--store-path", metavar="FILE", type=Path, default=None,
+                   help="keep stored completions in this SQLite file")
+    p.add_argument("--latency-profile", metavar="SPEC", default=None, help="seeded latency profile (see README)")
+    p.add_argument("--workers", metavar="N", type=int, default=1, help="processes sharing the port (SO_REUSEPORT)")
     p.add_argument("--match-ignore", default="user,metadata", metavar="FIELDS",
                    help="request fields left out when matching a cassette, comma-separated dotted paths "
                         "(default: user,metadata; '' compares everything)")
@@ -56,6 +64,9 @@ def _serve_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
                    help="JSON request field written as <redacted> in a cassette (repeatable)")
     p.add_argument("--cassette-fallback", action="store_true",
                    help="on a cassette miss in record mode none, answer as without a cassette instead of a 404")
+    p.add_argument("-q", "--quiet", action="store_true", help="no line per request on stderr")
+    p.add_argument("--log-format", choices=["text", "json"], default="text",
+                   help="the line per request on stderr: readable text (default) or one JSON object")
     # fmt: on
 
 
@@ -87,6 +98,7 @@ def config_from_args(args: argparse.Namespace) -> ServerConfig:
         redact_headers=tuple(args.redact_header),
         redact_fields=tuple(args.redact_field),
         cassette_fallback=args.cassette_fallback,
+        access_log="off" if args.quiet else args.log_format,
     )
 
 
@@ -107,7 +119,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
     except KeyboardInterrupt:
         pass
     except OSError as exc:
-        print(f"mockai: cannot listen on {config.host}:{config.port}: {exc.strerror or exc}", file=sys.stderr)
+        print(listen_error(config.host, config.port, exc), file=sys.stderr)
         return 2
     except ValueError as exc:  # configuration errors (bad scenario, cassette, …)
         print(f"mockai: {exc}", file=sys.stderr)
@@ -116,7 +128,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = Parser(
         prog="mockai", description="A deterministic emulator of the OpenAI Chat Completions API, for testing."
     )
     parser.add_argument("--version", action="version", version=f"mockai {__version__}")

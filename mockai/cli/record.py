@@ -7,13 +7,15 @@ import asyncio
 import sys
 from pathlib import Path
 
+from mockai.cli.parsing import Parser
+from mockai.cli.port_in_use import listen_error
 from mockai.replay.cassette import Cassette, CassetteError, Redaction, dump_cassette, load_cassette
 from mockai.replay.cassette_file import write_atomic
 
 __all__ = ["add_parser"]
 
 
-def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+def add_parser(sub: argparse._SubParsersAction[Parser]) -> None:
     rec = sub.add_parser("record", help="forward /v1/... to an upstream API and record each exchange")
     rec.add_argument("--upstream", required=True, help="upstream base URL, e.g. https://api.openai.com/v1")
     rec.add_argument(
@@ -32,7 +34,7 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
     _redaction_flags(imp)
     imp.set_defaults(handler=cmd_import)
     show = cas_sub.add_parser("show", help="list the exchanges in a mockai cassette")
-    show.add_argument("file", type=Path)
+    show.add_argument("file", type=Path, help="the mockai cassette (YAML or JSON)")
     show.set_defaults(handler=cmd_show)
 
 
@@ -73,7 +75,7 @@ def cmd_record(args: argparse.Namespace) -> int:
         print(f"mockai: {exc}", file=sys.stderr)
         return 2
     except OSError as exc:
-        print(f"mockai: cannot listen on {args.host}:{args.port}: {exc.strerror or exc}", file=sys.stderr)
+        print(listen_error(args.host, args.port, exc), file=sys.stderr)
         return 2
     return 0
 

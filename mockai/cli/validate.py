@@ -6,6 +6,7 @@ import argparse
 import sys
 from pathlib import Path
 
+from mockai.cli.parsing import Parser
 from mockai.scenarios.file_format import SUFFIXES, load_path
 from mockai.scenarios.rules import ScenarioError
 
@@ -37,7 +38,7 @@ def _expand(paths: list[Path]) -> list[Path]:
     return out
 
 
-def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+def add_parser(sub: argparse._SubParsersAction[Parser]) -> None:
     p = sub.add_parser(
         "validate",
         help="check scenario files: errors name the file, the line and the rule",

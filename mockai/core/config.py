@@ -56,3 +56,6 @@ class ServerConfig:
     redact_headers: tuple[str, ...] = ()
     redact_fields: tuple[str, ...] = ()
     cassette_fallback: bool = False
+    # A line per request on stderr (mockai.server.access_log): "off" (the default: the pytest plugin
+    # and MockAI stay silent), "text" or "json"; `mockai serve` turns it on unless --quiet.
+    access_log: Literal["off", "text", "json"] = "off"

@@ -18,6 +18,7 @@ from mockai.http.auth import check_auth
 from mockai.http.responses import Handler, error_boundary, error_response, json_response, request_id_of
 from mockai.responses.store.routes import StoredResponseRoutes
 from mockai.server import admin
+from mockai.server.access_log import ACCESS_LOG, access_log_for
 from mockai.server.embeddings_routes import create_embeddings, create_moderations
 from mockai.server.pipeline import chat_completions, replay_recorded
 from mockai.server.state import STATE, ServerState, StateHolder
@@ -33,6 +34,7 @@ def make_app(config: ServerConfig, state: ServerState | None = None) -> web.Appl
     app = web.Application(middlewares=[front_door], client_max_size=config.max_body_bytes)
     app[STATE] = StateHolder(state or ServerState(config))
     app[UPSTREAM] = UpstreamSession()
+    app[ACCESS_LOG] = access_log_for(config.access_log)
     app.on_cleanup.append(_close)
     router = app.router
     router.add_post("/v1/chat/completions", chat_completions)
@@ -51,7 +53,10 @@ async def front_door(request: web.Request, handler: Handler) -> web.StreamRespon
     """Every failure leaves as the real API's JSON error; a cassette answers what it recorded."""
     state = request.app[STATE].current
     if state.cassette is not None and request.path.startswith("/v1/") and (request.method, request.path) != _CHAT:
-        return await error_boundary(request, _from_cassette(state, handler), state.config.max_body_bytes)
+        handler = _from_cassette(state, handler)
+    access_log = request.app[ACCESS_LOG]
+    if access_log is not None:  # one line per request (mockai serve)
+        return await access_log.observe(request, handler, state.config.max_body_bytes)
     return await error_boundary(request, handler, state.config.max_body_bytes)
 
 
@@ -78,6 +83,9 @@ def _from_cassette(state: ServerState, handler: Handler) -> Handler:
 
 async def _close(app: web.Application) -> None:
     await app[UPSTREAM].close()
+    access_log = app[ACCESS_LOG]
+    if access_log is not None:
+        access_log.close()
     app[STATE].current.close()
 
 

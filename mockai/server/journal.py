@@ -23,6 +23,7 @@ from typing import Any
 from mockai.core.json_budget import bounded_copy, json_cost
 from mockai.core.plan import ErrorReply, PlannedReply, RawReply, Reply, ReplyPlan, plan_cost
 from mockai.core.redaction import redact_headers, redact_query
+from mockai.server.access_log import note_answer
 
 __all__ = ["BODY_KEPT_BYTES", "DEFAULT_JOURNAL_BYTES", "NOT_READ", "Describe", "Journal", "JournalEntry"]
 
@@ -143,6 +144,7 @@ class Journal:
     ) -> None:
         """Journal one request.  ``body``: its parsed JSON (or text), or :data:`NOT_READ`;
         ``raw``, when given, the bytes ``body`` was read from (kept instead of it when small)."""
+        note_answer(source, body, raw)  # the access log's "who answered" (mockai.server.access_log)
         self.total += 1
         if self.size == 0:
             return
