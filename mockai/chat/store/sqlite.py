@@ -10,28 +10,22 @@ The file is meant to be read after the fact (a CI step, ``sqlite3 store.db``)::
 ``metadata``, ``completion`` (the object ``GET /v1/chat/completions/{id}`` returns, without its
 ``metadata``) and ``messages`` are JSON text, so ``json_extract`` works on them.
 
-Safe under concurrency: within a process one connection is shared under a lock; between
-processes (``--workers``, or a reader while the server runs) the file is in WAL mode and every
-change is one ``BEGIN IMMEDIATE`` transaction, so a reader never sees half a write.
+Safe under concurrency, and shared with stored responses' tables: see
+:class:`~mockai.core.sqlite_file.SQLiteFile`.
 """
 
 from __future__ import annotations
 
 import json
-import sqlite3
-import threading
-import weakref
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 from mockai.chat.store.records import ListQuery, Page, StoredCompletion, UnknownCursor, derived_id
+from mockai.core.sqlite_file import SCHEMA_VERSION, SQLiteFile
 
 __all__ = ["SCHEMA_VERSION", "SQLiteStore"]
 
-SCHEMA_VERSION = 1
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS completions (
     seq INTEGER PRIMARY KEY AUTOINCREMENT,
@@ -68,54 +62,14 @@ class SQLiteStore:
             raise ValueError(f"store cap must be at least 1, got {cap}")
         self.cap = cap
         self.path = path
-        self._lock = threading.Lock()
+        self._file = SQLiteFile(path, _SCHEMA)
+        self._db = self._file.db
+        self._lock = self._file.lock
+        self._write = self._file.write
         self._next_suffix: dict[str, int] = {}
-        try:
-            self._db = sqlite3.connect(path, timeout=30.0, isolation_level=None, check_same_thread=False)
-        except sqlite3.Error as exc:
-            raise ValueError(f"cannot open the store file {path}: {exc}") from None
-        weakref.finalize(self, self._db.close)
-        try:
-            self._init_schema()
-        except sqlite3.Error as exc:
-            self._db.close()
-            raise ValueError(f"cannot use {path} as a mockai store: {exc}") from None
-
-    def _init_schema(self) -> None:
-        db = self._db
-        db.execute("PRAGMA busy_timeout = 30000")
-        db.execute("PRAGMA journal_mode = WAL")
-        # In WAL mode, NORMAL survives a crash of the process (not a power cut) and skips an fsync
-        # per commit: right for a test server.
-        db.execute("PRAGMA synchronous = NORMAL")
-        with self._write():
-            version = db.execute("PRAGMA user_version").fetchone()[0]
-            tables = db.execute("SELECT count(*) FROM sqlite_master WHERE type = 'table'").fetchone()[0]
-            if version == 0 and tables == 0:
-                for statement in _SCHEMA.split(";"):
-                    if statement.strip():
-                        db.execute(statement)
-                db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
-            elif version != SCHEMA_VERSION:
-                raise sqlite3.DatabaseError(
-                    f"it is not a mockai store file (schema version {version}, expected {SCHEMA_VERSION})"
-                )
-
-    @contextmanager
-    def _write(self) -> Iterator[sqlite3.Connection]:
-        """One write transaction: no other connection writes until it ends."""
-        db = self._db
-        db.execute("BEGIN IMMEDIATE")
-        try:
-            yield db
-        except BaseException:
-            db.execute("ROLLBACK")
-            raise
-        db.execute("COMMIT")
 
     def close(self) -> None:
-        with self._lock:
-            self._db.close()
+        self._file.close()
 
     def __len__(self) -> int:
         with self._lock:
