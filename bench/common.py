@@ -7,7 +7,9 @@ import http.client
 import json
 import os
 import platform
+import re
 import selectors
+import shutil
 import statistics
 import subprocess
 import sys
@@ -112,15 +114,27 @@ def mockai(*args: str) -> Server:
 
 
 @contextlib.contextmanager
-def bare(canned_json: bytes, events: list[bytes]) -> Iterator[Server]:
-    """The bare aiohttp baseline (bench/bare_server.py) serving ``canned_json`` and ``events``."""
+def bare(
+    canned_json: bytes, events: list[bytes], routes: dict[str, bytes | list[bytes]] | None = None
+) -> Iterator[Server]:
+    """The bare aiohttp baseline (bench/bare_server.py) serving ``canned_json`` at /json, ``events``
+    at /sse, and each of ``routes`` (a path: canned JSON bytes, or a list of events)."""
     with tempfile.TemporaryDirectory(prefix="mockai-bench-") as tmp:
         json_file = Path(tmp, "canned.json")
         sse_file = Path(tmp, "events.json")
         json_file.write_bytes(canned_json)
         sse_file.write_text(json.dumps([e.decode() for e in events]))
+        extra: list[str] = []
+        for i, (path, canned) in enumerate((routes or {}).items()):
+            file = Path(tmp, f"route{i}")
+            if isinstance(canned, bytes):
+                file.write_bytes(canned)
+                extra += ["--route", f"{path}=json:{file}"]
+            else:
+                file.write_text(json.dumps([e.decode() for e in canned]))
+                extra += ["--route", f"{path}=sse:{file}"]
         server = Server(
-            [sys.executable, str(BENCH / "bare_server.py"), "--json", str(json_file), "--sse", str(sse_file)]
+            [sys.executable, str(BENCH / "bare_server.py"), "--json", str(json_file), "--sse", str(sse_file), *extra]
         )
         try:
             yield server
@@ -216,3 +230,68 @@ def results_dir(out: str | None, quick: bool) -> Path | None:
 def check(condition: bool, message: str) -> None:
     if not condition:
         raise SystemExit(f"bench: {message}")
+
+
+def ensure_wrk(install: bool = True) -> bool:
+    """Whether wrk (a C load generator) is on PATH, installing it with apt-get when it is not,
+    ``install`` says so and this process may (root on Debian/Ubuntu)."""
+    if shutil.which("wrk"):
+        return True
+    if install and shutil.which("apt-get") and hasattr(os, "geteuid") and os.geteuid() == 0:
+        for step in (["apt-get", "install", "-y", "-q", "wrk"], ["apt-get", "update", "-q"]):
+            subprocess.run(step, capture_output=True, timeout=600, check=False)
+            if shutil.which("wrk"):
+                return True
+        subprocess.run(["apt-get", "install", "-y", "-q", "wrk"], capture_output=True, timeout=600, check=False)
+    return shutil.which("wrk") is not None
+
+
+def wrk_script(directory: Path, name: str, body: bytes, *, tag: str | None = None) -> Path:
+    """A wrk Lua script POSTing ``body`` as JSON with the benchmark key.  With ``tag``, every
+    request is distinct: ``{n}`` in the body becomes ``tag`` and the request's number (the tag
+    keeps runs apart, since each wrk run counts from 1 again)."""
+    lines = [
+        'wrk.method = "POST"',
+        'wrk.headers["Content-Type"] = "application/json"',
+        f'wrk.headers["Authorization"] = "Bearer {API_KEY}"',
+    ]
+    text = body.decode()
+    if tag is None:
+        lines.append(f"wrk.body = {json.dumps(text.replace('{n}', '1'))}")
+    else:
+        head, _, tail = text.partition("{n}")
+        lines += [
+            "counter = 0",
+            "request = function()",
+            "  counter = counter + 1",
+            f"  return wrk.format(nil, nil, nil, {json.dumps(head + tag + '-')} .. counter .. {json.dumps(tail)})",
+            "end",
+        ]
+    path = directory / f"{name}.lua"
+    path.write_text("\n".join(lines) + "\n")
+    return path
+
+
+def wrk_load(url: str, script: Path, connections: int, seconds: float, server_pid: int) -> dict[str, Any]:
+    """One wrk run (one thread): requests/s, and the server's CPU µs per request from /proc."""
+    cpu = proc_cpu_s(server_pid)
+    out = subprocess.run(
+        ["wrk", "-t1", f"-c{connections}", f"-d{max(1, round(seconds))}s", "-s", str(script), url],
+        capture_output=True,
+        text=True,
+        timeout=seconds + 60,
+        check=False,
+    ).stdout
+    cpu = proc_cpu_s(server_pid) - cpu
+    found = re.search(r"(\d+) requests in ([\d.]+)(m?s)", out)
+    rps = re.search(r"Requests/sec:\s+([\d.]+)", out)
+    check(found is not None and rps is not None, f"wrk failed:\n{out}")
+    assert found is not None and rps is not None
+    requests = int(found.group(1))
+    errors = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
+    return {
+        "requests": requests,
+        "rps": float(rps.group(1)),
+        "errors": int(errors.group(1)) if errors else 0,
+        "server_cpu_us_per_request": round(cpu / requests * 1e6, 1) if requests else 0.0,
+    }
