@@ -225,7 +225,8 @@ class APIError(Exception):
 
 
 def mask_key(key: str) -> str:
-    """Mask an API key as the real API does: first 8 and last 4 characters kept."""
+    """Mask an API key as the real API does: first 8 and last 4 characters kept; a key of 12
+    characters or fewer has no middle to hide and is shown whole ("invalid-key", responses [R:35])."""
     if len(key) <= 12:
-        return key[:2] + "*" * max(len(key) - 4, 0) + key[-2:] if len(key) > 4 else "*" * len(key)
+        return key
     return key[:8] + "*" * (len(key) - 12) + key[-4:]

@@ -281,6 +281,8 @@ REQUEST_SCHEMA: dict[str, Any] = {
     "$id": "https://mockai.invalid/schemas/create_response_request.schema.json",
     "title": "mockai: Responses request body",
     "type": "object",
+    "required": ["model"],
+    "additionalProperties": False,
     "properties": {
         "model": _STRING,
         "input": {"type": ["string", "array"], "items": {"$ref": "#/$defs/InputItem"}},

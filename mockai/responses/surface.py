@@ -73,8 +73,9 @@ class _ResponsesAPIError(APIError):
 
 
 def reword(error: APIError, body: dict[str, Any] | None) -> APIError:
-    """``error`` as this endpoint words it: chat parameter names as the Responses ones, and a 401
-    in the Responses layout with ``www-authenticate`` [R:35]."""
+    """``error`` as this endpoint words it: a 401 in the Responses layout with
+    ``www-authenticate`` [R:35]; an error the chat view of ``body`` raised at the Responses
+    parameter it is about."""
     if body is not None:
         error = as_responses_error(error, body)
     if error.status != 401:

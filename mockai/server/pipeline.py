@@ -53,7 +53,7 @@ class Surface:
     view: Callable[[ServerState, dict[str, Any], bool], dict[str, Any]]
     # Keeps what is stored and gives the writer of the reply and how the journal shows a plan.
     deliver: Callable[[web.Request, ServerState, RequestContext, dict[str, Any], Delivered], tuple[Writer, Describe]]
-    # How an error reads on this surface (the request's body, when it was read).
+    # How an error reads on this surface; ``body``: the request whose chat view raised it, if so.
     reword: Callable[[APIError, dict[str, Any] | None], APIError]
 
 
@@ -113,8 +113,7 @@ async def _answer(request: web.Request, surface: Surface) -> web.StreamResponse:
     try:
         ctx, body, req_id = await _read(request, state, received, surface)
     except APIError as refusal:
-        sent = received.body if isinstance(received.body, dict) else None
-        return await _after_refusal(request, state, surface.reword(refusal, sent), received)
+        return await _after_refusal(request, state, surface.reword(refusal, None), received)
     try:
         reply = await choose_reply(state, ctx)
     except Exception as exc:  # the boundary answers it; the journal still shows the request
@@ -125,7 +124,7 @@ async def _answer(request: web.Request, surface: Surface) -> web.StreamResponse:
         assert state.cassette is not None
         return await forward_upstream(request, state.cassette, state.journal, ctx.raw)
     if isinstance(reply, ErrorReply):
-        reply = ErrorReply(surface.reword(reply.error, body), reply.delivery, reply.source)
+        reply = ErrorReply(surface.reword(reply.error, None), reply.delivery, reply.source)
     write, describe = surface.deliver(request, state, ctx, body, reply)
     status = reply.error.status if isinstance(reply, ErrorReply) else getattr(reply, "status", 200)
     try:
