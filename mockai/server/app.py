@@ -20,13 +20,14 @@ from mockai.responses.store.routes import StoredResponseRoutes
 from mockai.server import admin
 from mockai.server.access_log import ACCESS_LOG, access_log_for
 from mockai.server.embeddings_routes import create_embeddings, create_moderations
-from mockai.server.pipeline import chat_completions, replay_recorded
+from mockai.server.pipeline import chat_completions, create_response, replay_recorded
 from mockai.server.state import STATE, ServerState, StateHolder
 from mockai.server.upstream import UPSTREAM, UpstreamSession, forward_upstream
 
 __all__ = ["make_app"]
 
-_CHAT = ("POST", "/v1/chat/completions")
+# Answered by the pipeline, where the cassette is one of the reply sources (after scenario rules).
+_PIPELINE = frozenset({("POST", "/v1/chat/completions"), ("POST", "/v1/responses")})
 
 
 def make_app(config: ServerConfig, state: ServerState | None = None) -> web.Application:
@@ -40,6 +41,7 @@ def make_app(config: ServerConfig, state: ServerState | None = None) -> web.Appl
     router.add_post("/v1/chat/completions", chat_completions)
     router.add_post("/v1/embeddings", create_embeddings)
     router.add_post("/v1/moderations", create_moderations)
+    router.add_post("/v1/responses", create_response)
     router.add_get("/v1/models", list_models)
     router.add_get("/v1/models/{model}", get_model)
     StoredCompletionRoutes(lambda request: request.app[STATE].current).add_to(router)
@@ -52,7 +54,8 @@ def make_app(config: ServerConfig, state: ServerState | None = None) -> web.Appl
 async def front_door(request: web.Request, handler: Handler) -> web.StreamResponse:
     """Every failure leaves as the real API's JSON error; a cassette answers what it recorded."""
     state = request.app[STATE].current
-    if state.cassette is not None and request.path.startswith("/v1/") and (request.method, request.path) != _CHAT:
+    pipeline = (request.method, request.path) in _PIPELINE
+    if state.cassette is not None and request.path.startswith("/v1/") and not pipeline:
         handler = _from_cassette(state, handler)
     access_log = request.app[ACCESS_LOG]
     if access_log is not None:  # one line per request (mockai serve)
