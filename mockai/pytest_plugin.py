@@ -9,6 +9,9 @@
   Precedence: command line > marker > ``mockai_config`` > built-in default.
 * Strict by default: when a passing test ends, unmatched requests and unused scripted replies
   make its teardown fail with the closest rule and the differing field.
+* A failing test that used the fixture gets a "mockai" section in its report: the requests it sent
+  (method, path, model, last user text, status, the rule or source that answered) and the misses
+  with their closest rules (:mod:`mockai.testing.reports`).  A passing test adds nothing.
 
 This is the only module of the package that imports pytest.
 """
@@ -83,8 +86,9 @@ def pytest_runtest_makereport(
         item.stash[_OUTCOME] = report.outcome
         active = item.stash.get(_ACTIVE, None)
         if report.failed and active is not None:
-            # The test failed on its own: say what mockai saw, without failing it twice.
-            text = active.report()
+            # The test failed on its own: show what it sent to mockai and who answered (a section
+            # of its report, as pytest-httpserver and VCR show theirs), without failing it twice.
+            text = active.failure_report()
             if text:
                 report.sections.append(("mockai", text))
     return report

@@ -16,7 +16,6 @@ While it runs, ``OPENAI_BASE_URL`` and ``OPENAI_API_KEY`` point at it (restored 
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import Path
 from types import TracebackType
@@ -24,6 +23,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from mockai.core.config import ServerConfig
 from mockai.server.state import ServerState
+from mockai.testing.reports import failure_report, strict_report
 from mockai.testing.request_log import RecordedRequest, RequestLog
 from mockai.testing.reusable_server import ReusableServer
 
@@ -244,7 +244,16 @@ class MockAI:
         misses, problems, unused = self.unmatched(), self.problems(), self._unused_counts()
         if not misses and not problems and not unused:
             return None
-        return _format_report(misses, problems, unused)
+        return strict_report(misses, problems, unused)
+
+    def failure_report(self) -> str | None:
+        """The "mockai" section of a failed test's report: the requests it sent, who answered them,
+        and what strict mode objects to (see :mod:`mockai.testing.reports`); None when there is
+        nothing to show."""
+        server = self._running()
+        if server.running:
+            server.settle()
+        return failure_report(self.requests, self.unmatched(), self.problems(), self._unused_counts())
 
     def check(self) -> None:
         """Raise :class:`MockAIStrictError` when a request matched nothing or a reply went unused."""
@@ -281,29 +290,3 @@ def _compatible(running: ServerConfig, wanted: ServerConfig) -> bool:
         getattr(running, name) == getattr(wanted, name) or (name == "port" and wanted.port == 0)
         for name in _SOCKET_FIELDS
     )
-
-
-def _format_report(misses: list[Miss], problems: list[Problem], unused: list[tuple[Rule, int]]) -> str:
-    lines: list[str] = []
-    if misses:
-        lines.append(f"{len(misses)} request(s) matched no rule:")
-        for miss in misses:
-            lines += _indent(f"request #{miss.seq}: {miss.explanation}")
-    if problems:
-        lines.append(f"{len(problems)} scripted reply(ies) could not be sent as written:")
-        for problem in problems:
-            lines += _indent(f"request #{problem.seq}, {problem.rule.describe()}: {problem.message}")
-    if unused:
-        lines.append(f"{len(unused)} rule(s) with scripted replies never used:")
-        for rule, count in unused:
-            used = "never matched" if count == 0 else f"answered {count} time(s)"
-            lines += _indent(f"{rule.describe()}: {used}, written for {rule.expected_matches()}")
-    lines.append("(strict mode: pass strict=False to allow this)")
-    return "\n".join(lines)
-
-
-def _indent(text: str) -> Iterator[str]:
-    first, *rest = str(text).splitlines() or [""]
-    yield f"  - {first}"
-    for line in rest:
-        yield f"    {line}"
