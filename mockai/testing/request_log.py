@@ -18,6 +18,7 @@ from typing import Any, overload
 
 from mockai.core import request_reading as reading
 from mockai.core.request_reading import ToolResult
+from mockai.responses.chat_view import chat_view
 from mockai.server.journal import JournalEntry
 
 __all__ = ["RecordedRequest", "RequestLog", "ToolResult"]
@@ -73,8 +74,16 @@ class RecordedRequest:
         return model if isinstance(model, str) else None
 
     @property
+    def responses_api(self) -> bool:
+        """A ``POST /v1/responses`` request (its ``messages`` are read from its ``input``)."""
+        return self.path == "/v1/responses"
+
+    @property
     def messages(self) -> list[dict[str, Any]]:
-        messages = self.body.get("messages")
+        """The conversation as chat messages: a chat request's ``messages``; for a Responses
+        request, its ``instructions`` and ``input`` read as the equivalent chat messages (see
+        :mod:`mockai.responses.chat_view`; not the stored turns ``previous_response_id`` names)."""
+        messages = chat_view(self.body)["messages"] if self.responses_api else self.body.get("messages")
         return [m for m in messages if isinstance(m, dict)] if isinstance(messages, list) else []
 
     @property
@@ -109,8 +118,10 @@ class RecordedRequest:
 
     @property
     def reply_text(self) -> str | None:
-        """The content of the first choice of the answer, when it has one."""
+        """The content of the first choice of the answer (a Response: its output text), when it has one."""
         response = self.response or {}
+        if self.responses_api and isinstance(response.get("output"), list):
+            return _output_text(response["output"])
         choices = response.get("choices") or []
         if not choices:
             return None
@@ -129,6 +140,18 @@ class RecordedRequest:
         if self.rejected and error is not None:
             said += f" error={str(error.get('message'))[:60]!r}"
         return f"<RecordedRequest #{self.seq} {self.model} {self.status} by {self.source}{said}>"
+
+
+def _output_text(output: list[Any]) -> str | None:
+    """What the SDK's ``response.output_text`` gives: the text of every output_text part, or None."""
+    texts = [
+        part.get("text", "")
+        for item in output
+        if isinstance(item, dict) and item.get("type") == "message"
+        for part in item.get("content") or ()
+        if isinstance(part, dict) and part.get("type") == "output_text"
+    ]
+    return "".join(texts) if texts else None
 
 
 class RequestLog(Sequence[RecordedRequest]):
