@@ -24,6 +24,7 @@ import re
 import zlib
 from collections.abc import Sequence
 from functools import lru_cache
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -105,6 +106,54 @@ _SALT_WORD, _SALT_RAW, _SALT_TOKEN = 0x5BD1E995, 0x1B873593, 0x165667B1
 _STOP_HASHES = _stop_hashes()
 
 
+_M = 0xFFFFFFFF
+_STOP_INTS = frozenset(int(h) for h in _STOP_HASHES)
+
+
+def _mix_int(h: int) -> int:
+    """:func:`_mix` of one hash, in Python integers (the same bits)."""
+    h ^= h >> 16
+    h = (h * int(_K3)) & _M
+    h ^= h >> 13
+    h = (h * int(_K4)) & _M
+    return h ^ (h >> 16)
+
+
+def _segment_int(word: str, salt: int) -> int:
+    """:func:`_segments`' hash of one word, in Python integers."""
+    total, power, k2 = 0, 1, int(_K2)
+    for char in word:
+        total = (total + ord(char) * power) & _M
+        power = (power * k2) & _M
+    return _mix_int(total ^ ((len(word) * int(_K1)) & _M) ^ salt)
+
+
+def _short_text_counts(text: str) -> dict[int, int]:
+    """The nonzero bucket counts of one text, computed in Python: the same numbers as
+    :func:`counts` (tests/embeddings/test_vectors.py holds them equal), without numpy's cost per
+    call, which dominates for a short text."""
+    out: dict[int, int] = {}
+
+    def add(h: int, weight: int) -> None:
+        bucket = h & (BUCKETS - 1)
+        out[bucket] = out.get(bucket, 0) + (-weight if h >> 31 else weight)
+
+    words = _WORDS.findall(text.lower())
+    for word in words:
+        h = _segment_int(word, _SALT_WORD)
+        add(h, _STOP if h in _STOP_INTS else _WORD)
+    for token in text.replace("\0", " ").split():
+        add(_segment_int(token, _SALT_RAW), _RAW)
+    joined = " ".join(words)
+    padded = " " + joined + " "
+    k1, k2 = int(_K1), int(_K2)
+    for i, char in enumerate(joined):
+        if char != " ":
+            add(_mix_int((((ord(padded[i]) * k1 + ord(char)) * k2 + ord(padded[i + 2])) * k1) & _M), _GRAM)
+    add(_mix_int(zlib.crc32(text.encode("utf-8", "surrogatepass"))), _WHOLE)
+    return {bucket: weight for bucket, weight in out.items() if weight}
+
+
 def _token_features(tokens: Sequence[int]) -> tuple[npt.NDArray[np.uint32], npt.NDArray[np.float64]]:
     ids = np.asarray(tokens, dtype=np.uint64).astype(_U32)  # ids above 2**32 wrap, deterministically
     hashes = [_mix(ids * _K1 + _U32(_SALT_TOKEN))]
@@ -181,9 +230,20 @@ def embed(model_id: str, full_dimensions: int, inputs: Sequence[str | Sequence[i
     """Unit vectors of ``dimensions`` for ``inputs`` (``model_id``'s projection, of
     ``full_dimensions`` columns, cut to the leading ``dimensions``)."""
     matrix = projection(model_id, full_dimensions)[:, :dimensions]
-    rows = counts(inputs)
-    projected = np.empty((len(rows), dimensions), dtype=np.float32)
-    for i, row in enumerate(rows):  # a text fills few buckets: only their rows are added up
-        used = np.flatnonzero(row)
-        projected[i] = row[used] @ matrix[used]
+    sparse: list[tuple[Any, Any]]  # (buckets, counts)
+    if len(inputs) <= _FEW and all(isinstance(item, str) and len(item) <= _SHORT for item in inputs):
+        sparse = []
+        for item in inputs:
+            found = _short_text_counts(item)  # type: ignore[arg-type]
+            sparse.append((list(found), [float(w) for w in found.values()]))
+    else:
+        rows = counts(inputs)
+        sparse = [(used, row[used]) for row, used in ((row, np.flatnonzero(row)) for row in rows)]
+    projected = np.empty((len(inputs), dimensions), dtype=np.float32)
+    for i, (used, weights) in enumerate(sparse):  # a text fills few buckets: only their rows are added up
+        projected[i] = np.asarray(weights, dtype=np.float32) @ matrix[used]
     return unit_rows(projected, dimensions)
+
+
+# A request of at most this many texts of at most this many characters: counted in Python.
+_FEW, _SHORT = 4, 512

@@ -20,7 +20,7 @@ from aiohttp import web
 from mockai.core.context import RequestContext
 from mockai.core.errors import APIError
 from mockai.core.json_text import dumps_indented
-from mockai.core.plan import Delivery, ErrorReply
+from mockai.core.plan import ErrorReply
 from mockai.embeddings.render import layout_of, render_embeddings, rows_of
 from mockai.embeddings.request import EmbeddingRequest, Input, read_embedding_request
 from mockai.embeddings.vectors import Matrix, embed
@@ -29,11 +29,11 @@ from mockai.http.headers import success_headers
 from mockai.http.reply_writing import before_first_byte, faulted_body, write_error
 from mockai.http.request_body import read_json_body
 from mockai.http.responses import request_id_of
-from mockai.moderations.request import read_moderation_request
+from mockai.moderations.request import ModerationRequest, read_moderation_request
 from mockai.moderations.results import Verdict, moderation_body, moderation_id
 from mockai.scenarios.inputs import InputsReply
 from mockai.server.journal import NOT_READ
-from mockai.server.state import STATE, ServerState
+from mockai.server.state import STATE, InputsAnswer, ServerState
 
 __all__ = ["create_embeddings", "create_moderations"]
 
@@ -42,10 +42,13 @@ T = TypeVar("T")
 
 async def create_embeddings(request: web.Request) -> web.StreamResponse:
     state = request.app[STATE].current
-    ctx, asked = await _read(request, state, read_embedding_request)
+    ctx, known = await _read(request, state, read_embedding_request)
     script = await _scripted(state, ctx)
     if isinstance(script, ErrorReply):
         return await _refuse(request, state, ctx, script)
+    if isinstance(known, InputsAnswer) and script is None:
+        return await _deliver(request, state, ctx, known, None)
+    asked = known if isinstance(known, EmbeddingRequest) else read_embedding_request(ctx.body)
     vectors = _embed(asked, asked.inputs)
     if script is not None and script.spec.embedding is not None and script.inputs:
         given = script.spec.embedding
@@ -58,34 +61,41 @@ async def create_embeddings(request: web.Request) -> web.StreamResponse:
         vectors[list(script.inputs)] = replacement[0]
     layout = layout_of(asked.model.id)
     body = render_embeddings(vectors, asked.reported_model, asked.prompt_tokens, asked.encoding_format, layout)
-    headers = _headers(request, ctx, 18 + len(asked.inputs) % 40, asked.prompt_tokens)
-    headers["openai-model"] = asked.reported_model
-    return await _deliver(request, state, ctx, body, headers, script)
+    answer = InputsAnswer(body, asked.prompt_tokens, asked.reported_model, 18 + len(asked.inputs) % 40)
+    return await _deliver(request, state, ctx, answer, script)
 
 
 async def create_moderations(request: web.Request) -> web.StreamResponse:
     state = request.app[STATE].current
-    ctx, asked = await _read(request, state, read_moderation_request)
+    ctx, known = await _read(request, state, read_moderation_request)
     script = await _scripted(state, ctx)
     if isinstance(script, ErrorReply):
         return await _refuse(request, state, ctx, script)
+    if isinstance(known, InputsAnswer) and script is None:
+        return await _deliver(request, state, ctx, known, None)
+    asked = known if isinstance(known, ModerationRequest) else read_moderation_request(ctx.body)
     verdicts: dict[int, Verdict] = {}
     if script is not None and script.spec.moderation is not None:
         verdict = Verdict(script.spec.moderation.flagged, dict(script.spec.moderation.scores))
         verdicts = dict.fromkeys(script.inputs, verdict)
     payload = moderation_body(asked, moderation_id(ctx.raw), verdicts)
-    body = (dumps_indented(payload) + "\n").encode()
-    return await _deliver(request, state, ctx, body, _headers(request, ctx, 25 + len(asked.inputs) % 40, 0), script)
+    answer = InputsAnswer((dumps_indented(payload) + "\n").encode(), 0, "", 25 + len(asked.inputs) % 40)
+    return await _deliver(request, state, ctx, answer, script)
 
 
-async def _read(request: web.Request, state: ServerState, reading: Callable[[Any], T]) -> tuple[RequestContext, T]:
-    """The request read and numbered; a refusal is journaled as ``rejected`` and raised."""
+async def _read(
+    request: web.Request, state: ServerState, reading: Callable[[Any], T]
+) -> tuple[RequestContext, T | InputsAnswer]:
+    """The request read and numbered, with what it asks for, or its seeded answer when these very
+    bytes were answered before (reading is a pure function of them); a refusal is journaled as
+    ``rejected`` and raised."""
     raw: bytes | None = None
     parsed: Any = NOT_READ
     try:
         check_auth(request, state.config.api_key)
         raw, parsed = await read_json_body(request, state.config.max_body_bytes)
-        asked = reading(parsed)
+        known = state.input_answers.get(_key(request.path, raw))
+        asked = known if known is not None else reading(parsed)
     except APIError as refusal:
         if raw is None and refusal.status != 413:
             try:
@@ -111,6 +121,10 @@ async def _read(request: web.Request, state: ServerState, reading: Callable[[Any
     return ctx, asked
 
 
+def _key(path: str, raw: bytes) -> bytes:
+    return path.encode() + b"\0" + raw
+
+
 async def _scripted(state: ServerState, ctx: RequestContext) -> InputsReply | ErrorReply | None:
     """The scenario rules' answer for ``ctx`` (None: the seeded answer).  Only ``on_no_match:
     error`` refuses what no rule answers: seeded vectors and results are meaningful, so ``auto``
@@ -126,12 +140,6 @@ def _embed(asked: EmbeddingRequest, inputs: Sequence[Input]) -> Matrix:
     return embed(asked.model.id, asked.model.dimensions or asked.dimensions, inputs, asked.dimensions)
 
 
-def _headers(request: web.Request, ctx: RequestContext, processing_ms: int, tokens: int) -> Any:
-    headers = success_headers(request_id_of(request, ctx.raw), processing_ms, tokens)
-    headers["access-control-allow-origin"] = "*"
-    return headers
-
-
 async def _refuse(
     request: web.Request, state: ServerState, ctx: RequestContext, reply: ErrorReply
 ) -> web.StreamResponse:
@@ -142,20 +150,24 @@ async def _refuse(
 
 
 async def _deliver(
-    request: web.Request,
-    state: ServerState,
-    ctx: RequestContext,
-    body: bytes,
-    headers: Any,
-    script: InputsReply | None,
+    request: web.Request, state: ServerState, ctx: RequestContext, answer: InputsAnswer, script: InputsReply | None
 ) -> web.StreamResponse:
-    delivery = script.delivery if script is not None else Delivery()
-    source = script.source if script is not None else "seeded"
+    """``answer`` with the real API's headers, as the rule's delivery says (None: at once, and kept
+    for the next request with these very bytes)."""
+    headers = success_headers(request_id_of(request, ctx.raw), answer.processing_ms, answer.tokens)
+    headers["access-control-allow-origin"] = "*"
+    if answer.model:
+        headers["openai-model"] = answer.model
+    if script is None:
+        state.input_answers.put(_key(ctx.path, ctx.raw), answer)
+        _journal(state, ctx, request, 200, "seeded", None)
+        return web.Response(status=200, body=answer.body, headers=headers)
+    delivery = script.delivery
     if delivery.first_byte_delay > 0 or delivery.fault is not None:
         await before_first_byte(request, delivery)
     headers.update(delivery.headers)
-    _journal(state, ctx, request, 200, source, None)
-    return web.Response(status=200, body=faulted_body(body, delivery.fault), headers=headers)
+    _journal(state, ctx, request, 200, script.source, None)
+    return web.Response(status=200, body=faulted_body(answer.body, delivery.fault), headers=headers)
 
 
 def _journal(

@@ -29,7 +29,7 @@ from mockai.server.journal import Journal
 from mockai.server.latency import LatencyTiming
 from mockai.server.prompt_cache import PromptCache, PromptPrefixes
 
-__all__ = ["STATE", "KnownBody", "ServerState", "StateHolder"]
+__all__ = ["STATE", "InputsAnswer", "KnownBody", "ServerState", "StateHolder"]
 
 _AT_ONCE = Delivery()  # shared, as PlannedReply's default is: nobody mutates a Delivery
 
@@ -46,6 +46,8 @@ class ServerState:
         self.rendered = RenderMemos()
         self.known_bodies: Memo[bytes, KnownBody] = Memo(256, 8 << 20, _known_cost, second_sight=True)
         self.journal = Journal(config.journal_size, config.journal_bytes)
+        # Seeded embeddings and moderations answers by path and raw body (see server.embeddings_routes).
+        self.input_answers: Memo[bytes, InputsAnswer] = Memo(256, 16 << 20, _answer_cost)
         # The first reply source; its files load now, so a broken one stops the server at start.
         self.scenarios = ScenarioSource(
             self.planner, seeded_delivery=self.seeded_delivery, cached_tokens=self.cached_prompt_tokens
@@ -152,6 +154,20 @@ class KnownBody:
     req_id: str
     plan: ReplyPlan | None = None
     prefixes: PromptPrefixes | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class InputsAnswer:
+    """A seeded embeddings or moderations answer: its body, the tokens it counts, the model it names."""
+
+    body: bytes
+    tokens: int
+    model: str
+    processing_ms: int
+
+
+def _answer_cost(key: bytes, answer: InputsAnswer) -> int:
+    return len(key) + len(answer.body) + 128
 
 
 def _known_cost(raw: bytes, known: KnownBody) -> int:

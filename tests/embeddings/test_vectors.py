@@ -125,3 +125,13 @@ def test_recorded_bodies_come_out_byte_for_byte(name: str, layout: str) -> None:
     vectors = np.array(rows, dtype=np.float32)
     body = render_embeddings(vectors, answer["model"], answer["usage"]["prompt_tokens"], encoding, layout)  # type: ignore[arg-type]
     assert body.decode().rstrip("\n") == recorded.rstrip("\n")
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.text(alphabet=st.characters(codec="utf-8") | st.sampled_from(" \t\n\x00.,!İß"), max_size=60))
+def test_the_python_counts_of_a_short_text_are_the_batch_counts(text: str) -> None:
+    """Short requests are counted in Python, batches with numpy: the same numbers."""
+    from mockai.embeddings.vectors import _short_text_counts, counts
+
+    dense = counts([text])[0]
+    assert {int(b): int(dense[b]) for b in np.flatnonzero(dense)} == _short_text_counts(text)

@@ -1,0 +1,154 @@
+"""Embeddings speed: a batch of 100 short texts, and single texts against chat, in the same run.
+
+    python bench/bench_embeddings.py [--rounds 3] [--duration 3] [--quick]
+
+* batch: ``POST /v1/embeddings`` with 100 short texts at 1536 dimensions (text-embedding-3-small),
+  every request distinct, base64 (the SDK's default) and float: the server's CPU per request
+  (bench/loadgen.py at concurrency 1, /proc of the server process, HTTP and JSON parsing
+  included), and the handler's own work in this process (reading, vectors, rendering) as the best
+  of 20 calls;
+* single text: requests/s at concurrency 16 of one short text (base64) against a non-streamed chat
+  completion (bench/common.py's BODY), the same body every time and a distinct one every time,
+  interleaved round after round; the ratio is the median of the per-round ratios.
+
+Targets (issue 14): batch-100 server time ≤ 5 ms; single-text req/s ≥ 0.7 × chat non-stream.
+Writes bench/results/embeddings.json and prints a markdown table.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import time
+from typing import Any
+
+import loadgen
+from common import BODY, body_bytes, check, median, mockai, paired_ratio, post, results_dir, write_results
+
+from mockai.embeddings.render import layout_of, render_embeddings
+from mockai.embeddings.request import read_embedding_request
+from mockai.embeddings.vectors import embed
+
+TARGET_BATCH_MS = 5.0
+TARGET_SINGLE_RATIO = 0.7
+# ``{n}``: loadgen --vary makes every batch distinct, so nothing comes from the answers memo.
+TEXTS = [f"Customer question {i}: how do I change the delivery address of order {1000 + i}?" for i in range(99)]
+TEXTS.append("And the request number {n}")
+
+
+def batch_body(encoding: str) -> dict[str, Any]:
+    return {"model": "text-embedding-3-small", "input": TEXTS, "encoding_format": encoding}
+
+
+def in_process_ms(body: dict[str, Any]) -> float:
+    """The handler's work on one request (no HTTP): best of 20, after a warm-up."""
+
+    def once() -> None:
+        asked = read_embedding_request(body)
+        vectors = embed(asked.model.id, asked.dimensions, asked.inputs, asked.dimensions)
+        render_embeddings(
+            vectors, asked.reported_model, asked.prompt_tokens, asked.encoding_format, layout_of(asked.model.id)
+        )
+
+    once()
+    best = float("inf")
+    for _ in range(20):
+        start = time.perf_counter()
+        once()
+        best = min(best, time.perf_counter() - start)
+    return best * 1000
+
+
+def run(rounds: int, duration: float, quick: bool) -> dict[str, Any]:
+    requests = 300 if quick else 10_000_000
+    warmup = 20 if quick else 200
+    results: dict[str, Any] = {"rounds": rounds, "duration_s": duration, "batch": {}, "single": {}}
+    with mockai() as server:
+        embeddings_url = server.url + "/embeddings"
+        chat_url = server.url + "/chat/completions"
+        for encoding in ("base64", "float"):
+            body = json.dumps(batch_body(encoding)).encode()
+            status, _, answer = post(embeddings_url, body.replace(b"{n}", b"0"))
+            check(status == 200 and len(json.loads(answer)["data"]) == 100, f"batch answered {status}")
+            runs = [
+                loadgen.run(
+                    embeddings_url,
+                    body,
+                    concurrency=1,
+                    requests=50 if quick else 400,
+                    duration=duration,
+                    warmup=5,
+                    server_pids=[server.pid],
+                    vary=True,
+                    start=1000 * (r + 1),
+                )
+                for r in range(rounds)
+            ]
+            results["batch"][encoding] = {
+                "server_cpu_ms_per_request": median([r["server_cpu_us_per_request"] / 1000 for r in runs]),
+                "latency_ms_p50": median([r["latency_ms"]["p50"] for r in runs]),
+                "handler_ms_in_process": in_process_ms(batch_body(encoding)),
+                "body_bytes": len(answer),
+            }
+        single = {"model": "text-embedding-3-small", "input": "Where is my order {n}?", "encoding_format": "base64"}
+        check(post(embeddings_url, body_bytes(single, 1))[0] == 200, "single text refused")
+        check(post(chat_url, body_bytes(BODY, 1))[0] == 200, "chat refused")
+        for vary in (False, True):
+            runs_by: dict[str, list[dict[str, Any]]] = {"chat": [], "embeddings": []}
+            for r in range(rounds):
+                order = ["chat", "embeddings"] if r % 2 == 0 else ["embeddings", "chat"]
+                for name in order:
+                    url, payload = (chat_url, BODY) if name == "chat" else (embeddings_url, single)
+                    data = body_bytes(payload) if vary else body_bytes(payload, 1)
+                    runs_by[name].append(
+                        loadgen.run(
+                            url, data, concurrency=16, requests=requests, duration=duration, warmup=warmup, vary=vary
+                        )
+                    )
+            for name, rs in runs_by.items():
+                check(all(x["errors"] == 0 for x in rs), f"{name} had errors: {rs[-1]}")
+            chat_rps = [x["rps"] for x in runs_by["chat"]]
+            embeddings_rps = [x["rps"] for x in runs_by["embeddings"]]
+            results["single"]["distinct" if vary else "same"] = {
+                "chat_rps": median(chat_rps),
+                "embeddings_rps": median(embeddings_rps),
+                "ratio": paired_ratio(embeddings_rps, chat_rps),
+            }
+    batch_ms = results["batch"]["base64"]["server_cpu_ms_per_request"]
+    ratio = results["single"]["same"]["ratio"]
+    results["targets"] = {
+        "batch_base64_ms": {"target": TARGET_BATCH_MS, "value": batch_ms, "met": batch_ms <= TARGET_BATCH_MS},
+        "single_ratio": {"target": TARGET_SINGLE_RATIO, "value": ratio, "met": ratio >= TARGET_SINGLE_RATIO},
+    }
+    return results
+
+
+def table(results: dict[str, Any]) -> str:
+    rows = ["| measure | value |", "|---|---|"]
+    for encoding, batch in results["batch"].items():
+        rows.append(
+            f"| batch of 100 at 1536 dims, {encoding}: server CPU / request | {batch['server_cpu_ms_per_request']:.1f} ms "
+            f"(handler in process {batch['handler_ms_in_process']:.1f} ms, p50 latency {batch['latency_ms_p50']:.1f} ms) |"
+        )
+    for kind, single in results["single"].items():
+        rows.append(
+            f"| one text, {kind} body, c=16: embeddings / chat req/s | {single['embeddings_rps']:.0f} / "
+            f"{single['chat_rps']:.0f} = {single['ratio']:.2f} |"
+        )
+    return "\n".join(rows)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--duration", type=float, default=3.0)
+    parser.add_argument("--quick", action="store_true", help="a short smoke run (no result file)")
+    parser.add_argument("--out", help="directory for the result file")
+    args = parser.parse_args()
+    results = run(args.rounds, args.duration, args.quick)
+    print(table(results))
+    write_results("embeddings", results, results_dir(args.out, args.quick))
+
+
+if __name__ == "__main__":
+    main()
