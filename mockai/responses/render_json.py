@@ -86,7 +86,8 @@ def response_dict(plan: ResponsePlan, phase: str = FINISHED, *, error: APIError 
     out: dict[str, Any] = {"id": plan.id, "object": "response", "created_at": plan.created_at, "status": status}
     out["background"] = echo["background"]
     out["completed_at"] = plan.completed_at if finished and plan.status == "completed" else None
-    out["error"] = {"code": error.code, "message": error.message} if error is not None else None
+    # A failed Response's error always has a code [R:29]: the error's, else its type.
+    out["error"] = {"code": error.code or error.type, "message": error.message} if error is not None else None
     out["frequency_penalty"] = echo["frequency_penalty"]
     reason = plan.incomplete_reason if finished else None
     out["incomplete_details"] = {"reason": reason} if reason is not None else None
