@@ -107,7 +107,7 @@ def audio_events(audio: AudioPlan, finish_reason: str, tokens_per_chunk: int) ->
     JSON answer's ``data``."""
     events: list[StreamEvent] = [({"role": "assistant", "refusal": None}, None, None)]
     tokens = audio.transcript_tokens
-    for start in range(0, len(tokens), tokens_per_chunk):
+    for start in range(0, max(len(tokens), 1), tokens_per_chunk):  # an empty transcript still sends the id
         text = "".join(tokens[start : start + tokens_per_chunk])
         if start == 0:
             events.append(({"content": None, "audio": {"id": audio.id, "transcript": text}}, None, None))
@@ -128,6 +128,6 @@ def audio_events(audio: AudioPlan, finish_reason: str, tokens_per_chunk: int) ->
 
 def audio_event_count(audio: AudioPlan, finish_reason: str, tokens_per_chunk: int) -> int:
     """``len(audio_events(...))`` without building them."""
-    transcript = -(-len(audio.transcript_tokens) // tokens_per_chunk)
+    transcript = max(-(-len(audio.transcript_tokens) // tokens_per_chunk), 1)
     data = -(-len(audio.data) // _DATA_CHARS)
     return 2 + transcript + data + int(finish_reason != "stop")

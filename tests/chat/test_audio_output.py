@@ -12,6 +12,9 @@ from typing import Any
 
 import pytest
 
+from mockai.chat.planner import Planner
+from mockai.chat.render_sse import StreamOptions, event_count, stream_events
+from mockai.core.model_catalog import ModelCatalog
 from tests.chat.test_streaming import events, raw_stream
 from tests.support.clients import post_chat
 
@@ -163,3 +166,18 @@ def test_a_tool_call_is_not_spoken(client: Any) -> None:
     message = answer.choices[0].message
     assert message.tool_calls and message.audio is None
     assert answer.usage.completion_tokens_details.audio_tokens == 0
+
+
+@pytest.mark.parametrize("cap", [None, 1, 8, 30])
+@pytest.mark.parametrize("size", [1, 3])
+def test_the_event_count_of_a_spoken_stream_is_its_events(cap: int | None, size: int) -> None:
+    body = spoken_body("gpt-4o-audio-preview", "ash", n=2)
+    if cap is not None:
+        body["max_completion_tokens"] = cap
+    plan = Planner(ModelCatalog()).seeded(body)
+    opts = StreamOptions(include_usage=True, tokens_per_chunk=size)
+    rendered = stream_events(plan, opts)
+    assert event_count(plan, opts) == len(rendered)
+    for choice in plan.choices:  # the audio id is sent even when nothing could be spoken
+        assert choice.audio is not None
+        assert sum(choice.audio.id.encode() in event for event in rendered) == 2 - (not choice.audio.data)
