@@ -69,15 +69,17 @@ async def _deliver_stream(
     events = rendered_events(plan, StreamOptions.from_request(body, size), memos)
     headers = success_headers(req_id, 7 + len(events) % 200, plan.usage.total_tokens, stream=True)
     headers.update(delivery.headers)
+    fault = delivery.fault
+    paced = delivery.chunk_delay > 0 or bool(delivery.chunk_delays)
+    if fault is None and not paced:  # nothing happens between events: headers, every event and the
+        response: web.StreamResponse = _WholeStream(status=200, headers=headers)  # end of the chunked
+        await response.prepare(request)  # body leave in one send (the same bytes, the same framing)
+        await response.write_eof(b"".join(events) + DONE)
+        return response
     response = web.StreamResponse(status=200, headers=headers)
     await response.prepare(request)
-    fault = delivery.fault
     if fault is not None and fault.kind == "empty":
         await response.write_eof()
-        return response
-    paced = delivery.chunk_delay > 0 or bool(delivery.chunk_delays)
-    if fault is None and not paced:  # nothing happens between events: one write (headers, events,
-        await response.write_eof(b"".join(events) + DONE)  # end of the chunked body), same bytes
         return response
     for i, event in enumerate(events):
         if fault is not None and i == fault.after:
@@ -99,3 +101,10 @@ async def _deliver_stream(
     await response.write(DONE)
     await response.write_eof()
     return response
+
+
+class _WholeStream(web.StreamResponse):
+    """A stream written whole at once: its headers wait for its body (aiohttp >= 3.11 reads this
+    flag; an older one sends them first, in a send of their own)."""
+
+    _send_headers_immediately = False
