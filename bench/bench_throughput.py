@@ -8,8 +8,10 @@
   against bench/bare_server.py answering mockai's own reply as canned bytes;
 * the server's CPU per request (µs, from /proc), which a busy machine changes far less than
   requests/s;
-* streaming, distinct requests at concurrency 16 (bench/loadgen.py, which counts events): SSE
-  events/s against the bare server writing a stream's pre-built events one ``write()`` each;
+* streaming at concurrency 16: SSE events/s against the bare server writing the same request's
+  pre-built events one ``write()`` each; the same request with wrk (requests/s times the events
+  of the stream), distinct requests with bench/loadgen.py, which counts the events (and is slower:
+  its ratio is to the bare server measured with it too);
 * the Responses API streamed (events/s) and embeddings (requests/s), distinct requests, against
   the bare server sending mockai's own answers, when the server has those endpoints (a row says
   when it does not).
@@ -175,26 +177,50 @@ def run(rounds: int, duration: float, quick: bool, mockai_args: list[str]) -> di
                 )
                 _no_errors("mockai_distinct", runs["mockai_distinct"])
                 results["non_streaming"][str(c)] = row
-            stream_runs = interleave(
+            stream_same, stream_distinct = body_bytes(STREAM_BODY, 1), body_bytes(STREAM_BODY)
+            # The same request: wrk (its requests/s times the stream's events; the Python load
+            # generator would be the bottleneck).  Distinct requests: loadgen counts the events.
+            same_runs = interleave(
                 {
-                    "bare": lambda: bench.loadgen(
-                        baseline.origin + "/sse", body_bytes(STREAM_BODY, 1), 16, baseline, vary=False, stream=True
+                    "bare": lambda: bench.non_stream(
+                        baseline.origin + "/sse", stream_same, 16, baseline, distinct=False
                     ),
-                    "mockai": lambda: bench.loadgen(chat, body_bytes(STREAM_BODY), 16, server, vary=True, stream=True),
+                    "mockai": lambda: bench.non_stream(chat, stream_same, 16, server, distinct=False),
                 },
                 rounds,
             )
+            for r in (*same_runs["bare"], *same_runs["mockai"]):
+                r["events_per_s"] = round(r["rps"] * len(events), 1)
+            distinct_runs = interleave(
+                {
+                    "bare": lambda: bench.loadgen(
+                        baseline.origin + "/sse", stream_same, 16, baseline, vary=False, stream=True
+                    ),
+                    "mockai": lambda: bench.loadgen(chat, stream_distinct, 16, server, vary=True, stream=True),
+                },
+                rounds,
+            )
+            distinct_pair = _pair(distinct_runs, "events_per_s")
             results["streaming"] = {
                 "concurrency": 16,
                 "events_per_stream": len(events),
-                "mockai_events_per_stream": round(
-                    sum(r["events"] for r in stream_runs["mockai"])
-                    / max(1, sum(r["requests"] for r in stream_runs["mockai"])),
+                "load_generator_same": results["load_generator_non_streaming"],
+                **_pair(same_runs, "events_per_s"),
+                "load_generator_distinct": "bench/loadgen.py (counts events)",
+                "mockai_distinct_events_per_stream": round(
+                    sum(r["events"] for r in distinct_runs["mockai"])
+                    / max(1, sum(r["requests"] for r in distinct_runs["mockai"])),
                     1,
                 ),
-                **_pair(stream_runs, "events_per_s"),
-                "bare_ttfb_ms": {q: median([r["ttfb_ms"][q] for r in stream_runs["bare"]]) for q in ("p50", "p99")},
-                "mockai_ttfb_ms": {q: median([r["ttfb_ms"][q] for r in stream_runs["mockai"]]) for q in ("p50", "p99")},
+                "bare_events_per_s_loadgen": distinct_pair["bare_events_per_s"],
+                "mockai_distinct_events_per_s": distinct_pair["mockai_events_per_s"],
+                "ratio_distinct": distinct_pair["ratio"],
+                "bare_cpu_us_loadgen": distinct_pair["bare_cpu_us"],
+                "mockai_distinct_cpu_us": distinct_pair["mockai_cpu_us"],
+                "bare_ttfb_ms": {q: median([r["ttfb_ms"][q] for r in distinct_runs["bare"]]) for q in ("p50", "p99")},
+                "mockai_ttfb_ms": {
+                    q: median([r["ttfb_ms"][q] for r in distinct_runs["mockai"]]) for q in ("p50", "p99")
+                },
             }
             if responses_events is not None:
                 responses = interleave(
