@@ -127,6 +127,9 @@ class Journal:
         self._entries: deque[_Record] = deque()
         self.total = 0
         self.bytes = 0
+        # The last seeded plan costed, and its cost: a load test repeating a request journals the
+        # very same (immutable) plan again and again, and costing it walks all its choices.
+        self._costed: tuple[ReplyPlan | None, int] = (None, 0)
 
     def record(
         self,
@@ -158,7 +161,12 @@ class Journal:
             headers = bounded_copy(redact_headers(headers), BODY_KEPT_BYTES, max_string=STRING_KEPT_CHARS)
             headers_cost = _headers_cost(headers)
         answer = None
-        reply_cost = _reply_cost(reply)
+        if isinstance(reply, PlannedReply) and reply.plan is self._costed[0]:
+            reply_cost = self._costed[1]
+        else:
+            reply_cost = _reply_cost(reply)
+            if isinstance(reply, PlannedReply):
+                self._costed = (reply.plan, reply_cost)
         if reply_cost > ANSWER_KEPT_BYTES:  # a huge answer (or error message): keep it cut down
             answer = _cut_answer(JournalEntry(0, "", "", "", {}, None, status, source, reply, describe).response)
             reply, describe, reply_cost = None, None, json_cost(answer)
