@@ -10,7 +10,7 @@ import json
 from collections.abc import Mapping
 from typing import Any
 
-__all__ = ["APIError", "error_body_bytes", "go_escape"]
+__all__ = ["APIError", "error_body_bytes", "go_escape", "json_type_words"]
 
 # The API's front ends are written in Go, which escapes these three characters in JSON strings.
 _GO_ESCAPES = str.maketrans({"<": "\\u003c", ">": "\\u003e", "&": "\\u0026"})
@@ -19,6 +19,23 @@ _GO_ESCAPES = str.maketrans({"<": "\\u003c", ">": "\\u003e", "&": "\\u0026"})
 def go_escape(encoded_json: str) -> str:
     """Apply Go's HTML-safe escaping to already-encoded JSON text."""
     return encoded_json.translate(_GO_ESCAPES)
+
+
+def json_type_words(value: Any) -> str:
+    """How the API names the JSON type of ``value`` in ``but got … instead`` (``a string``, ``null``)."""
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "a boolean"
+    if isinstance(value, int):
+        return "an integer"
+    if isinstance(value, float):
+        return "a decimal number"
+    if isinstance(value, str):
+        return "a string"
+    if isinstance(value, list):
+        return "an array"
+    return "an object"
 
 
 def error_body_bytes(message: str, type_: str, param: str | None, code: str | None, *, status: int = 400) -> bytes:

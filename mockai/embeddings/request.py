@@ -22,7 +22,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from mockai.core.errors import APIError
+from mockai.core.errors import APIError, json_type_words
 from mockai.core.model_catalog import DEFAULT_CATALOG, ModelInfo
 from mockai.generate.tokenizer import count_tokens
 
@@ -63,23 +63,6 @@ class EmbeddingRequest:
     @property
     def prompt_tokens(self) -> int:
         return sum(self.tokens)
-
-
-def _type_name(value: Any) -> str:
-    """How the API names the JSON type of ``value`` in "but got … instead"."""
-    if value is None:
-        return "null"
-    if isinstance(value, bool):
-        return "a boolean"
-    if isinstance(value, int):
-        return "an integer"
-    if isinstance(value, float):
-        return "a decimal number"
-    if isinstance(value, str):
-        return "a string"
-    if isinstance(value, list):
-        return "an array"
-    return "an object"
 
 
 def invalid_input(where: str = "$.input") -> APIError:
@@ -134,7 +117,7 @@ def _dimensions(body: dict[str, Any], model: ModelInfo) -> int:
     if model.snapshot is not None:  # ada-002: fixed length
         raise APIError(400, "This model does not support specifying dimensions.")
     if not isinstance(value, int) or isinstance(value, bool):
-        raise APIError.invalid_type("dimensions", "an integer", _type_name(value))
+        raise APIError.invalid_type("dimensions", "an integer", json_type_words(value))
     if not 1 <= value <= full:
         above = value > full
         bound = f"<= {full}" if above else ">= 1"
@@ -159,7 +142,7 @@ def read_embedding_request(body: Any) -> EmbeddingRequest:
         raise APIError.missing_model()
     model_id = body["model"]
     if not isinstance(model_id, str):
-        raise APIError.invalid_type("model", "a string", _type_name(model_id))
+        raise APIError.invalid_type("model", "a string", json_type_words(model_id))
     if "input" not in body:
         raise APIError.missing_required("input")
     inputs = _inputs(body["input"])
@@ -176,7 +159,7 @@ def read_embedding_request(body: Any) -> EmbeddingRequest:
         )
     user = body.get("user")
     if user is not None and not isinstance(user, str):
-        raise APIError.invalid_type("user", "a string", _type_name(user))
+        raise APIError.invalid_type("user", "a string", json_type_words(user))
     model = embedding_model(model_id)
     if model is None:
         raise APIError.model_not_found(model_id)

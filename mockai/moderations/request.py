@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from mockai.core.errors import APIError
+from mockai.core.errors import APIError, json_type_words
 from mockai.core.model_catalog import DEFAULT_CATALOG, ModelInfo
 
 __all__ = ["DEFAULT_MODEL", "ModerationInput", "ModerationRequest", "read_moderation_request"]
@@ -92,8 +92,7 @@ def read_moderation_request(body: Any) -> ModerationRequest:
         raise APIError.missing_required("input")
     model_id = body.get("model", DEFAULT_MODEL)
     if not isinstance(model_id, str):
-        got = "null" if model_id is None else "an integer" if isinstance(model_id, int) else "an object"
-        raise APIError.invalid_type("model", "a string", got)
+        raise APIError.invalid_type("model", "a string", json_type_words(model_id))
     inputs = _inputs(body["input"])
     model = moderation_model(model_id)
     if model is None:

@@ -41,46 +41,60 @@ T = TypeVar("T")
 
 
 async def create_embeddings(request: web.Request) -> web.StreamResponse:
+    return await _answer(request, read_embedding_request, _embeddings)
+
+
+async def create_moderations(request: web.Request) -> web.StreamResponse:
+    return await _answer(request, read_moderation_request, _moderations)
+
+
+async def _answer(
+    request: web.Request,
+    reading: Callable[[Any], T],
+    answering: Callable[[ServerState, RequestContext, T, InputsReply | None], InputsAnswer | ErrorReply],
+) -> web.StreamResponse:
+    """Read, ask the rules, answer (from the memo when nothing was scripted), deliver, journal."""
     state = request.app[STATE].current
-    ctx, known = await _read(request, state, read_embedding_request)
+    ctx, known = await _read(request, state, reading)
     script = await _scripted(state, ctx)
     if isinstance(script, ErrorReply):
         return await _refuse(request, state, ctx, script)
     if isinstance(known, InputsAnswer) and script is None:
         return await _deliver(request, state, ctx, known, None)
-    asked = known if isinstance(known, EmbeddingRequest) else read_embedding_request(ctx.body)
+    asked = reading(ctx.body) if isinstance(known, InputsAnswer) else known
+    answer = answering(state, ctx, asked, script)
+    if isinstance(answer, ErrorReply):
+        return await _refuse(request, state, ctx, answer)
+    return await _deliver(request, state, ctx, answer, script)
+
+
+def _embeddings(
+    state: ServerState, ctx: RequestContext, asked: EmbeddingRequest, script: InputsReply | None
+) -> InputsAnswer | ErrorReply:
     vectors = _embed(asked, asked.inputs)
     if script is not None and script.spec.embedding is not None and script.inputs:
         given = script.spec.embedding
         if len(given.values) > asked.dimensions:
             message = f"the embedding has {len(given.values)} values, the request asks for {asked.dimensions}"
-            return await _refuse(request, state, ctx, state.scenarios.problem(ctx.seq, script.rule, message))
+            return state.scenarios.problem(ctx.seq, script.rule, message)
         replacement = (
             _embed(asked, [given.as_text]) if given.as_text is not None else rows_of([given.values], asked.dimensions)
         )
         vectors[list(script.inputs)] = replacement[0]
     layout = layout_of(asked.model.id)
     body = render_embeddings(vectors, asked.reported_model, asked.prompt_tokens, asked.encoding_format, layout)
-    answer = InputsAnswer(body, asked.prompt_tokens, asked.reported_model, 18 + len(asked.inputs) % 40)
-    return await _deliver(request, state, ctx, answer, script)
+    return InputsAnswer(body, asked.prompt_tokens, asked.reported_model, 18 + len(asked.inputs) % 40)
 
 
-async def create_moderations(request: web.Request) -> web.StreamResponse:
-    state = request.app[STATE].current
-    ctx, known = await _read(request, state, read_moderation_request)
-    script = await _scripted(state, ctx)
-    if isinstance(script, ErrorReply):
-        return await _refuse(request, state, ctx, script)
-    if isinstance(known, InputsAnswer) and script is None:
-        return await _deliver(request, state, ctx, known, None)
-    asked = known if isinstance(known, ModerationRequest) else read_moderation_request(ctx.body)
+def _moderations(
+    state: ServerState, ctx: RequestContext, asked: ModerationRequest, script: InputsReply | None
+) -> InputsAnswer | ErrorReply:
     verdicts: dict[int, Verdict] = {}
     if script is not None and script.spec.moderation is not None:
         verdict = Verdict(script.spec.moderation.flagged, dict(script.spec.moderation.scores))
         verdicts = dict.fromkeys(script.inputs, verdict)
     payload = moderation_body(asked, moderation_id(ctx.raw), verdicts)
-    answer = InputsAnswer((dumps_indented(payload) + "\n").encode(), 0, "", 25 + len(asked.inputs) % 40)
-    return await _deliver(request, state, ctx, answer, script)
+    return InputsAnswer((dumps_indented(payload) + "\n").encode(), 0, "", 25 + len(asked.inputs) % 40)
 
 
 async def _read(
