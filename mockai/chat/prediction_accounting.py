@@ -17,6 +17,7 @@ from difflib import SequenceMatcher
 from typing import Any
 
 from mockai.chat.audio_output import input_audio_tokens
+from mockai.core.model_capabilities import capabilities
 from mockai.core.plan import ChoicePlan, Usage
 from mockai.generate.tokenizer import tokenize
 
@@ -73,6 +74,7 @@ def planned_usage(
     completion = sum(c.emitted_tokens() for c in choices) + reasoning + rejected
     audio = sum(c.audio.audio_tokens for c in choices if c.audio is not None)
     prompt_audio = input_audio_tokens(body.get("messages"))
+    text_details = capabilities(str(body.get("model", ""))).audio_output
     if override:
         prompt = override.get("prompt_tokens", prompt_tokens)
         return Usage(
@@ -84,6 +86,7 @@ def planned_usage(
             rejected_prediction_tokens=rejected,
             audio_tokens=override.get("audio_tokens", audio),
             prompt_audio_tokens=prompt_audio,
+            text_details=text_details,
         )
     return Usage(
         prompt_tokens,
@@ -94,4 +97,5 @@ def planned_usage(
         rejected_prediction_tokens=rejected,
         audio_tokens=audio,
         prompt_audio_tokens=prompt_audio,
+        text_details=text_details,
     )

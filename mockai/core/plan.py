@@ -144,23 +144,33 @@ class Usage:
     # Audio inside completion_tokens (spoken answers) and inside prompt_tokens (input_audio parts).
     audio_tokens: int = 0
     prompt_audio_tokens: int = 0
+    # Audio models also report the text (and image) tokens of each side, after the other details
+    # (responses of gpt-4o-audio-preview shared in public, 2024-12 and 2026-01).
+    text_details: bool = False
 
     @property
     def total_tokens(self) -> int:
         return self.prompt_tokens + self.completion_tokens
 
     def to_dict(self) -> dict[str, Any]:
+        prompt_details = {"cached_tokens": self.cached_tokens, "audio_tokens": self.prompt_audio_tokens}
+        completion_details = {
+            "reasoning_tokens": self.reasoning_tokens,
+            "audio_tokens": self.audio_tokens,
+            "accepted_prediction_tokens": self.accepted_prediction_tokens,
+            "rejected_prediction_tokens": self.rejected_prediction_tokens,
+        }
+        if self.text_details:
+            text = max(self.prompt_tokens - self.prompt_audio_tokens, 0)
+            prompt_details |= {"text_tokens": text, "image_tokens": 0}
+            text = max(self.completion_tokens - self.audio_tokens - self.reasoning_tokens, 0)
+            completion_details["text_tokens"] = text
         return {
             "prompt_tokens": self.prompt_tokens,
             "completion_tokens": self.completion_tokens,
             "total_tokens": self.total_tokens,
-            "prompt_tokens_details": {"cached_tokens": self.cached_tokens, "audio_tokens": self.prompt_audio_tokens},
-            "completion_tokens_details": {
-                "reasoning_tokens": self.reasoning_tokens,
-                "audio_tokens": self.audio_tokens,
-                "accepted_prediction_tokens": self.accepted_prediction_tokens,
-                "rejected_prediction_tokens": self.rejected_prediction_tokens,
-            },
+            "prompt_tokens_details": prompt_details,
+            "completion_tokens_details": completion_details,
         }
 
 

@@ -60,9 +60,16 @@ def test_a_spoken_answer_has_audio_and_a_transcript_instead_of_content(client: A
 
 
 def test_the_json_keys_are_in_the_recorded_order(base_url: str) -> None:
-    message = post_chat(base_url, spoken_body("gpt-4o-mini-audio-preview", "coral")).json()["choices"][0]["message"]
+    answer = post_chat(base_url, spoken_body("gpt-4o-mini-audio-preview", "coral")).json()
+    message = answer["choices"][0]["message"]
     assert list(message) == ["role", "content", "refusal", "audio", "annotations"]
     assert list(message["audio"]) == ["id", "data", "expires_at", "transcript"]
+    usage = answer["usage"]  # audio models add text (and image) tokens to the details, as recorded
+    assert list(usage["prompt_tokens_details"]) == ["cached_tokens", "audio_tokens", "text_tokens", "image_tokens"]
+    details = usage["completion_tokens_details"]
+    assert list(details)[-1] == "text_tokens"
+    assert details["text_tokens"] + details["audio_tokens"] == usage["completion_tokens"]
+    assert usage["prompt_tokens_details"]["text_tokens"] == usage["prompt_tokens"]
 
 
 def test_pcm16_is_24khz_16bit_mono_as_long_as_the_transcript(client: Any) -> None:
