@@ -37,6 +37,7 @@ from __future__ import annotations
 import json
 import time
 from contextvars import ContextVar
+from json.encoder import encode_basestring_ascii
 from typing import Any, Literal
 
 from aiohttp import web
@@ -114,27 +115,22 @@ class AccessLog:
     def line(self, method: str, path: str, status: int, model: str | None, source: str | None, ms: float) -> str:
         """The line (ending in a newline) for one request."""
         now = time.time()
-        if self._format == "json":
-            stamp = time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(now)) + f".{int(now % 1 * 1000):03d}Z"
-            entry = {
-                "time": stamp,
-                "status": status,
-                "method": _shown(method),
-                "path": _shown(path),
-                "model": None if model is None else _shown(model),
-                "source": None if source is None else _shown(source),
-                "ms": round(ms, 2),
-            }
-            return json.dumps(entry, ensure_ascii=False) + "\n"
         second = int(now)
         if second != self._second:  # strftime once a second, not once a request
-            self._second, self._second_text = second, time.strftime("%H:%M:%S", time.localtime(second))
+            self._second = second
+            if self._format == "json":
+                self._second_text = time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(second))
+            else:
+                self._second_text = time.strftime("%H:%M:%S", time.localtime(second))
+        millis = f"{self._second_text}.{int(now % 1 * 1000):03d}"
+        if self._format == "json":  # built by hand: json.dumps costs four times the whole line
+            return (
+                f'{{"time": "{millis}Z", "status": {status}, "method": {_json(method)}, "path": {_json(path)}, '
+                f'"model": {_json(model)}, "source": {_json(source)}, "ms": {round(ms, 2)!r}}}\n'
+            )
         shown_model = "-" if model is None else _shown(model)
         shown_source = "-" if source is None else _shown(source)
-        return (
-            f"{self._second_text}.{int(now % 1 * 1000):03d} {status} {_shown(method)} {_shown(path)} "
-            f"{shown_model} {shown_source} {ms:.1f} ms\n"
-        )
+        return f"{millis} {status} {_shown(method)} {_shown(path)} {shown_model} {shown_source} {ms:.1f} ms\n"
 
     def close(self) -> None:
         """Write the lines still pending (the application's cleanup)."""
@@ -156,10 +152,18 @@ def _model(note: _Note) -> str | None:
     return model if isinstance(model, str) else None
 
 
+def _json(text: str | None) -> str:
+    """``text`` as a JSON string (ASCII only: no U+2028 for a line splitter to cut at), or null."""
+    return "null" if text is None else encode_basestring_ascii(_cut(text))
+
+
+def _cut(text: str) -> str:
+    return text if len(text) <= FIELD_CHARS else text[: FIELD_CHARS - 1] + "…"
+
+
 def _shown(text: str) -> str:
     """``text`` on one line: control characters and spaces escaped, cut to FIELD_CHARS."""
-    if len(text) > FIELD_CHARS:
-        text = text[: FIELD_CHARS - 1] + "…"
+    text = _cut(text)
     if text.isprintable() and " " not in text:
         return text
     return "".join(map(_escaped, text))
