@@ -29,6 +29,7 @@ from mockai.generate.speech import speech_blocks
 
 __all__ = [
     "AUDIO_TOKENS_PER_TOKEN",
+    "MAX_SPOKEN_TOKENS",
     "audio_event_count",
     "audio_events",
     "audio_format",
@@ -38,6 +39,9 @@ __all__ = [
 
 AUDIO_TOKENS_PER_TOKEN = 6
 _SPOKEN_COST = 1 + AUDIO_TOKENS_PER_TOKEN
+# mockai's bound (memory): a request speaks at most this many tokens in all its choices, about
+# five minutes of audio (14.7 MB of pcm16); a longer answer is cut with finish_reason "length".
+MAX_SPOKEN_TOKENS = 1024
 _EXPIRES_AFTER = 3600
 _INPUT_AUDIO_TOKENS = 50  # per input_audio part: what mockai.generate.tokenizer counts for one
 
@@ -61,14 +65,17 @@ def voiced(
     if fmt is None:
         return choices
     out = []
+    left = MAX_SPOKEN_TOKENS
     for choice, budget in zip(choices, budgets, strict=True):
         tokens = choice.content_tokens
         if tokens is None or choice.tool_calls or choice.function_call is not None:
             out.append(choice)  # a refusal or a tool call is not spoken
             continue
         finish = choice.finish_reason
-        if budget is not None and len(tokens) * _SPOKEN_COST > budget:
-            tokens, finish = tokens[: budget // _SPOKEN_COST], "length"
+        fits = left if budget is None else min(left, budget // _SPOKEN_COST)
+        if len(tokens) > fits:
+            tokens, finish = tokens[:fits], "length"
+        left -= len(tokens)
         audio_id = "audio_" + hashlib.blake2b(b"audio%d" % choice.index, key=key, digest_size=16).hexdigest()
         data = base64.b64encode(encode(speech_blocks(tokens), fmt)).decode("ascii")
         audio = AudioPlan(audio_id, created + _EXPIRES_AFTER, data, tokens, AUDIO_TOKENS_PER_TOKEN * len(tokens))

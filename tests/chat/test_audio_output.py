@@ -12,6 +12,7 @@ from typing import Any
 
 import pytest
 
+from mockai.chat.audio_output import MAX_SPOKEN_TOKENS
 from mockai.chat.planner import Planner
 from mockai.chat.render_sse import StreamOptions, event_count, stream_events
 from mockai.core.model_catalog import ModelCatalog
@@ -188,3 +189,14 @@ def test_the_event_count_of_a_spoken_stream_is_its_events(cap: int | None, size:
     for choice in plan.choices:  # the audio id is sent even when nothing could be spoken
         assert choice.audio is not None
         assert sum(choice.audio.id.encode() in event for event in rendered) == 2 - (not choice.audio.data)
+
+
+def test_a_request_speaks_at_most_five_minutes(client: Any) -> None:
+    long_text = {"type": "string", "minLength": 20_000, "maxLength": 20_000}
+    schema = {"type": "object", "properties": {"a": long_text}, "required": ["a"], "additionalProperties": False}
+    response_format = {"type": "json_schema", "json_schema": {"name": "long", "strict": True, "schema": schema}}
+    answer = spoken(client, "pcm16", response_format=response_format, n=2)
+    audio_tokens = answer.usage.completion_tokens_details.audio_tokens
+    assert audio_tokens == 6 * MAX_SPOKEN_TOKENS
+    assert [c.finish_reason for c in answer.choices] == ["length", "length"]
+    assert sum(len(base64.b64decode(c.message.audio.data)) for c in answer.choices) == 2 * 7_200 * MAX_SPOKEN_TOKENS
