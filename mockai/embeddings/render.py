@@ -87,55 +87,44 @@ def _float_texts(vectors: Matrix, layout: Layout) -> list[list[str]]:
     return rows
 
 
-def _encoded(vectors: Matrix, encoding: str, layout: Layout, indent: str) -> list[str]:
-    """Each vector as the JSON value of its ``embedding``."""
+def _encoded(vectors: Matrix, encoding: str, layout: Layout, indent: str) -> list[bytes]:
+    """Each vector as the JSON value of its ``embedding``, as bytes."""
     if encoding == "base64":
         data = sent_values(vectors, layout).astype("<f4")
         if data.shape[1] % 3 == 0:  # whole base64 groups per row: one encoding, cut in rows
-            text = base64.b64encode(data.tobytes()).decode("ascii")
+            text = memoryview(base64.b64encode(data.tobytes()))
             width = len(text) // len(data)
-            return ['"' + text[i * width : (i + 1) * width] + '"' for i in range(len(data))]
-        return ['"' + base64.b64encode(row.tobytes()).decode("ascii") + '"' for row in data]
+            return [b'"' + text[i * width : (i + 1) * width] + b'"' for i in range(len(data))]
+        return [b'"' + base64.b64encode(row.tobytes()) + b'"' for row in data]
     rows = _float_texts(vectors, layout)
     if not indent:
-        return ["[" + ",".join(texts) + "]" for texts in rows]
-    return ["[" + indent + "  " + ("," + indent + "  ").join(texts) + indent + "]" for texts in rows]
+        return [("[" + ",".join(texts) + "]").encode() for texts in rows]
+    return [("[" + indent + "  " + ("," + indent + "  ").join(texts) + indent + "]").encode() for texts in rows]
 
 
 def render_embeddings(vectors: Matrix, model: str, prompt_tokens: int, encoding: str, layout: Layout) -> bytes:
     """The body of a 200 answer: ``vectors`` in input order, ``model`` as echoed."""
-    usage_tokens = str(prompt_tokens)
+    usage = str(prompt_tokens).encode()
+    name = model.encode()
+    values = _encoded(vectors, encoding, layout, "" if layout == "compact16" else "\n      ")
     if layout == "compact16":
-        items = [
-            '{"object":"embedding","embedding":' + value + ',"index":' + str(i) + "}"
-            for i, value in enumerate(_encoded(vectors, encoding, layout, ""))
-        ]
-        return (
-            '{"object":"list","data":['
-            + ",".join(items)
-            + '],"model":"'
-            + model
-            + '","usage":{"prompt_tokens":'
-            + usage_tokens
-            + ',"total_tokens":'
-            + usage_tokens
-            + "}}"
-        ).encode()
-    items = [
-        '    {\n      "object": "embedding",\n      "index": ' + str(i) + ',\n      "embedding": ' + value + "\n    }"
-        for i, value in enumerate(_encoded(vectors, encoding, layout, "\n      "))
-    ]
-    return (
-        '{\n  "object": "list",\n  "data": [\n'
-        + ",\n".join(items)
-        + '\n  ],\n  "model": "'
-        + model
-        + '",\n  "usage": {\n    "prompt_tokens": '
-        + usage_tokens
-        + ',\n    "total_tokens": '
-        + usage_tokens
-        + "\n  }\n}\n"
-    ).encode()
+        items = b",".join(
+            b'{"object":"embedding","embedding":' + value + b',"index":' + str(i).encode() + b"}"
+            for i, value in enumerate(values)
+        )
+        head = (b'{"object":"list","data":[', items, b'],"model":"', name)
+        return b"".join((*head, b'","usage":{"prompt_tokens":', usage, b',"total_tokens":', usage, b"}}"))
+    items = b",\n".join(
+        b'    {\n      "object": "embedding",\n      "index": '
+        + str(i).encode()
+        + b',\n      "embedding": '
+        + value
+        + b"\n    }"
+        for i, value in enumerate(values)
+    )
+    head = (b'{\n  "object": "list",\n  "data": [\n', items, b'\n  ],\n  "model": "', name)
+    tail = (b'",\n  "usage": {\n    "prompt_tokens": ', usage, b',\n    "total_tokens": ', usage, b"\n  }\n}\n")
+    return b"".join((*head, *tail))
 
 
 def rows_of(values: Sequence[Sequence[float]], dimensions: int) -> Matrix:
