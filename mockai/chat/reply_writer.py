@@ -6,7 +6,6 @@ It decides nothing about *what* is said: that is the plan's.
 
 from __future__ import annotations
 
-import asyncio
 from typing import Any
 
 from aiohttp import web
@@ -14,10 +13,9 @@ from aiohttp import web
 from mockai.chat.render_json import render_completion
 from mockai.chat.render_sse import DONE, StreamOptions, error_event, rendered_events
 from mockai.chat.rendered import RenderMemos
-from mockai.core.errors import APIError
 from mockai.core.plan import ErrorReply, PlannedReply, RawReply
 from mockai.http.headers import success_headers
-from mockai.http.reply_writing import abort, before_first_byte, write_error, write_raw
+from mockai.http.reply_writing import before_first_byte, write_error, write_events, write_raw
 
 __all__ = ["write_reply"]
 
@@ -69,42 +67,6 @@ async def _deliver_stream(
     events = rendered_events(plan, StreamOptions.from_request(body, size), memos)
     headers = success_headers(req_id, 7 + len(events) % 200, plan.usage.total_tokens, stream=True)
     headers.update(delivery.headers)
-    fault = delivery.fault
-    paced = delivery.chunk_delay > 0 or bool(delivery.chunk_delays)
-    if fault is None and not paced:  # nothing happens between events: headers, every event and the
-        response: web.StreamResponse = _WholeStream(status=200, headers=headers)  # end of the chunked
-        await response.prepare(request)  # body leave in one send (the same bytes, the same framing)
-        await response.write_eof(b"".join(events) + DONE)
-        return response
-    response = web.StreamResponse(status=200, headers=headers)
-    await response.prepare(request)
-    if fault is not None and fault.kind == "empty":
-        await response.write_eof()
-        return response
-    for i, event in enumerate(events):
-        if fault is not None and i == fault.after:
-            if fault.kind == "cut":
-                await response.write_eof()
-                return response
-            if fault.kind == "reset":
-                abort(request)
-                return response
-            if fault.kind == "error_event":
-                await response.write(error_event(fault.error or APIError.server_error()) + DONE)
-                await response.write_eof()
-                return response
-            if fault.kind == "malformed":
-                event = event[: max(len(event) // 2, 8)] + b"\n\n"
-        if paced and i > 0:
-            await asyncio.sleep(delivery.delay_before(i))
-        await response.write(event)
-    await response.write(DONE)
-    await response.write_eof()
-    return response
-
-
-class _WholeStream(web.StreamResponse):
-    """A stream written whole at once: its headers wait for its body (aiohttp >= 3.11 reads this
-    flag; an older one sends them first, in a send of their own)."""
-
-    _send_headers_immediately = False
+    return await write_events(
+        request, headers, events, delivery, tail=DONE, failure=lambda error, _: error_event(error) + DONE
+    )

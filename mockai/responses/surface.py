@@ -14,9 +14,8 @@ from aiohttp import web
 from mockai.core.errors import APIError, error_body_bytes
 from mockai.core.plan import ErrorReply, PlannedReply, RawReply, ReplyPlan
 from mockai.responses.chat_view import chat_view
-from mockai.responses.planner import ResponsePlan
 from mockai.responses.render_json import response_dict
-from mockai.responses.reply_writer import planned_response, write_response
+from mockai.responses.reply_writer import PlannedResponse, ResponseMemos, planned_response, write_response
 from mockai.responses.store.history import conversation_items
 from mockai.responses.store.records import ResponseStore
 from mockai.responses.validation import (
@@ -26,7 +25,15 @@ from mockai.responses.validation import (
     validate_responses_request,
 )
 
-__all__ = ["Answer", "model_not_found", "prepare", "request_view", "reword", "validate_responses_request"]
+__all__ = [
+    "Answer",
+    "ResponseMemos",
+    "model_not_found",
+    "prepare",
+    "request_view",
+    "reword",
+    "validate_responses_request",
+]
 
 
 def request_view(body: dict[str, Any], store: ResponseStore, *, check_rules: bool) -> dict[str, Any]:
@@ -47,18 +54,27 @@ class Answer:
     reply: PlannedReply | ErrorReply | RawReply
     body: Mapping[str, Any]
     store: ResponseStore
-    plan: ResponsePlan | None
+    planned: PlannedResponse | None
+    memos: ResponseMemos
 
     def write(self, request: web.Request, req_id: str, tokens_per_chunk: int) -> Awaitable[web.StreamResponse]:
-        return write_response(request, self.reply, self.body, req_id, tokens_per_chunk, self.store, self.plan)
+        reply, body, store = self.reply, self.body, self.store
+        return write_response(request, reply, body, req_id, tokens_per_chunk, store, self.planned, self.memos)
 
     def describe(self, plan: ReplyPlan) -> dict[str, Any]:
-        return response_dict(self.plan) if self.plan is not None else {}
+        return response_dict(self.planned.plan) if self.planned is not None else {}
 
 
-def prepare(reply: PlannedReply | ErrorReply | RawReply, body: Mapping[str, Any], store: ResponseStore) -> Answer:
-    plan = planned_response(reply, body, store) if isinstance(reply, PlannedReply) else None
-    return Answer(reply, body, store, plan)
+def prepare(
+    reply: PlannedReply | ErrorReply | RawReply,
+    body: Mapping[str, Any],
+    store: ResponseStore,
+    memos: ResponseMemos,
+    seq: int,
+) -> Answer:
+    """``reply`` to the request ``body`` (number ``seq``), about to be written as a Response."""
+    planned = planned_response(reply, body, store, memos, seq) if isinstance(reply, PlannedReply) else None
+    return Answer(reply, body, store, planned, memos)
 
 
 class _ResponsesAPIError(APIError):

@@ -83,7 +83,7 @@ def _responses_view(state: ServerState, body: dict[str, Any], new: bool) -> dict
 def _responses_deliver(
     request: web.Request, state: ServerState, ctx: RequestContext, body: dict[str, Any], reply: Delivered
 ) -> tuple[Writer, Describe]:
-    answer = responses.prepare(reply, body, state.responses)
+    answer = responses.prepare(reply, body, state.responses, state.rendered_responses, ctx.seq)
 
     def write(request: web.Request, req_id: str) -> Awaitable[web.StreamResponse]:
         return answer.write(request, req_id, state.config.tokens_per_chunk)

@@ -22,6 +22,7 @@ from mockai.core.memo import Memo
 from mockai.core.model_catalog import ModelCatalog
 from mockai.core.plan import Delivery, ReplyPlan, plan_cost
 from mockai.replay.source import CassetteReplay, CassetteSource
+from mockai.responses.reply_writer import ResponseMemos
 from mockai.responses.store.backends import open_response_store
 from mockai.responses.store.records import ResponseStore
 from mockai.scenarios.source import ScenarioSource
@@ -44,6 +45,7 @@ class ServerState:
         # Rendered bodies and streams of recent plans, and what the last valid request bodies gave
         # (see KnownBody), by their raw bytes: a load test repeating a request pays once.
         self.rendered = RenderMemos()
+        self.rendered_responses = ResponseMemos()  # the same, for /v1/responses
         self.known_bodies: Memo[bytes, KnownBody] = Memo(256, 8 << 20, _known_cost, second_sight=True)
         self.journal = Journal(config.journal_size, config.journal_bytes)
         # Seeded embeddings and moderations answers by path and raw body (see server.embeddings_routes).
