@@ -30,10 +30,12 @@ BENCHMARKS: dict[str, tuple[str, list[str]]] = {
     "throughput": ("bench_throughput.py", []),
     "workers": ("bench_workers.py", []),
     "memory": ("bench_memory.py", []),
+    "memory_bodies": ("bench_memory_bodies.py", []),
     "validation": ("bench_validation.py", []),
     "scenarios": ("bench_scenarios.py", []),
     "cassette": ("bench_cassette.py", []),
     "fixture": ("bench_fixture.py", []),
+    "peers": ("bench_peers.py", []),
 }
 QUICK = ("throughput", "workers", "memory")
 
@@ -138,6 +140,26 @@ def _memory(r: dict[str, Any]) -> list[str]:
     ]
 
 
+def _memory_bodies(r: dict[str, Any]) -> list[str]:
+    b, s = r["bodies"], r["store"]
+    return [
+        f"| RSS added by {b['requests']:,} requests of {b['body_kib']} KiB / {s['requests']:,} `store: true` of "
+        f"{s['body_kib']} KiB (MiB) | | {b['rss_mib_added']} / {s['rss_mib_added']} | | ≤ 64 MiB |"
+    ]
+
+
+def _peers(r: dict[str, Any]) -> list[str]:
+    rows = []
+    for name, x in r["servers"].items():
+        rows.append(
+            f"| {name} vs bare aiohttp, concurrency 16: same request / every request different (req/s) | "
+            f"{r['bare_rps']:.0f} | {x['same']['rps']:.0f} / {x['distinct']['rps']:.0f} | "
+            f"{x['same']['ratio_to_bare']:.2f} / {x['distinct']['ratio_to_bare']:.2f} | |"
+        )
+    rows += [f"| {name} | | {why[:80]} | | |" for name, why in r.get("not_measured", {}).items()]
+    return rows
+
+
 def _scenarios(r: dict[str, Any]) -> list[str]:
     rps = r["median_rps"]
     return [
@@ -172,10 +194,12 @@ ROWS: dict[str, Callable[[dict[str, Any]], list[str]]] = {
     "throughput": throughput_rows,
     "workers": _workers,
     "memory": _memory,
+    "memory_bodies": _memory_bodies,
     "scenarios": _scenarios,
     "cassette": _cassette,
     "validation": _validation,
     "fixture": _fixture,
+    "peers": _peers,
 }
 
 
