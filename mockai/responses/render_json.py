@@ -15,10 +15,12 @@ from mockai.core.json_text import dumps_indented
 from mockai.core.plan import Usage
 from mockai.responses.planner import CallItem, MessageItem, OutputItem, ReasoningItem, ResponsePlan
 
-__all__ = ["item_dict", "render_response", "response_dict", "usage_dict"]
+__all__ = ["FAILED", "FINISHED", "QUEUED", "RUNNING", "item_dict", "render_response", "response_dict", "usage_dict"]
 
-# The phases a Response is shown in: while it runs (created / in_progress), finished, failed.
-RUNNING, FINISHED, FAILED = "running", "finished", "failed"
+# The phases a Response is shown in: waiting (a background one), running (created / in_progress),
+# finished, failed.
+QUEUED, RUNNING, FINISHED, FAILED = "queued", "running", "finished", "failed"
+_UNFINISHED_STATUS = {QUEUED: "queued", RUNNING: "in_progress", FAILED: "failed"}
 
 
 def usage_dict(usage: Usage) -> dict[str, Any]:
@@ -79,10 +81,10 @@ def _reasoning_dict(item: ReasoningItem, done: bool) -> dict[str, Any]:
 
 
 def response_dict(plan: ResponsePlan, phase: str = FINISHED, *, error: APIError | None = None) -> dict[str, Any]:
-    """The Response in ``phase``: running (no output, ``usage: null``), finished, or failed."""
+    """The Response in ``phase``: queued or running (no output, ``usage: null``), finished, or failed."""
     echo = plan.echo
     finished = phase == FINISHED
-    status = plan.status if finished else ("failed" if phase == FAILED else "in_progress")
+    status = plan.status if finished else _UNFINISHED_STATUS[phase]
     out: dict[str, Any] = {"id": plan.id, "object": "response", "created_at": plan.created_at, "status": status}
     out["background"] = echo["background"]
     out["completed_at"] = plan.completed_at if finished and plan.status == "completed" else None
@@ -135,9 +137,10 @@ _TOOL_USAGE = {
 }
 
 
-def render_response(plan: ResponsePlan) -> bytes:
-    """The non-stream body: ``billing`` in its alphabetical place, 2-space indent, no newline."""
-    body = response_dict(plan)
+def render_response(plan: ResponsePlan, phase: str = FINISHED) -> bytes:
+    """The non-stream body: ``billing`` in its alphabetical place, 2-space indent, no newline
+    (``phase`` QUEUED: what the create of a background response answers)."""
+    body = response_dict(plan, phase)
     items = list(body.items())
     items.insert(5, ("billing", {"payer": "developer"}))  # after id, object, created_at, status, background
     return dumps_indented(dict(items)).encode()

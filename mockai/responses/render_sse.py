@@ -2,10 +2,11 @@
 
 Every message is ``event: <type>`` then ``data: <compact JSON>`` and a blank line; no ``[DONE]``
 (api_behaviour §4a).  Payload keys: ``type`` first, then alphabetically (the 2026 order, §4b);
-``sequence_number`` runs 0…n-1.  The sequence (§4c): ``response.created``,
-``response.in_progress``, then per output item ``output_item.added`` … ``output_item.done``
-(reasoning: its summary part and deltas; message: its content part and text or refusal deltas;
-function call: argument deltas), then ``response.completed`` (or ``response.incomplete``).
+``sequence_number`` runs 0…n-1.  The sequence (§4c): ``response.created`` (for a background
+response: created ``queued``, then ``response.queued``), ``response.in_progress``, then per output
+item ``output_item.added`` … ``output_item.done`` (reasoning: its summary part and deltas;
+message: its content part and text or refusal deltas; function call: argument deltas), then
+``response.completed`` (or ``response.incomplete``).
 Text and argument deltas carry ``obfuscation`` (padding each event to 16 characters of delta plus
 padding, as recorded) unless ``stream_options.include_obfuscation`` is false; text events carry
 ``logprobs: []``.  The final event's ``response`` is the non-stream body without ``billing``.
@@ -20,7 +21,7 @@ from typing import Any
 
 from mockai.core.errors import APIError
 from mockai.responses.planner import CallItem, MessageItem, OutputItem, ReasoningItem, ResponsePlan
-from mockai.responses.render_json import FAILED, RUNNING, item_dict, response_dict, text_part
+from mockai.responses.render_json import FAILED, QUEUED, RUNNING, item_dict, response_dict, text_part
 
 __all__ = ["encode_event", "error_events", "event_dicts", "rendered_events"]
 
@@ -59,7 +60,11 @@ def event_dicts(plan: ResponsePlan, *, tokens_per_chunk: int = 1, obfuscate: boo
     """Every event of the stream of ``plan``, in order."""
     events = _Events(plan, obfuscate)
     size = max(1, tokens_per_chunk)
-    events.add("response.created", response=response_dict(plan, RUNNING))
+    if plan.echo["background"]:  # waits its turn first [R:28]
+        events.add("response.created", response=response_dict(plan, QUEUED))
+        events.add("response.queued", response=response_dict(plan, QUEUED))
+    else:
+        events.add("response.created", response=response_dict(plan, RUNNING))
     events.add("response.in_progress", response=response_dict(plan, RUNNING))
     for index, item in enumerate(plan.output):
         _item_events(events, index, item, size)

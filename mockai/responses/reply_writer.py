@@ -23,7 +23,7 @@ from mockai.http.headers import success_headers
 from mockai.http.reply_writing import before_first_byte, faulted_body, write_error, write_events, write_raw
 from mockai.responses.input_items import input_items
 from mockai.responses.planner import ResponsePlan, response_plan, with_group
-from mockai.responses.render_json import render_response
+from mockai.responses.render_json import QUEUED, render_response
 from mockai.responses.render_sse import error_events, rendered_events
 from mockai.responses.store.records import ResponseStore, StoredResponse
 
@@ -112,6 +112,8 @@ async def write_response(
         _keep(store, plan, body, payload, events)
         return await _deliver_stream(request, plan, events, delivery, req_id)
     _keep(store, plan, body, payload, ())
+    if body.get("background"):  # answered at once, queued; what is stored is the finished response
+        payload = render_response(plan, QUEUED)
     headers = success_headers(req_id, 7 + plan.usage.completion_tokens % 200, plan.usage.total_tokens)
     headers.update(delivery.headers)
     return web.Response(status=200, body=faulted_body(payload, delivery.fault), headers=headers)

@@ -156,3 +156,16 @@ def test_same_story_as_chat(module_server: ServerThread) -> None:
     response = client.responses.create(model="gpt-4o", input="Tell me about tests", store=False)
     chat = client.chat.completions.create(model="gpt-4o", messages=[{"role": "user", "content": "Tell me about tests"}])
     assert response.output_text == chat.choices[0].message.content
+
+
+def test_background_create_is_queued_then_retrievable_finished(fresh: ServerThread) -> None:
+    client = client_for(fresh)
+    queued = client.responses.create(model="gpt-4o-mini", input="Take your time", background=True)
+    assert queued.status == "queued" and queued.output == [] and queued.usage is None
+    finished = client.responses.retrieve(queued.id)
+    assert finished.status == "completed" and finished.output_text and finished.background is True
+    with client.responses.stream(model="gpt-4o-mini", input="Take your time too", background=True) as stream:
+        kinds = [event.type for event in stream][:3]
+        final = stream.get_final_response()
+    assert kinds == ["response.created", "response.queued", "response.in_progress"]
+    assert final.status == "completed"

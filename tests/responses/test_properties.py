@@ -1,6 +1,6 @@
 """Properties that hold for every request: the stream accumulates, event by event, to the
 non-stream Response (``billing`` apart: no streamed Response has it, api_behaviour §3a), and the
-same request gives the same bytes."""
+same request gives the same bytes (on a server in the same state)."""
 
 from __future__ import annotations
 
@@ -96,6 +96,9 @@ def test_stream_accumulates_to_the_json_response(module_server: ServerThread, bo
     plain = json.loads(_post(module_server, body))
     streamed = accumulate(_post(module_server, {**body, "stream": True}))
     assert plain.pop("billing") == {"payer": "developer"}
+    # A long prompt sent twice is a prompt-cache hit the second time (as on the real API).
+    cached = streamed["usage"]["input_tokens_details"].pop("cached_tokens")
+    assert cached % 128 == 0 and plain["usage"]["input_tokens_details"].pop("cached_tokens") % 128 == 0
     assert streamed == plain
     assert list(streamed) == list(plain)  # the same key order
 
@@ -103,5 +106,9 @@ def test_stream_accumulates_to_the_json_response(module_server: ServerThread, bo
 @settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(body=requests(), stream=st.booleans())
 def test_same_request_same_bytes(module_server: ServerThread, body: dict[str, Any], stream: bool) -> None:
+    """On a fresh server each time (a repeated long prompt is a prompt-cache hit the second time)."""
     body = {**body, "stream": stream}
-    assert _post(module_server, body) == _post(module_server, body)
+    module_server.renew()
+    first = _post(module_server, body)
+    module_server.renew()
+    assert _post(module_server, body) == first
