@@ -7,22 +7,36 @@ Three ``mockai serve`` processes (default options besides the log), measured in 
 (as ``mockai serve 2> log`` or a container's log does).  The load is bench/loadgen.py in its own
 process, non-streamed, the same request every time (the cheapest request, where a fixed cost per
 request shows most).  Reports requests/s with the ratio to ``quiet`` paired by round, and the
-server's CPU per request.  Writes bench/results/access_log.json.
+server's CPU per request.  On a busy machine those swing by more than the log costs, so the
+script also measures the log's own cost in-process: the event loop's CPU per request through the
+front door's ``error_boundary`` alone and through ``AccessLog.observe`` (best of 5 runs of 50,000
+requests to a handler that answers at once), and the writer thread's CPU per line.  Writes
+bench/results/access_log.json.
 """
 
 from __future__ import annotations
 
 import argparse
+import asyncio
+import os
 import subprocess
 import sys
 import tempfile
+import time
 from pathlib import Path
 from typing import Any
 
 import loadgen
+from aiohttp import web
+from aiohttp.test_utils import make_mocked_request
 from common import BODY, body_bytes, interleave, machine, median, paired_ratio, results_dir, write_results
 
+from mockai.http.responses import error_boundary
+from mockai.server.access_log import AccessLog, note_answer
+from mockai.server.line_writer import LineWriter
+
 TARGETS = {"quiet": ["--quiet"], "text": [], "json": ["--log-format", "json"]}
+IN_PROCESS_REQUESTS = 50_000
 
 
 class LoggingServer:
@@ -92,6 +106,53 @@ def run(rounds: int, duration: float, concurrency: int, quick: bool) -> dict[str
     }
 
 
+def loop_cost() -> dict[str, float]:
+    """The event loop's CPU per request (µs) without and with the log, and the writer's per line."""
+    answer = web.Response(status=200)
+    body = {"model": "gpt-4o-mini", "messages": [{"role": "user", "content": "hi"}]}
+
+    async def handler(request: web.Request) -> web.StreamResponse:
+        note_answer("seeded", body)  # what the journal does for every request
+        return answer
+
+    request = make_mocked_request("POST", "/v1/chat/completions")
+    with open(os.devnull, "w") as devnull:
+        logs = {
+            "text": AccessLog("text", LineWriter(devnull.write)),
+            "json": AccessLog("json", LineWriter(devnull.write)),
+        }
+
+        async def best(log: AccessLog | None) -> float:
+            runs = []
+            for _ in range(5):
+                started = time.thread_time()
+                for _ in range(IN_PROCESS_REQUESTS):
+                    if log is None:
+                        await error_boundary(request, handler, 1 << 20)
+                    else:
+                        await log.observe(request, handler, 1 << 20)
+                runs.append((time.thread_time() - started) / IN_PROCESS_REQUESTS * 1e6)
+            return min(runs)
+
+        async def measure() -> dict[str, float]:
+            found = {"quiet": await best(None)}
+            for name, log in logs.items():
+                found[name] = await best(log)
+            return found
+
+        found = asyncio.run(measure())
+        writer = LineWriter(devnull.write)
+        line = logs["text"].line("POST", "/v1/chat/completions", 200, "gpt-4o-mini", "seeded", 1.0)
+        started = time.process_time()
+        for _ in range(IN_PROCESS_REQUESTS):
+            writer.add(line)
+        writer.close()
+        for log in logs.values():
+            log.close()
+    found["writer_per_line"] = (time.process_time() - started) / IN_PROCESS_REQUESTS * 1e6
+    return {name: round(value, 2) for name, value in found.items()}
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--rounds", type=int, default=3)
@@ -101,6 +162,7 @@ def main() -> None:
     parser.add_argument("--out", default=None, help="directory for the results (default bench/results)")
     args = parser.parse_args()
     data = run(args.rounds, args.duration, args.concurrency, args.quick)
+    data["in_process_us"] = loop_cost()
     write_results("access_log", data, results_dir(args.out, args.quick))
     print("| log | req/s | ratio to --quiet | server CPU µs/request | lines written |")
     print("|---|---:|---:|---:|---:|")
@@ -109,6 +171,11 @@ def main() -> None:
             f"| {name} | {row['rps']:,.0f} | {row['ratio_to_quiet']:.3f} | "
             f"{row['server_cpu_us_per_request']:.0f} | {row['log_lines']:,} |"
         )
+    cost = data["in_process_us"]
+    print(
+        f"\nevent loop CPU per request, in process: {cost['quiet']} µs without the log, {cost['text']} µs with "
+        f"text lines, {cost['json']} µs with JSON lines; the writer thread: {cost['writer_per_line']} µs a line"
+    )
 
 
 if __name__ == "__main__":
