@@ -32,11 +32,21 @@ __all__ = ["PlannedResponse", "ResponseMemos", "planned_response", "write_respon
 
 @dataclass(frozen=True, slots=True)
 class PlannedResponse:
-    """A Response about to be written: its plan and its JSON body (what GET returns too)."""
+    """A Response about to be written: its JSON body (what GET returns too) and the plan it was
+    rendered from, whose ids are moved to ``group`` when that is given (a repeated stored request)."""
 
-    plan: ResponsePlan
+    rendered_from: ResponsePlan
     payload: bytes
-    moved_from: str = ""  # the id group the memoised renderings carry, when this one was moved
+    group: str = ""
+
+    @property
+    def id(self) -> str:
+        plan = self.rendered_from
+        return f"resp_{self.group}{plan.id[5 + len(plan.group) :]}" if self.group else plan.id
+
+    def plan(self) -> ResponsePlan:
+        """The plan with this response's own ids (made when asked: the hot path needs only ``id``)."""
+        return with_group(self.rendered_from, self.group) if self.group else self.rendered_from
 
 
 def _plan_size(key: int, hit: tuple[ReplyPlan, PlannedResponse]) -> int:
@@ -53,7 +63,8 @@ class ResponseMemos:
     once; see :mod:`mockai.chat.rendered`)."""
 
     def __init__(self) -> None:
-        self.plans: Memo[int, tuple[ReplyPlan, PlannedResponse]] = Memo(256, 8 << 20, _plan_size)
+        # second_sight: a plan is kept when it comes back (a request never repeated costs no entry)
+        self.plans: Memo[int, tuple[ReplyPlan, PlannedResponse]] = Memo(256, 8 << 20, _plan_size, second_sight=True)
         self.events: Memo[tuple[int, int, bool], tuple[ReplyPlan, tuple[bytes, ...]]] = Memo(128, 8 << 20, _events_size)
 
 
@@ -69,14 +80,14 @@ def planned_response(
         plan = response_plan(reply.plan, body)
         planned = PlannedResponse(plan, render_response(plan))
         memos.plans.put(id(reply.plan), (reply.plan, planned))
-    if body.get("store") is False or store.get(planned.plan.id) is None:
+    if body.get("store") is False or store.get(planned.id) is None:
         return planned
-    original, attempt = planned.plan.group, seq
-    plan = planned.plan
-    while store.get(plan.id) is not None:
-        group = hashlib.blake2b(f"{original}/{attempt}".encode(), digest_size=8).hexdigest()
-        plan, attempt = with_group(planned.plan, group), attempt + 1
-    return PlannedResponse(plan, _moved(planned.payload, original, plan.group), original)
+    rendered_from, attempt = planned.rendered_from, seq
+    moved = planned
+    while store.get(moved.id) is not None:
+        group = hashlib.blake2b(f"{rendered_from.group}/{attempt}".encode(), digest_size=8).hexdigest()
+        moved, attempt = PlannedResponse(rendered_from, planned.payload, group), attempt + 1
+    return PlannedResponse(rendered_from, _moved(planned.payload, rendered_from.group, moved.group), moved.group)
 
 
 def _moved(rendered: bytes, old: str, new: str) -> bytes:
@@ -104,17 +115,18 @@ async def write_response(
     if isinstance(reply, RawReply):
         return await write_raw(request, reply)
     assert planned is not None, "a planned reply is written with its Response"
-    plan, payload = planned.plan, planned.payload
+    payload = planned.payload
     if body.get("stream"):
         size = delivery.tokens_per_chunk if delivery.tokens_per_chunk > 1 else tokens_per_chunk
         obfuscate = (body.get("stream_options") or {}).get("include_obfuscation") is not False
         events = _events(reply, planned, size, obfuscate, memos)
-        _keep(store, plan, body, payload, events)
-        return await _deliver_stream(request, plan, events, delivery, req_id)
-    _keep(store, plan, body, payload, ())
+        _keep(store, planned, body, payload, events)
+        return await _deliver_stream(request, planned, events, delivery, req_id)
+    _keep(store, planned, body, payload, ())
     if body.get("background"):  # answered at once, queued; what is stored is the finished response
-        payload = render_response(plan, QUEUED)
-    headers = success_headers(req_id, 7 + plan.usage.completion_tokens % 200, plan.usage.total_tokens)
+        payload = render_response(planned.plan(), QUEUED)
+    usage = planned.rendered_from.usage
+    headers = success_headers(req_id, 7 + usage.completion_tokens % 200, usage.total_tokens)
     headers.update(delivery.headers)
     return web.Response(status=200, body=faulted_body(payload, delivery.fault), headers=headers)
 
@@ -127,25 +139,24 @@ def _events(
     if hit is not None and hit[0] is reply.plan:
         events = hit[1]
     else:
-        original = planned.plan if not planned.moved_from else with_group(planned.plan, planned.moved_from)
-        events = rendered_events(original, tokens_per_chunk=size, obfuscate=obfuscate)
+        events = rendered_events(planned.rendered_from, tokens_per_chunk=size, obfuscate=obfuscate)
         memos.events.put(key, (reply.plan, events))
-    if planned.moved_from:
-        return tuple(_moved(event, planned.moved_from, planned.plan.group) for event in events)
+    if planned.group:
+        return tuple(_moved(event, planned.rendered_from.group, planned.group) for event in events)
     return events
 
 
 def _keep(
-    store: ResponseStore, plan: ResponsePlan, body: Mapping[str, Any], payload: bytes, events: tuple[bytes, ...]
+    store: ResponseStore, planned: PlannedResponse, body: Mapping[str, Any], payload: bytes, events: tuple[bytes, ...]
 ) -> None:
     if body.get("store") is False:
         return
     previous = body.get("previous_response_id")
     record = StoredResponse(
-        id=plan.id,
-        created_at=plan.created_at,
+        id=planned.id,
+        created_at=planned.rendered_from.created_at,
         body=payload,
-        input_items=input_items(body, plan.id),
+        input_items=input_items(body, planned.id),
         events=events,
         previous_response_id=previous if isinstance(previous, str) else None,
         background=bool(body.get("background")),
@@ -154,10 +165,10 @@ def _keep(
 
 
 async def _deliver_stream(
-    request: web.Request, plan: ResponsePlan, events: tuple[bytes, ...], delivery: Delivery, req_id: str
+    request: web.Request, planned: PlannedResponse, events: tuple[bytes, ...], delivery: Delivery, req_id: str
 ) -> web.StreamResponse:
-    headers = success_headers(req_id, 7 + len(events) % 200, plan.usage.total_tokens, stream=True)
+    headers = success_headers(req_id, 7 + len(events) % 200, planned.rendered_from.usage.total_tokens, stream=True)
     headers.update(delivery.headers)
     return await write_events(
-        request, headers, events, delivery, tail=b"", failure=lambda error, i: error_events(plan, error, i)
+        request, headers, events, delivery, tail=b"", failure=lambda error, i: error_events(planned.plan(), error, i)
     )

@@ -62,7 +62,7 @@ class Answer:
         return write_response(request, reply, body, req_id, tokens_per_chunk, store, self.planned, self.memos)
 
     def describe(self, plan: ReplyPlan) -> dict[str, Any]:
-        return response_dict(self.planned.plan) if self.planned is not None else {}
+        return response_dict(self.planned.plan()) if self.planned is not None else {}
 
 
 def prepare(

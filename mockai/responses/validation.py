@@ -30,7 +30,6 @@ from mockai.chat.request_schema import first_fault, passes
 from mockai.chat.schema_rules import check_request_schemas
 from mockai.core.errors import APIError
 from mockai.core.model_capabilities import capabilities
-from mockai.generate.tokenizer import count_prompt_tokens
 from mockai.responses.request_schema import REQUEST_SCHEMA
 
 __all__ = ["as_responses_error", "model_not_found", "validate_model_rules", "validate_responses_request"]
@@ -141,13 +140,6 @@ def validate_model_rules(body: Mapping[str, Any], view: dict[str, Any]) -> None:
             param="max_output_tokens",
             code="integer_above_max_value",
         )
-    if count_prompt_tokens(view["messages"], view.get("tools")) > caps.context_window:
-        raise APIError(
-            400,
-            "Your input exceeds the context window of this model. Please adjust your input and try again.",
-            param="input",
-            code="context_length_exceeded",
-        )
     try:
         check_model_rules(view)
         check_request_schemas(view)
@@ -167,6 +159,13 @@ _TOOL_PARAM = re.compile(r"^tools\[(\d+)\]\.(?:function|custom)\.")
 
 def as_responses_error(error: APIError, body: Mapping[str, Any]) -> APIError:
     """``error``, raised on the chat view of ``body``, at the Responses parameter it is about."""
+    if error.code == "context_length_exceeded":  # the chat check, in the Responses API's words [R:33]
+        return APIError(
+            400,
+            "Your input exceeds the context window of this model. Please adjust your input and try again.",
+            param="input",
+            code="context_length_exceeded",
+        )
     param = error.param
     if param is None:
         return error
