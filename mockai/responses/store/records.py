@@ -40,13 +40,13 @@ class StoredResponse:
     previous_response_id: str | None = None
     background: bool = False
 
-    def response(self) -> dict[str, Any]:
-        """The stored Response, parsed."""
-        parsed: dict[str, Any] = json.loads(self.body)
-        return parsed
-
     def output_items(self) -> list[dict[str, Any]]:
-        output = self.response().get("output")
+        """The items of the stored Response's ``output`` (none if the body is not a Response)."""
+        try:
+            response = json.loads(self.body)
+        except ValueError:
+            return []
+        output = response.get("output") if isinstance(response, dict) else None
         return [item for item in output if isinstance(item, dict)] if isinstance(output, list) else []
 
 

@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Mapping
-from typing import Any, Protocol
+from typing import Protocol
 
 from aiohttp import web
 
@@ -33,9 +33,10 @@ from mockai.http.auth import check_auth
 from mockai.http.cursor_lists import bad_cursor, cursor_page, limit_param, order_param, page_by_id
 from mockai.http.headers import success_headers
 from mockai.http.responses import request_id_of
+from mockai.responses.store.history import input_items_of
 from mockai.responses.store.records import ResponseStore, StoredResponse, response_not_found
 
-__all__ = ["ResponseStoreAccess", "StoredResponseRoutes", "input_items_of"]
+__all__ = ["ResponseStoreAccess", "StoredResponseRoutes"]
 
 # A delta event's obfuscation field (never the first key: "type" is), for include_obfuscation=false.
 _OBFUSCATION = re.compile(rb',"obfuscation":"[^"\\]*"')
@@ -114,27 +115,6 @@ class StoredResponseRoutes:
         if not record.background:
             raise APIError(400, "Cannot cancel a synchronous response.")
         return _json_bytes(request, record.body)
-
-
-def input_items_of(store: ResponseStore, record: StoredResponse) -> list[dict[str, Any]]:
-    """The items ``record`` was made from, oldest first: what is still stored of its
-    ``previous_response_id`` chain (each response's input, then its output), then its own input."""
-    earlier: list[StoredResponse] = []
-    seen = {record.id}
-    wanted = record.previous_response_id
-    while wanted is not None and wanted not in seen:
-        ancestor = store.get(wanted)
-        if ancestor is None:
-            break
-        seen.add(wanted)
-        earlier.append(ancestor)
-        wanted = ancestor.previous_response_id
-    items: list[dict[str, Any]] = []
-    for ancestor in reversed(earlier):
-        items.extend(ancestor.input_items)
-        items.extend(ancestor.output_items())
-    items.extend(record.input_items)
-    return items
 
 
 def _json_bytes(request: web.Request, body: bytes) -> web.Response:

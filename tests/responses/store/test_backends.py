@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 from mockai.core.config import ServerConfig
 from mockai.core.errors import APIError
 from mockai.responses.store.backends import open_response_store
-from mockai.responses.store.history import conversation_items, response_chain
+from mockai.responses.store.history import conversation_items, input_items_of, response_chain
 from mockai.responses.store.memory import MemoryResponseStore
 from mockai.responses.store.records import ResponseStore, StoredResponse, record_cost
 from mockai.responses.store.sqlite import SQLiteResponseStore
@@ -135,3 +135,21 @@ def test_the_config_picks_the_backend(tmp_path: Path) -> None:
     assert isinstance(open_response_store(ServerConfig(store_path=tmp_path / "s.db")), SQLiteResponseStore)
     with pytest.raises(ValueError, match="at least 1"):
         open_response_store(ServerConfig(store_cap=0))
+
+
+def test_input_items_of_a_chain_skip_what_is_gone(make_store: StoreMaker) -> None:
+    store = make_store(10)
+    store.add(stored(rid(1), "One.", ["first"]))
+    store.add(stored(rid(2), "Two.", ["second"], previous=rid(1)))
+    third = stored(rid(3), "Three.", ["third"], previous=rid(2))
+    store.add(third)
+    texts = [item["content"][0]["text"] for item in input_items_of(store, third)]
+    assert texts == ["first", "One.", "second", "Two.", "third"]
+    store.delete(rid(2))
+    assert [item["content"][0]["text"] for item in input_items_of(store, third)] == ["third"]
+
+
+def test_a_body_that_is_not_a_response_has_no_output_items() -> None:
+    for body in (b"", b"not json", b"[1, 2]", b'{"output": "text"}', b'{"output": [1, {"id": "msg_1"}]}'):
+        record = StoredResponse(rid(1), 0, body, ())
+        assert record.output_items() == ([{"id": "msg_1"}] if b"msg_1" in body else [])
