@@ -181,7 +181,12 @@ def chat_tools(tools: Any) -> list[dict[str, Any]]:
                 function["strict"] = tool["strict"]
             out.append({"type": "function", "function": function})
         elif tool.get("type") == "custom":
-            custom = {k: tool[k] for k in ("name", "description", "format") if k in tool}
+            custom = {k: tool[k] for k in ("name", "description") if k in tool}
+            fmt = tool.get("format")
+            if isinstance(fmt, Mapping) and fmt.get("type") == "grammar":  # flat here, nested in chat
+                custom["format"] = {"type": "grammar", "grammar": {k: fmt.get(k) for k in ("definition", "syntax")}}
+            elif isinstance(fmt, Mapping):
+                custom["format"] = {"type": "text"}
             out.append({"type": "custom", "custom": custom})
     return out
 

@@ -159,6 +159,13 @@ _TOOL_PARAM = re.compile(r"^tools\[(\d+)\]\.(?:function|custom)\.")
 
 def as_responses_error(error: APIError, body: Mapping[str, Any]) -> APIError:
     """``error``, raised on the chat view of ``body``, at the Responses parameter it is about."""
+    if error.message.startswith("'messages' must contain the word 'json'"):
+        return APIError(
+            400,
+            "Response input messages must contain the word 'json' in some form to use 'text.format' of type "
+            "'json_object'.",
+            param="input",
+        )
     if error.code == "context_length_exceeded":  # the chat check, in the Responses API's words [R:33]
         return APIError(
             400,
