@@ -5,7 +5,9 @@
 The same short turn on both surfaces (bench/common.py's BODY as ``instructions`` + ``input``),
 requests/s at concurrency 16 with bench/loadgen.py, the two surfaces interleaved round after round
 (the ratio is the median of the per-round ratios): the same body every time (what a load test
-repeating a request sends) and a distinct body every time.  Responses requests send
+repeating a request sends) and a distinct body every time.  Besides requests/s, the server's CPU
+per request (from /proc): on a machine shared with other work it is the steadier figure, and
+``cpu ratio`` (chat's CPU per request / Responses') is the throughput ratio a dedicated core gives.  Responses requests send
 ``store: false`` (a load test has no use for keeping them; ``store`` defaults to true, see the
 ``stored`` row for its cost).
 
@@ -19,7 +21,7 @@ import argparse
 from typing import Any
 
 import loadgen
-from common import BODY, body_bytes, check, mockai, paired_ratio, post, results_dir, write_results
+from common import BODY, body_bytes, check, median, mockai, paired_ratio, post, results_dir, write_results
 
 TARGET_RATIO = 0.8
 RESPONSES_BODY: dict[str, Any] = {
@@ -47,6 +49,7 @@ def run(rounds: int, duration: float, quick: bool) -> dict[str, Any]:
         check(post(responses_url, body_bytes(RESPONSES_BODY, 1))[0] == 200, "responses refused")
         for label, stream, vary, responses_body in cases:
             rps: dict[str, list[float]] = {"chat": [], "responses": []}
+            cpu: dict[str, list[float]] = {"chat": [], "responses": []}
             for r in range(rounds):
                 order = ["chat", "responses"] if r % 2 == 0 else ["responses", "chat"]
                 for name in order:
@@ -63,23 +66,35 @@ def run(rounds: int, duration: float, quick: bool) -> dict[str, Any]:
                         warmup=warmup,
                         stream=stream,
                         vary=vary,
+                        server_pids=[server.pid],
                     )
                     check(result["errors"] == 0, f"{name} {label} had errors: {result}")
                     rps[name].append(result["rps"])
+                    cpu[name].append(result["server_cpu_us_per_request"])
             ratio = paired_ratio(rps["responses"], rps["chat"])
+            cpu_ratio = paired_ratio(cpu["chat"], cpu["responses"])
             results["rows"][label] = {
-                "chat_rps": sorted(rps["chat"])[len(rps["chat"]) // 2],
-                "responses_rps": sorted(rps["responses"])[len(rps["responses"]) // 2],
+                "chat_rps": median(rps["chat"]),
+                "responses_rps": median(rps["responses"]),
                 "ratio": ratio,
-                "met": ratio >= TARGET_RATIO,
+                "chat_cpu_us": median(cpu["chat"]),
+                "responses_cpu_us": median(cpu["responses"]),
+                "cpu_ratio": cpu_ratio,
+                "met": cpu_ratio >= TARGET_RATIO,
             }
     return results
 
 
 def table(results: dict[str, Any]) -> str:
-    rows = ["| c=16 | chat req/s | responses req/s | responses / chat |", "|---|---|---|---|"]
-    for label, row in results["rows"].items():
-        rows.append(f"| {label} | {row['chat_rps']:.0f} | {row['responses_rps']:.0f} | {row['ratio']:.2f} |")
+    rows = [
+        "| c=16 | chat req/s | responses req/s | ratio | chat CPU µs/req | responses CPU µs/req | cpu ratio |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    for label, r in results["rows"].items():
+        rows.append(
+            f"| {label} | {r['chat_rps']:.0f} | {r['responses_rps']:.0f} | {r['ratio']:.2f} | "
+            f"{r['chat_cpu_us']:.0f} | {r['responses_cpu_us']:.0f} | {r['cpu_ratio']:.2f} |"
+        )
     return "\n".join(rows)
 
 

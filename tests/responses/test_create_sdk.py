@@ -144,6 +144,10 @@ def test_async_client(module_server: ServerThread) -> None:
             created = await client.responses.create(model="gpt-4o-mini", input="hi", store=False)
             async with client.responses.stream(model="gpt-4o-mini", input="hi", store=False) as stream:
                 final = await stream.get_final_response()
+            parsed = await client.responses.parse(model="gpt-4o", input="solve 2x = 4", text_format=MathResponse)
+            assert isinstance(parsed.output_parsed, MathResponse)
+            called = await client.responses.create(model="gpt-4.1", input="Weather in Oslo?", tools=[WEATHER])
+            assert called.output[0].type == "function_call"
             return created.output_text, final.output_text
 
     created, streamed = asyncio.run(run())
