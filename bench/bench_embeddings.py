@@ -9,7 +9,8 @@
   of 20 calls;
 * single text: requests/s at concurrency 16 of one short text (base64) against a non-streamed chat
   completion (bench/common.py's BODY), the same body every time and a distinct one every time,
-  interleaved round after round; the ratio is the median of the per-round ratios.
+  interleaved round after round; the ratio is the median of the per-round ratios, for req/s and
+  for the server's CPU per request (steadier when other work shares the machine).
 
 Targets (issue 14): batch-100 server time ≤ 5 ms; single-text req/s ≥ 0.7 × chat non-stream.
 Writes bench/results/embeddings.json and prints a markdown table.
@@ -102,17 +103,30 @@ def run(rounds: int, duration: float, quick: bool) -> dict[str, Any]:
                     data = body_bytes(payload) if vary else body_bytes(payload, 1)
                     runs_by[name].append(
                         loadgen.run(
-                            url, data, concurrency=16, requests=requests, duration=duration, warmup=warmup, vary=vary
+                            url,
+                            data,
+                            concurrency=16,
+                            requests=requests,
+                            duration=duration,
+                            warmup=warmup,
+                            vary=vary,
+                            server_pids=[server.pid],
                         )
                     )
             for name, rs in runs_by.items():
                 check(all(x["errors"] == 0 for x in rs), f"{name} had errors: {rs[-1]}")
             chat_rps = [x["rps"] for x in runs_by["chat"]]
             embeddings_rps = [x["rps"] for x in runs_by["embeddings"]]
+            chat_cpu = [x["server_cpu_us_per_request"] for x in runs_by["chat"]]
+            embeddings_cpu = [x["server_cpu_us_per_request"] for x in runs_by["embeddings"]]
             results["single"]["distinct" if vary else "same"] = {
                 "chat_rps": median(chat_rps),
                 "embeddings_rps": median(embeddings_rps),
                 "ratio": paired_ratio(embeddings_rps, chat_rps),
+                "chat_cpu_us": median(chat_cpu),
+                "embeddings_cpu_us": median(embeddings_cpu),
+                # req/s one core could give, embeddings over chat: steadier than req/s on a busy machine
+                "cpu_ratio": paired_ratio(chat_cpu, embeddings_cpu),
             }
     batch_ms = results["batch"]["base64"]["server_cpu_ms_per_request"]
     ratio = results["single"]["same"]["ratio"]
@@ -133,7 +147,8 @@ def table(results: dict[str, Any]) -> str:
     for kind, single in results["single"].items():
         rows.append(
             f"| one text, {kind} body, c=16: embeddings / chat req/s | {single['embeddings_rps']:.0f} / "
-            f"{single['chat_rps']:.0f} = {single['ratio']:.2f} |"
+            f"{single['chat_rps']:.0f} = {single['ratio']:.2f} (server CPU per request {single['embeddings_cpu_us']:.0f} / "
+            f"{single['chat_cpu_us']:.0f} µs: {single['cpu_ratio']:.2f}) |"
         )
     return "\n".join(rows)
 

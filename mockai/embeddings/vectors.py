@@ -128,29 +128,44 @@ def _segment_int(word: str, salt: int) -> int:
     return _mix_int(total ^ ((len(word) * int(_K1)) & _M) ^ salt)
 
 
+def _word_hashes(word: str) -> tuple[int, int, tuple[int, ...]]:
+    """A lower-cased word's hash, its weight, and the hashes of the trigrams centred on its letters
+    (they depend on the word alone: words are joined by single spaces)."""
+    h = _segment_int(word, _SALT_WORD)
+    k1, k2 = int(_K1), int(_K2)
+    padded = " " + word + " "
+    grams = tuple(
+        _mix_int((((ord(padded[i]) * k1 + ord(padded[i + 1])) * k2 + ord(padded[i + 2])) * k1) & _M)
+        for i in range(len(word))
+    )
+    return h, _STOP if h in _STOP_INTS else _WORD, grams
+
+
+# The words seen most recently (most texts reuse most of their words); up to 32 characters, so the
+# cache stays within a few MiB whatever the texts are.
+_known_word_hashes = lru_cache(maxsize=1 << 13)(_word_hashes)
+_known_raw_hash = lru_cache(maxsize=1 << 13)(lambda token: _segment_int(token, _SALT_RAW))
+_CACHED_WORD = 32
+
+
 def _short_text_counts(text: str) -> dict[int, int]:
     """The nonzero bucket counts of one text, computed in Python: the same numbers as
     :func:`counts` (tests/embeddings/test_vectors.py holds them equal), without numpy's cost per
     call, which dominates for a short text."""
-    out: dict[int, int] = {}
-
-    def add(h: int, weight: int) -> None:
-        bucket = h & (BUCKETS - 1)
-        out[bucket] = out.get(bucket, 0) + (-weight if h >> 31 else weight)
-
-    words = _WORDS.findall(text.lower())
-    for word in words:
-        h = _segment_int(word, _SALT_WORD)
-        add(h, _STOP if h in _STOP_INTS else _WORD)
+    features: list[tuple[int, int]] = []
+    for word in _WORDS.findall(text.lower()):
+        h, weight, grams = _known_word_hashes(word) if len(word) <= _CACHED_WORD else _word_hashes(word)
+        features.append((h, weight))
+        features.extend((g, _GRAM) for g in grams)
     for token in text.replace("\0", " ").split():
-        add(_segment_int(token, _SALT_RAW), _RAW)
-    joined = " ".join(words)
-    padded = " " + joined + " "
-    k1, k2 = int(_K1), int(_K2)
-    for i, char in enumerate(joined):
-        if char != " ":
-            add(_mix_int((((ord(padded[i]) * k1 + ord(char)) * k2 + ord(padded[i + 2])) * k1) & _M), _GRAM)
-    add(_mix_int(zlib.crc32(text.encode("utf-8", "surrogatepass"))), _WHOLE)
+        raw = _known_raw_hash(token) if len(token) <= _CACHED_WORD else _segment_int(token, _SALT_RAW)
+        features.append((raw, _RAW))
+    features.append((_mix_int(zlib.crc32(text.encode("utf-8", "surrogatepass"))), _WHOLE))
+    out: dict[int, int] = {}
+    mask = BUCKETS - 1
+    for h, weight in features:
+        bucket = h & mask
+        out[bucket] = out.get(bucket, 0) + (-weight if h >> 31 else weight)
     return {bucket: weight for bucket, weight in out.items() if weight}
 
 
