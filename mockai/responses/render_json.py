@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from mockai.core.errors import APIError
-from mockai.core.json_text import dumps_indented
+from mockai.core.json_text import indented_bytes
 from mockai.core.plan import Usage
 from mockai.responses.planner import CallItem, MessageItem, OutputItem, ReasoningItem, ResponsePlan
 
@@ -143,4 +143,4 @@ def render_response(plan: ResponsePlan, phase: str = FINISHED) -> bytes:
     body = response_dict(plan, phase)
     items = list(body.items())
     items.insert(5, ("billing", {"payer": "developer"}))  # after id, object, created_at, status, background
-    return dumps_indented(dict(items)).encode()
+    return indented_bytes(dict(items))[:-1]  # (its layout, less the trailing newline)
