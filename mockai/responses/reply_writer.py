@@ -146,6 +146,11 @@ def _events(
     return events
 
 
+_RATE_LIMIT_HEADERS = tuple(
+    f"x-ratelimit-{what}-{of}" for what in ("limit", "remaining", "reset") for of in ("requests", "tokens")
+)
+
+
 def _keep(
     store: ResponseStore, planned: PlannedResponse, body: Mapping[str, Any], payload: bytes, events: tuple[bytes, ...]
 ) -> None:
@@ -168,6 +173,8 @@ async def _deliver_stream(
     request: web.Request, planned: PlannedResponse, events: tuple[bytes, ...], delivery: Delivery, req_id: str
 ) -> web.StreamResponse:
     headers = success_headers(req_id, 7 + len(events) % 200, planned.rendered_from.usage.total_tokens, stream=True)
+    for name in _RATE_LIMIT_HEADERS:  # sent with JSON answers only (api_behaviour §8: 5 streams of 213)
+        headers.popall(name, None)
     headers.update(delivery.headers)
     return await write_events(
         request, headers, events, delivery, tail=b"", failure=lambda error, i: error_events(planned.plan(), error, i)

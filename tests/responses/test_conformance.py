@@ -158,3 +158,17 @@ def test_same_event_types_as_a_recorded_stream(module_server: ServerThread, name
     theirs = _kinds(_events(recorded["response"]["body_text"]))
     ours = _kinds(_events(_post(module_server, body).text))
     assert ours == theirs
+
+
+def test_headers_as_recorded(module_server: ServerThread) -> None:
+    """JSON: ``application/json`` with the rate-limit headers; streams: ``text/event-stream;
+    charset=utf-8`` without them (api_behaviour §8); ``x-request-id`` is ``req_`` + 32 hex."""
+    plain = _post(module_server, {"model": "gpt-4o-mini", "input": "hi", "store": False})
+    assert plain.headers["content-type"] == "application/json"
+    assert "x-ratelimit-remaining-tokens" in plain.headers
+    assert plain.headers["x-request-id"].startswith("req_") and len(plain.headers["x-request-id"]) == 36
+    assert not plain.text.endswith("\n") and plain.text.startswith('{\n  "id": "resp_')
+    streamed = _post(module_server, {"model": "gpt-4o-mini", "input": "hi", "store": False, "stream": True})
+    assert streamed.headers["content-type"] == "text/event-stream; charset=utf-8"
+    assert not any(name.lower().startswith("x-ratelimit") for name in streamed.headers)
+    assert streamed.text.endswith("\n\n") and "[DONE]" not in streamed.text
