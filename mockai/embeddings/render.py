@@ -96,10 +96,16 @@ def _encoded(vectors: Matrix, encoding: str, layout: Layout, indent: str) -> lis
             width = len(text) // len(data)
             return [b'"' + text[i * width : (i + 1) * width] + b'"' for i in range(len(data))]
         return [b'"' + base64.b64encode(row.tobytes()) + b'"' for row in data]
-    rows = _float_texts(vectors, layout)
-    if not indent:
-        return [("[" + ",".join(texts) + "]").encode() for texts in rows]
-    return [("[" + indent + "  " + ("," + indent + "  ").join(texts) + indent + "]").encode() for texts in rows]
+    separator = "," + indent + ("  " if indent else "")
+    opening, closing = ("[" + indent + "  ", indent + "]") if indent else ("[", "]")
+    out: list[bytes] = []
+    for start in range(0, len(vectors), _ROWS_AT_ONCE):  # texts for a few rows at a time: bounded memory
+        for texts in _float_texts(vectors[start : start + _ROWS_AT_ONCE], layout):
+            out.append((opening + separator.join(texts) + closing).encode())
+    return out
+
+
+_ROWS_AT_ONCE = 32
 
 
 def render_embeddings(vectors: Matrix, model: str, prompt_tokens: int, encoding: str, layout: Layout) -> bytes:
