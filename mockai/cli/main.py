@@ -10,9 +10,9 @@ from pathlib import Path
 
 from mockai.cli import record, validate
 from mockai.cli.parsing import Parser
-from mockai.cli.port_in_use import listen_error
 from mockai.core.config import ServerConfig
 from mockai.core.version import __version__
+from mockai.server.port_in_use import listen_error
 
 __all__ = ["main"]
 

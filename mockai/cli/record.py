@@ -8,9 +8,9 @@ import sys
 from pathlib import Path
 
 from mockai.cli.parsing import Parser
-from mockai.cli.port_in_use import listen_error
 from mockai.replay.cassette import Cassette, CassetteError, Redaction, dump_cassette, load_cassette
 from mockai.replay.cassette_file import write_atomic
+from mockai.server.port_in_use import listen_error
 
 __all__ = ["add_parser"]
 

@@ -29,6 +29,7 @@ from typing import Any
 
 from mockai.core.config import ServerConfig
 from mockai.server.listening import base_url, wait_for_signal
+from mockai.server.port_in_use import listen_error
 
 __all__ = ["check_workers_config", "serve_workers"]
 
@@ -74,7 +75,7 @@ def serve_workers(config: ServerConfig, announce: Callable[[str], None]) -> int:
     try:
         reserved = _reserve(config.host, config.port)
     except OSError as exc:
-        print(f"mockai: cannot listen on {config.host}:{config.port}: {exc.strerror or exc}", file=sys.stderr)
+        print(listen_error(config.host, config.port, exc), file=sys.stderr)
         return 2
     port = int(reserved.getsockname()[1])
     pool = _Pool(replace(config, port=port), None if _REUSEPORT else reserved)

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from mockai.cli.port_in_use import listen_error, port_holder
+from mockai.server.port_in_use import listen_error, port_holder
 from tests.support.servers import run_cli
 
 linux_proc = pytest.mark.skipif(not Path("/proc/net/tcp").exists(), reason="needs Linux /proc")
@@ -27,12 +27,12 @@ def held_port() -> Iterator[int]:
 
 
 @linux_proc
-@pytest.mark.parametrize("command", ["serve", "record"])
+@pytest.mark.parametrize("command", ["serve", "record", "serve --workers 2"])
 def test_one_line_naming_the_port_and_the_process_holding_it(held_port: int, command: str) -> None:
     extra = ["--upstream", "http://127.0.0.1:9/v1", "--cassette", os.devnull + ".yaml"] if command == "record" else []
-    done = run_cli(command, "--port", str(held_port), *extra, timeout=60)
+    done = run_cli(*command.split(), "--port", str(held_port), *extra, timeout=60)
     assert done.returncode == 2
-    lines = done.stderr.splitlines()
+    lines = [line for line in done.stderr.splitlines() if not line.startswith("mockai: note:")]
     assert len(lines) == 1, done.stderr
     line = lines[0]
     assert line.startswith(
