@@ -126,6 +126,15 @@ class APIError(Exception):
         )
 
     @classmethod
+    def invalid_at(cls, where: str = "$.input") -> APIError:
+        """A value the API's request check refuses with no more precise words (embeddings: an empty
+        or oversized ``input``, quoted in public issues 2023-2025; param and code null)."""
+        return cls(
+            400,
+            f"'{where}' is invalid. Please check the API reference: https://platform.openai.com/docs/api-reference.",
+        )
+
+    @classmethod
     def missing_required(cls, param: str) -> APIError:
         return cls(400, f"Missing required parameter: '{param}'.", param=param, code="missing_required_parameter")
 

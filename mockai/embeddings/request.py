@@ -33,7 +33,6 @@ __all__ = [
     "Input",
     "embedding_model",
     "input_texts",
-    "invalid_input",
     "read_embedding_request",
 ]
 
@@ -41,7 +40,6 @@ MAX_INPUTS = 2048
 MAX_REQUEST_TOKENS = 300_000
 _KEYS = frozenset({"input", "model", "encoding_format", "dimensions", "user"})
 _FORMATS = ("float", "base64")
-_API_REFERENCE = "https://platform.openai.com/docs/api-reference"
 
 # One input: a text, or the token ids of one (``[1111, 2222]``, as LangChain sends).
 Input = str | tuple[int, ...]
@@ -65,10 +63,6 @@ class EmbeddingRequest:
         return sum(self.tokens)
 
 
-def invalid_input(where: str = "$.input") -> APIError:
-    return APIError(400, f"'{where}' is invalid. Please check the API reference: {_API_REFERENCE}.")
-
-
 def embedding_model(model_id: str) -> ModelInfo | None:
     """The catalogue's embedding model called ``model_id`` (None: not an embedding model)."""
     for info in DEFAULT_CATALOG:
@@ -85,19 +79,19 @@ def _inputs(value: Any) -> tuple[Input, ...]:
     """``input`` as a tuple of texts and token arrays; the API's '$.input' 400 for anything else."""
     if isinstance(value, str):
         if not value:
-            raise invalid_input()
+            raise APIError.invalid_at()
         return (value,)
     if not isinstance(value, list) or not value or len(value) > MAX_INPUTS:
-        raise invalid_input()
+        raise APIError.invalid_at()
     if all(isinstance(item, str) for item in value):
         if not all(value):
-            raise invalid_input()
+            raise APIError.invalid_at()
         return tuple(value)
     if all(_is_token(item) for item in value):
         return (tuple(value),)
     if all(isinstance(item, list) and item and all(_is_token(t) for t in item) for item in value):
         return tuple(tuple(item) for item in value)
-    raise invalid_input()
+    raise APIError.invalid_at()
 
 
 def input_texts(value: Any) -> list[str]:
@@ -134,7 +128,7 @@ def _dimensions(body: dict[str, Any], model: ModelInfo) -> int:
 def read_embedding_request(body: Any) -> EmbeddingRequest:
     """The request ``body`` asks for; the real API's error for a body it refuses."""
     if not isinstance(body, dict):
-        raise invalid_input("$")
+        raise APIError.invalid_at("$")
     for key in body:
         if key not in _KEYS:
             raise APIError.unknown_parameter(str(key))

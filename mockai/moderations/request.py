@@ -19,7 +19,6 @@ __all__ = ["DEFAULT_MODEL", "ModerationInput", "ModerationRequest", "read_modera
 
 DEFAULT_MODEL = "omni-moderation-latest"
 _KEYS = frozenset({"input", "model"})
-_API_REFERENCE = "https://platform.openai.com/docs/api-reference"
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,10 +45,6 @@ class ModerationRequest:
         return self.model.snapshot or self.model.id
 
 
-def _invalid_input() -> APIError:
-    return APIError(400, f"'$.input' is invalid. Please check the API reference: {_API_REFERENCE}.")
-
-
 def moderation_model(model_id: str) -> ModelInfo | None:
     for info in DEFAULT_CATALOG:
         if info.id == model_id and info.id.startswith(("omni-moderation", "text-moderation")):
@@ -66,14 +61,14 @@ def _part(part: Any) -> tuple[str, int]:
         image = part["image_url"]
         if isinstance(image, dict) and isinstance(image.get("url"), str) and image["url"]:
             return "", 1
-    raise _invalid_input()
+    raise APIError.invalid_at()
 
 
 def _inputs(value: Any) -> tuple[ModerationInput, ...]:
     if isinstance(value, str):
         return (ModerationInput(value),)
     if not isinstance(value, list) or not value:
-        raise _invalid_input()
+        raise APIError.invalid_at()
     if all(isinstance(item, str) for item in value):
         return tuple(ModerationInput(item) for item in value)
     parts = [_part(item) for item in value]
@@ -84,7 +79,7 @@ def _inputs(value: Any) -> tuple[ModerationInput, ...]:
 def read_moderation_request(body: Any) -> ModerationRequest:
     """The request ``body`` asks for; the real API's error for a body it refuses."""
     if not isinstance(body, dict):
-        raise APIError(400, f"'$' is invalid. Please check the API reference: {_API_REFERENCE}.")
+        raise APIError.invalid_at("$")
     for key in body:
         if key not in _KEYS:
             raise APIError.unknown_parameter(str(key))
