@@ -209,3 +209,25 @@ def test_answers_fit_the_official_schema(base_url: str) -> None:
     for model in ("text-embedding-3-small", "text-embedding-3-large", "text-embedding-ada-002"):
         body = {"model": model, "input": ["one", "two"], "encoding_format": "float"}
         jsonschema.validate(HTTP.post(f"{base_url}/embeddings", json=body, headers=AUTH).json(), schema)
+
+
+def test_the_strict_sdk_refuses_the_real_apis_base64_answer_too() -> None:
+    """Why base64 is tested with a non-strict client: the SDK validates strictly before it decodes
+    base64, so the real API's own answer [R:38] fails the same way."""
+    recorded = SPEC.parents[2] / "conformance" / "responses" / "38_embeddings_base64.json"
+    if not recorded.exists():
+        pytest.skip(f"{recorded} is absent (../shared is not next to the checkout)")
+    import httpx
+
+    body = json.loads(recorded.read_text())["response"]["body_text"]
+    transport = httpx.MockTransport(
+        lambda request: httpx.Response(200, text=body, headers={"content-type": "application/json"})
+    )
+    http_client = httpx.Client(transport=transport)
+    strict = openai.OpenAI(
+        base_url="http://api.invalid/v1", api_key="sk-x", http_client=http_client, _strict_response_validation=True
+    )
+    with pytest.raises(openai.APIResponseValidationError):
+        strict.embeddings.create(model="text-embedding-3-small", input="x")
+    loose = openai.OpenAI(base_url="http://api.invalid/v1", api_key="sk-x", http_client=http_client)
+    assert len(loose.embeddings.create(model="text-embedding-3-small", input="x").data[0].embedding) == 1536
