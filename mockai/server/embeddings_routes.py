@@ -12,6 +12,7 @@ these paths in the front door (:mod:`mockai.server.app`), before the handler.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable, Sequence
 from typing import Any, TypeVar
 
@@ -38,6 +39,9 @@ from mockai.server.state import STATE, InputsAnswer, ServerState
 __all__ = ["create_embeddings", "create_moderations"]
 
 T = TypeVar("T")
+# A request body above this many bytes is answered off the event loop (2,048 long texts as floats
+# take seconds); smaller ones are answered at once, cheaper than a thread hop.
+_BIG_REQUEST = 256 << 10
 
 
 async def create_embeddings(request: web.Request) -> web.StreamResponse:
@@ -62,7 +66,10 @@ async def _answer(
     if isinstance(known, InputsAnswer) and script is None:
         return await _deliver(request, state, ctx, known, None)
     asked = reading(ctx.body) if isinstance(known, InputsAnswer) else known
-    answer = answering(state, ctx, asked, script)
+    if len(ctx.raw) > _BIG_REQUEST:  # seconds of work: in a thread, so other requests go on meanwhile
+        answer = await asyncio.get_running_loop().run_in_executor(None, answering, state, ctx, asked, script)
+    else:
+        answer = answering(state, ctx, asked, script)
     if isinstance(answer, ErrorReply):
         return await _refuse(request, state, ctx, answer)
     return await _deliver(request, state, ctx, answer, script)

@@ -231,3 +231,12 @@ def test_the_strict_sdk_refuses_the_real_apis_base64_answer_too() -> None:
         strict.embeddings.create(model="text-embedding-3-small", input="x")
     loose = openai.OpenAI(base_url="http://api.invalid/v1", api_key="sk-x", http_client=http_client)
     assert len(loose.embeddings.create(model="text-embedding-3-small", input="x").data[0].embedding) == 1536
+
+
+def test_a_large_batch_is_answered_in_input_order(client: Any) -> None:
+    # A body over 256 KiB is answered off the event loop: the same vectors as one by one.
+    texts = [f"document {i} " + "lorem ipsum dolor sit amet " * 12 for i in range(900)]
+    batch = client.embeddings.create(model="text-embedding-3-small", input=texts, encoding_format="float")
+    assert [item.index for item in batch.data] == list(range(900))
+    again = client.embeddings.create(model="text-embedding-3-small", input=texts[-1], encoding_format="float")
+    assert batch.data[-1].embedding == again.data[0].embedding
