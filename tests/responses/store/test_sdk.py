@@ -141,7 +141,7 @@ def test_store_false_is_not_kept(server: ServerThread, sdk: Any) -> None:
 
 def test_background_responses(server: ServerThread, sdk: Any) -> None:
     created = sdk.responses.create(model=MODEL, input="Think about it.", background=True)
-    assert created.background is True
+    assert created.background is True and created.status == "queued"
     retrieved = sdk.responses.retrieve(created.id)
     assert retrieved.status == "completed" and retrieved.background is True and retrieved.output_text
     assert sdk.responses.cancel(created.id).to_dict() == retrieved.to_dict()  # finished: the final Response
@@ -163,6 +163,8 @@ def test_a_background_stream_resumes(server: ServerThread, sdk: Any) -> None:
     replay = get(server, f"responses/{response_id}", stream="true")
     assert replay.content == streamed.content
     assert get(server, f"responses/{response_id}", stream="true", starting_after="2").content == b"".join(events[3:])
+    resumed = get(server, f"responses/{response_id}", starting_after="0", stream="true")  # as recorded [R:28]
+    assert resumed.content.startswith(b'event: response.queued\ndata: {"type":"response.queued"')
     with sdk.responses.stream(response_id=response_id, starting_after=2) as stream:
         numbers = [event.sequence_number for event in stream]
         final = stream.get_final_response()
