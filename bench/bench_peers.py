@@ -49,6 +49,7 @@ from common import (
     proc_cpu_s,
     results_dir,
     sse_events,
+    stop_process,
     write_results,
 )
 from common import wrk_load as _wrk_load
@@ -168,13 +169,7 @@ class Running:
         return self.proc.pid
 
     def stop(self) -> None:
-        if self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
+        stop_process(self.proc)
         self.log.close()
 
 
