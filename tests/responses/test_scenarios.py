@@ -5,6 +5,7 @@ Response output and events; the journal and ``mockai.requests`` read Responses r
 from __future__ import annotations
 
 import json
+import time
 from typing import Any
 
 import openai
@@ -40,6 +41,9 @@ RULES = """
 - name: cut stream
   match: {user_contains: cut me, stream: true}
   reply: {content: "This stream will be cut short before it ends.", fault: {kind: cut, after: 4}}
+- name: slow and chunked
+  match: {user_contains: slowly, stream: true}
+  reply: {content: "one two three four five six", delay: 0.2, tokens_per_chunk: 3, chunk_delay: 0.01}
 - name: stream error
   match: {user_contains: quota, stream: true}
   reply:
@@ -119,3 +123,14 @@ def test_error_event_in_a_stream(server: ServerThread) -> None:
     with pytest.raises(openai.APIError, match="exceeded your current quota"):
         for _ in client.responses.create(model="gpt-4o", input="quota", stream=True):
             pass
+
+
+def test_latency_and_chunking_apply(server: ServerThread) -> None:
+    started = time.monotonic()
+    answer = HTTP.post(
+        f"{server.base_url}/responses", json={"model": "gpt-4o", "input": "slowly", "stream": True}, headers=AUTH
+    )
+    assert time.monotonic() - started >= 0.2  # the rule's delay before the first byte
+    payloads = [json.loads(line[6:]) for line in answer.text.splitlines() if line.startswith("data: ")]
+    deltas = [p["delta"] for p in payloads if p["type"] == "response.output_text.delta"]
+    assert "".join(deltas) == "one two three four five six" and len(deltas) == 2  # 3 tokens an event
