@@ -104,3 +104,13 @@ def test_a_rule_for_moderations_with_an_error(fresh: ServerThread) -> None:
         with pytest.raises(openai.InternalServerError):
             client.moderations.create(input="x")
         assert client.embeddings.create(model="text-embedding-3-small", input="x", encoding_format="float").data
+
+
+def test_the_builder_flags_too(fresh: ServerThread) -> None:
+    rule = fresh.state.scenarios.on(input_contains="attack").reply(moderation={"flagged": ["violence"]}).rule
+    assert rule.match.endpoint == "moderations"  # implied by the reply
+    with sdk(fresh.base_url) as client:
+        (result,) = client.moderations.create(input="attack at dawn").results
+        assert (result.flagged, result.categories.violence) == (True, True)
+        # the embeddings of the same text are not touched by a moderations rule
+        assert client.embeddings.create(model="text-embedding-3-small", input="attack", encoding_format="float").data
