@@ -23,7 +23,7 @@ from mockai.core.errors import APIError
 from mockai.core.json_budget import emptied_below
 from mockai.core.json_pointer import resolve_pointer
 
-__all__ = ["REQUEST_SCHEMA", "first_fault", "passes", "register_schema"]
+__all__ = ["REQUEST_SCHEMA", "first_fault", "passes", "register_schema", "unknown_parameter"]
 
 _SCHEMA_FILE = "schemas/chat_completion_request.schema.json"
 
@@ -70,6 +70,14 @@ _DESCRIBED_DEPTH = 32
 def register_schema(schema: dict[str, Any]) -> None:
     """Let :func:`first_fault` word the errors of validators compiled from ``schema`` (by its ``$id``)."""
     _SCHEMAS[schema["$id"]] = schema
+
+
+def unknown_parameter(body: dict[Any, Any], known: frozenset[str]) -> APIError | None:
+    """The error for the first top-level key of ``body`` (in body order) that is not ``known``."""
+    for key in body:
+        if key not in known:
+            return APIError.unknown_parameter(str(key))
+    return None
 
 
 def passes(validator: Any, body: dict[Any, Any]) -> bool:

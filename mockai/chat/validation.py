@@ -23,7 +23,7 @@ from typing import Any
 import jsonschema_rs
 
 from mockai.chat.model_rules import check_model_rules
-from mockai.chat.request_schema import REQUEST_SCHEMA, first_fault, passes
+from mockai.chat.request_schema import REQUEST_SCHEMA, first_fault, passes, unknown_parameter
 from mockai.chat.schema_rules import check_request_schemas
 from mockai.core.errors import APIError
 
@@ -68,10 +68,7 @@ def _top_level_fault(body: dict[Any, Any]) -> APIError | None:
         return APIError.missing_model()
     if "messages" not in body:
         return APIError.missing_required("messages")
-    for key in body:
-        if key not in _TOP_LEVEL:
-            return APIError.unknown_parameter(str(key))
-    return None
+    return unknown_parameter(body, _TOP_LEVEL)
 
 
 # --- cross-field rules (the schema has passed, so every shape below is known) -----------------

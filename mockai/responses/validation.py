@@ -26,7 +26,7 @@ from typing import Any
 import jsonschema_rs
 
 from mockai.chat.model_rules import check_model_rules
-from mockai.chat.request_schema import first_fault, passes
+from mockai.chat.request_schema import first_fault, passes, unknown_parameter
 from mockai.chat.schema_rules import check_request_schemas
 from mockai.core.errors import APIError
 from mockai.core.model_capabilities import capabilities
@@ -57,10 +57,7 @@ def model_not_found(model: str) -> APIError:
 def _top_level_fault(body: dict[Any, Any]) -> APIError | None:
     if "model" not in body:
         return APIError.missing_required("model")
-    for key in body:
-        if key not in _TOP_LEVEL:
-            return APIError.unknown_parameter(str(key))
-    return None
+    return unknown_parameter(body, _TOP_LEVEL)
 
 
 # --- rules across fields ------------------------------------------------------------------------
