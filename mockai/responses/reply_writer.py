@@ -27,7 +27,7 @@ from mockai.responses.render_json import QUEUED, render_response
 from mockai.responses.render_sse import error_events, rendered_events
 from mockai.responses.store.records import ResponseStore, StoredResponse
 
-__all__ = ["PlannedResponse", "ResponseMemos", "planned_response", "write_response"]
+__all__ = ["PlannedResponse", "ResponseMemos", "Settled", "planned_response", "settle", "write_response"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -96,17 +96,42 @@ def _moved(rendered: bytes, old: str, new: str) -> bytes:
     return rendered.replace(old.encode(), new.encode())
 
 
+@dataclass(frozen=True, slots=True)
+class Settled:
+    """A planned reply made into its Response, and kept (before anything is written, so a request
+    arriving meanwhile never gets the same id): the body, and the events when it is streamed."""
+
+    planned: PlannedResponse
+    events: tuple[bytes, ...] = ()
+
+
+def settle(
+    reply: PlannedReply,
+    body: Mapping[str, Any],
+    store: ResponseStore,
+    memos: ResponseMemos,
+    seq: int,
+    tokens_per_chunk: int,
+) -> Settled:
+    planned = planned_response(reply, body, store, memos, seq)
+    events: tuple[bytes, ...] = ()
+    if body.get("stream"):
+        delivery = reply.delivery
+        size = delivery.tokens_per_chunk if delivery.tokens_per_chunk > 1 else tokens_per_chunk
+        obfuscate = (body.get("stream_options") or {}).get("include_obfuscation") is not False
+        events = _events(reply, planned, size, obfuscate, memos)
+    _keep(store, planned, body, planned.payload, events)
+    return Settled(planned, events)
+
+
 async def write_response(
     request: web.Request,
     reply: PlannedReply | ErrorReply | RawReply,
     body: Mapping[str, Any],
     req_id: str,
-    tokens_per_chunk: int,
-    store: ResponseStore,
-    planned: PlannedResponse | None,
-    memos: ResponseMemos,
+    settled: Settled | None,
 ) -> web.StreamResponse:
-    """Write ``reply``; ``planned``: its Response (:func:`planned_response`), for a planned reply."""
+    """Write ``reply``; ``settled``: its Response (:func:`settle`), for a planned reply."""
     delivery = reply.delivery
     if delivery.first_byte_delay > 0 or delivery.fault is not None:
         await before_first_byte(request, delivery)
@@ -114,15 +139,11 @@ async def write_response(
         return write_error(reply, req_id)
     if isinstance(reply, RawReply):
         return await write_raw(request, reply)
-    assert planned is not None, "a planned reply is written with its Response"
-    payload = planned.payload
+    assert settled is not None, "a planned reply is written with its Response"
+    planned = settled.planned
     if body.get("stream"):
-        size = delivery.tokens_per_chunk if delivery.tokens_per_chunk > 1 else tokens_per_chunk
-        obfuscate = (body.get("stream_options") or {}).get("include_obfuscation") is not False
-        events = _events(reply, planned, size, obfuscate, memos)
-        _keep(store, planned, body, payload, events)
-        return await _deliver_stream(request, planned, events, delivery, req_id)
-    _keep(store, planned, body, payload, ())
+        return await _deliver_stream(request, planned, settled.events, delivery, req_id)
+    payload = planned.payload
     if body.get("background"):  # answered at once, queued; what is stored is the finished response
         payload = render_response(planned.plan(), QUEUED)
     usage = planned.rendered_from.usage

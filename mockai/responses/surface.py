@@ -15,7 +15,7 @@ from mockai.core.errors import APIError, error_body_bytes
 from mockai.core.plan import ErrorReply, PlannedReply, RawReply, ReplyPlan
 from mockai.responses.chat_view import chat_view
 from mockai.responses.render_json import response_dict
-from mockai.responses.reply_writer import PlannedResponse, ResponseMemos, planned_response, write_response
+from mockai.responses.reply_writer import ResponseMemos, Settled, settle, write_response
 from mockai.responses.store.history import conversation_items
 from mockai.responses.store.records import ResponseStore
 from mockai.responses.validation import (
@@ -53,16 +53,13 @@ class Answer:
 
     reply: PlannedReply | ErrorReply | RawReply
     body: Mapping[str, Any]
-    store: ResponseStore
-    planned: PlannedResponse | None
-    memos: ResponseMemos
+    settled: Settled | None
 
-    def write(self, request: web.Request, req_id: str, tokens_per_chunk: int) -> Awaitable[web.StreamResponse]:
-        reply, body, store = self.reply, self.body, self.store
-        return write_response(request, reply, body, req_id, tokens_per_chunk, store, self.planned, self.memos)
+    def write(self, request: web.Request, req_id: str) -> Awaitable[web.StreamResponse]:
+        return write_response(request, self.reply, self.body, req_id, self.settled)
 
     def describe(self, plan: ReplyPlan) -> dict[str, Any]:
-        return response_dict(self.planned.plan()) if self.planned is not None else {}
+        return response_dict(self.settled.planned.plan()) if self.settled is not None else {}
 
 
 def prepare(
@@ -71,10 +68,13 @@ def prepare(
     store: ResponseStore,
     memos: ResponseMemos,
     seq: int,
+    tokens_per_chunk: int,
 ) -> Answer:
-    """``reply`` to the request ``body`` (number ``seq``), about to be written as a Response."""
-    planned = planned_response(reply, body, store, memos, seq) if isinstance(reply, PlannedReply) else None
-    return Answer(reply, body, store, planned, memos)
+    """``reply`` to the request ``body`` (number ``seq``), about to be written as a Response (a
+    planned one already made and kept)."""
+    if not isinstance(reply, PlannedReply):
+        return Answer(reply, body, None)
+    return Answer(reply, body, settle(reply, body, store, memos, seq, tokens_per_chunk))
 
 
 class _ResponsesAPIError(APIError):

@@ -83,12 +83,9 @@ def _responses_view(state: ServerState, body: dict[str, Any], new: bool) -> dict
 def _responses_deliver(
     request: web.Request, state: ServerState, ctx: RequestContext, body: dict[str, Any], reply: Delivered
 ) -> tuple[Writer, Describe]:
-    answer = responses.prepare(reply, body, state.responses, state.rendered_responses, ctx.seq)
-
-    def write(request: web.Request, req_id: str) -> Awaitable[web.StreamResponse]:
-        return answer.write(request, req_id, state.config.tokens_per_chunk)
-
-    return write, answer.describe
+    tokens_per_chunk = state.config.tokens_per_chunk
+    answer = responses.prepare(reply, body, state.responses, state.rendered_responses, ctx.seq, tokens_per_chunk)
+    return answer.write, answer.describe
 
 
 CHAT = Surface(validate_chat_request, APIError.model_not_found, _chat_view, _chat_deliver, _as_is)
