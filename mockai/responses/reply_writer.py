@@ -11,6 +11,7 @@ twice.
 from __future__ import annotations
 
 import hashlib
+import json
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -27,7 +28,15 @@ from mockai.responses.render_json import QUEUED, render_response
 from mockai.responses.render_sse import error_events, rendered_events
 from mockai.responses.store.records import ResponseStore, StoredResponse
 
-__all__ = ["PlannedResponse", "ResponseMemos", "Settled", "planned_response", "settle", "write_response"]
+__all__ = [
+    "PlannedResponse",
+    "ResponseMemos",
+    "Settled",
+    "keep_recorded",
+    "planned_response",
+    "settle",
+    "write_response",
+]
 
 
 @dataclass(frozen=True, slots=True)
@@ -175,14 +184,38 @@ _RATE_LIMIT_HEADERS = tuple(
 def _keep(
     store: ResponseStore, planned: PlannedResponse, body: Mapping[str, Any], payload: bytes, events: tuple[bytes, ...]
 ) -> None:
-    if body.get("store") is False:
+    if body.get("store") is not False:
+        _add(store, planned.id, planned.rendered_from.created_at, body, payload, events)
+
+
+def keep_recorded(store: ResponseStore, reply: RawReply, body: Mapping[str, Any]) -> None:
+    """A recorded (cassette) JSON Response to a stored request is kept as it was recorded, so
+    ``retrieve`` and ``previous_response_id`` find it as they would on the real API."""
+    if body.get("store") is False or reply.status != 200 or reply.events is not None:
         return
+    try:
+        recorded = json.loads(reply.body)
+    except ValueError:
+        return
+    if isinstance(recorded, dict) and recorded.get("object") == "response" and isinstance(recorded.get("id"), str):
+        created_at = recorded.get("created_at")
+        _add(store, recorded["id"], created_at if isinstance(created_at, int) else 0, body, reply.body, ())
+
+
+def _add(
+    store: ResponseStore,
+    response_id: str,
+    created_at: int,
+    body: Mapping[str, Any],
+    payload: bytes,
+    events: tuple[bytes, ...],
+) -> None:
     previous = body.get("previous_response_id")
     record = StoredResponse(
-        id=planned.id,
-        created_at=planned.rendered_from.created_at,
+        id=response_id,
+        created_at=created_at,
         body=payload,
-        input_items=input_items(body, planned.id),
+        input_items=input_items(body, response_id),
         events=events,
         previous_response_id=previous if isinstance(previous, str) else None,
         background=bool(body.get("background")),

@@ -15,7 +15,7 @@ from mockai.core.errors import APIError, error_body_bytes
 from mockai.core.plan import ErrorReply, PlannedReply, RawReply, ReplyPlan
 from mockai.responses.chat_view import chat_view
 from mockai.responses.render_json import response_dict
-from mockai.responses.reply_writer import ResponseMemos, Settled, settle, write_response
+from mockai.responses.reply_writer import ResponseMemos, Settled, keep_recorded, settle, write_response
 from mockai.responses.store.history import conversation_items
 from mockai.responses.store.records import ResponseStore
 from mockai.responses.validation import (
@@ -72,6 +72,8 @@ def prepare(
 ) -> Answer:
     """``reply`` to the request ``body`` (number ``seq``), about to be written as a Response (a
     planned one already made and kept)."""
+    if isinstance(reply, RawReply):
+        keep_recorded(store, reply, body)
     if not isinstance(reply, PlannedReply):
         return Answer(reply, body, None)
     return Answer(reply, body, settle(reply, body, store, memos, seq, tokens_per_chunk))

@@ -70,3 +70,20 @@ def test_cassette_records_and_replays_a_stream(server_factory: ServerFactory, tm
     assert final.output_text
     journal = replayer.run(lambda: list(replayer.state.journal))
     assert journal[0].source == "cassette"
+
+
+def test_a_replayed_response_is_stored(server_factory: ServerFactory, tmp_path: Path) -> None:
+    upstream = server_factory()
+    cassette = tmp_path / "stored.yaml"
+    recorder = server_factory(cassette=cassette, record_mode="once", upstream=upstream.base_url)
+    body = {"model": "gpt-4o-mini", "input": "Keep me"}
+    recorded = HTTP.post(f"{recorder.base_url}/responses", json=body, headers=AUTH)
+    recorder.stop()
+    replayer = server_factory(cassette=cassette)
+    replayed = HTTP.post(f"{replayer.base_url}/responses", json=body, headers=AUTH)
+    assert replayed.content == recorded.content
+    client = client_for(replayer)
+    assert (
+        client.responses.retrieve(replayed.json()["id"]).output_text
+        == replayed.json()["output"][0]["content"][0]["text"]
+    )
