@@ -11,7 +11,8 @@ own seeded id (so the same request gives the same bytes):
 * output items in order: a ``reasoning`` item for a reasoning model (with a summary when
   ``reasoning.summary`` asks for one, ``encrypted_content`` when ``include`` asks), then the
   ``message`` (text or refusal), then one ``function_call`` / ``custom_tool_call`` per call;
-* ``status``: ``incomplete`` with ``incomplete_details`` when ``max_output_tokens`` cut it;
+* ``status``: ``incomplete`` with ``incomplete_details`` when ``max_output_tokens`` cut it (or a
+  scenario ends it with ``finish_reason: content_filter``);
 * what the Response echoes of the request (:mod:`mockai.responses.echo`).
 
 :mod:`mockai.responses.render_json` and :mod:`mockai.responses.render_sse` are two views of it.
@@ -43,6 +44,8 @@ __all__ = [
 ]
 
 _ID_TAIL = 24  # hex digits after the group, the marker and the time
+# A chat finish reason that leaves a Response incomplete, and the reason it gives.
+_INCOMPLETE = {"length": "max_output_tokens", "content_filter": "content_filter"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -108,7 +111,8 @@ def response_plan(plan: ReplyPlan, body: Mapping[str, Any]) -> ResponsePlan:
     group = _parent_group(body.get("previous_response_id")) or seed[:8].hex()
     created_at = plan.created
     choice = plan.choices[0] if plan.choices else ChoicePlan(index=0, finish_reason="stop", content_tokens=())
-    incomplete = choice.finish_reason == "length"
+    reason = _INCOMPLETE.get(choice.finish_reason)
+    incomplete = reason is not None
     status = "incomplete" if incomplete else "completed"
     ids = _Ids(seed, group, created_at)
     output: list[OutputItem] = []
@@ -128,7 +132,7 @@ def response_plan(plan: ReplyPlan, body: Mapping[str, Any]) -> ResponsePlan:
         completed_at=created_at + 1 + plan.usage.completion_tokens // 400,
         model=plan.model,
         status=status,
-        incomplete_reason="max_output_tokens" if incomplete else None,
+        incomplete_reason=reason,
         output=tuple(output),
         usage=plan.usage,
         echo=request_echo(body, plan.service_tier),
