@@ -133,6 +133,7 @@ RECORDED_STREAMS = [
     "16_parallel_function_calls_stream.json",
     "20_reasoning_summary_stream_o4mini.json",
     "04_stream_store_false_reasoning_encrypted.json",
+    "26_incomplete_max_output_tokens_stream.json",
 ]
 
 
