@@ -17,6 +17,7 @@ import json
 import random
 from collections.abc import Iterator
 from dataclasses import dataclass
+from json.encoder import encode_basestring  # the C implementation when available
 from typing import Any
 
 from mockai.chat.audio_output import audio_event_count, audio_events
@@ -237,6 +238,7 @@ def _obfuscation(rng: random.Random) -> str:
 
 
 _compact = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False).encode
+_escaped = encode_basestring  # what _compact writes for a string (ensure_ascii=False)
 
 
 def encode_event(payload: dict[str, Any]) -> bytes:
@@ -254,13 +256,30 @@ def _encoded_events(plan: ReplyPlan, opts: StreamOptions) -> tuple[bytes, ...]:
     usage_on = opts.include_usage
     events = []
     for choices, usage in _chunk_parts(plan, opts):
-        text = head + _compact(choices)
+        text = head + _choices_json(choices)
         if usage_on:
             text += ',"usage":' + _compact(usage)
         if obfuscation is not None:
             text += ',"obfuscation":"' + _obfuscation(obfuscation) + '"'
         events.append(b"data: " + text.encode() + b"}\n\n")
     return tuple(events)
+
+
+def _choices_json(choices: list[dict[str, Any]]) -> str:
+    """``_compact(choices)``; a plain text delta (most of a stream's events) written from a template:
+    ``{"index", "delta": {"content"}, ["logprobs": null], "finish_reason": null}``, keys in that
+    order as :func:`_chunk_parts` builds them, the text escaped by the encoder's own function."""
+    if len(choices) == 1:
+        choice = choices[0]
+        delta = choice["delta"]
+        content = delta.get("content")
+        if type(content) is str and len(delta) == 1 and choice["finish_reason"] is None:
+            start = f'[{{"index":{int(choice["index"])},"delta":{{"content":{_escaped(content)}}}'
+            if len(choice) == 4 and choice.get("logprobs", 0) is None:
+                return start + ',"logprobs":null,"finish_reason":null}]'
+            if len(choice) == 3 and "logprobs" not in choice:
+                return start + ',"finish_reason":null}]'
+    return _compact(choices)
 
 
 def rendered_events(plan: ReplyPlan, opts: StreamOptions, memos: RenderMemos | None = None) -> tuple[bytes, ...]:
