@@ -35,6 +35,8 @@ def request_echo(body: Mapping[str, Any], service_tier: str) -> dict[str, Any]:
         "parallel_tool_calls": get("parallel_tool_calls") is not False,
         "presence_penalty": 0.0,
         "previous_response_id": get("previous_response_id"),
+        "conversation": _conversation(get("conversation")),
+        "prompt": type_first(_mapping(get("prompt"))) if get("prompt") else None,
         "prompt_cache_key": get("prompt_cache_key"),
         "prompt_cache_retention": get("prompt_cache_retention") or "in_memory",
         "reasoning": {"effort": effort, "summary": reasoning.get("summary")},
@@ -59,6 +61,12 @@ def type_first(value: Mapping[str, Any]) -> dict[str, Any]:
     for key in sorted(k for k in value if k != "type"):
         out[key] = value[key]
     return out
+
+
+def _conversation(value: Any) -> dict[str, Any] | None:
+    if isinstance(value, str):
+        return {"id": value}
+    return {"id": value["id"]} if isinstance(value, Mapping) and isinstance(value.get("id"), str) else None
 
 
 def _mapping(value: Any) -> Mapping[str, Any]:

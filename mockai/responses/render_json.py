@@ -88,6 +88,8 @@ def response_dict(plan: ResponsePlan, phase: str = FINISHED, *, error: APIError 
     out: dict[str, Any] = {"id": plan.id, "object": "response", "created_at": plan.created_at, "status": status}
     out["background"] = echo["background"]
     out["completed_at"] = plan.completed_at if finished and plan.status == "completed" else None
+    if echo["conversation"] is not None:  # only when the request names one
+        out["conversation"] = echo["conversation"]
     # A failed Response's error always has a code [R:29]: the error's, else its type.
     out["error"] = {"code": error.code or error.type, "message": error.message} if error is not None else None
     out["frequency_penalty"] = echo["frequency_penalty"]
@@ -100,6 +102,8 @@ def response_dict(plan: ResponsePlan, phase: str = FINISHED, *, error: APIError 
     out["output"] = [item_dict(item) for item in plan.output] if finished else []
     for key in _MIDDLE:
         out[key] = echo[key]
+    if echo["prompt"] is not None:  # only when the request names one, between its alphabetical neighbours
+        out = _after(out, "previous_response_id", "prompt", echo["prompt"])
     if not finished and not plan.tier_asked:
         out["service_tier"] = "auto"
     for key in ("store", "temperature", "text", "tool_choice"):
@@ -111,6 +115,13 @@ def response_dict(plan: ResponsePlan, phase: str = FINISHED, *, error: APIError 
     out["user"] = echo["user"]
     out["metadata"] = echo["metadata"]
     return out
+
+
+def _after(out: dict[str, Any], key: str, new_key: str, value: Any) -> dict[str, Any]:
+    items = list(out.items())
+    at = next(i for i, (k, _) in enumerate(items) if k == key) + 1
+    items.insert(at, (new_key, value))
+    return dict(items)
 
 
 _MIDDLE = (

@@ -173,3 +173,13 @@ def test_background_create_is_queued_then_retrievable_finished(fresh: ServerThre
         final = stream.get_final_response()
     assert kinds == ["response.created", "response.queued", "response.in_progress"]
     assert final.status == "completed"
+
+
+def test_conversation_and_prompt_are_echoed(module_server: ServerThread) -> None:
+    client = client_for(module_server)
+    response = client.responses.create(
+        model="gpt-4o", conversation="conv_123", prompt={"id": "pmpt_1", "version": "2"}, store=False
+    )
+    assert response.conversation is not None and response.conversation.id == "conv_123"
+    assert response.prompt is not None and response.prompt.id == "pmpt_1"
+    assert response.output_text
