@@ -54,10 +54,16 @@ def memory_run(out: Path) -> subprocess.CompletedProcess[str]:
 def test_throughput(out: Path, throughput_run: subprocess.CompletedProcess[str]) -> None:
     done = throughput_run
     result = json.loads((out / "throughput.json").read_text())
-    assert set(result["non_streaming"]) == {"1", "16"}
+    assert set(result["non_streaming"]) == {"16"}
     for row in result["non_streaming"].values():
         assert row["bare_rps"] > 0 and row["mockai_rps"] > 0 and row["mockai_distinct_rps"] > 0
     assert result["streaming"]["events_per_stream"] > 3 and result["streaming"]["mockai_events_per_s"] > 0
+    assert result["streaming"]["mockai_distinct_events_per_s"] > 0 and set(result["targets"]) == {
+        "distinct_c16",
+        "same_c16",
+        "stream",
+        "cpu_beyond_bare_us",
+    }
     assert "| non-streaming req/s, concurrency 16, same request |" in done.stdout
 
 
@@ -72,6 +78,29 @@ def test_workers_with_wrk(out: Path) -> None:
     bench("bench_workers_wrk.py", out, "--quick")
     result = json.loads((out / "workers_wrk.json").read_text())
     assert result["rps_1_worker"] > 0 and result["rps_2_workers"] > 0
+
+
+@pytest.mark.skipif(shutil.which("wrk") is None, reason="wrk is not installed (apt-get install wrk)")
+def test_peers_quick_measures_mockai_alone(out: Path) -> None:
+    done = bench("bench_peers.py", out, "--quick")
+    result = json.loads((out / "peers.json").read_text())
+    row = result["servers"]["mockai (default flags)"]
+    assert row["same"]["rps"] > 0 and row["distinct"]["rps"] > 0 and row["events_per_stream"] > 3
+    assert "| mockai (default flags) |" in done.stdout
+
+
+def test_the_stage_profile_adds_up() -> None:
+    done = subprocess.run(
+        [sys.executable, str(BENCH / "profile_stages.py"), "--requests", "50", "--rounds", "1"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=True,
+    )
+    result = json.loads(done.stdout.strip().splitlines()[-1])
+    stages = result["us_per_request"]
+    assert set(stages) >= {"validate", "plan (seeded)", "render JSON"} and all(us > 0 for us in stages.values())
+    assert abs(sum(stages.values()) - result["total_us"]) < 0.5
 
 
 def test_memory(out: Path, memory_run: subprocess.CompletedProcess[str]) -> None:
