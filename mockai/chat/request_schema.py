@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import json
 import math
+from collections.abc import Callable
 from functools import lru_cache
 from importlib import resources
 from typing import Any
@@ -23,7 +24,7 @@ from mockai.core.errors import APIError
 from mockai.core.json_budget import emptied_below
 from mockai.core.json_pointer import resolve_pointer
 
-__all__ = ["REQUEST_SCHEMA", "first_fault", "passes", "register_schema", "unknown_parameter"]
+__all__ = ["REQUEST_SCHEMA", "first_fault", "passes", "register_schema", "unknown_parameter", "validated"]
 
 _SCHEMA_FILE = "schemas/chat_completion_request.schema.json"
 
@@ -70,6 +71,25 @@ _DESCRIBED_DEPTH = 32
 def register_schema(schema: dict[str, Any]) -> None:
     """Let :func:`first_fault` word the errors of validators compiled from ``schema`` (by its ``$id``)."""
     _SCHEMAS[schema["$id"]] = schema
+
+
+def validated(
+    body: object,
+    validator: Any,
+    top_level_fault: Callable[[dict[Any, Any]], APIError | None],
+    cross_field: Callable[[dict[str, Any]], None],
+) -> dict[str, Any]:
+    """``body`` if it is a JSON object that passes ``validator`` and ``cross_field`` (which raises
+    the API's error); else the first fault: ``top_level_fault``'s, then the schema's."""
+    if not isinstance(body, dict):
+        # A JSON body that parses but is not an object (``[]``, ``"hi"``, ``3``): the live API's text
+        # for this case is not recorded, so we answer as for a body that is not JSON at all, which is
+        # what the request is from the API's point of view (it cannot be a request object).
+        raise APIError.invalid_json()
+    if not passes(validator, body):
+        raise top_level_fault(body) or first_fault(validator, body)
+    cross_field(body)
+    return body
 
 
 def unknown_parameter(body: dict[Any, Any], known: frozenset[str]) -> APIError | None:

@@ -23,7 +23,7 @@ from typing import Any
 import jsonschema_rs
 
 from mockai.chat.model_rules import check_model_rules
-from mockai.chat.request_schema import REQUEST_SCHEMA, first_fault, passes, unknown_parameter
+from mockai.chat.request_schema import REQUEST_SCHEMA, first_fault, passes, unknown_parameter, validated
 from mockai.chat.schema_rules import check_request_schemas
 from mockai.core.errors import APIError
 
@@ -44,15 +44,7 @@ _METADATA_VALIDATOR: Any = jsonschema_rs.validator_for(
 
 def validate_chat_request(body: object) -> dict[str, Any]:
     """Return ``body`` if it is a valid Chat Completions request, else raise the API's :class:`APIError`."""
-    if not isinstance(body, dict):
-        # A JSON body that parses but is not an object (``[]``, ``"hi"``, ``3``): the live API's text
-        # for this case is not recorded, so we answer as for a body that is not JSON at all, which is
-        # what the request is from the API's point of view (it cannot be a request object).
-        raise APIError.invalid_json()
-    if not passes(_VALIDATOR, body):
-        raise _top_level_fault(body) or first_fault(_VALIDATOR, body)
-    _check_cross_field(body)
-    return body
+    return validated(body, _VALIDATOR, _top_level_fault, _check_cross_field)
 
 
 def validate_metadata(value: Any) -> None:

@@ -26,7 +26,7 @@ from typing import Any
 import jsonschema_rs
 
 from mockai.chat.model_rules import check_model_rules
-from mockai.chat.request_schema import first_fault, passes, unknown_parameter
+from mockai.chat.request_schema import unknown_parameter, validated
 from mockai.chat.schema_rules import check_request_schemas
 from mockai.core.errors import APIError
 from mockai.core.model_capabilities import capabilities
@@ -41,12 +41,7 @@ _SAMPLING = (("temperature", 1), ("top_p", 1))
 
 def validate_responses_request(body: object) -> dict[str, Any]:
     """Return ``body`` if it is a valid Responses request, else raise the API's :class:`APIError`."""
-    if not isinstance(body, dict):
-        raise APIError.invalid_json()
-    if not passes(_VALIDATOR, body):
-        raise _top_level_fault(body) or first_fault(_VALIDATOR, body)
-    _check_cross_field(body)
-    return body
+    return validated(body, _VALIDATOR, _top_level_fault, _check_cross_field)
 
 
 def model_not_found(model: str) -> APIError:
