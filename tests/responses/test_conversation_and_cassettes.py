@@ -4,11 +4,12 @@ cassette records a stream from an upstream (a second mockai) and replays it even
 
 from __future__ import annotations
 
+import asyncio
 from pathlib import Path
 
 from mockai.replay.cassette import load_cassette
 from mockai.server.runner import ServerThread
-from tests.support.clients import AUTH, HTTP, client_for
+from tests.support.clients import AUTH, HTTP, async_sdk, client_for
 from tests.support.servers import ServerFactory
 
 
@@ -87,3 +88,16 @@ def test_a_replayed_response_is_stored(server_factory: ServerFactory, tmp_path: 
         client.responses.retrieve(replayed.json()["id"]).output_text
         == replayed.json()["output"][0]["content"][0]["text"]
     )
+
+
+def test_async_conversation(fresh: ServerThread) -> None:
+    async def run() -> None:
+        async with async_sdk(fresh.base_url) as client:
+            first = await client.responses.create(model="gpt-4o-mini", input="Tell me a joke.")
+            second = await client.responses.create(
+                model="gpt-4o-mini", input="Another one.", previous_response_id=first.id
+            )
+            assert second.previous_response_id == first.id
+            assert (await client.responses.retrieve(second.id)).id == second.id
+
+    asyncio.run(run())
