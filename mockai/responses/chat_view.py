@@ -11,8 +11,9 @@ shown to them as the chat request that asks the same thing:
   ``reasoning``, item references and built-in tool calls say nothing a chat request can carry;
 * ``tools`` (function and custom ones) → chat tools; ``tool_choice`` → the chat form;
 * ``text.format`` → ``response_format``, ``text.verbosity`` → ``verbosity``,
-  ``reasoning.effort`` → ``reasoning_effort``, ``max_output_tokens`` → ``max_completion_tokens``;
-  sampling and caching parameters keep their names.
+  ``reasoning.effort`` → ``reasoning_effort``, ``max_output_tokens`` → ``max_completion_tokens``,
+  ``include: ["message.output_text.logprobs"]`` (and ``top_logprobs``) → ``logprobs`` (and
+  ``top_logprobs``); sampling and caching parameters keep their names.
 
 Pure and lenient (a value of the wrong shape is left out), so it also reads bodies that were
 never validated (the journal keeps those too).
@@ -22,6 +23,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from typing import Any
+
+from mockai.core.model_capabilities import capabilities
 
 __all__ = ["chat_tools", "chat_view", "input_messages"]
 
@@ -59,6 +62,12 @@ def chat_view(body: Mapping[str, Any], history: Iterable[Mapping[str, Any]] = ()
     reasoning = body.get("reasoning")
     if isinstance(reasoning, Mapping) and isinstance(reasoning.get("effort"), str):
         view["reasoning_effort"] = reasoning["effort"]
+    include = body.get("include")
+    wants_logprobs = isinstance(include, list) and "message.output_text.logprobs" in include
+    if wants_logprobs and capabilities(str(body.get("model", ""))).logprobs:  # (reasoning models give none)
+        view["logprobs"] = True
+        if isinstance(body.get("top_logprobs"), int) and body["top_logprobs"] > 0:
+            view["top_logprobs"] = body["top_logprobs"]
     if isinstance(body.get("max_output_tokens"), int):
         view["max_completion_tokens"] = body["max_output_tokens"]
     return view

@@ -28,7 +28,7 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from mockai.core.model_catalog import is_reasoning_model
-from mockai.core.plan import ChoicePlan, ReplyPlan, ToolCallPlan, Usage
+from mockai.core.plan import ChoicePlan, ReplyPlan, TokenLogprob, ToolCallPlan, Usage
 from mockai.generate import text as textgen
 from mockai.generate.tokenizer import tokenize
 from mockai.responses.echo import request_echo
@@ -54,6 +54,8 @@ class MessageItem:
     tokens: tuple[str, ...]  # the text (or the refusal) exactly as streamed
     refusal: bool = False
     status: str = "completed"
+    # One per text token when ``include`` asks for ``message.output_text.logprobs``; () otherwise.
+    logprobs: tuple[TokenLogprob, ...] = ()
 
     @property
     def text(self) -> str:
@@ -123,7 +125,8 @@ def response_plan(plan: ReplyPlan, body: Mapping[str, Any]) -> ResponsePlan:
     elif choice.content_tokens or not (choice.tool_calls or choice.function_call or incomplete):
         # (reasoning that used the whole budget leaves no message at all)
         tokens = choice.content_tokens or ()
-        output.append(MessageItem(ids.next("msg"), tokens, status="incomplete" if incomplete else "completed"))
+        status = "incomplete" if incomplete else "completed"
+        output.append(MessageItem(ids.next("msg"), tokens, status=status, logprobs=choice.logprobs or ()))
     for call in choice.tool_calls:
         output.append(CallItem(ids.next("ctc" if call.kind == "custom" else "fc"), call))
     return ResponsePlan(

@@ -8,11 +8,12 @@ and carries ``billing``, which no streamed Response does (§3a, §6b).
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from mockai.core.errors import APIError
 from mockai.core.json_text import indented_bytes
-from mockai.core.plan import Usage
+from mockai.core.plan import TokenLogprob, Usage
 from mockai.responses.planner import CallItem, MessageItem, OutputItem, ReasoningItem, ResponsePlan
 
 __all__ = ["FAILED", "FINISHED", "QUEUED", "RUNNING", "item_dict", "render_response", "response_dict", "usage_dict"]
@@ -34,9 +35,27 @@ def usage_dict(usage: Usage) -> dict[str, Any]:
 
 
 def text_part(item: MessageItem, text: str) -> dict[str, Any]:
+    """A message's content part: its whole text, or ``""`` as ``content_part.added`` opens it."""
     if item.refusal:
         return {"type": "refusal", "refusal": text}
-    return {"type": "output_text", "annotations": [], "logprobs": [], "text": text}
+    logprobs = token_logprobs(item.logprobs, with_bytes=True) if text else []
+    return {"type": "output_text", "annotations": [], "logprobs": logprobs, "text": text}
+
+
+def token_logprobs(entries: Sequence[TokenLogprob], *, with_bytes: bool) -> list[dict[str, Any]]:
+    """Logprobs as a Response lists them: keys in alphabetical order; a content part's carry the
+    tokens' ``bytes`` (the spec's ``LogProb``), a delta's do not (``ResponseLogProb``)."""
+    out = []
+    for entry in entries:
+        top = [_logprob(token, logprob, with_bytes) for token, logprob in entry.top]
+        out.append({**_logprob(entry.token, entry.logprob, with_bytes), "top_logprobs": top})
+    return out
+
+
+def _logprob(token: str, logprob: float, with_bytes: bool) -> dict[str, Any]:
+    if with_bytes:
+        return {"bytes": list(token.encode()), "logprob": logprob, "token": token}
+    return {"logprob": logprob, "token": token}
 
 
 def item_dict(item: OutputItem, *, done: bool = True) -> dict[str, Any]:

@@ -21,7 +21,7 @@ from typing import Any
 
 from mockai.core.errors import APIError
 from mockai.responses.planner import CallItem, MessageItem, OutputItem, ReasoningItem, ResponsePlan
-from mockai.responses.render_json import FAILED, QUEUED, RUNNING, item_dict, response_dict, text_part
+from mockai.responses.render_json import FAILED, QUEUED, RUNNING, item_dict, response_dict, text_part, token_logprobs
 
 __all__ = ["encode_event", "error_events", "event_dicts", "rendered_events"]
 
@@ -52,8 +52,14 @@ class _Events:
 
 
 def _groups(tokens: tuple[str, ...], size: int) -> Iterator[str]:
+    for _, text in _groups_at(tokens, size):
+        yield text
+
+
+def _groups_at(tokens: tuple[str, ...], size: int) -> Iterator[tuple[int, str]]:
+    """The tokens ``size`` at a time, joined, with the index of each group's first token."""
     for start in range(0, len(tokens), size):
-        yield "".join(tokens[start : start + size])
+        yield start, "".join(tokens[start : start + size])
 
 
 def event_dicts(plan: ResponsePlan, *, tokens_per_chunk: int = 1, obfuscate: bool = True) -> list[dict[str, Any]]:
@@ -98,9 +104,11 @@ def _message_events(events: _Events, index: int, item: MessageItem, size: int) -
             events.add("response.refusal.delta", delta=delta, **where)
         events.add("response.refusal.done", refusal=item.text, **where)
     else:
-        for delta in _groups(item.tokens, size):
-            events.add("response.output_text.delta", delta=delta, logprobs=[], **where, **events.padding(delta))
-        events.add("response.output_text.done", logprobs=[], text=item.text, **where)
+        for start, delta in _groups_at(item.tokens, size):
+            logprobs = token_logprobs(item.logprobs[start : start + size], with_bytes=False)
+            events.add("response.output_text.delta", delta=delta, logprobs=logprobs, **where, **events.padding(delta))
+        done = token_logprobs(item.logprobs, with_bytes=False)
+        events.add("response.output_text.done", logprobs=done, text=item.text, **where)
     events.add("response.content_part.done", part=text_part(item, item.text), **where)
 
 

@@ -31,6 +31,7 @@ BODIES: list[dict[str, Any]] = [
     {"model": "o4-mini", "input": "2 + 2?", "reasoning": {"effort": "low", "summary": "detailed"}},
     {"model": "gpt-5-nano", "input": "Count to 3", "include": ["reasoning.encrypted_content"], "store": False},
     {"model": "gpt-5.1", "input": "a story", "max_output_tokens": 16, "text": {"verbosity": "high"}},
+    {"model": "gpt-4o", "input": "hi", "include": ["message.output_text.logprobs"], "top_logprobs": 2},
     {
         "model": "gpt-4o-2024-08-06",
         "input": "solve 8x + 31 = 2",

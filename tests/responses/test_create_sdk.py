@@ -183,3 +183,16 @@ def test_conversation_and_prompt_are_echoed(module_server: ServerThread) -> None
     assert response.conversation is not None and response.conversation.id == "conv_123"
     assert response.prompt is not None and response.prompt.id == "pmpt_1"
     assert response.output_text
+
+
+def test_logprobs_when_included(module_server: ServerThread) -> None:
+    client = client_for(module_server)
+    body: dict[str, Any] = {"model": "gpt-4o", "input": "Say something", "store": False, "top_logprobs": 2}
+    response = client.responses.create(include=["message.output_text.logprobs"], **body)
+    part = response.output[0].content[0]
+    assert part.logprobs and "".join(lp.token for lp in part.logprobs) == part.text
+    assert all(len(lp.top_logprobs) == 2 and lp.bytes == list(lp.token.encode()) for lp in part.logprobs)
+    with client.responses.stream(include=["message.output_text.logprobs"], **body) as stream:
+        deltas = [e for e in stream if e.type == "response.output_text.delta"]
+    assert [lp.token for d in deltas for lp in d.logprobs] == [lp.token for lp in part.logprobs]
+    assert client.responses.create(**body).output[0].content[0].logprobs == []  # not asked: none
