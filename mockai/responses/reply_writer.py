@@ -1,5 +1,6 @@
 """Writing a ``POST /v1/responses`` reply: the plan as a Response (JSON) or its event stream, with
-the deliberate faults of a delivery, and kept in the response store unless ``store`` is false.
+the deliberate faults of a delivery, and kept in the response store unless ``store`` is false (a
+background response is kept regardless).
 
 The chat plan (seeded or scripted) becomes one :class:`~mockai.responses.planner.ResponsePlan`;
 the JSON body and the stream are two views of it, and what is stored is the JSON body's bytes
@@ -89,7 +90,7 @@ def planned_response(
         plan = response_plan(reply.plan, body)
         planned = PlannedResponse(plan, render_response(plan))
         memos.plans.put(id(reply.plan), (reply.plan, planned))
-    if body.get("store") is False or store.get(planned.id) is None:
+    if not _kept(body) or store.get(planned.id) is None:
         return planned
     rendered_from, attempt = planned.rendered_from, seq
     moved = planned
@@ -181,17 +182,23 @@ _RATE_LIMIT_HEADERS = tuple(
 )
 
 
+def _kept(body: Mapping[str, Any]) -> bool:
+    """Whether the response to ``body`` is stored: unless ``store`` is false, and a background
+    response always (the real API retrieves one created with ``store: false``, [R:28])."""
+    return body.get("store") is not False or body.get("background") is True
+
+
 def _keep(
     store: ResponseStore, planned: PlannedResponse, body: Mapping[str, Any], payload: bytes, events: tuple[bytes, ...]
 ) -> None:
-    if body.get("store") is not False:
+    if _kept(body):
         _add(store, planned.id, planned.rendered_from.created_at, body, payload, events)
 
 
 def keep_recorded(store: ResponseStore, reply: RawReply, body: Mapping[str, Any]) -> None:
     """A recorded (cassette) JSON Response to a stored request is kept as it was recorded, so
     ``retrieve`` and ``previous_response_id`` find it as they would on the real API."""
-    if body.get("store") is False or reply.status != 200 or reply.events is not None:
+    if not _kept(body) or reply.status != 200 or reply.events is not None:
         return
     try:
         recorded = json.loads(reply.body)

@@ -150,6 +150,17 @@ def test_background_responses(server: ServerThread, sdk: Any) -> None:
         sdk.responses.cancel(foreground.id)
 
 
+def test_a_background_response_is_kept_even_with_store_false(server: ServerThread, sdk: Any) -> None:
+    # The real API echoes store: false on a background response and still retrieves it [R:28].
+    created = sdk.responses.create(model=MODEL, input="Later, unstored.", background=True, store=False)
+    assert created.store is False and created.status == "queued"
+    retrieved = sdk.responses.retrieve(created.id)
+    assert retrieved.status == "completed" and retrieved.store is False and retrieved.output_text
+    assert sdk.responses.cancel(created.id).id == created.id
+    again = sdk.responses.create(model=MODEL, input="Later, unstored.", background=True, store=False)
+    assert again.id != created.id  # a repeat kept beside it gets an id of its own
+
+
 def test_a_background_stream_resumes(server: ServerThread, sdk: Any) -> None:
     streamed = clients.HTTP.post(
         f"{server.base_url}/responses",
