@@ -15,7 +15,7 @@ from mockai.chat.render_sse import DONE, StreamOptions, error_event, rendered_ev
 from mockai.chat.rendered import RenderMemos
 from mockai.core.plan import ErrorReply, PlannedReply, RawReply
 from mockai.http.headers import success_headers
-from mockai.http.reply_writing import before_first_byte, write_error, write_events, write_raw
+from mockai.http.reply_writing import before_first_byte, faulted_body, write_error, write_events, write_raw
 
 __all__ = ["write_reply"]
 
@@ -44,12 +44,7 @@ def _deliver_json(reply: PlannedReply, req_id: str, memos: RenderMemos | None) -
     plan = reply.plan
     headers = success_headers(req_id, 7 + plan.usage.completion_tokens % 200, plan.usage.total_tokens)
     headers.update(reply.delivery.headers)
-    fault = reply.delivery.fault
-    payload = render_completion(plan, memos)
-    if fault is not None and fault.kind == "empty":
-        payload = b""
-    elif fault is not None and fault.kind == "malformed":
-        payload = payload[: len(payload) // 2]
+    payload = faulted_body(render_completion(plan, memos), reply.delivery.fault)
     return web.Response(status=200, body=payload, headers=headers)
 
 
