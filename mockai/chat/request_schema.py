@@ -14,13 +14,12 @@ Pure: no aiohttp, and nothing here reads outside the package.
 from __future__ import annotations
 
 import json
-import math
 from collections.abc import Callable
 from functools import lru_cache
 from importlib import resources
 from typing import Any
 
-from mockai.core.errors import APIError
+from mockai.core.errors import APIError, is_json_value, json_type_words
 from mockai.core.json_budget import emptied_below
 from mockai.core.json_pointer import resolve_pointer
 
@@ -138,7 +137,7 @@ def _translate(error: Any, body: dict[Any, Any]) -> tuple[_SortKey, APIError]:
     base, _, location = (error.absolute_keyword_location or "#").partition("#")
     base = base if base in _SCHEMAS else REQUEST_SCHEMA["$id"]
     param = _param(path)
-    if _json_type(value) is None:
+    if not is_json_value(value):
         # NaN / Infinity (Python's json accepts them, JSON does not) or a non-JSON Python value.
         return (-1, (), 0), APIError.invalid_json()
 
@@ -147,7 +146,7 @@ def _translate(error: Any, body: dict[Any, Any]) -> tuple[_SortKey, APIError]:
         return _key(full, name), APIError.missing_required(_param(full))
     if name == "type":
         expected = _describe(location.rpartition("/")[0], base)
-        return _key(path, name), APIError.invalid_type(param, expected, _json_type(value) or "null")
+        return _key(path, name), APIError.invalid_type(param, expected, json_type_words(value))
     if name == "enum":
         if location in _PART_RESTRICTIONS and len(path) > 1 and path[0] == "messages":
             return _part_restriction(path, value, body, _PART_RESTRICTIONS[location])
@@ -274,25 +273,6 @@ def _walk(body: Any, raw_path: list[str | int], fallback: Any) -> tuple[list[str
             path.append(part)
             node = _MISSING
     return path, (fallback if node is _MISSING else node)
-
-
-def _json_type(value: Any) -> str | None:
-    """How the API names the JSON type of ``value`` ("but got … instead"); None if not JSON."""
-    if value is None:
-        return "null"
-    if isinstance(value, bool):
-        return "a boolean"
-    if isinstance(value, int):
-        return "an integer"
-    if isinstance(value, float):
-        return "a decimal number" if math.isfinite(value) else None
-    if isinstance(value, str):
-        return "a string"
-    if isinstance(value, dict):
-        return "an object"
-    if isinstance(value, list):
-        return "an array"
-    return None
 
 
 def _resolve(pointer: str, base: str) -> Any:

@@ -7,10 +7,17 @@ with :meth:`APIError.body_bytes` and :meth:`APIError.content_type`.
 from __future__ import annotations
 
 import json
+import math
 from collections.abc import Mapping
 from typing import Any
 
-__all__ = ["APIError", "error_body_bytes", "go_escape", "json_type_words"]
+__all__ = [
+    "APIError",
+    "error_body_bytes",
+    "go_escape",
+    "is_json_value",
+    "json_type_words",
+]
 
 # The API's front ends are written in Go, which escapes these three characters in JSON strings.
 _GO_ESCAPES = str.maketrans({"<": "\\u003c", ">": "\\u003e", "&": "\\u0026"})
@@ -36,6 +43,15 @@ def json_type_words(value: Any) -> str:
     if isinstance(value, list):
         return "an array"
     return "an object"
+
+
+def is_json_value(value: Any) -> bool:
+    """Whether JSON can hold ``value`` (of its types, and not NaN or an infinity): what
+    :func:`json_type_words` names truly; Python's ``json`` reads NaN, and a body built in Python
+    may hold anything."""
+    if isinstance(value, float):
+        return math.isfinite(value)
+    return value is None or isinstance(value, (int, str, list, dict))
 
 
 def error_body_bytes(message: str, type_: str, param: str | None, code: str | None, *, status: int = 400) -> bytes:
