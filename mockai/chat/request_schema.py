@@ -19,7 +19,12 @@ from functools import lru_cache
 from importlib import resources
 from typing import Any
 
-from mockai.core.errors import APIError, is_json_value, json_type_words
+from mockai.core.errors import (
+    APIError,
+    is_json_value,
+    json_type_words,
+    unknown_parameter,  # re-exported: the Responses validation imports it from here
+)
 from mockai.core.json_budget import emptied_below
 from mockai.core.json_pointer import resolve_pointer
 
@@ -89,14 +94,6 @@ def validated(
         raise top_level_fault(body) or first_fault(validator, body)
     cross_field(body)
     return body
-
-
-def unknown_parameter(body: dict[Any, Any], known: frozenset[str]) -> APIError | None:
-    """The error for the first top-level key of ``body`` (in body order) that is not ``known``."""
-    for key in body:
-        if key not in known:
-            return APIError.unknown_parameter(str(key))
-    return None
 
 
 def passes(validator: Any, body: dict[Any, Any]) -> bool:

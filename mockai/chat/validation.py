@@ -23,9 +23,9 @@ from typing import Any
 import jsonschema_rs
 
 from mockai.chat.model_rules import check_model_rules
-from mockai.chat.request_schema import REQUEST_SCHEMA, first_fault, passes, unknown_parameter, validated
+from mockai.chat.request_schema import REQUEST_SCHEMA, first_fault, passes, validated
 from mockai.chat.schema_rules import check_request_schemas
-from mockai.core.errors import APIError
+from mockai.core.errors import APIError, unknown_parameter
 
 __all__ = ["REQUEST_SCHEMA", "validate_chat_request", "validate_metadata"]
 

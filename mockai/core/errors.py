@@ -17,6 +17,8 @@ __all__ = [
     "go_escape",
     "is_json_value",
     "json_type_words",
+    "request_object",
+    "unknown_parameter",
 ]
 
 # The API's front ends are written in Go, which escapes these three characters in JSON strings.
@@ -52,6 +54,26 @@ def is_json_value(value: Any) -> bool:
     if isinstance(value, float):
         return math.isfinite(value)
     return value is None or isinstance(value, (int, str, list, dict))
+
+
+def unknown_parameter(body: Mapping[Any, Any], known: frozenset[str]) -> APIError | None:
+    """The error for the first top-level key of ``body`` (in body order) that is not ``known``."""
+    for key in body:
+        if key not in known:
+            return APIError.unknown_parameter(str(key))
+    return None
+
+
+def request_object(body: Any, known: frozenset[str]) -> dict[str, Any]:
+    """``body`` if it is a JSON object of ``known`` parameters only; else the API's ``'$' is
+    invalid`` 400 (the embeddings check's, for a body that is not an object) or the first
+    unknown parameter's error."""
+    if not isinstance(body, dict):
+        raise APIError.invalid_at("$")
+    error = unknown_parameter(body, known)
+    if error is not None:
+        raise error
+    return body
 
 
 def error_body_bytes(message: str, type_: str, param: str | None, code: str | None, *, status: int = 400) -> bytes:

@@ -22,7 +22,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from mockai.core.errors import APIError, json_type_words
+from mockai.core.errors import APIError, json_type_words, request_object
 from mockai.core.model_catalog import DEFAULT_CATALOG, ModelInfo
 from mockai.generate.tokenizer import count_tokens
 
@@ -127,11 +127,7 @@ def _dimensions(body: dict[str, Any], model: ModelInfo) -> int:
 
 def read_embedding_request(body: Any) -> EmbeddingRequest:
     """The request ``body`` asks for; the real API's error for a body it refuses."""
-    if not isinstance(body, dict):
-        raise APIError.invalid_at("$")
-    for key in body:
-        if key not in _KEYS:
-            raise APIError.unknown_parameter(str(key))
+    body = request_object(body, _KEYS)
     if "model" not in body:
         raise APIError.missing_model()
     model_id = body["model"]

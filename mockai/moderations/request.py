@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from mockai.core.errors import APIError, json_type_words
+from mockai.core.errors import APIError, json_type_words, request_object
 from mockai.core.model_catalog import DEFAULT_CATALOG, ModelInfo
 
 __all__ = ["DEFAULT_MODEL", "ModerationInput", "ModerationRequest", "read_moderation_request"]
@@ -78,11 +78,7 @@ def _inputs(value: Any) -> tuple[ModerationInput, ...]:
 
 def read_moderation_request(body: Any) -> ModerationRequest:
     """The request ``body`` asks for; the real API's error for a body it refuses."""
-    if not isinstance(body, dict):
-        raise APIError.invalid_at("$")
-    for key in body:
-        if key not in _KEYS:
-            raise APIError.unknown_parameter(str(key))
+    body = request_object(body, _KEYS)
     if "input" not in body:
         raise APIError.missing_required("input")
     model_id = body.get("model", DEFAULT_MODEL)
