@@ -1,20 +1,20 @@
 """``POST /v1/embeddings`` and ``POST /v1/moderations``: the chat pipeline's way through, for
 requests that are answered per input.
 
-request → key, size, JSON (:mod:`mockai.http`) → the surface's own reading
-(:func:`~mockai.embeddings.request.read_embedding_request`,
-:func:`~mockai.moderations.request.read_moderation_request`) → the scenario rules, which may
-answer for some inputs (a vector, the vector of another text, flagged categories) or for the
-whole request (an error, a delay, a fault) → the seeded answer for the rest → delivered → journaled.
-A refused request is journaled as ``rejected`` with its error, as chat's are.  Cassettes answer
-these paths in the front door (:mod:`mockai.server.app`), before the handler.
+request → key, size, JSON (:mod:`mockai.server.intake`, every surface's way in) → the surface's
+own reading (:class:`InputsSurface`) → the scenario rules, which may answer for some inputs (a
+vector, the vector of another text, flagged categories) or for the whole request (an error, a
+delay, a fault) → the seeded answer for the rest → delivered → journaled.  A refused request is
+journaled as ``rejected`` with its error, as chat's are.  Cassettes answer these paths in the
+front door (:mod:`mockai.server.app`), before the handler.
 """
 
 from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable, Sequence
-from typing import Any, TypeVar
+from dataclasses import dataclass
+from typing import Any, Generic, TypeVar
 
 from aiohttp import web
 
@@ -25,15 +25,13 @@ from mockai.core.plan import ErrorReply
 from mockai.embeddings.render import layout_of, render_embeddings, rows_of
 from mockai.embeddings.request import EmbeddingRequest, Input, read_embedding_request
 from mockai.embeddings.vectors import Matrix, embed
-from mockai.http.auth import check_auth
 from mockai.http.headers import success_headers
 from mockai.http.reply_writing import before_first_byte, faulted_body, write_error
-from mockai.http.request_body import read_json_body
 from mockai.http.responses import request_id_of
 from mockai.moderations.request import ModerationRequest, read_moderation_request
 from mockai.moderations.results import Verdict, moderation_body, moderation_id
 from mockai.scenarios.inputs import InputsReply
-from mockai.server.journal import NOT_READ
+from mockai.server.intake import Received
 from mockai.server.state import STATE, InputsAnswer, ServerState
 
 __all__ = ["create_embeddings", "create_moderations"]
@@ -44,35 +42,48 @@ T = TypeVar("T")
 _BIG_REQUEST = 256 << 10
 
 
+@dataclass(frozen=True, slots=True)
+class InputsSurface(Generic[T]):
+    """What differs between the endpoints answered per input."""
+
+    # What the body asks for, if it is a valid request (else the API's error); pure, so its seeded
+    # answer is memoised by the raw bytes.
+    read: Callable[[Any], T]
+    # The answer, seeded but for the inputs a scenario rule scripts; or the rule's problem (a 422).
+    answer: Callable[[ServerState, RequestContext, T, InputsReply | None], InputsAnswer | ErrorReply]
+
+
 async def create_embeddings(request: web.Request) -> web.StreamResponse:
-    return await _answer(request, read_embedding_request, _embeddings)
+    return await _answer(request, EMBEDDINGS)
 
 
 async def create_moderations(request: web.Request) -> web.StreamResponse:
-    return await _answer(request, read_moderation_request, _moderations)
+    return await _answer(request, MODERATIONS)
 
 
-async def _answer(
-    request: web.Request,
-    reading: Callable[[Any], T],
-    answering: Callable[[ServerState, RequestContext, T, InputsReply | None], InputsAnswer | ErrorReply],
-) -> web.StreamResponse:
+async def _answer(request: web.Request, surface: InputsSurface[T]) -> web.StreamResponse:
     """Read, ask the rules, answer (from the memo when nothing was scripted), deliver, journal."""
     state = request.app[STATE].current
-    ctx, known = await _read(request, state, reading)
+    received = Received()
+    try:
+        ctx, known = await _read(request, state, received, surface.read)
+    except APIError as refusal:
+        await received.journal_refusal(request, state, refusal)
+        raise
     script = await _scripted(state, ctx)
     if isinstance(script, ErrorReply):
-        return await _refuse(request, state, ctx, script)
+        return await _refuse(request, state, received, ctx, script)
     if isinstance(known, InputsAnswer) and script is None:
-        return await _deliver(request, state, ctx, known, None)
-    asked = reading(ctx.body) if isinstance(known, InputsAnswer) else known
+        return await _deliver(request, state, received, ctx, known, None)
+    asked = surface.read(ctx.body) if isinstance(known, InputsAnswer) else known
     if len(ctx.raw) > _BIG_REQUEST:  # seconds of work: in a thread, so other requests go on meanwhile
-        answer = await asyncio.get_running_loop().run_in_executor(None, answering, state, ctx, asked, script)
+        run = asyncio.get_running_loop().run_in_executor
+        answer = await run(None, surface.answer, state, ctx, asked, script)
     else:
-        answer = answering(state, ctx, asked, script)
+        answer = surface.answer(state, ctx, asked, script)
     if isinstance(answer, ErrorReply):
-        return await _refuse(request, state, ctx, answer)
-    return await _deliver(request, state, ctx, answer, script)
+        return await _refuse(request, state, received, ctx, answer)
+    return await _deliver(request, state, received, ctx, answer, script)
 
 
 def _embeddings(
@@ -104,42 +115,19 @@ def _moderations(
     return InputsAnswer((dumps_indented(payload) + "\n").encode(), 0, "", 25 + len(asked.inputs) % 40)
 
 
+EMBEDDINGS = InputsSurface(read_embedding_request, _embeddings)
+MODERATIONS = InputsSurface(read_moderation_request, _moderations)
+
+
 async def _read(
-    request: web.Request, state: ServerState, reading: Callable[[Any], T]
+    request: web.Request, state: ServerState, received: Received, reading: Callable[[Any], T]
 ) -> tuple[RequestContext, T | InputsAnswer]:
     """The request read and numbered, with what it asks for, or its seeded answer when these very
-    bytes were answered before (reading is a pure function of them); a refusal is journaled as
-    ``rejected`` and raised."""
-    raw: bytes | None = None
-    parsed: Any = NOT_READ
-    try:
-        check_auth(request, state.config.api_key)
-        raw, parsed = await read_json_body(request, state.config.max_body_bytes)
-        known = state.input_answers.get(_key(request.path, raw))
-        asked = known if known is not None else reading(parsed)
-    except APIError as refusal:
-        if raw is None and refusal.status != 413:
-            try:
-                raw = await request.read()
-            except Exception:  # over the size limit, cut off: journaled as not read
-                raw = None
-        error = ErrorReply(refusal, source="rejected")
-        state.journal.record(
-            request.method,
-            request.path,
-            request.query_string,
-            request.headers,
-            parsed,
-            refusal.status,
-            "rejected",
-            error,
-            raw=raw,
-        )
-        raise
-    state.seq += 1
-    headers = {k.lower(): v for k, v in request.headers.items()}
-    ctx = RequestContext(request.method, request.path, request.query_string, headers, parsed, raw, state.seq)
-    return ctx, asked
+    bytes were answered before (reading is a pure function of them); the API's refusals otherwise."""
+    raw, parsed = await received.read(request, state)
+    known = state.input_answers.get(_key(request.path, raw))
+    asked = known if known is not None else reading(parsed)
+    return received.numbered(request, state, parsed), asked
 
 
 def _key(path: str, raw: bytes) -> bytes:
@@ -162,16 +150,21 @@ def _embed(asked: EmbeddingRequest, inputs: Sequence[Input]) -> Matrix:
 
 
 async def _refuse(
-    request: web.Request, state: ServerState, ctx: RequestContext, reply: ErrorReply
+    request: web.Request, state: ServerState, received: Received, ctx: RequestContext, reply: ErrorReply
 ) -> web.StreamResponse:
     if reply.delivery.first_byte_delay > 0 or reply.delivery.fault is not None:
         await before_first_byte(request, reply.delivery)
-    _journal(state, ctx, request, reply.error.status, reply.source, reply)
+    received.journal(request, state, reply.error.status, reply.source, reply)
     return write_error(reply, request_id_of(request, ctx.raw))
 
 
 async def _deliver(
-    request: web.Request, state: ServerState, ctx: RequestContext, answer: InputsAnswer, script: InputsReply | None
+    request: web.Request,
+    state: ServerState,
+    received: Received,
+    ctx: RequestContext,
+    answer: InputsAnswer,
+    script: InputsReply | None,
 ) -> web.StreamResponse:
     """``answer`` with the real API's headers, as the rule's delivery says (None: at once, and kept
     for the next request with these very bytes)."""
@@ -181,17 +174,11 @@ async def _deliver(
         headers["openai-model"] = answer.model
     if script is None:
         state.input_answers.put(_key(ctx.path, ctx.raw), answer)
-        _journal(state, ctx, request, 200, "seeded", None)
+        received.journal(request, state, 200, "seeded", None)
         return web.Response(status=200, body=answer.body, headers=headers)
     delivery = script.delivery
     if delivery.first_byte_delay > 0 or delivery.fault is not None:
         await before_first_byte(request, delivery)
     headers.update(delivery.headers)
-    _journal(state, ctx, request, 200, script.source, None)
+    received.journal(request, state, 200, script.source, None)
     return web.Response(status=200, body=faulted_body(answer.body, delivery.fault), headers=headers)
-
-
-def _journal(
-    state: ServerState, ctx: RequestContext, request: web.Request, status: int, source: str, reply: ErrorReply | None
-) -> None:
-    state.journal.record(ctx.method, ctx.path, ctx.query, request.headers, ctx.body, status, source, reply, raw=ctx.raw)

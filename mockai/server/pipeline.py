@@ -1,10 +1,10 @@
 """The pipeline every generating endpoint shares, one way through:
 
-request → key, size, JSON (:mod:`mockai.http`) → the surface's validation → the first reply source
-that answers (scenario rules, then the cassette), else seeded generation → one reply (a plan, an
-error, recorded bytes, or "ask upstream") → kept when stored → delivered as JSON or SSE →
-journaled.  A refused request (401, 400, 413, …) is journaled too, as ``rejected``, with its
-error envelope.
+request → key, size, JSON (:mod:`mockai.server.intake`, every surface's way in) → the surface's
+validation → the first reply source that answers (scenario rules, then the cassette), else seeded
+generation → one reply (a plan, an error, recorded bytes, or "ask upstream") → kept when stored →
+delivered as JSON or SSE → journaled.  A refused request (401, 400, 413, …) is journaled too, as
+``rejected``, with its error envelope.
 
 Two surfaces go through it (:class:`Surface`): chat completions, and Responses.  Reply sources
 see every request as a chat request (a Responses request through its chat view,
@@ -27,10 +27,9 @@ from mockai.chat.validation import validate_chat_request
 from mockai.core.context import RequestContext
 from mockai.core.errors import APIError
 from mockai.core.plan import ErrorReply, ForwardReply, PlannedReply, RawReply, Reply
-from mockai.http.auth import check_auth
-from mockai.http.request_body import read_json_body
 from mockai.http.responses import request_id_of
 from mockai.responses import surface as responses
+from mockai.server.intake import Received
 from mockai.server.journal import NOT_READ, Describe
 from mockai.server.state import STATE, KnownBody, ServerState
 from mockai.server.upstream import forward_upstream
@@ -106,7 +105,7 @@ async def create_response(request: web.Request) -> web.StreamResponse:
 
 async def _answer(request: web.Request, surface: Surface) -> web.StreamResponse:
     state = request.app[STATE].current
-    received = _Received()
+    received = Received()
     try:
         ctx, body, req_id = await _read(request, state, received, surface)
     except APIError as refusal:
@@ -115,7 +114,7 @@ async def _answer(request: web.Request, surface: Surface) -> web.StreamResponse:
         reply = await choose_reply(state, ctx)
     except Exception as exc:  # the boundary answers it; the journal still shows the request
         error = surface.reword(exc, body) if isinstance(exc, APIError) else APIError.server_error()
-        _journal_error(request, state, received, error, "error")
+        received.journal_error(request, state, error, "error")
         raise error from None
     if isinstance(reply, ForwardReply):
         assert state.cassette is not None
@@ -127,39 +126,15 @@ async def _answer(request: web.Request, surface: Surface) -> web.StreamResponse:
     try:
         return await write(request, req_id)
     finally:
-        state.journal.record(
-            ctx.method,
-            ctx.path,
-            ctx.query,
-            request.headers,
-            body,
-            status,
-            reply.source,
-            reply,
-            describe,
-            raw=ctx.raw,
-        )
-
-
-class _Received:
-    """What was read of a request before it was refused: its bytes, and their JSON value."""
-
-    __slots__ = ("body", "raw")
-
-    def __init__(self) -> None:
-        self.raw: bytes | None = None
-        self.body: Any = NOT_READ
+        received.journal(request, state, status, reply.source, reply, describe)
 
 
 async def _read(
-    request: web.Request, state: ServerState, received: _Received, surface: Surface
+    request: web.Request, state: ServerState, received: Received, surface: Surface
 ) -> tuple[RequestContext, dict[str, Any], str]:
     """The validated request (as sent, and as reply sources see it, numbered) and its request id;
     the real API's refusals otherwise."""
-    config = state.config
-    check_auth(request, config.api_key)
-    raw, parsed = await read_json_body(request, config.max_body_bytes)
-    received.raw, received.body = raw, parsed
+    raw, parsed = await received.read(request, state)
     known = state.known_bodies.get(raw)
     new = known is None
     if known is None:
@@ -167,14 +142,12 @@ async def _read(
         known = KnownBody(request_id_of(request, raw))
     else:
         body = parsed  # these very bytes were validated before
-    if config.strict_models and body["model"] not in state.catalog:
+    if state.config.strict_models and body["model"] not in state.catalog:
         raise surface.unknown_model(body["model"])
     view = surface.view(state, body, new)
     if new:
         state.known_bodies.put(raw, known)  # valid, its rules passed
-    state.seq += 1
-    headers = {k.lower(): v for k, v in request.headers.items()}
-    ctx = RequestContext(request.method, request.path, request.query_string, headers, view, raw, state.seq)
+    ctx = received.numbered(request, state, view)
     if view.get("store") is True:
         ctx.assign_id = state.store.id_for  # a repeated stored request gets an id of its own
     elif view is not body and body.get("previous_response_id") is not None:
@@ -197,7 +170,7 @@ async def choose_reply(state: ServerState, ctx: RequestContext) -> Reply:
 
 
 async def _after_refusal(
-    request: web.Request, state: ServerState, refusal: APIError, received: _Received
+    request: web.Request, state: ServerState, refusal: APIError, received: Received
 ) -> web.StreamResponse:
     """A refused request may still have a recorded (or, recording, an upstream) answer; else
     it is journaled as ``rejected`` and the front door answers the refusal."""
@@ -209,34 +182,8 @@ async def _after_refusal(
             return await forward_upstream(request, cassette, state.journal, raw)
         if isinstance(reply, RawReply):
             return await replay_recorded(request, state, reply, raw)
-    await _read_rest(request, refusal, received)
-    _journal_error(request, state, received, refusal, "rejected")
+    await received.journal_refusal(request, state, refusal)
     raise refusal
-
-
-async def _read_rest(request: web.Request, refusal: APIError, received: _Received) -> None:
-    """The body of a request refused before it was read (a bad key, a content type), for the
-    journal; not a body refused for its size, nor one that cannot be read."""
-    if received.raw is not None or refusal.status == 413:
-        return
-    try:
-        received.raw = await request.read()
-    except Exception:  # over the size limit, cut off, badly framed: journaled as not read
-        return
-
-
-def _journal_error(request: web.Request, state: ServerState, received: _Received, error: APIError, source: str) -> None:
-    state.journal.record(
-        request.method,
-        request.path,
-        request.query_string,
-        request.headers,
-        received.body,
-        error.status,
-        source,
-        ErrorReply(error, source=source),
-        raw=received.raw,
-    )
 
 
 async def replay_recorded(request: web.Request, state: ServerState, reply: RawReply, raw: bytes) -> web.StreamResponse:
