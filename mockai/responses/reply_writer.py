@@ -90,14 +90,15 @@ def planned_response(
         plan = response_plan(reply.plan, body)
         planned = PlannedResponse(plan, render_response(plan))
         memos.plans.put(id(reply.plan), (reply.plan, planned))
-    if not _kept(body) or store.get(planned.id) is None:
+    rendered_from = planned.rendered_from  # (planned.id is its id: a memoised Response has no group of its own)
+    if not _kept(body) or store.get(rendered_from.id) is None:
         return planned
-    rendered_from, attempt = planned.rendered_from, seq
-    moved = planned
-    while store.get(moved.id) is not None:
-        group = hashlib.blake2b(f"{rendered_from.group}/{attempt}".encode(), digest_size=8).hexdigest()
-        moved, attempt = PlannedResponse(rendered_from, planned.payload, group), attempt + 1
-    return PlannedResponse(rendered_from, _moved(planned.payload, rendered_from.group, moved.group), moved.group)
+    old, tail, attempt = rendered_from.group, rendered_from.id[5 + len(rendered_from.group) :], seq
+    while True:
+        group = hashlib.blake2b(f"{old}/{attempt}".encode(), digest_size=8).hexdigest()
+        if store.get(f"resp_{group}{tail}") is None:
+            return PlannedResponse(rendered_from, _moved(planned.payload, old, group), group)
+        attempt += 1
 
 
 def _moved(rendered: bytes, old: str, new: str) -> bytes:

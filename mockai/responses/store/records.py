@@ -12,6 +12,7 @@ items with their ids (``GET .../input_items``), and, for a streamed create, its 
 from __future__ import annotations
 
 import json
+import sys
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -68,10 +69,40 @@ class ResponseStore(Protocol):
     def __len__(self) -> int: ...
 
 
+# What an item (a dict and its keys) and a part of its content cost besides their strings, on the
+# high side of :func:`~mockai.core.json_budget.json_cost` for the items ``input_items`` makes.
+_ITEM, _PART = 1024, 512
+
+
 def record_cost(record: StoredResponse) -> int:
-    """Estimated bytes of memory a stored response holds (its bytes kept whole, items parsed)."""
-    events = sum(len(event) + 40 for event in record.events)
-    return 512 + len(record.id) + len(record.body) + events + json_cost(list(record.input_items))
+    """Estimated bytes of memory a stored response holds (its bytes kept whole, items parsed).
+
+    Paid on every stored create, so the items are not walked to the bottom: a constant per item
+    and per content part plus the sizes of their strings (anything nested deeper is measured by
+    :func:`~mockai.core.json_budget.json_cost`)."""
+    events = sum(len(event) + 40 for event in record.events) if record.events else 0
+    return 512 + len(record.id) + len(record.body) + events + sum(map(_item_cost, record.input_items))
+
+
+def _item_cost(item: dict[str, Any]) -> int:
+    cost = _ITEM
+    for value in item.values():
+        if value.__class__ is str:
+            cost += sys.getsizeof(value)
+        elif value.__class__ is list:
+            cost += 64 + 8 * len(value) + sum(map(_part_cost, value))
+        else:
+            cost += json_cost(value)
+    return cost
+
+
+def _part_cost(part: Any) -> int:
+    if part.__class__ is not dict:
+        return json_cost(part)
+    cost = _PART
+    for value in part.values():
+        cost += sys.getsizeof(value) if value.__class__ is str else json_cost(value)
+    return cost
 
 
 def response_not_found(response_id: str) -> APIError:

@@ -13,6 +13,8 @@ from hypothesis import strategies as st
 
 from mockai.core.config import ServerConfig
 from mockai.core.errors import APIError
+from mockai.core.json_budget import json_cost
+from mockai.responses.input_items import input_items
 from mockai.responses.store.backends import open_response_store
 from mockai.responses.store.history import conversation_items, input_items_of, response_chain
 from mockai.responses.store.memory import MemoryResponseStore
@@ -153,3 +155,39 @@ def test_a_body_that_is_not_a_response_has_no_output_items() -> None:
     for body in (b"", b"not json", b"[1, 2]", b'{"output": "text"}', b'{"output": [1, {"id": "msg_1"}]}'):
         record = StoredResponse(rid(1), 0, body, ())
         assert record.output_items() == ([{"id": "msg_1"}] if b"msg_1" in body else [])
+
+
+@pytest.mark.parametrize(
+    "given",
+    [
+        "hello " * 100,
+        [
+            {
+                "role": "user",
+                "content": [
+                    {"type": "input_text", "text": "x" * 50},
+                    {"type": "input_image", "image_url": "https://example.com/y.png", "detail": "auto"},
+                ],
+            }
+        ],
+        [
+            {"type": "function_call", "call_id": "call_1", "name": "f", "arguments": '{"a": 1}'},
+            {"type": "function_call_output", "call_id": "call_1", "output": [{"type": "input_text", "text": "{}"}]},
+        ],
+        [{"role": "user", "content": "q"}] * 50,
+        [{"role": "user", "content": [{"type": "input_text", "text": "a"}] * 200}],
+        [
+            {
+                "role": "user",
+                "content": [{"type": "input_audio", "input_audio": {"data": "AAAA" * 100, "format": "wav"}}],
+            }
+        ],
+    ],
+)
+def test_record_cost_estimates_the_items_on_the_high_side_without_walking_them(given: object) -> None:
+    # The estimate (a constant per item and part plus their strings) is paid on every stored
+    # create; it must not under-count what a full walk (json_cost) finds, nor be far above it.
+    record = StoredResponse(rid(1), 0, b"{}", input_items({"input": given}, rid(1)))
+    estimate = record_cost(record) - record_cost(StoredResponse(rid(1), 0, b"{}", ()))
+    walked = json_cost(list(record.input_items))
+    assert walked <= estimate <= 2 * walked
