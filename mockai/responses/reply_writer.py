@@ -19,6 +19,7 @@ from typing import Any
 
 from aiohttp import web
 
+from mockai.core.json_text import indented_bytes
 from mockai.core.memo import Memo
 from mockai.core.plan import Delivery, ErrorReply, PlannedReply, RawReply, ReplyPlan
 from mockai.http.headers import success_headers
@@ -197,17 +198,45 @@ def _keep(
 
 
 def keep_recorded(store: ResponseStore, reply: RawReply, body: Mapping[str, Any]) -> None:
-    """A recorded (cassette) JSON Response to a stored request is kept as it was recorded, so
-    ``retrieve`` and ``previous_response_id`` find it as they would on the real API."""
-    if not _kept(body) or reply.status != 200 or reply.events is not None:
+    """A recorded (cassette) Response to a stored request is kept as it was recorded, so
+    ``retrieve`` and ``previous_response_id`` find it as they would on the real API: a JSON body as
+    it is, a stream as the Response its last event (``response.completed``, ``.incomplete`` or
+    ``.failed``) carries, laid out as a non-stream body (with its events, to replay a background one)."""
+    if not _kept(body) or reply.status != 200:
         return
-    try:
-        recorded = json.loads(reply.body)
-    except ValueError:
-        return
-    if isinstance(recorded, dict) and recorded.get("object") == "response" and isinstance(recorded.get("id"), str):
+    events: tuple[bytes, ...] = ()
+    if reply.events is None:
+        recorded, payload = _json_object(reply.body), reply.body
+    else:
+        text = b"".join(event for _, event in reply.events)
+        events = tuple(chunk + b"\n\n" for chunk in text.split(b"\n\n") if chunk.strip())
+        recorded = _final_response(events)
+        payload = indented_bytes(recorded)[:-1] if recorded is not None else b""
+    if recorded is not None and recorded.get("object") == "response" and isinstance(recorded.get("id"), str):
         created_at = recorded.get("created_at")
-        _add(store, recorded["id"], created_at if isinstance(created_at, int) else 0, body, reply.body, ())
+        _add(store, recorded["id"], created_at if isinstance(created_at, int) else 0, body, payload, events)
+
+
+def _json_object(data: bytes) -> dict[str, Any] | None:
+    try:
+        value = json.loads(data)
+    except ValueError:
+        return None
+    return value if isinstance(value, dict) else None
+
+
+def _final_response(events: tuple[bytes, ...]) -> dict[str, Any] | None:
+    """The Response of a stream's terminal event (its last ``data:`` line with one), if any."""
+    for event in reversed(events):
+        for line in event.split(b"\n"):
+            if line.startswith(b"data: ") and b'"response.' in line:
+                payload = _json_object(line[6:])
+                if payload is not None and payload.get("type") in _FINAL and isinstance(payload.get("response"), dict):
+                    return dict(payload["response"])
+    return None
+
+
+_FINAL = frozenset({"response.completed", "response.incomplete", "response.failed"})
 
 
 def _add(

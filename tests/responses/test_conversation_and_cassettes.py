@@ -5,7 +5,9 @@ cassette records a stream from an upstream (a second mockai) and replays it even
 from __future__ import annotations
 
 import asyncio
+import json
 from pathlib import Path
+from typing import Any
 
 from mockai.replay.cassette import load_cassette
 from mockai.server.runner import ServerThread
@@ -88,6 +90,39 @@ def test_a_replayed_response_is_stored(server_factory: ServerFactory, tmp_path: 
         client.responses.retrieve(replayed.json()["id"]).output_text
         == replayed.json()["output"][0]["content"][0]["text"]
     )
+
+
+def test_a_replayed_stream_is_stored(server_factory: ServerFactory, tmp_path: Path) -> None:
+    # A replayed stream is kept as the Response its response.completed event carries, laid out
+    # as a non-stream body (what a streamed create stores), and a conversation continues from it.
+    upstream = server_factory()
+    cassette = tmp_path / "stream.yaml"
+    recorder = server_factory(cassette=cassette, record_mode="once", upstream=upstream.base_url)
+    body = {"model": "gpt-4o-mini", "input": "Stream and keep me", "stream": True}
+    recorded = HTTP.post(f"{recorder.base_url}/responses", json=body, headers=AUTH)
+    assert recorded.status_code == 200
+    recorder.stop()
+    replayer = server_factory(cassette=cassette, cassette_fallback=True)  # (seeded answers after it)
+    client = client_for(replayer)
+    with client.responses.stream(model="gpt-4o-mini", input="Stream and keep me") as stream:
+        final = stream.get_final_response()
+    assert replayer.run(lambda: list(replayer.state.journal))[0].source == "cassette"
+    retrieved = client.responses.retrieve(final.id)
+    assert retrieved.output_text == final.output_text and retrieved.status == "completed"
+    raw = HTTP.get(f"{replayer.base_url}/responses/{final.id}", headers=AUTH).content
+    assert json.loads(raw) == _final(recorded.content)
+    assert raw.startswith(b'{\n  "id": ') and not raw.endswith(b"\n")
+    items = client.responses.input_items.list(final.id)
+    assert [item.content[0].text for item in items.data] == ["Stream and keep me"]
+    follow = client.responses.create(model="gpt-4o-mini", input="And then?", previous_response_id=final.id)
+    assert follow.usage is not None and follow.usage.input_tokens > retrieved.usage.input_tokens  # type: ignore[union-attr]
+
+
+def _final(stream: bytes) -> dict[str, Any]:
+    last = stream.rstrip(b"\n").split(b"\n\n")[-1]
+    event = json.loads(last.split(b"data: ", 1)[1])
+    assert event["type"] == "response.completed"
+    return dict(event["response"])
 
 
 def test_async_conversation(fresh: ServerThread) -> None:
