@@ -18,7 +18,6 @@ from __future__ import annotations
 import json
 import sys
 from collections.abc import Mapping
-from functools import lru_cache
 from typing import Any
 
 from mockai.core.errors import APIError
@@ -33,17 +32,12 @@ _MAX_LOGIT_BIAS_KEYS = 1024  # [issue]
 _IMAGE_URL_SCHEMES = ("http://", "https://")
 
 
-@lru_cache(maxsize=512)
-def _caps(model: str) -> Capabilities:
-    return capabilities(model)
-
-
 def check_model_rules(body: dict[str, Any]) -> None:
     """Raise the real API's error for the first rule ``body`` breaks for its model, if any."""
     refused = unsupported_by_model(body)
     if refused is not None:
         raise refused
-    caps = _caps(body["model"])
+    caps = capabilities(body["model"])
     _check_parameters(body, caps)
     if body.get("logit_bias"):
         _check_logit_bias(body["logit_bias"])
@@ -61,7 +55,7 @@ def unsupported_by_model(body: Mapping[str, Any]) -> APIError | None:
     if body.get("web_search_options") is not None and "search" not in model:
         # [conf] recording 32: only the *-search-* models take web search options.
         return APIError(400, "Web search options not supported with this model.", param="web_search_options")
-    if not _caps(model).system_role:
+    if not capabilities(model).system_role:
         for i, message in enumerate(body.get("messages") or ()):
             role = message.get("role") if isinstance(message, Mapping) else None
             if role in ("system", "developer"):

@@ -179,8 +179,28 @@ _BY_LENGTH = sorted(FAMILIES, key=lambda entry: len(entry[0]), reverse=True)
 GENERIC = Capabilities("generic", inputs=_VISION)
 
 
+# The answer per model id already asked: a request asks about its model several times (validation,
+# planner, usage), and a load test names a few models.  Ids come from clients, so the memo is
+# bounded, in entries (emptied when full: atomic, so safe with servers in threads) and in the
+# length of an id it keeps.
+_KNOWN: dict[str, Capabilities] = {}
+_KNOWN_ENTRIES = 1024
+_KNOWN_ID_CHARS = 256
+
+
 def capabilities(model_id: str) -> Capabilities:
     """The capabilities of ``model_id``'s family (longest matching prefix), else :data:`GENERIC`."""
+    caps = _KNOWN.get(model_id)
+    if caps is None:
+        caps = _family_of(model_id)
+        if len(model_id) <= _KNOWN_ID_CHARS:
+            if len(_KNOWN) >= _KNOWN_ENTRIES:
+                _KNOWN.clear()
+            _KNOWN[model_id] = caps
+    return caps
+
+
+def _family_of(model_id: str) -> Capabilities:
     for prefix, caps in _BY_LENGTH:
         if model_id.startswith(prefix):
             return caps

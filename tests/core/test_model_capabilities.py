@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from mockai.core.model_capabilities import GENERIC, capabilities, markdown_table
+from mockai.core import model_capabilities
+from mockai.core.model_capabilities import FAMILIES, GENERIC, capabilities, markdown_table
 from tests.support import ROOT
 
 
@@ -43,3 +46,26 @@ def test_reasoning_families_have_efforts_and_take_no_sampling_parameters() -> No
 def test_docs_models_md_is_generated_from_the_table() -> None:
     text = (ROOT / "docs" / "models.md").read_text()
     assert text.endswith(markdown_table()), "run: python -m mockai.core.model_capabilities (see docs/models.md)"
+
+
+def _scanned(model: str) -> model_capabilities.Capabilities:
+    """The table read the long way: every prefix, the longest that matches."""
+    matching = [(len(prefix), caps) for prefix, caps in FAMILIES if model.startswith(prefix)]
+    return max(matching, key=lambda entry: entry[0])[1] if matching else GENERIC
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.one_of(st.sampled_from([p for p, _ in FAMILIES]), st.text(max_size=20)), st.text(max_size=12))
+def test_the_memoised_answer_is_the_longest_prefix_read_the_long_way(prefix: str, tail: str) -> None:
+    model = prefix + tail
+    assert capabilities(model) is _scanned(model)
+    assert capabilities(model) is _scanned(model)  # asked again: from the memo
+
+
+def test_the_memo_of_client_model_ids_stays_bounded() -> None:
+    for i in range(3 * model_capabilities._KNOWN_ENTRIES):
+        assert capabilities(f"gpt-4o-client-{i}").family == "gpt-4o"
+    assert len(model_capabilities._KNOWN) <= model_capabilities._KNOWN_ENTRIES
+    long_id = "gpt-4o" + "x" * 100_000
+    assert capabilities(long_id).family == "gpt-4o"
+    assert long_id not in model_capabilities._KNOWN
