@@ -23,12 +23,13 @@ _PREFIXES = {
 }
 
 
-def input_items(body: Mapping[str, Any], response_id: str) -> tuple[dict[str, Any], ...]:
-    """The input of ``body`` as stored items; ids share the response's group (``response_id``)."""
-    raw = body.get("input")
+def input_items(raw: Any, response_id: str) -> tuple[dict[str, Any], ...]:
+    """A request's ``input`` (a string, or a list of items) as stored items; ids share the
+    response's group (``response_id``).  Items that have ids (these very items) are kept as
+    they are, so listing listed items again gives the same items."""
     if isinstance(raw, str):
         raw = [{"role": "user", "content": raw}]
-    if not isinstance(raw, list):
+    if not isinstance(raw, (list, tuple)):
         return ()
     group_and_time = response_id[5:31]  # the 16-hex group, "00" and the time
     items = []

@@ -24,7 +24,6 @@ from mockai.core.memo import Memo
 from mockai.core.plan import Delivery, ErrorReply, PlannedReply, RawReply, ReplyPlan
 from mockai.http.headers import success_headers
 from mockai.http.reply_writing import before_first_byte, faulted_body, write_error, write_events, write_raw
-from mockai.responses.input_items import input_items
 from mockai.responses.planner import ResponsePlan, response_plan, with_group
 from mockai.responses.render_json import QUEUED, render_response
 from mockai.responses.render_sse import error_events, rendered_events
@@ -252,7 +251,7 @@ def _add(
         id=response_id,
         created_at=created_at,
         body=payload,
-        input_items=input_items(body, response_id),
+        input=body.get("input"),
         events=events,
         previous_response_id=previous if isinstance(previous, str) else None,
         background=bool(body.get("background")),

@@ -37,7 +37,7 @@ def response_chain(store: ResponseStore, response_id: str, *, strict: bool = Tru
 def _items(chain: Iterable[StoredResponse]) -> list[dict[str, Any]]:
     items: list[dict[str, Any]] = []
     for record in chain:
-        items.extend(record.input_items)
+        items.extend(record.input_items())
         items.extend(record.output_items())
     return items
 
@@ -53,4 +53,4 @@ def input_items_of(store: ResponseStore, record: StoredResponse) -> list[dict[st
     ``previous_response_id`` chain (each response's input, then its output), then its own input."""
     previous = record.previous_response_id
     earlier = response_chain(store, previous, strict=False) if previous is not None else []
-    return [*_items(r for r in earlier if r.id != record.id), *record.input_items]
+    return [*_items(r for r in earlier if r.id != record.id), *record.input_items()]

@@ -18,6 +18,7 @@ from typing import Any, Protocol
 
 from mockai.core.errors import APIError
 from mockai.core.json_budget import json_cost
+from mockai.responses.input_items import input_items
 
 __all__ = [
     "ResponseStore",
@@ -34,12 +35,17 @@ class StoredResponse:
     created_at: int
     # The final Response JSON exactly as a non-stream create returns it (GET returns these bytes).
     body: bytes
-    # This request's input as items, each with its id ("msg_..." for messages), as input_items lists them.
-    input_items: tuple[dict[str, Any], ...]
+    # This request's ``input`` as it was sent (a string, or a list of items): made into items with
+    # their ids ("msg_..." for messages) only when listed or continued (:meth:`input_items`).
+    input: Any
     # The SSE events (each b"event: ...\ndata: ...\n\n") when created with stream=true.
     events: tuple[bytes, ...] = ()
     previous_response_id: str | None = None
     background: bool = False
+
+    def input_items(self) -> tuple[dict[str, Any], ...]:
+        """The request's input as items, each with its id, as ``GET .../input_items`` lists them."""
+        return input_items(self.input, self.id)
 
     def output_items(self) -> list[dict[str, Any]]:
         """The items of the stored Response's ``output`` (none if the body is not a Response)."""
@@ -77,18 +83,25 @@ _ITEM, _PART = 1024, 512
 def record_cost(record: StoredResponse) -> int:
     """Estimated bytes of memory a stored response holds (its bytes kept whole, items parsed).
 
-    Paid on every stored create, so the items are not walked to the bottom: a constant per item
+    Paid on every stored create, so the input is not walked to the bottom: a constant per item
     and per content part plus the sizes of their strings (anything nested deeper is measured by
-    :func:`~mockai.core.json_budget.json_cost`)."""
+    :func:`~mockai.core.json_budget.json_cost`); the items listed later share those strings."""
     events = sum(len(event) + 40 for event in record.events) if record.events else 0
-    return 512 + len(record.id) + len(record.body) + events + sum(map(_item_cost, record.input_items))
+    given = record.input
+    if given.__class__ is str:  # (one message item of one part when listed, made then)
+        items = _ITEM + _PART + sys.getsizeof(given)
+    elif isinstance(given, (list, tuple)):
+        items = sum(_item_cost(item) if item.__class__ is dict else json_cost(item) for item in given)
+    else:
+        items = json_cost(given)
+    return 512 + len(record.id) + len(record.body) + events + items
 
 
 def _item_cost(item: dict[str, Any]) -> int:
     cost = _ITEM
-    for value in item.values():
+    for key, value in item.items():
         if value.__class__ is str:
-            cost += sys.getsizeof(value)
+            cost += sys.getsizeof(value) + (_PART if key == "content" else 0)  # (listed as one part)
         elif value.__class__ is list:
             cost += 64 + 8 * len(value) + sum(map(_part_cost, value))
         else:

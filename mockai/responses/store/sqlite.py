@@ -77,7 +77,7 @@ class SQLiteResponseStore:
             record.previous_response_id,
             int(record.background),
             _text(record.body),
-            _dumps(list(record.input_items)),
+            _dumps(list(record.input_items())),
             _dumps([event.decode(errors="surrogateescape") for event in record.events]),
         )
         with self._file.lock, self._file.write() as db:
@@ -109,7 +109,7 @@ def _record(row: tuple[Any, ...]) -> StoredResponse:
         id=response_id,
         created_at=int(created_at),
         body=_bytes(body),
-        input_items=tuple(json.loads(items)),
+        input=tuple(json.loads(items)),
         events=tuple(event.encode(errors="surrogateescape") for event in json.loads(events)),
         previous_response_id=previous,
         background=bool(background),

@@ -90,7 +90,7 @@ def stored(
         id=response_id,
         created_at=CREATED,
         body=dumps_indented(body).encode(),
-        input_items=items,
+        input=items,
         events=events,
         previous_response_id=previous,
         background=background,

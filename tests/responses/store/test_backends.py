@@ -14,7 +14,6 @@ from hypothesis import strategies as st
 from mockai.core.config import ServerConfig
 from mockai.core.errors import APIError
 from mockai.core.json_budget import json_cost
-from mockai.responses.input_items import input_items
 from mockai.responses.store.backends import open_response_store
 from mockai.responses.store.history import conversation_items, input_items_of, response_chain
 from mockai.responses.store.memory import MemoryResponseStore
@@ -97,7 +96,7 @@ def test_sqlite_keeps_every_record_exactly(
 ) -> None:
     store = SQLiteResponseStore(tmp_path_factory.mktemp("h") / "store.db", 5)
     record = stored(rid(1), texts[0], texts)
-    record = StoredResponse(record.id, record.created_at, body, record.input_items, (body, b"event: x\n\n"))
+    record = StoredResponse(record.id, record.created_at, body, record.input, (body, b"event: x\n\n"))
     store.add(record)
     assert store.get(rid(1)) == record
     store.close()
@@ -186,8 +185,9 @@ def test_a_body_that_is_not_a_response_has_no_output_items() -> None:
 )
 def test_record_cost_estimates_the_items_on_the_high_side_without_walking_them(given: object) -> None:
     # The estimate (a constant per item and part plus their strings) is paid on every stored
-    # create; it must not under-count what a full walk (json_cost) finds, nor be far above it.
-    record = StoredResponse(rid(1), 0, b"{}", input_items({"input": given}, rid(1)))
+    # create, on the input as sent; it must not under-count what a full walk (json_cost) finds of
+    # the items listed from it, nor be far above it.
+    record = StoredResponse(rid(1), 0, b"{}", given)
     estimate = record_cost(record) - record_cost(StoredResponse(rid(1), 0, b"{}", ()))
-    walked = json_cost(list(record.input_items))
+    walked = json_cost(list(record.input_items()))
     assert walked <= estimate <= 2 * walked
