@@ -65,7 +65,7 @@ def followed_answer(body: Mapping[str, Any], rng: random.Random, budget: jsongen
     fmt = body.get("response_format")
     kind = fmt.get("type") if isinstance(fmt, Mapping) else None
     messages = body.get("messages")
-    if not isinstance(messages, Sequence) or kind not in ("json_object", "text", None):
+    if not isinstance(messages, (list, Sequence)) or kind not in ("json_object", "text", None):  # (a list: quick)
         return None
     if kind != "json_object" and not json_block_requested(messages):
         return None
@@ -88,16 +88,24 @@ def followed_answer(body: Mapping[str, Any], rng: random.Random, budget: jsongen
 def json_block_requested(messages: Sequence[Any]) -> bool:
     """Whether a system or developer message, or the last user message, asks for the answer in
     a `````json`` block."""
-    last_user = max(
-        (i for i, m in enumerate(messages) if isinstance(m, Mapping) and m.get("role") == "user"), default=-1
-    )
+    # One pass over the texts; which messages count is only asked of a text that asks (the usual
+    # prompt holds no ```json at all: a substring test per message, nothing else).
     for i, message in enumerate(messages):
-        if not isinstance(message, Mapping) or not (message.get("role") in ("system", "developer") or i == last_user):
+        if not isinstance(message, Mapping):
             continue
-        for text in _texts(message):
-            if "```json" in text and _BLOCK_INSTRUCTION.search(text):
-                return True
+        content = message.get("content")
+        if isinstance(content, str):
+            asks = "```json" in content and _BLOCK_INSTRUCTION.search(content) is not None
+        else:
+            asks = any("```json" in text and _BLOCK_INSTRUCTION.search(text) for text in _texts(message))
+        if asks and (message.get("role") in ("system", "developer") or i == _last_user(messages)):
+            return True
     return False
+
+
+def _last_user(messages: Sequence[Any]) -> int:
+    """The index of the last user message, or -1."""
+    return max((i for i, m in enumerate(messages) if isinstance(m, Mapping) and m.get("role") == "user"), default=-1)
 
 
 def prompt_schema(messages: Sequence[Any]) -> dict[str, Any] | None:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import random
+import re
 import time
 from textwrap import dedent
 from typing import Any
@@ -227,3 +228,57 @@ def test_any_text_gives_an_answer_or_none_and_never_raises(text: str) -> None:
             body["response_format"] = fmt
         content = followed_answer(body, random.Random(2), WorkBudget())
         assert content is None or isinstance(json.loads(content.strip("`").removeprefix("json")), dict)
+
+
+def _block_requested_two_passes(messages: list[Any]) -> bool:
+    """The rule as first written: find the last user message, then read the messages that count."""
+    users = [i for i, m in enumerate(messages) if isinstance(m, dict) and m.get("role") == "user"]
+    last_user = users[-1] if users else -1
+    for i, message in enumerate(messages):
+        if not isinstance(message, dict) or not (message.get("role") in ("system", "developer") or i == last_user):
+            continue
+        content = message.get("content")
+        texts = [content] if isinstance(content, str) else []
+        if isinstance(content, list):
+            texts = [
+                p["text"]
+                for p in content
+                if isinstance(p, dict) and p.get("type") == "text" and isinstance(p.get("text"), str)
+            ]
+        if any("```json" in text and re.search(_INSTRUCTION, text, re.IGNORECASE) for text in texts):
+            return True
+    return False
+
+
+_INSTRUCTION = r"\b(?:return|respond|reply|answer|output|give|provide|wrap|put|enclose|format)\b[^\n.]{0,80}?```json(?![ \t]*\r?\n)"
+_texts_asked = st.sampled_from(
+    ["Return it in a ```json block", "Reply within ```json\n{}\n```", "see ```json", "hello", "answer: ```JSON", ""]
+)
+_messages = st.lists(
+    st.one_of(
+        st.fixed_dictionaries(
+            {
+                "role": st.sampled_from(["system", "developer", "user", "assistant", "tool"]),
+                "content": st.one_of(
+                    _texts_asked,
+                    st.none(),
+                    st.lists(
+                        st.one_of(
+                            st.fixed_dictionaries({"type": st.just("text"), "text": _texts_asked}),
+                            st.fixed_dictionaries({"type": st.just("image_url")}),
+                        ),
+                        max_size=3,
+                    ),
+                ),
+            }
+        ),
+        st.just("not a message"),
+    ),
+    max_size=6,
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(messages=_messages)
+def test_a_block_request_is_read_in_one_pass_as_the_rule_says(messages: list[Any]) -> None:
+    assert json_block_requested(messages) == _block_requested_two_passes(messages)
