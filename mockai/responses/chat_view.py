@@ -8,7 +8,9 @@ shown to them as the chat request that asks the same thing:
   a message item keeps its role, its parts become chat parts; ``function_call`` (and
   ``custom_tool_call``) items become the ``tool_calls`` of one assistant message (joined to the
   assistant text just before them); ``function_call_output`` items become ``tool`` messages;
-  ``reasoning``, item references and built-in tool calls say nothing a chat request can carry;
+  ``reasoning`` and built-in tool calls say nothing a chat request can carry (item references
+  are read as the stored items they name before this view is made:
+  :func:`mockai.responses.store.history.resolve_references`);
 * ``tools`` (function and custom ones) → chat tools; ``tool_choice`` → the chat form;
 * ``text.format`` → ``response_format``, ``text.verbosity`` → ``verbosity``,
   ``reasoning.effort`` → ``reasoning_effort``, ``max_output_tokens`` → ``max_completion_tokens``,

@@ -1,14 +1,16 @@
 """A ``previous_response_id`` chain as one conversation: what a new request continues from, and
-what a stored response was made from (its ``input_items``)."""
+what a stored response was made from (its ``input_items``); and the stored items an input's
+``item_reference`` items name."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import re
+from collections.abc import Iterable, Mapping
 from typing import Any
 
-from mockai.responses.store.records import ResponseStore, StoredResponse, previous_response_not_found
+from mockai.responses.store.records import ResponseStore, StoredResponse, item_not_found, previous_response_not_found
 
-__all__ = ["conversation_items", "input_items_of", "response_chain"]
+__all__ = ["conversation_items", "input_items_of", "resolve_references", "response_chain"]
 
 
 def response_chain(store: ResponseStore, response_id: str, *, strict: bool = True) -> list[StoredResponse]:
@@ -54,3 +56,36 @@ def input_items_of(store: ResponseStore, record: StoredResponse) -> list[dict[st
     previous = record.previous_response_id
     earlier = response_chain(store, previous, strict=False) if previous is not None else []
     return [*_items(r for r in earlier if r.id != record.id), *record.input_items()]
+
+
+# An item id of today's shape: a prefix, then the 16-hex group its response's id shares (§2).
+_GROUPED_ID = re.compile(r"[a-z]+_([0-9a-f]{16})")
+
+
+def _is_reference(item: Any) -> bool:
+    """An ``item_reference`` item: typed so, or (its type being optional) an id and nothing else."""
+    if not isinstance(item, Mapping):
+        return False
+    kind = item.get("type")
+    return kind == "item_reference" or (kind is None and set(item) <= {"id", "type"} and "id" in item)
+
+
+def resolve_references(store: ResponseStore, given: Any) -> Any:
+    """``given`` (a request's ``input``) with each ``item_reference`` replaced by the stored item it
+    names (from a stored response's input or output); an id naming none is the real API's 404.
+    The same object when it holds no reference (the usual case)."""
+    if not isinstance(given, list) or not any(map(_is_reference, given)):
+        return given
+    return [_referenced(store, str(item.get("id"))) if _is_reference(item) else item for item in given]
+
+
+def _referenced(store: ResponseStore, item_id: str) -> dict[str, Any]:
+    """The stored item ``item_id``: looked for among the responses that share its id group
+    (a response's items share it, and so do the responses continuing it)."""
+    grouped = _GROUPED_ID.match(item_id)
+    if grouped is not None:
+        for record in reversed(store.with_prefix(f"resp_{grouped.group(1)}")):
+            for item in (*record.input_items(), *record.output_items()):
+                if item.get("id") == item_id:
+                    return item
+    raise item_not_found(item_id)

@@ -49,6 +49,10 @@ class MemoryResponseStore:
         entry = self._records.get(response_id)
         return None if entry is None else entry[0]
 
+    def with_prefix(self, prefix: str) -> list[StoredResponse]:
+        with self._lock:
+            return [record for key, (record, _) in self._records.items() if key.startswith(prefix)]
+
     def delete(self, response_id: str) -> bool:
         with self._lock:
             return self._pop(response_id)

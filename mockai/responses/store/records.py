@@ -23,6 +23,7 @@ from mockai.responses.input_items import input_items
 __all__ = [
     "ResponseStore",
     "StoredResponse",
+    "item_not_found",
     "previous_response_not_found",
     "record_cost",
     "response_not_found",
@@ -67,6 +68,10 @@ class ResponseStore(Protocol):
     def add(self, record: StoredResponse) -> None: ...
 
     def get(self, response_id: str) -> StoredResponse | None: ...
+
+    def with_prefix(self, prefix: str) -> list[StoredResponse]:
+        """The stored responses whose id starts with ``prefix``, oldest first."""
+        ...
 
     def delete(self, response_id: str) -> bool: ...
 
@@ -121,6 +126,17 @@ def _part_cost(part: Any) -> int:
 def response_not_found(response_id: str) -> APIError:
     """``GET``/``DELETE``/``input_items``/``cancel`` of an id the store does not hold."""
     return APIError(404, f"Response with id '{response_id}' not found.")
+
+
+def item_not_found(item_id: str) -> APIError:
+    """An ``item_reference`` (or an item sent by id alone) naming no stored item: the real API's
+    404, as quoted by public reports and test doubles (no recording of it, conformance §5)."""
+    return APIError(
+        404,
+        f"Item with id '{item_id}' not found. Items are not persisted when `store` is set to false. "
+        "Try again with `store` set to true, or remove this item from your input.",
+        param="input",
+    )
 
 
 def previous_response_not_found(response_id: str) -> APIError:

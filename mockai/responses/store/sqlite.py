@@ -94,6 +94,12 @@ class SQLiteResponseStore:
             row = self._file.db.execute(f"SELECT {_COLUMNS} FROM responses WHERE id = ?", (response_id,)).fetchone()
         return None if row is None else _record(row)
 
+    def with_prefix(self, prefix: str) -> list[StoredResponse]:
+        query = f"SELECT {_COLUMNS} FROM responses WHERE substr(id, 1, ?) = ? ORDER BY seq"
+        with self._file.lock:
+            rows = self._file.db.execute(query, (len(prefix), prefix)).fetchall()
+        return [_record(row) for row in rows]
+
     def delete(self, response_id: str) -> bool:
         with self._file.lock, self._file.write() as db:
             return db.execute("DELETE FROM responses WHERE id = ?", (response_id,)).rowcount > 0
