@@ -77,17 +77,29 @@ class Planner:
     # --- deciding what to say -------------------------------------------------------------
 
     def seeded(
-        self, body: Mapping[str, Any], *, assign_id: Callable[[str], str] | None = None, cached_tokens: int = 0
+        self,
+        body: Mapping[str, Any],
+        *,
+        assign_id: Callable[[str], str] | None = None,
+        cached_tokens: int = 0,
+        prompt_tokens: int | None = None,
     ) -> ReplyPlan:
         """The seeded answer; the real API's 400 (:func:`~mockai.chat.schema_rules.generation_refusal`)
         when a schema's value cannot be generated within the request's one work budget.
-        ``cached_tokens``: the prompt tokens the server's prompt cache holds (reported in usage)."""
+        ``cached_tokens``: the prompt tokens the server's prompt cache holds (reported in usage);
+        ``prompt_tokens``: the prompt's ``count_prompt_tokens`` if already counted (else counted here)."""
         key, content_key = request_keys(body, self.server_seed)
         n = body.get("n") or 1
         budget = jsongen.WorkBudget()  # shared by every generated value of the request
         drafts = [self._seeded_choice(body, content_key, i, budget) for i in range(n)]
         return self.build(
-            body, drafts, key=key, content_key=content_key, assign_id=assign_id, cached_tokens=cached_tokens
+            body,
+            drafts,
+            key=key,
+            content_key=content_key,
+            assign_id=assign_id,
+            cached_tokens=cached_tokens,
+            prompt_tokens=prompt_tokens,
         )
 
     def scripted(
@@ -128,6 +140,7 @@ class Planner:
         usage_override: Mapping[str, int] | None = None,
         assign_id: Callable[[str], str] | None = None,
         cached_tokens: int = 0,
+        prompt_tokens: int | None = None,
     ) -> ReplyPlan:
         """The plan of ``drafts``; ``assign_id`` turns the id the request gives into the plan's id
         (see :attr:`mockai.core.context.RequestContext.assign_id`).  A reasoning model thinks first
@@ -153,7 +166,8 @@ class Planner:
             )
         created = _CREATED_BASE + int.from_bytes(key[:4], "big") % 31_536_000
         choices = cite(body, voiced(body, choices, budgets, key, created), key)
-        prompt_tokens = count_prompt_tokens(body.get("messages") or (), body.get("tools"), body.get("functions"))
+        if prompt_tokens is None:
+            prompt_tokens = count_prompt_tokens(body.get("messages") or (), body.get("tools"), body.get("functions"))
         usage = planned_usage(
             body, choices, prompt_tokens=prompt_tokens, reasoning=thought, cached=cached_tokens, override=usage_override
         )

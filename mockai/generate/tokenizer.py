@@ -15,7 +15,14 @@ from typing import Any
 
 from mockai.core.json_budget import emptied_below
 
-__all__ = ["count_prompt_tokens", "count_tokens", "message_tokens", "offered_tools_tokens", "tokenize"]
+__all__ = [
+    "count_prompt_tokens",
+    "count_tokens",
+    "message_tokens",
+    "offered_tools_tokens",
+    "prompt_tokens_from",
+    "tokenize",
+]
 
 _TOKEN = re.compile(r" ?[^\W\d_]{1,8}| ?\d{1,3}| ?[^\s\w]| ?_|\s+(?=\S)|\s+")
 
@@ -71,7 +78,13 @@ def _content_tokens(content: Any) -> int:
 
 def count_prompt_tokens(messages: Iterable[Mapping[str, Any]], tools: Any = None, functions: Any = None) -> int:
     """Prompt tokens of a request: message contents, names, tool calls, and offered tools."""
-    return _REPLY_PRIMING + offered_tools_tokens(tools, functions) + sum(message_tokens(m) for m in messages)
+    return prompt_tokens_from([offered_tools_tokens(tools, functions), *(message_tokens(m) for m in messages)])
+
+
+def prompt_tokens_from(shares: Iterable[int]) -> int:
+    """:func:`count_prompt_tokens` from the shares already counted: the offered tools'
+    (:func:`offered_tools_tokens`) and every message's (:func:`message_tokens`)."""
+    return _REPLY_PRIMING + sum(shares)
 
 
 def message_tokens(message: Mapping[str, Any]) -> int:

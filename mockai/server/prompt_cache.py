@@ -18,7 +18,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from mockai.generate.tokenizer import message_tokens, offered_tools_tokens
+from mockai.generate.tokenizer import message_tokens, offered_tools_tokens, prompt_tokens_from
 
 __all__ = ["MIN_CACHED", "STEP", "PromptCache", "PromptPrefixes", "cached_steps"]
 
@@ -31,21 +31,26 @@ _encode = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=F
 @dataclass(frozen=True, slots=True)
 class PromptPrefixes:
     """A prompt's prefixes: for each segment, a digest of everything up to its end and the tokens
-    it holds.  Empty when the whole prompt is shorter than :data:`MIN_CACHED`."""
+    it holds.  Empty when the whole prompt is shorter than :data:`MIN_CACHED`.  ``tokens``: the
+    prompt's tokens (``count_prompt_tokens``) when they were counted here, for the planner not to
+    tokenize the prompt again; ``None`` when a short prompt was told short without counting."""
 
     keys: tuple[bytes, ...] = ()
     ends: tuple[int, ...] = ()
+    tokens: int | None = None
 
     @classmethod
     def of(cls, body: Mapping[str, Any]) -> PromptPrefixes:
         model = str(body.get("model", ""))
         tools, functions = body.get("tools"), body.get("functions")
-        messages = [m for m in body.get("messages") or () if isinstance(m, Mapping)]
+        sent = body.get("messages") or ()
+        messages = [m for m in sent if isinstance(m, Mapping)]
         if not tools and not functions and _surely_short(messages):
             return cls()
         counts = [offered_tools_tokens(tools, functions), *(message_tokens(m) for m in messages)]
+        tokens = prompt_tokens_from(counts) if len(messages) == len(sent) else None
         if sum(counts) < MIN_CACHED:
-            return cls()
+            return cls(tokens=tokens)
         keys, ends = [], []
         digest, end = hashlib.blake2b(model.encode(), digest_size=16).digest(), 0
         for segment, count in zip([[tools, functions], *messages], counts, strict=True):
@@ -57,7 +62,7 @@ class PromptPrefixes:
             end += count
             keys.append(digest)
             ends.append(end)
-        return cls(tuple(keys), tuple(ends))
+        return cls(tuple(keys), tuple(ends), tokens)
 
 
 # A message's tokens beyond its text: the per-message overhead and a name (generate.tokenizer).

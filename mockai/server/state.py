@@ -68,19 +68,20 @@ class ServerState:
             self.sources.append(CassetteSource(self.cassette))
         self.seq = 0
         # Long prompt prefixes this server has seen (see mockai.server.prompt_cache), and the
-        # verdict for the request being answered (its seq, its cached tokens): asked twice, one look.
+        # verdict for the request being answered (its seq, its cached tokens, its prompt's tokens if
+        # counted): asked twice, one look.
         self.prompt_cache = PromptCache()
-        self._cache_verdict = (-1, 0)
+        self._cache_verdict: tuple[int, int, int | None] = (-1, 0, None)
 
     def seeded_plan(self, ctx: RequestContext) -> ReplyPlan:
         """The seeded answer to ``ctx``: a load test repeating a request gets it from a memo."""
         known = self.known_bodies.get(ctx.raw)
-        cached = self._cached_tokens(ctx, known)
+        cached, tokens = self._prompt_seen(ctx, known)
         if ctx.assign_id is not None:  # an id of its own: not the memoised plan
-            return self.planner.seeded(ctx.body, assign_id=ctx.assign_id, cached_tokens=cached)
+            return self.planner.seeded(ctx.body, assign_id=ctx.assign_id, cached_tokens=cached, prompt_tokens=tokens)
         if known is not None and known.plan is not None and known.plan.usage.cached_tokens == cached:
             return known.plan
-        plan = self.planner.seeded(ctx.body, cached_tokens=cached)
+        plan = self.planner.seeded(ctx.body, cached_tokens=cached, prompt_tokens=tokens)
         if known is not None:
             known.plan = plan
             self.known_bodies.put(ctx.raw, known)  # counts the plan's size
@@ -89,20 +90,22 @@ class ServerState:
     def cached_prompt_tokens(self, ctx: RequestContext) -> int:
         """What the prompt cache holds of ``ctx``'s prompt, for a scenario's answer: scripted and
         seeded answers see and feed the one cache of this server."""
-        return self._cached_tokens(ctx, self.known_bodies.get(ctx.raw))
+        return self._prompt_seen(ctx, self.known_bodies.get(ctx.raw))[0]
 
-    def _cached_tokens(self, ctx: RequestContext, known: KnownBody | None) -> int:
-        """What the prompt cache holds of ``ctx``'s prompt; the prompt is remembered once per request."""
-        if self._cache_verdict[0] == ctx.seq:
-            return self._cache_verdict[1]
+    def _prompt_seen(self, ctx: RequestContext, known: KnownBody | None) -> tuple[int, int | None]:
+        """What the prompt cache holds of ``ctx``'s prompt, and the prompt's tokens if they were
+        counted for it (a long prompt is tokenized once a request); remembered once per request."""
+        seq, cached, tokens = self._cache_verdict
+        if seq == ctx.seq:
+            return cached, tokens
         prefixes = known.prefixes if known is not None else None
         if prefixes is None:
             prefixes = PromptPrefixes.of(ctx.body)
             if known is not None:
                 known.prefixes = prefixes
         cached = self.prompt_cache.see(prefixes) if prefixes.keys else 0
-        self._cache_verdict = (ctx.seq, cached)
-        return cached
+        self._cache_verdict = (ctx.seq, cached, prefixes.tokens)
+        return cached, prefixes.tokens
 
     def seeded_delivery(self, ctx: RequestContext) -> Delivery:
         """The timing of a seeded answer: the latency profile's, or at once."""
