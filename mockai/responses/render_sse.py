@@ -23,7 +23,7 @@ from mockai.core.errors import APIError
 from mockai.responses.planner import CallItem, MessageItem, OutputItem, ReasoningItem, ResponsePlan
 from mockai.responses.render_json import FAILED, QUEUED, RUNNING, item_dict, response_dict, text_part, token_logprobs
 
-__all__ = ["encode_event", "error_events", "event_dicts", "rendered_events"]
+__all__ = ["encode_event", "error_events", "event_dicts", "event_tokens", "rendered_events"]
 
 _PADDED = 16  # characters of delta plus obfuscation, in every recorded delta
 _ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789"
@@ -120,6 +120,29 @@ def _summary_events(events: _Events, index: int, item: ReasoningItem, size: int)
     text = item.summary or ""
     events.add("response.reasoning_summary_text.done", text=text, **where)
     events.add("response.reasoning_summary_part.done", part={"type": "summary_text", "text": text}, **where)
+
+
+def event_tokens(plan: ResponsePlan, *, tokens_per_chunk: int = 1) -> list[int]:
+    """How many tokens each event of :func:`event_dicts`' stream carries, without rendering it: a
+    delta its tokens, the terminal event 1 (the end of text), the others none (what a latency
+    profile paces the stream on, :mod:`mockai.server.latency`)."""
+    size = max(1, tokens_per_chunk)
+
+    def deltas(count: int) -> list[int]:
+        return [min(size, count - start) for start in range(0, count, size)]
+
+    out = [0, 0, 0] if plan.echo["background"] else [0, 0]
+    for item in plan.output:
+        out.append(0)  # output_item.added
+        if isinstance(item, MessageItem):
+            out += [0, *deltas(len(item.tokens)), 0, 0]
+        elif isinstance(item, CallItem):
+            out += [*deltas(len(item.call.argument_tokens)), 0]
+        elif item.summary_tokens is not None:
+            out += [0, *deltas(len(item.summary_tokens)), 0, 0]
+        out.append(0)  # output_item.done
+    out.append(1)
+    return out
 
 
 def encode_event(payload: dict[str, Any]) -> bytes:

@@ -11,12 +11,15 @@ Every draw comes from a generator seeded with the request's key (:func:`mockai.c
 which leaves ``stream`` out): the same request gets the same timing, streamed or not, run after
 run.  Scenario rules with ``seeded: true`` get the same timing as the seeded answer.  The timing
 is computed from the plan (its usage and the number of events it streams as), never by rendering
-it.  The profile syntax and presets are in :mod:`mockai.server.latency_profile`.
+it; a Responses stream (``/v1/responses``) is paced on its own events (its deltas, then the terminal
+event), not on the chat stream its plan would make.  The profile syntax and presets are in
+:mod:`mockai.server.latency_profile`.
 """
 
 from __future__ import annotations
 
 import hashlib
+import json
 import random
 from collections.abc import Callable
 
@@ -26,9 +29,13 @@ from mockai.core.config import ServerConfig
 from mockai.core.context import RequestContext
 from mockai.core.memo import Memo
 from mockai.core.plan import Delivery, ReplyPlan
+from mockai.responses.planner import response_plan
+from mockai.responses.render_sse import event_tokens
 from mockai.server.latency_profile import LatencyProfile, parse_profile
 
 __all__ = ["LatencyTiming"]
+
+_RESPONSES_PATH = "/v1/responses"
 
 
 class LatencyTiming:
@@ -78,6 +85,8 @@ class LatencyTiming:
         if not ctx.body.get("stream"):
             visible = plan.usage.completion_tokens - thinking
             return Delivery(first_byte_delay=first + profile.event_delay(rng, visible))
+        if ctx.path == _RESPONSES_PATH:
+            return Delivery(first_byte_delay=first, chunk_delays=_responses_delays(profile, rng, plan, ctx, size))
         opts = StreamOptions.from_request(ctx.body, size)
         count = event_count(plan, opts)
         # Event 0 (the role chunk) goes out with the headers, the first tokens right after it;
@@ -88,6 +97,21 @@ class LatencyTiming:
             tokens = size if index < finish else 1 if index == finish else 0
             delays.append(profile.event_delay(rng, tokens) if tokens else 0.0)
         return Delivery(first_byte_delay=first, chunk_delays=tuple(delays[:count]))
+
+
+def _responses_delays(
+    profile: LatencyProfile, rng: random.Random, plan: ReplyPlan, ctx: RequestContext, size: int
+) -> tuple[float, ...]:
+    """The delay before each event of the Responses stream ``plan`` is sent as: each delta after
+    its tokens' inter-token latency (the first tokens right after the time to first token), the
+    terminal event one token more, the structural events (created, item added, part done, …) none."""
+    try:
+        body = json.loads(ctx.raw)  # the Responses request (ctx.body is its chat view)
+    except ValueError:
+        body = {}
+    tokens = event_tokens(response_plan(plan, body if isinstance(body, dict) else {}), tokens_per_chunk=size)
+    first = next((i for i, count in enumerate(tokens) if count), len(tokens))
+    return tuple(profile.event_delay(rng, count) if count and i != first else 0.0 for i, count in enumerate(tokens))
 
 
 def _delivery_cost(raw: bytes, delivery: Delivery) -> int:

@@ -1,0 +1,72 @@
+"""A latency profile paces a Responses stream on that stream's own events: every delta after its
+tokens' inter-token latency, the terminal event one token more, the structural events at once."""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+import pytest
+
+from mockai.server.runner import ServerThread
+from tests.support import clients
+from tests.support.servers import ServerFactory
+
+openai = pytest.importorskip("openai")
+
+TTFT, ITL = 0.2, 0.02
+BODY: dict[str, Any] = {"model": "gpt-4o-mini", "input": "Time me, please."}
+
+
+@pytest.fixture
+def paced(server_factory: ServerFactory) -> ServerThread:
+    return server_factory(latency_profile=f"ttft={TTFT};itl={ITL}")
+
+
+def test_each_event_of_a_responses_stream_gets_its_own_delay(paced: ServerThread) -> None:
+    with clients.sdk(paced.base_url) as client:
+        for _ in range(2):  # timed the second time: the SDK's first stream builds its models as it reads
+            started = time.perf_counter()
+            arrivals: list[tuple[str, float]] = []
+            with client.responses.stream(**BODY) as stream:
+                for event in stream:
+                    arrivals.append((event.type, time.perf_counter() - started))
+                final = stream.get_final_response()
+    kinds = [kind for kind, _ in arrivals]
+    deltas = [at for kind, at in arrivals if kind == "response.output_text.delta"]
+    assert final.usage is not None and len(deltas) == final.usage.output_tokens  # one token a delta
+    assert arrivals[0][1] >= TTFT
+    # The first delta comes right after the events that open the message; each later one an
+    # inter-token latency after the one before; the terminal event one more after the last.
+    assert deltas[0] - arrivals[0][1] < ITL * 0.9 + 0.1
+    assert deltas[-1] - deltas[0] >= ITL * (len(deltas) - 1) * 0.9
+    assert kinds[-1] == "response.completed" and arrivals[-1][1] - deltas[-1] >= ITL * 0.9
+    assert arrivals[-1][1] >= TTFT + ITL * len(deltas) * 0.9
+
+
+WEATHER = {"type": "function", "name": "get_weather", "parameters": {"type": "object", "properties": {}}}
+
+
+@pytest.mark.parametrize(
+    "extra",
+    [
+        {},
+        {"background": True},
+        {"model": "gpt-4.1", "input": "What is the weather in Paris?", "tools": [WEATHER], "tool_choice": "required"},
+        {"model": "o4-mini", "reasoning": {"summary": "auto"}},
+    ],
+)
+def test_the_delays_follow_the_responses_events(server_factory: ServerFactory, extra: dict[str, Any]) -> None:
+    # The timing the server draws: one delay per event of the stream it sends, non-zero exactly
+    # on the deltas after the first and on the terminal event.
+    paced = server_factory(latency_profile="ttft=0.001;itl=0.001")  # (the same shape, a fast stream)
+    body = {**BODY, **extra, "stream": True}
+    streamed = clients.HTTP.post(f"{paced.base_url}/responses", json=body, headers=clients.AUTH)
+    kinds = [line[7:] for line in streamed.text.splitlines() if line.startswith("event: ")]
+    journal = paced.run(lambda: list(paced.state.journal))
+    delivery = journal[-1].reply.delivery
+    assert len(delivery.chunk_delays) == len(kinds)
+    paced_at = [i for i, delay in enumerate(delivery.chunk_delays) if delay > 0]
+    deltas = [i for i, kind in enumerate(kinds) if kind.endswith(".delta")]
+    assert deltas and paced_at == [*deltas[1:], len(kinds) - 1]
+    assert all(delay == pytest.approx(0.001) for delay in delivery.chunk_delays if delay > 0)
