@@ -7,8 +7,9 @@ answers what no source did.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any, Protocol
 
 from mockai.core.plan import Reply
@@ -23,7 +24,7 @@ class RequestContext:
     method: str
     path: str
     query: str
-    headers: dict[str, str]  # lower-cased names
+    sent_headers: Mapping[str, str]  # as sent (the request's own headers: not copied per request)
     body: dict[str, Any]
     raw: bytes
     seq: int
@@ -31,6 +32,12 @@ class RequestContext:
     # itself would give (stored completions give a repeated ``store: true`` request a fresh one);
     # None keeps the request's own id.
     assign_id: Callable[[str], str] | None = None
+
+    @cached_property
+    def headers(self) -> dict[str, str]:
+        """The headers by lower-cased name (a repeated name: its last value), made when a reply
+        source first asks (seeded generation never does)."""
+        return {k.lower(): v for k, v in self.sent_headers.items()}
 
 
 class ReplySource(Protocol):

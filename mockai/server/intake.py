@@ -48,8 +48,9 @@ class Received:
         with the next number."""
         assert self.raw is not None
         state.seq += 1
-        headers = {k.lower(): v for k, v in request.headers.items()}
-        return RequestContext(request.method, request.path, request.query_string, headers, view, self.raw, state.seq)
+        return RequestContext(
+            request.method, request.path, request.query_string, request.headers, view, self.raw, state.seq
+        )
 
     async def journal_refusal(self, request: web.Request, state: ServerState, refusal: APIError) -> None:
         """Journal ``refusal`` as ``rejected``, with the body of a request refused before it was
