@@ -107,13 +107,13 @@ def _announce(url: str) -> None:
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
-    from mockai.server.runner import serve_forever
-
     config = config_from_args(args)
-    if config.workers != 1:
+    if config.workers != 1:  # the parent only supervises: it never imports the server itself
         from mockai.server.workers import serve_workers
 
         return serve_workers(config, _announce)
+    from mockai.server.runner import serve_forever
+
     try:
         asyncio.run(serve_forever(config, _announce))
     except KeyboardInterrupt:

@@ -48,6 +48,11 @@ def check_workers_config(config: ServerConfig) -> list[str]:
         from mockai.server.latency_profile import parse_profile
 
         parse_profile(config.latency_profile)  # refused here, before any worker starts
+    if config.scenarios:
+        from mockai.scenarios.file_format import load_path
+
+        for path in config.scenarios:
+            load_path(path)  # a broken file is refused here too, not by every worker it would start
     if config.record_mode != "none":
         raise ValueError(
             f"--workers {config.workers} cannot record (--record-mode {config.record_mode}): several "

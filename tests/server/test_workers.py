@@ -134,6 +134,9 @@ def test_what_cannot_work_is_refused_at_start(
     assert workers.proc.wait(timeout=60) == 2
     assert message in workers.errors
     assert workers.output == ""
+    # Refused by the parent, before it starts any worker (it notes what workers share only then):
+    # a broken scenario file costs one quick check, not two server processes started for nothing.
+    assert "note:" not in workers.errors
 
 
 def test_a_port_in_use_is_a_clear_error(start: Callable[..., MockaiProcess]) -> None:
