@@ -10,7 +10,8 @@ own seeded id (so the same request gives the same bytes):
   + 24 hex; items take the same group; ``call_id`` is the chat plan's ``call_`` id;
 * output items in order: a ``reasoning`` item for a reasoning model (with a summary when
   ``reasoning.summary`` asks for one, ``encrypted_content`` when ``include`` asks), then the
-  ``message`` (text or refusal), then one ``function_call`` / ``custom_tool_call`` per call;
+  ``message`` (text or refusal), then one ``function_call`` / ``custom_tool_call`` per call (at
+  most ``max_tool_calls`` of them);
 * ``status``: ``incomplete`` with ``incomplete_details`` when ``max_output_tokens`` cut it (or a
   scenario ends it with ``finish_reason: content_filter``);
 * what the Response echoes of the request (:mod:`mockai.responses.echo`).
@@ -127,7 +128,11 @@ def response_plan(plan: ReplyPlan, body: Mapping[str, Any]) -> ResponsePlan:
         tokens = choice.content_tokens or ()
         status = "incomplete" if incomplete else "completed"
         output.append(MessageItem(ids.next("msg"), tokens, status=status, logprobs=choice.logprobs or ()))
-    for call in choice.tool_calls:
+    calls = choice.tool_calls
+    cap = body.get("max_tool_calls")
+    if isinstance(cap, int) and not isinstance(cap, bool) and cap >= 1:  # (the schema's minimum is 1)
+        calls = calls[:cap]
+    for call in calls:
         output.append(CallItem(ids.next("ctc" if call.kind == "custom" else "fc"), call))
     return ResponsePlan(
         id=f"resp_{group}00{created_at:08x}{seed[8:20].hex()}",

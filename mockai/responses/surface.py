@@ -18,6 +18,7 @@ from mockai.responses.render_json import response_dict
 from mockai.responses.reply_writer import ResponseMemos, Settled, keep_recorded, settle, write_response
 from mockai.responses.store.history import conversation_items, resolve_references
 from mockai.responses.store.records import ResponseStore
+from mockai.responses.truncation import truncated
 from mockai.responses.validation import (
     as_responses_error,
     model_not_found,
@@ -38,13 +39,14 @@ __all__ = [
 
 def request_view(body: dict[str, Any], store: ResponseStore, *, check_rules: bool) -> dict[str, Any]:
     """The chat view of ``body`` (continuing its stored conversation, its ``item_reference``
-    items read as the stored items they name); the model's rules are
+    items read as the stored items they name, its oldest messages dropped when it is too long for
+    the model and asks for ``truncation: "auto"``); the model's rules are
     checked on it when ``check_rules`` (a body seen before passed them)."""
     previous = body.get("previous_response_id")
     history = conversation_items(store, previous) if isinstance(previous, str) else ()
     given = body.get("input")
     resolved = resolve_references(store, given)
-    view = chat_view(body if resolved is given else {**body, "input": resolved}, history)
+    view = truncated(chat_view(body if resolved is given else {**body, "input": resolved}, history), body)
     if check_rules:
         validate_model_rules(body, view)
     return view
