@@ -7,8 +7,16 @@ import time
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
+from mockai.core.config import ServerConfig
+from mockai.responses.planner import response_plan
+from mockai.responses.render_sse import event_dicts, event_tokens
+from mockai.responses.surface import request_view
 from mockai.server.runner import ServerThread
+from mockai.server.state import ServerState
+from tests.responses.test_properties import requests
 from tests.support import clients
 from tests.support.servers import ServerFactory
 
@@ -70,3 +78,22 @@ def test_the_delays_follow_the_responses_events(server_factory: ServerFactory, e
     deltas = [i for i, kind in enumerate(kinds) if kind.endswith(".delta")]
     assert deltas and paced_at == [*deltas[1:], len(kinds) - 1]
     assert all(delay == pytest.approx(0.001) for delay in delivery.chunk_delays if delay > 0)
+
+
+_STATE = ServerState(ServerConfig())
+
+
+@settings(max_examples=40, deadline=None)
+@given(body=requests(), size=st.sampled_from([1, 3]), background=st.booleans())
+def test_event_tokens_match_the_stream_event_for_event(body: dict[str, Any], size: int, background: bool) -> None:
+    # What the pacing counts (without rendering) is the stream the writer renders: one count an
+    # event, tokens exactly on the deltas (their tokens), one on the terminal event.
+    body = {**body, "background": background}
+    plan = response_plan(_STATE.planner.seeded(request_view(body, _STATE.responses, check_rules=False)), body)
+    kinds = [event["type"] for event in event_dicts(plan, tokens_per_chunk=size)]
+    tokens = event_tokens(plan, tokens_per_chunk=size)
+    assert len(tokens) == len(kinds) and tokens[-1] == 1
+    assert [i for i, count in enumerate(tokens[:-1]) if count] == [
+        i for i, k in enumerate(kinds) if k.endswith(".delta")
+    ]
+    assert all(0 < count <= size for count in tokens[:-1] if count)
