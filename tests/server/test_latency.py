@@ -90,19 +90,35 @@ def test_the_same_request_gets_the_same_timing_streamed_or_not(server_factory: S
     assert len({plain.first_byte_delay, other.first_byte_delay, reseeded.first_byte_delay}) == 3
 
 
+def _token_arrivals(client: Any) -> list[float]:
+    """When each content token of one streamed answer reached the SDK, in seconds from the request."""
+    started = time.perf_counter()
+    arrivals = []
+    for chunk in client.chat.completions.create(**BODY, stream=True):
+        if chunk.choices and chunk.choices[0].delta.content:
+            arrivals.append(time.perf_counter() - started)
+    return arrivals
+
+
 def test_a_stream_keeps_the_profile_through_the_sdk(server_factory: ServerFactory) -> None:
     pytest.importorskip("openai")
     server = server_factory(latency_profile="ttft=0.25;itl=0.02")
     with sdk(server.base_url, strict=False) as client:
-        started = time.perf_counter()
-        arrivals = []
-        stream = client.chat.completions.create(**BODY, stream=True)
-        for chunk in stream:
-            if chunk.choices and chunk.choices[0].delta.content:
-                arrivals.append(time.perf_counter() - started)
-        tokens = len(arrivals)
-        assert arrivals[0] >= 0.25
-        assert arrivals[-1] - arrivals[0] >= 0.02 * (tokens - 1) * 0.9
+        spreads = []
+        for _ in range(3):  # a later stream only when the earlier ones met a busy machine
+            arrivals = _token_arrivals(client)
+            tokens = len(arrivals)
+            # Lower bounds, which a busy machine cannot break: delays only come later.
+            assert tokens > 5 and arrivals[0] >= 0.25
+            assert arrivals[-1] >= 0.25 + 0.02 * (tokens - 1) * 0.9
+            # The tokens come spread out, not all at once after one long wait. A client thread
+            # that a loaded machine runs late reads the first tokens late, and then several at
+            # once: this holds in one stream of three, and never if the pacing were lost.
+            spreads.append(arrivals[-1] - arrivals[0])
+            if spreads[-1] >= 0.02 * (tokens - 1) * 0.9:
+                break
+        else:
+            raise AssertionError(f"no stream of {tokens} tokens spread over 0.9 x 20 ms a token: {spreads}")
         started = time.perf_counter()
         completion = client.chat.completions.create(**BODY)
         elapsed = time.perf_counter() - started
