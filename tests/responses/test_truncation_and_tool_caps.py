@@ -63,6 +63,25 @@ def test_auto_truncation_drops_the_oldest_items(sdk: Any) -> None:
     assert fits.output_text == sdk.responses.create(model=MODEL, input=RECENT, store=False).output_text
 
 
+def test_auto_truncation_drops_the_results_of_a_dropped_call(sdk: Any) -> None:
+    said = {"role": "assistant", "content": "said " * 5000}  # the call joins this message
+    call = {"type": "function_call", "call_id": "call_1", "name": "lookup", "arguments": "{}"}
+    result = {"type": "function_call_output", "call_id": "call_1", "output": "found"}
+    history = [
+        {"role": "user", "content": "word " * 1000},
+        said,
+        call,
+        result,
+        {"role": "user", "content": "more " * 3500},
+    ]
+    truncated = sdk.responses.create(model=MODEL, input=[*history, *RECENT], tools=[TOOL], truncation="auto")
+    # The oldest message goes, then the answer that made the call: its result (a tool message
+    # answering no call) goes with it, though it would fit.
+    shorter = sdk.responses.create(model=MODEL, input=[history[-1], *RECENT], tools=[TOOL], store=False)
+    assert truncated.output_text == shorter.output_text
+    assert truncated.usage.input_tokens == shorter.usage.input_tokens
+
+
 def test_max_tool_calls_caps_the_calls(sdk: Any) -> None:
     asked = {"model": "gpt-4.1", "input": "Please look everything up.", "tools": [TOOL], "store": False}
     assert [item.type for item in sdk.responses.create(**asked).output] == ["function_call"] * 3
