@@ -43,7 +43,11 @@ def request_view(body: dict[str, Any], store: ResponseStore, *, check_rules: boo
     the model and asks for ``truncation: "auto"``); the model's rules are
     checked on it when ``check_rules`` (a body seen before passed them)."""
     previous = body.get("previous_response_id")
-    history = conversation_items(store, previous) if isinstance(previous, str) else ()
+    history = (
+        resolve_references(store, conversation_items(store, previous), strict=False)
+        if isinstance(previous, str)
+        else ()
+    )
     given = body.get("input")
     resolved = resolve_references(store, given)
     view = truncated(chat_view(body if resolved is given else {**body, "input": resolved}, history), body)

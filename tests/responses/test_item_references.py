@@ -14,6 +14,7 @@ from tests.support import clients
 openai = pytest.importorskip("openai")
 
 MODEL = "gpt-4o-mini"
+QUESTION = {"role": "user", "content": "What is my name?"}
 
 
 @pytest.fixture
@@ -25,13 +26,12 @@ def sdk(fresh: ServerThread) -> Iterator[Any]:
 def test_a_reference_reads_as_the_stored_item(sdk: Any) -> None:
     first = sdk.responses.create(model=MODEL, input="My name is Szymon.")
     [asked] = sdk.responses.input_items.list(first.id).data
-    question = {"role": "user", "content": "What is my name?"}
     referenced = sdk.responses.create(
         model=MODEL,
         input=[
             {"type": "item_reference", "id": asked.id},
             {"type": "item_reference", "id": first.output[0].id},
-            question,
+            QUESTION,
         ],
         store=False,
     )
@@ -40,7 +40,7 @@ def test_a_reference_reads_as_the_stored_item(sdk: Any) -> None:
         input=[
             asked.to_dict(),  # the very items, sent in full
             first.output[0].to_dict(),
-            question,
+            QUESTION,
         ],
         store=False,
     )
@@ -61,3 +61,16 @@ def test_a_reference_to_nothing_stored_is_the_real_404(sdk: Any) -> None:
             "param": "input",
             "code": None,
         }
+
+
+def test_a_continued_conversation_reads_its_references_too(sdk: Any) -> None:
+    first = sdk.responses.create(model=MODEL, input="My name is Szymon.")
+    [asked] = sdk.responses.input_items.list(first.id).data
+    referring = sdk.responses.create(model=MODEL, input=[{"type": "item_reference", "id": asked.id}, QUESTION])
+    spelled = sdk.responses.create(model=MODEL, input=[asked.to_dict(), QUESTION])
+    later = [
+        sdk.responses.create(model=MODEL, input="And now?", previous_response_id=turn.id, store=False)
+        for turn in (referring, spelled)
+    ]
+    assert later[0].usage.input_tokens == later[1].usage.input_tokens
+    assert later[0].output_text == later[1].output_text

@@ -70,22 +70,26 @@ def _is_reference(item: Any) -> bool:
     return kind == "item_reference" or (kind is None and set(item) <= {"id", "type"} and "id" in item)
 
 
-def resolve_references(store: ResponseStore, given: Any) -> Any:
-    """``given`` (a request's ``input``) with each ``item_reference`` replaced by the stored item it
-    names (from a stored response's input or output); an id naming none is the real API's 404.
-    The same object when it holds no reference (the usual case)."""
+def resolve_references(store: ResponseStore, given: Any, *, strict: bool = True) -> Any:
+    """``given`` (a request's ``input``, or the stored items it continues) with each
+    ``item_reference`` replaced by the stored item it names (from a stored response's input or
+    output); an id naming none is the real API's 404 when ``strict``, else left as it is (read as
+    nothing).  The same object when it holds no reference (the usual case)."""
     if not isinstance(given, list) or not any(map(_is_reference, given)):
         return given
-    return [_referenced(store, str(item.get("id"))) if _is_reference(item) else item for item in given]
+    return [_referenced(store, item, strict) if _is_reference(item) else item for item in given]
 
 
-def _referenced(store: ResponseStore, item_id: str) -> dict[str, Any]:
-    """The stored item ``item_id``: looked for among the responses that share its id group
-    (a response's items share it, and so do the responses continuing it)."""
+def _referenced(store: ResponseStore, reference: Mapping[str, Any], strict: bool) -> Any:
+    """The stored item ``reference`` names: looked for among the responses that share its id's
+    group (a response's items share it, and so do the responses continuing it)."""
+    item_id = str(reference.get("id"))
     grouped = _GROUPED_ID.match(item_id)
     if grouped is not None:
         for record in reversed(store.with_prefix(f"resp_{grouped.group(1)}")):
             for item in (*record.input_items(), *record.output_items()):
-                if item.get("id") == item_id:
+                if item.get("id") == item_id and item.get("type") != "item_reference":
                     return item
-    raise item_not_found(item_id)
+    if strict:
+        raise item_not_found(item_id)
+    return reference
