@@ -4,9 +4,9 @@ Pure data: no aiohttp, no storage.  :mod:`mockai.responses.store.backends` opens
 or a SQLite file); :mod:`mockai.responses.store.routes` serves what it keeps.
 
 A stored response is the Response exactly as ``POST /v1/responses`` answered it (``GET
-/v1/responses/{id}`` returns the same bytes, conformance/responses §5), the request's input as
-items with their ids (``GET .../input_items``), and, for a streamed create, its SSE events (``GET
-...?stream=true`` replays them).
+/v1/responses/{id}`` returns the same bytes, conformance/responses §5), the request's input (kept
+as it was sent, listed as items with their ids by ``GET .../input_items``), and, for a streamed
+create, its SSE events (``GET ...?stream=true`` replays them).
 """
 
 from __future__ import annotations

@@ -191,3 +191,13 @@ def test_record_cost_estimates_the_items_on_the_high_side_without_walking_them(g
     estimate = record_cost(record) - record_cost(StoredResponse(rid(1), 0, b"{}", ()))
     walked = json_cost(list(record.input_items()))
     assert walked <= estimate <= 2 * walked
+
+
+def test_with_prefix_finds_the_responses_of_a_group_oldest_first(make_store: StoreMaker) -> None:
+    store = make_store(10)
+    group = "ab" * 8
+    ids = [f"resp_{group}{n:034x}" for n in (3, 1)] + [rid(7)]
+    for response_id in ids:
+        store.add(stored(response_id, "answer", ["question"]))
+    assert [record.id for record in store.with_prefix(f"resp_{group}")] == ids[:2]
+    assert store.with_prefix("resp_" + "cd" * 8) == []
