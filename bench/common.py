@@ -47,7 +47,9 @@ def body_bytes(body: dict[str, Any], n: int | None = None) -> bytes:
 class Server:
     """A server in a child process that prints ``... serving on URL`` when it listens."""
 
-    def __init__(self, args: list[str], timeout: float = 30.0) -> None:
+    # A deadline, not a wait: `mockai serve --workers 2` starts two fresh interpreters, 1.4 s on an
+    # idle 2-core machine, 15 s at a load of 15 (the smoke tests run it inside the loaded suite).
+    def __init__(self, args: list[str], timeout: float = 120.0) -> None:
         self.args = args
         self.proc = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
         self.url = self._wait_for_url(timeout)

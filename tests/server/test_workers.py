@@ -23,7 +23,7 @@ BODY = chat("Same answer from every worker?")
 
 
 def serving_url(workers: MockaiProcess) -> str:
-    url = workers.announced_url(timeout=30)
+    url = workers.announced_url(timeout=90)  # two fresh interpreters: 15 s at a load of 15
     assert workers.output.startswith("mockai serving on "), workers.errors
     return url
 
@@ -43,7 +43,7 @@ def worker_pids(workers: MockaiProcess) -> list[int]:
 
 
 def two_workers(workers: MockaiProcess, what: str = "two workers") -> list[int]:
-    return wait_for(lambda: len(worker_pids(workers)) == 2 and worker_pids(workers), what, 30, 0.05)
+    return wait_for(lambda: len(worker_pids(workers)) == 2 and worker_pids(workers), what, 90, 0.05)
 
 
 @pytest.fixture
@@ -102,7 +102,7 @@ def test_a_worker_that_dies_is_reported_and_replaced(start: Callable[..., Mockai
     pids = two_workers(workers)
     assert isinstance(pids, list)
     os.kill(pids[0], signal.SIGKILL)
-    wait_for(lambda: "replaced" in workers.errors, "the replacement", 30, 0.05)
+    wait_for(lambda: "replaced" in workers.errors, "the replacement", 90, 0.05)
     assert f"(pid {pids[0]}) exited with code -9" in workers.errors
     fresh = two_workers(workers, "two workers again")
     assert isinstance(fresh, list) and pids[0] not in fresh and pids[1] in fresh

@@ -76,9 +76,10 @@ class MockaiProcess:
         """What it printed on stderr so far."""
         return self._stderr.read_bytes().decode(errors="replace")
 
-    def announced_url(self, timeout: float = 20.0) -> str:
+    def announced_url(self, timeout: float = 60.0) -> str:
         """The base URL it announces on its first line (the address it serves on comes last);
-        fails, with what it printed, if it exits or says nothing first."""
+        fails, with what it printed, if it exits or says nothing first (a deadline a loaded CI box
+        meets: an idle machine starts a server in about half a second)."""
 
         def announced() -> list[str] | bool:
             first, newline, _ = self.output.partition("\n")
