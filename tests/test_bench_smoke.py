@@ -27,7 +27,7 @@ def bench(script: str, out: Path, *args: str) -> subprocess.CompletedProcess[str
         [sys.executable, str(BENCH / script), *args, "--out", str(out)],
         capture_output=True,
         text=True,
-        timeout=180,
+        timeout=420,  # a deadline: 15-25 s idle, 40-50 s at a load of 13 on 2 cores, much more in a loaded suite
         check=False,
     )
     assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-3000:]
