@@ -31,25 +31,38 @@ def paced(server_factory: ServerFactory) -> ServerThread:
     return server_factory(latency_profile=f"ttft={TTFT};itl={ITL}")
 
 
+def _paced_as_profiled(arrivals: list[tuple[str, float]], deltas: list[float]) -> bool:
+    """The first delta comes right after the events that open the message; each later one an
+    inter-token latency after the one before; the terminal event one more after the last."""
+    return (
+        deltas[0] - arrivals[0][1] < ITL * 0.9 + 0.1
+        and deltas[-1] - deltas[0] >= ITL * (len(deltas) - 1) * 0.9
+        and arrivals[-1][1] - deltas[-1] >= ITL * 0.9
+    )
+
+
 def test_each_event_of_a_responses_stream_gets_its_own_delay(paced: ServerThread) -> None:
     with clients.sdk(paced.base_url) as client:
-        for _ in range(2):  # timed the second time: the SDK's first stream builds its models as it reads
+        # Timed from the second stream on (the SDK's first builds its models as it reads); a later
+        # one only when the earlier met a busy machine, whose client thread reads some events late
+        # and then several at once. Pacing lost (or lumped) fails all of them.
+        for attempt in range(4):
             started = time.perf_counter()
             arrivals: list[tuple[str, float]] = []
             with client.responses.stream(**BODY) as stream:
                 for event in stream:
                     arrivals.append((event.type, time.perf_counter() - started))
                 final = stream.get_final_response()
-    kinds = [kind for kind, _ in arrivals]
-    deltas = [at for kind, at in arrivals if kind == "response.output_text.delta"]
-    assert final.usage is not None and len(deltas) == final.usage.output_tokens  # one token a delta
-    assert arrivals[0][1] >= TTFT
-    # The first delta comes right after the events that open the message; each later one an
-    # inter-token latency after the one before; the terminal event one more after the last.
-    assert deltas[0] - arrivals[0][1] < ITL * 0.9 + 0.1
-    assert deltas[-1] - deltas[0] >= ITL * (len(deltas) - 1) * 0.9
-    assert kinds[-1] == "response.completed" and arrivals[-1][1] - deltas[-1] >= ITL * 0.9
-    assert arrivals[-1][1] >= TTFT + ITL * len(deltas) * 0.9
+            kinds = [kind for kind, _ in arrivals]
+            deltas = [at for kind, at in arrivals if kind == "response.output_text.delta"]
+            assert final.usage is not None and len(deltas) == final.usage.output_tokens  # one token a delta
+            # Lower bounds, which a busy machine cannot break: delays only come later.
+            assert kinds[-1] == "response.completed" and arrivals[0][1] >= TTFT
+            assert arrivals[-1][1] >= TTFT + ITL * len(deltas) * 0.9
+            if attempt > 0 and _paced_as_profiled(arrivals, deltas):
+                break
+        else:
+            raise AssertionError(f"three streams not paced as profiled: {arrivals}")
 
 
 WEATHER = {"type": "function", "name": "get_weather", "parameters": {"type": "object", "properties": {}}}
