@@ -204,7 +204,13 @@ def _while_in_flight(server: MockaiProcess, request: bytes) -> list[tuple[float,
 def test_a_worst_request_in_flight_does_not_hold_up_another_client(child_server: MockaiProcess) -> None:
     _plain_answer(child_server)  # the connection pool and the server warm
     nasty = _nastiest_request()
-    rounds = [_while_in_flight(child_server, nasty) for _ in range(2)]
+    rounds: list[list[tuple[float, float]]] = []
+    for _ in range(10):  # two rounds in which another client asked while it was in flight
+        answers = _while_in_flight(child_server, nasty)
+        rounds += [answers] if answers else []  # (a loaded machine can run this thread too late)
+        if len(rounds) == 2:
+            break
+    assert len(rounds) == 2, f"only {len(rounds)} round(s) of 10 had another client ask while it was in flight"
     print("(wall ms, server CPU ms):", [[(round(w, 1), round(c, 1)) for w, c in answers] for answers in rounds])
     # Every plain request sent while the worst one is in flight waits for at most 100 ms of the
     # server's work (about its wall time on an idle machine; a loaded one stretches the wall time
