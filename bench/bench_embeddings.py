@@ -18,13 +18,12 @@ Writes bench/results/embeddings.json and prints a markdown table.
 
 from __future__ import annotations
 
-import argparse
 import json
 import time
 from typing import Any
 
 import loadgen
-from common import BODY, body_bytes, check, median, mockai, paired_ratio, post, results_dir, write_results
+from common import BODY, body_bytes, check, median, mockai, paired_ratio, post, rounds_main
 
 from mockai.embeddings.render import layout_of, render_embeddings
 from mockai.embeddings.request import read_embedding_request
@@ -154,15 +153,7 @@ def table(results: dict[str, Any]) -> str:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--rounds", type=int, default=3)
-    parser.add_argument("--duration", type=float, default=3.0)
-    parser.add_argument("--quick", action="store_true", help="a short smoke run (no result file)")
-    parser.add_argument("--out", help="directory for the result file")
-    args = parser.parse_args()
-    results = run(args.rounds, args.duration, args.quick)
-    print(table(results))
-    write_results("embeddings", results, results_dir(args.out, args.quick))
+    rounds_main("embeddings", __doc__ or "", run, table)
 
 
 if __name__ == "__main__":

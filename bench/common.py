@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import argparse
 import contextlib
 import http.client
 import json
@@ -232,6 +233,22 @@ def results_dir(out: str | None, quick: bool) -> Path | None:
     if out:
         return Path(out)
     return Path(tempfile.mkdtemp(prefix="mockai-bench-")) if quick else None
+
+
+def rounds_main(
+    name: str, doc: str, run: Callable[[int, float, bool], dict[str, Any]], table: Callable[[dict[str, Any]], str]
+) -> None:
+    """The command line of a benchmark measured in interleaved rounds (``--rounds``, ``--duration``,
+    ``--quick``, ``--out``): run it, print its table, write ``bench/results/<name>.json``."""
+    parser = argparse.ArgumentParser(description=doc.splitlines()[0])
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--duration", type=float, default=3.0)
+    parser.add_argument("--quick", action="store_true", help="a short smoke run (no result file)")
+    parser.add_argument("--out", help="directory for the result file")
+    args = parser.parse_args()
+    results = run(args.rounds, args.duration, args.quick)
+    print(table(results))
+    write_results(name, results, results_dir(args.out, args.quick))
 
 
 def check(condition: bool, message: str) -> None:
