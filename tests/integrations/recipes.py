@@ -5,13 +5,18 @@ Every ```python block of the page starts with its file name: ``# <library>_serve
 is the page's ```js block.  ``MOCKAI_INTEGRATIONS`` (comma-separated library names, set by
 ``.ci/integrations`` for each virtualenv) names the libraries that must be installed: their recipes
 fail instead of being skipped when the library is missing, so a broken install cannot pass as skips.
+
+LangChain's default embeddings path needs tiktoken's ``cl100k_base`` file, which tiktoken downloads
+from a host this job may not reach; LiteLLM's wheel ships it, so ``tiktoken_cache`` finds it there.
 """
 
 from __future__ import annotations
 
+import hashlib
 import importlib.util
 import os
 import re
+from pathlib import Path
 
 import pytest
 
@@ -60,3 +65,25 @@ def need(library: str) -> None:
     if library in required():
         pytest.fail(f"{library} ({module}) must be installed in this virtualenv (MOCKAI_INTEGRATIONS)")
     pytest.skip(f"{library} is not installed here (.ci/integrations installs it)")
+
+
+# tiktoken's cache file name for an encoding: the SHA-1 of the URL it downloads it from.
+CL100K_URL = "https://openaipublic.blob.core.windows.net/encodings/cl100k_base.tiktoken"
+CL100K_CACHE_NAME = hashlib.sha1(CL100K_URL.encode()).hexdigest()
+
+
+def tiktoken_cache() -> Path:
+    """A directory for ``TIKTOKEN_CACHE_DIR`` holding ``cl100k_base``: the tokenizers LiteLLM's wheel
+    ships.  Skips without it; fails when this virtualenv must run LangChain's recipes."""
+    spec = importlib.util.find_spec("litellm")
+    if spec is None or spec.origin is None:
+        reason = "litellm is not installed here: its wheel holds tiktoken's cl100k_base file"
+    else:
+        folder = Path(spec.origin).parent / "litellm_core_utils" / "tokenizers"
+        if (folder / CL100K_CACHE_NAME).is_file():
+            return folder
+        reason = f"litellm's wheel no longer holds tiktoken's cl100k_base file ({folder / CL100K_CACHE_NAME})"
+    reason += " (LangChain's default OpenAIEmbeddings path tokenizes with it; tiktoken would download it otherwise)"
+    if "langchain" in required():
+        pytest.fail(reason)
+    pytest.skip(reason)

@@ -3,8 +3,9 @@ it (``python <file>``), against a ``mockai serve`` child process, and its ``test
 pytest project with the plugin.
 
 The recipes carry their own assertions (a structured output parsed into the library's object, a
-tool call round trip, scripted text read back); these tests add that each script exits cleanly
-having printed what it got, and that each pytest recipe's tests all pass.
+tool call round trip, scripted text read back, the token ids LangChain's default embeddings path
+sent); these tests add that each script exits cleanly having printed what it got, and that each
+pytest recipe's tests all pass.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.integrations.recipes import LIBRARIES, need, python_recipes
+from tests.integrations.recipes import LIBRARIES, need, python_recipes, tiktoken_cache
 from tests.support.markdown import DOCUMENTED_URL
 
 
@@ -34,9 +35,11 @@ def test_the_serve_recipe_runs(library: str, served: str, tmp_path: Path) -> Non
 
 
 @pytest.mark.parametrize("library", LIBRARIES)
-def test_the_pytest_recipe_passes(library: str, project: pytest.Pytester) -> None:
+def test_the_pytest_recipe_passes(library: str, project: pytest.Pytester, monkeypatch: pytest.MonkeyPatch) -> None:
     need(library)
+    if library == "langchain":  # its default OpenAIEmbeddings path tokenizes with tiktoken, offline here
+        monkeypatch.setenv("TIKTOKEN_CACHE_DIR", str(tiktoken_cache()))
     recipe = python_recipes()[f"test_{library}.py"]
     project.makepyfile(**{f"test_{library}": recipe})
-    result = project.runpytest_subprocess("-q", "-W", "ignore::DeprecationWarning")
+    result = project.runpytest_subprocess("-q", "-W", "ignore::DeprecationWarning", timeout=300)
     result.assert_outcomes(passed=recipe.count("\ndef test_"))
