@@ -27,6 +27,7 @@ from mockai.core.json_budget import bounded_copy
 from mockai.core.model_catalog import ModelCatalog
 from mockai.core.plan import Delivery, ErrorReply, Reply
 from mockai.core.request_reading import bearer_key
+from mockai.responses.chat_view import chat_view
 from mockai.scenarios.builder import RuleBuilder, call_site
 from mockai.scenarios.file_format import load_path, load_text
 from mockai.scenarios.inputs import InputsReply, build_inputs_reply
@@ -49,6 +50,19 @@ def endpoint_of(path: str) -> Endpoint:
     if path.endswith("/moderations"):
         return "moderations"
     return "chat"
+
+
+def likely_path(body: dict[str, Any]) -> str:
+    """The endpoint a request body is most likely for: chat when it has ``messages``; else, with
+    ``input``, embeddings or moderations by the model's name, Responses for any other model."""
+    if "messages" in body or "input" not in body:
+        return "/v1/chat/completions"
+    model = str(body.get("model", ""))
+    if "embedding" in model:
+        return "/v1/embeddings"
+    if "moderation" in model:
+        return "/v1/moderations"
+    return "/v1/responses"
 
 
 @dataclass
@@ -225,10 +239,16 @@ class ScenarioSource:
         self._misses.clear()
         self._problems.clear()
 
-    def explain(self, body: dict[str, Any], headers: dict[str, str] | None = None) -> str:
-        """Which rule would answer ``body`` now, or why none would (nothing is counted)."""
+    def explain(
+        self, body: dict[str, Any], headers: dict[str, str] | None = None, *, path: str = "/v1/chat/completions"
+    ) -> str:
+        """Which rule would answer ``body`` sent to ``path`` now, or why none would (nothing is
+        counted).  A Responses body is seen as its rules see it, through its chat view (without the
+        stored conversation a ``previous_response_id`` would bring)."""
+        if path.endswith("/responses") and isinstance(body.get("input", ""), (str, list)):
+            body = chat_view(body)
         view = RequestView(body, headers or {})
-        index, entries = self._current()
+        index, entries = self._current(endpoint_of(path))
         for compiled in index.candidates(view):
             entry = entries[compiled.position]
             if compiled.matches(view):

@@ -34,7 +34,7 @@ from mockai.core.config import ServerConfig
 from mockai.core.errors import APIError
 from mockai.scenarios.file_format import parse_document
 from mockai.scenarios.rules import Rule, ScenarioError
-from mockai.scenarios.source import ScenarioSource
+from mockai.scenarios.source import ScenarioSource, likely_path
 from mockai.scenarios.yaml_loader import load_yaml
 from mockai.server.admin_guard import AdminHandler, guarded
 from mockai.server.state import STATE, ServerState
@@ -165,8 +165,9 @@ async def explain(request: web.Request) -> web.Response:
     except ValueError:  # UnicodeDecodeError included
         raise APIError.invalid_json() from None
     if not isinstance(body, dict):
-        raise APIError(400, "POST /_mockai/explain takes a chat request body (a JSON object)")
-    return _json({"explanation": source.explain(body)})
+        raise APIError(400, "POST /_mockai/explain takes a request body (a JSON object)")
+    path = request.query.get("path") or likely_path(body)
+    return _json({"explanation": source.explain(body, path=path)})
 
 
 async def reset(request: web.Request) -> web.Response:

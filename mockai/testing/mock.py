@@ -22,6 +22,7 @@ from types import TracebackType
 from typing import TYPE_CHECKING, Any, Literal
 
 from mockai.core.config import ServerConfig
+from mockai.scenarios.source import likely_path
 from mockai.server.state import ServerState
 from mockai.testing.reports import failure_report, strict_report
 from mockai.testing.request_log import RecordedRequest, RequestLog
@@ -201,9 +202,12 @@ class MockAI:
     def rules(self) -> list[Rule]:
         return list(self.scenarios.rules)
 
-    def explain(self, body: dict[str, Any]) -> str:
-        """Which rule a request body would match, or why none does."""
-        return self.scenarios.explain(body)
+    def explain(self, body: dict[str, Any], path: str | None = None) -> str:
+        """Which rule a request body would match, or why none does.  ``path``: the endpoint it is
+        for (``"/v1/responses"``, ``"/v1/embeddings"``…); by default guessed from the body
+        (``messages``: chat; ``input``: embeddings or moderations by the model's name, else
+        Responses)."""
+        return self.scenarios.explain(body, path=path or likely_path(body))
 
     # what happened ----------------------------------------------------------------------------
     @property
