@@ -13,18 +13,25 @@ Two layouts, by model:
 ``base64`` sends each vector's little-endian float32 bytes [R:38], which the SDK decodes with
 ``np.frombuffer(..., dtype="float32")``: the values decoded are exactly the ones a ``float``
 answer prints.
+
+Writing the texts is most of a ``float`` answer's cost (a batch of 100 at 1536 dimensions is
+153,600 of them), so neither layout formats a value at a time in Python: a float16 value's text
+comes from a table of all 65,536 of them, and orjson writes float32 values (the same shortest
+digits as Python prints, in ``_ORJSON_EXACT``: tests/embeddings check every float32 there), leaving
+Python only the few values outside it.
 """
 
 from __future__ import annotations
 
 import base64
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from decimal import Decimal
 from functools import lru_cache
 from typing import Literal
 
 import numpy as np
 import numpy.typing as npt
+import orjson
 
 from mockai.embeddings.vectors import Matrix
 
@@ -53,8 +60,8 @@ def _positional(text: str) -> str:
 @lru_cache(maxsize=1)
 def _float16_texts() -> npt.NDArray[np.object_]:
     """The text of every float16 value, by its 16 bits."""
-    values = np.arange(1 << 16, dtype=np.uint16).view(np.float16).astype(np.float64).tolist()
-    return np.array([_positional(repr(v)) for v in values], dtype=object)
+    values = np.arange(1 << 16, dtype=np.uint16).view(np.float16).astype(np.float64)
+    return np.array([_positional(repr(v)) for v in values.tolist()], dtype=object)
 
 
 def _shortest(vectors: Matrix) -> npt.NDArray[np.float64]:
@@ -76,61 +83,89 @@ def _shortest(vectors: Matrix) -> npt.NDArray[np.float64]:
     return out
 
 
-def _float_texts(vectors: Matrix, layout: Layout) -> list[list[str]]:
-    """The text of every value, row by row."""
-    if layout == "compact16":
-        texts: list[list[str]] = _float16_texts()[vectors.astype(np.float16).view(np.uint16)].tolist()
-        return texts
-    rows = [list(map(repr, row)) for row in _shortest(vectors).tolist()]
-    if layout == "pretty_positional":
-        return [[_positional(t) for t in row] for row in rows]
-    return rows
+def _float32_texts(values: Matrix, positional: bool) -> list[bytes]:
+    """The text of each float32 value, formatted in Python (``repr``, or without an exponent)."""
+    texts = map(repr, _shortest(values).tolist())
+    return [(_positional(t) if positional else t).encode() for t in texts]
 
 
-def _encoded(vectors: Matrix, encoding: str, layout: Layout, indent: str) -> list[bytes]:
+# The float32 values orjson prints exactly as ``_float32_texts`` does (below 1e-4 Python's repr
+# has an exponent and orjson's has not, or has a different one; 1 and above are left to Python
+# too, as they only come from scripted vectors).
+_ORJSON_EXACT = (1e-4, 1.0)
+_NUMPY = orjson.OPT_SERIALIZE_NUMPY
+
+
+def _float32_rows(vectors: Matrix, positional: bool) -> Iterator[bytes]:
+    """Each row's values as ``v,v,...`` (no brackets): orjson's text, but for the values outside
+    ``_ORJSON_EXACT``, which orjson writes as ``null`` (NaN) in their place and Python fills in."""
+    vectors = np.ascontiguousarray(vectors, dtype=np.float32)  # orjson takes C-ordered arrays only
+    size = np.abs(vectors)
+    low, high = _ORJSON_EXACT
+    own = ~(((size >= low) & (size < high)) | (size == 0))  # NaN: own too
+    for row, mine in zip(vectors, own, strict=True):
+        if not mine.any():
+            yield orjson.dumps(row, option=_NUMPY)[1:-1]
+            continue
+        marked = row.copy()
+        marked[mine] = np.nan
+        parts = orjson.dumps(marked, option=_NUMPY)[1:-1].split(b"null")
+        texts = _float32_texts(row[mine], positional)
+        pieces = [parts[0]]
+        for text, part in zip(texts, parts[1:], strict=True):
+            pieces += (text, part)
+        yield b"".join(pieces)
+
+
+def _compact16_rows(vectors: Matrix) -> Iterator[bytes]:
+    """Each row's float16-rounded values as ``[v,v,...]``, from the table of their texts."""
+    table = _float16_texts()
+    bits = vectors.astype(np.float16).view(np.uint16)
+    for start in range(0, len(bits), _ROWS_AT_ONCE):  # a few rows of texts at a time: bounded memory
+        for texts in table[bits[start : start + _ROWS_AT_ONCE]].tolist():
+            yield ("[" + ",".join(texts) + "]").encode()
+
+
+_ROWS_AT_ONCE = 32
+_PRETTY_SEPARATOR = b",\n        "
+
+
+def _encoded(vectors: Matrix, encoding: str, layout: Layout) -> Iterator[bytes]:
     """Each vector as the JSON value of its ``embedding``, as bytes."""
     if encoding == "base64":
         data = sent_values(vectors, layout).astype("<f4")
         if data.shape[1] % 3 == 0:  # whole base64 groups per row: one encoding, cut in rows
             text = memoryview(base64.b64encode(data.tobytes()))
             width = len(text) // len(data)
-            return [b'"' + text[i * width : (i + 1) * width] + b'"' for i in range(len(data))]
-        return [b'"' + base64.b64encode(row.tobytes()) + b'"' for row in data]
-    separator = "," + indent + ("  " if indent else "")
-    opening, closing = ("[" + indent + "  ", indent + "]") if indent else ("[", "]")
-    out: list[bytes] = []
-    for start in range(0, len(vectors), _ROWS_AT_ONCE):  # texts for a few rows at a time: bounded memory
-        for texts in _float_texts(vectors[start : start + _ROWS_AT_ONCE], layout):
-            out.append((opening + separator.join(texts) + closing).encode())
-    return out
-
-
-_ROWS_AT_ONCE = 32
+            yield from (b'"' + text[i * width : (i + 1) * width] + b'"' for i in range(len(data)))
+        else:
+            yield from (b'"' + base64.b64encode(row.tobytes()) + b'"' for row in data)
+    elif layout == "compact16":
+        yield from _compact16_rows(vectors)
+    else:
+        for values in _float32_rows(vectors, layout == "pretty_positional"):
+            yield b"[\n        " + values.replace(b",", _PRETTY_SEPARATOR) + b"\n      ]"
 
 
 def render_embeddings(vectors: Matrix, model: str, prompt_tokens: int, encoding: str, layout: Layout) -> bytes:
     """The body of a 200 answer: ``vectors`` in input order, ``model`` as echoed."""
     usage = str(prompt_tokens).encode()
     name = model.encode()
-    values = _encoded(vectors, encoding, layout, "" if layout == "compact16" else "\n      ")
-    if layout == "compact16":
-        items = b",".join(
-            b'{"object":"embedding","embedding":' + value + b',"index":' + str(i).encode() + b"}"
-            for i, value in enumerate(values)
-        )
-        head = (b'{"object":"list","data":[', items, b'],"model":"', name)
-        return b"".join((*head, b'","usage":{"prompt_tokens":', usage, b',"total_tokens":', usage, b"}}"))
-    items = b",\n".join(
-        b'    {\n      "object": "embedding",\n      "index": '
-        + str(i).encode()
-        + b',\n      "embedding": '
-        + value
-        + b"\n    }"
-        for i, value in enumerate(values)
-    )
-    head = (b'{\n  "object": "list",\n  "data": [\n', items, b'\n  ],\n  "model": "', name)
-    tail = (b'",\n  "usage": {\n    "prompt_tokens": ', usage, b',\n    "total_tokens": ', usage, b"\n  }\n}\n")
-    return b"".join((*head, *tail))
+    values = _encoded(vectors, encoding, layout)
+    if layout == "compact16":  # one join of every piece: the body is copied once
+        pieces = [b'{"object":"list","data":[']
+        for i, value in enumerate(values):
+            opening = b',{"object":"embedding","embedding":' if i else b'{"object":"embedding","embedding":'
+            pieces += (opening, value, b',"index":%d}' % i)
+        pieces += (b'],"model":"', name, b'","usage":{"prompt_tokens":', usage, b',"total_tokens":', usage, b"}}")
+        return b"".join(pieces)
+    pieces = [b'{\n  "object": "list",\n  "data": [\n']
+    for i, value in enumerate(values):
+        opening = b',\n    {\n      "object": "embedding",\n' if i else b'    {\n      "object": "embedding",\n'
+        pieces += (opening, b'      "index": %d,\n      "embedding": ' % i, value, b"\n    }")
+    pieces += (b'\n  ],\n  "model": "', name, b'",\n  "usage": {\n    "prompt_tokens": ', usage)
+    pieces += (b',\n    "total_tokens": ', usage, b"\n  }\n}\n")
+    return b"".join(pieces)
 
 
 def rows_of(values: Sequence[Sequence[float]], dimensions: int) -> Matrix:

@@ -1,0 +1,86 @@
+"""The text of every value a ``float`` answer prints: float16 values in the compact layout, float32
+values in the others, in their shortest digits, checked against numpy's own shortest-digits
+formatter (Dragon4), which shares no code with mockai's (a table of float16 texts, orjson, and
+Python's ``repr`` for the values orjson does not print as Python does)."""
+
+from __future__ import annotations
+
+import json
+from decimal import Decimal
+
+import numpy as np
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from mockai.embeddings.render import _ORJSON_EXACT, Layout, _float32_rows, _float32_texts, render_embeddings
+
+LAYOUTS: tuple[Layout, ...] = ("compact16", "pretty", "pretty_positional")
+
+
+def printed(values: np.ndarray, layout: Layout) -> list[str]:
+    """The texts of ``values`` (one row) as a ``float`` answer prints them."""
+    body = render_embeddings(values.reshape(1, -1), "m", 1, "float", layout).decode()
+    json.loads(body)  # valid JSON
+    start = body.index("[", body.index('"embedding"')) + 1
+    return [text.strip() for text in body[start : body.index("]", start)].split(",")]
+
+
+def shortest(value: float, bits: type[np.floating]) -> str:
+    """``value``'s shortest digits that give it back at ``bits``, as Python prints a float."""
+    text = np.format_float_positional(bits(value), unique=True, trim="0")  # "1.0", "0.0001"
+    return repr(float(text))
+
+
+def expected(value: np.float32, layout: Layout) -> str:
+    if layout == "compact16":  # the float16 value, with the shortest digits that give it back as a float64
+        text = shortest(float(np.float16(value)), np.float64)
+    else:
+        text = shortest(float(value), np.float32)
+    if layout == "pretty":
+        return text
+    return format(Decimal(text), "f") if "e" in text else text  # never with an exponent
+
+
+# Values as a unit vector's are: below 1, some below 1e-4 (where Python prints an exponent).
+small32 = st.builds(
+    lambda mantissa, exponent: float(np.float32(mantissa * 10.0**exponent)),
+    st.floats(min_value=-9.99, max_value=9.99, allow_nan=False),
+    st.integers(min_value=-13, max_value=-1),
+)
+values32 = st.one_of(st.floats(width=32, min_value=-1.0, max_value=1.0), small32).filter(
+    lambda v: v == 0 or 1e-14 <= abs(v) < 1
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(values32, min_size=1, max_size=40))
+def test_every_value_is_printed_with_its_shortest_digits(values: list[float]) -> None:
+    row = np.array(values, dtype=np.float32)
+    for layout in LAYOUTS:
+        if layout == "compact16" and not np.all(np.abs(row) < 65504):  # float16's largest
+            continue
+        assert printed(row, layout) == [expected(v, layout) for v in row], layout
+
+
+def test_every_float16_value_in_the_compact_layout() -> None:
+    every = np.arange(1 << 16, dtype=np.uint16).view(np.float16)
+    every = every[np.isfinite(every)].astype(np.float32)
+    texts = printed(every, "compact16")
+    assert texts == [expected(v, "compact16") for v in every]
+    assert all(float(text) == float(v) for text, v in zip(texts, every, strict=True))
+
+
+def test_orjson_prints_float32_as_python_does_where_it_is_used() -> None:
+    """orjson writes the float32 values in ``_ORJSON_EXACT``: its text is Python's for 2**18 of
+    them evenly spread over every binade there, of each sign (all 223 million were checked once),
+    and for the values either side of the bounds."""
+    low, high = (np.float32(bound).view(np.uint32) for bound in _ORJSON_EXACT)
+    bits = np.linspace(int(low), int(high) - 1, 1 << 18, dtype=np.uint32)
+    bits = np.concatenate([bits, np.arange(low - 64, low + 64, dtype=np.uint32)])
+    bits = np.concatenate([bits, np.arange(high - 64, high + 64, dtype=np.uint32)])
+    for sign in (0, 1 << 31):
+        values = (bits | np.uint32(sign)).view(np.float32)
+        for positional in (False, True):
+            rows = values.reshape(-1, 128)
+            fast = b",".join(_float32_rows(rows, positional))
+            assert fast == b",".join(_float32_texts(values, positional))
