@@ -83,9 +83,19 @@ def _shortest(vectors: Matrix) -> npt.NDArray[np.float64]:
     return out
 
 
+# Where ``_shortest`` is exact: its powers of ten, 10**0 to 10**22, are exact floats.  Outside it
+# (scripted values only: a unit vector's are below 1, and not that small), numpy's Dragon4 finds
+# the shortest digits, one value at a time.
+_SHORTEST_EXACT = (1e-14, 1.0)
+
+
 def _float32_texts(values: Matrix, positional: bool) -> list[bytes]:
     """The text of each float32 value, formatted in Python (``repr``, or without an exponent)."""
-    texts = map(repr, _shortest(values).tolist())
+    texts = list(map(repr, _shortest(values).tolist()))
+    size = np.abs(values)
+    low, high = _SHORTEST_EXACT
+    for i in np.flatnonzero(((size < low) & (size != 0)) | (size >= high)).tolist():  # NaN: neither
+        texts[i] = repr(float(np.format_float_scientific(values[i], unique=True)))
     return [(_positional(t) if positional else t).encode() for t in texts]
 
 

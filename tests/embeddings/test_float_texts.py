@@ -41,19 +41,24 @@ def expected(value: np.float32, layout: Layout) -> str:
     return format(Decimal(text), "f") if "e" in text else text  # never with an exponent
 
 
+LARGEST = float(np.float32(1e15))  # Python's repr has an exponent from 1e16 on
+finite32 = st.floats(width=32, allow_nan=False, allow_infinity=False, min_value=-LARGEST, max_value=LARGEST)
 # Values as a unit vector's are: below 1, some below 1e-4 (where Python prints an exponent).
 small32 = st.builds(
     lambda mantissa, exponent: float(np.float32(mantissa * 10.0**exponent)),
     st.floats(min_value=-9.99, max_value=9.99, allow_nan=False),
     st.integers(min_value=-13, max_value=-1),
 )
-values32 = st.one_of(st.floats(width=32, min_value=-1.0, max_value=1.0), small32).filter(
-    lambda v: v == 0 or 1e-14 <= abs(v) < 1
+# Round numbers (1e5, 25000.0, 1e-20), whose digits a wrong power of ten shows.
+round32 = st.builds(
+    lambda digits, exponent: float(np.float32(digits * 10.0**exponent)),
+    st.integers(min_value=-99, max_value=99),
+    st.integers(min_value=-40, max_value=13),
 )
 
 
 @settings(max_examples=300, deadline=None)
-@given(st.lists(values32, min_size=1, max_size=40))
+@given(st.lists(st.one_of(finite32, small32, round32), min_size=1, max_size=40))
 def test_every_value_is_printed_with_its_shortest_digits(values: list[float]) -> None:
     row = np.array(values, dtype=np.float32)
     for layout in LAYOUTS:
