@@ -128,51 +128,53 @@ def _float32_rows(vectors: Matrix, positional: bool) -> Iterator[bytes]:
 
 
 def _compact16_rows(vectors: Matrix) -> Iterator[bytes]:
-    """Each row's float16-rounded values as ``[v,v,...]``, from the table of their texts."""
+    """Each row's float16-rounded values as ``v,v,...``, from the table of their texts."""
     table = _float16_texts()
     bits = vectors.astype(np.float16).view(np.uint16)
     for start in range(0, len(bits), _ROWS_AT_ONCE):  # a few rows of texts at a time: bounded memory
         for texts in table[bits[start : start + _ROWS_AT_ONCE]].tolist():
-            yield ("[" + ",".join(texts) + "]").encode()
+            yield ",".join(texts).encode()
 
 
 _ROWS_AT_ONCE = 32
-_PRETTY_SEPARATOR = b",\n        "
 
 
-def _encoded(vectors: Matrix, encoding: str, layout: Layout) -> Iterator[bytes]:
-    """Each vector as the JSON value of its ``embedding``, as bytes."""
+def _encoded(vectors: Matrix, encoding: str, layout: Layout) -> Iterator[bytes | memoryview]:
+    """Each vector's ``embedding`` value without its quotes (base64) or brackets (float)."""
     if encoding == "base64":
         data = sent_values(vectors, layout).astype("<f4")
         if data.shape[1] % 3 == 0:  # whole base64 groups per row: one encoding, cut in rows
             text = memoryview(base64.b64encode(data.tobytes()))
             width = len(text) // len(data)
-            yield from (b'"' + text[i * width : (i + 1) * width] + b'"' for i in range(len(data)))
+            yield from (text[i * width : (i + 1) * width] for i in range(len(data)))
         else:
-            yield from (b'"' + base64.b64encode(row.tobytes()) + b'"' for row in data)
+            yield from (base64.b64encode(row.tobytes()) for row in data)
     elif layout == "compact16":
         yield from _compact16_rows(vectors)
     else:
         for values in _float32_rows(vectors, layout == "pretty_positional"):
-            yield b"[\n        " + values.replace(b",", _PRETTY_SEPARATOR) + b"\n      ]"
+            yield values.replace(b",", b",\n        ")
 
 
 def render_embeddings(vectors: Matrix, model: str, prompt_tokens: int, encoding: str, layout: Layout) -> bytes:
-    """The body of a 200 answer: ``vectors`` in input order, ``model`` as echoed."""
+    """The body of a 200 answer: ``vectors`` in input order, ``model`` as echoed.  Every piece is
+    joined once, at the end: a float answer is megabytes, each copy of it costs."""
     usage = str(prompt_tokens).encode()
     name = model.encode()
     values = _encoded(vectors, encoding, layout)
-    if layout == "compact16":  # one join of every piece: the body is copied once
-        pieces = [b'{"object":"list","data":[']
+    if layout == "compact16":
+        left, right = (b'"', b'"') if encoding == "base64" else (b"[", b"]")
+        pieces: list[bytes | memoryview] = [b'{"object":"list","data":[']
         for i, value in enumerate(values):
             opening = b',{"object":"embedding","embedding":' if i else b'{"object":"embedding","embedding":'
-            pieces += (opening, value, b',"index":%d}' % i)
+            pieces += (opening, left, value, right, b',"index":%d}' % i)
         pieces += (b'],"model":"', name, b'","usage":{"prompt_tokens":', usage, b',"total_tokens":', usage, b"}}")
         return b"".join(pieces)
+    left, right = (b'"', b'"') if encoding == "base64" else (b"[\n        ", b"\n      ]")
     pieces = [b'{\n  "object": "list",\n  "data": [\n']
     for i, value in enumerate(values):
         opening = b',\n    {\n      "object": "embedding",\n' if i else b'    {\n      "object": "embedding",\n'
-        pieces += (opening, b'      "index": %d,\n      "embedding": ' % i, value, b"\n    }")
+        pieces += (opening, b'      "index": %d,\n      "embedding": ' % i, left, value, right, b"\n    }")
     pieces += (b'\n  ],\n  "model": "', name, b'",\n  "usage": {\n    "prompt_tokens": ', usage)
     pieces += (b',\n    "total_tokens": ', usage, b"\n  }\n}\n")
     return b"".join(pieces)
