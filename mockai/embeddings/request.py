@@ -3,7 +3,8 @@
 The wording of each refusal is the real API's where it was seen (responses/api_behaviour.md §6a,
 §7, and API answers quoted in public issues, 2024–2026):
 
-* an empty string, an empty array, more than 2048 inputs, or an input of the wrong shape:
+* an empty string, an empty array, more than 2048 inputs, or an input of the wrong shape (a
+  token id below 0 or, not recorded, from 2**32 up among them):
   ``'$.input' is invalid. Please check the API reference: …`` (param and code null);
 * an input over the model's 8,192 tokens: ``Invalid 'input': maximum context length is 8192 tokens.``;
 * more than 300,000 tokens in all: ``Requested N tokens, max 300000 tokens per request``
@@ -71,8 +72,13 @@ def embedding_model(model_id: str) -> ModelInfo | None:
     return None
 
 
+# Token ids are small (cl100k_base has about 100,000); an id beyond 32 bits is no token of any
+# tokenizer.  Not recorded: refused as the negative ids are, with the '$.input' 400.
+_TOKEN_LIMIT = 1 << 32
+
+
 def _is_token(value: Any) -> bool:
-    return isinstance(value, int) and not isinstance(value, bool) and value >= 0
+    return isinstance(value, int) and not isinstance(value, bool) and 0 <= value < _TOKEN_LIMIT
 
 
 def _inputs(value: Any) -> tuple[Input, ...]:

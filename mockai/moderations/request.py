@@ -2,9 +2,11 @@
 
 ``input`` is a string, an array of strings (one result each), or an array of ``text`` and
 ``image_url`` parts (one result for them all; omni models only); ``model`` defaults to
-``omni-moderation-latest``.  No moderations refusal is recorded: an unknown model is the 404 the
-embeddings endpoint gives [R:43], a malformed ``input`` its ``'$.input' is invalid`` 400, and
-parameter errors use :class:`~mockai.core.errors.APIError`'s catalogue, as chat words them.
+``omni-moderation-latest``.  One moderations refusal is quoted in public (more than one image:
+``too_many_images``); none is recorded here: an unknown model is the 404 the embeddings endpoint
+gives [R:43], a malformed ``input`` (or more than :data:`MAX_INPUTS`, mockai's own bound) its
+``'$.input' is invalid`` 400, and parameter errors use :class:`~mockai.core.errors.APIError`'s
+catalogue, as chat words them.
 """
 
 from __future__ import annotations
@@ -15,9 +17,21 @@ from typing import Any
 from mockai.core.errors import APIError, json_type_words, request_object
 from mockai.core.model_catalog import DEFAULT_CATALOG, ModelInfo
 
-__all__ = ["DEFAULT_MODEL", "ModerationInput", "ModerationRequest", "read_moderation_request"]
+__all__ = [
+    "DEFAULT_MODEL",
+    "MAX_IMAGES",
+    "MAX_INPUTS",
+    "ModerationInput",
+    "ModerationRequest",
+    "read_moderation_request",
+]
 
 DEFAULT_MODEL = "omni-moderation-latest"
+# mockai's own bound (no limit is documented or recorded), so that one small body cannot ask for
+# minutes of work and gigabytes of answer: refused as the embeddings endpoint refuses too many.
+MAX_INPUTS = 2048
+# An omni model takes one image a request (a 2026 answer quoted in antiwork/gumroad#4709).
+MAX_IMAGES = 1
 _KEYS = frozenset({"input", "model"})
 
 
@@ -67,7 +81,7 @@ def _part(part: Any) -> tuple[str, int]:
 def _inputs(value: Any) -> tuple[ModerationInput, ...]:
     if isinstance(value, str):
         return (ModerationInput(value),)
-    if not isinstance(value, list) or not value:
+    if not isinstance(value, list) or not value or len(value) > MAX_INPUTS:
         raise APIError.invalid_at()
     if all(isinstance(item, str) for item in value):
         return tuple(ModerationInput(item) for item in value)
@@ -88,7 +102,12 @@ def read_moderation_request(body: Any) -> ModerationRequest:
     model = moderation_model(model_id)
     if model is None:
         raise APIError.model_not_found(model_id)
-    if not model.id.startswith("omni-") and any(item.images for item in inputs):
+    images = sum(item.images for item in inputs)
+    if model.id.startswith("omni-") and images > MAX_IMAGES:
+        raise APIError(
+            400, f"Number of images ({images}) exceeds maximum of {MAX_IMAGES}", param="input", code="too_many_images"
+        )
+    if not model.id.startswith("omni-") and images:
         # Not recorded: worded as the API's other refusals of a part a model cannot take.
         raise APIError(
             400,

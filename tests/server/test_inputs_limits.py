@@ -1,0 +1,86 @@
+"""Embeddings and moderations: what bounds a request's work, and the refusals at those bounds.
+
+Token ids beyond 32 bits and more than 2,048 inputs to moderate are refused with the
+``'$.input' is invalid`` 400 (not a 500, not minutes of work); an omni model's second image is the
+real ``too_many_images`` 400; and a request that takes long to answer is answered off the event
+loop, so a small request sent meanwhile does not wait for it."""
+
+from __future__ import annotations
+
+import threading
+import time
+from typing import Any
+
+import httpx
+import pytest
+
+from mockai.server.runner import ServerThread
+from tests.support.clients import AUTH, HTTP
+
+
+def _post(server: ServerThread, path: str, body: dict[str, Any]) -> httpx.Response:
+    return HTTP.post(f"{server.base_url}/{path}", json=body, headers=AUTH, timeout=60)
+
+
+def _input_refusal(response: httpx.Response) -> None:
+    assert response.status_code == 400, response.text
+    error = response.json()["error"]
+    assert error["message"].startswith("'$.input' is invalid.")
+    assert error["type"] == "invalid_request_error" and error["param"] is None and error["code"] is None
+
+
+@pytest.mark.parametrize("token", [2**32, 2**64, 10**20])
+def test_a_token_id_beyond_32_bits_is_refused_not_a_500(module_server: ServerThread, token: int) -> None:
+    for value in ([token], [[token]], [[1, 2], [3, token]]):
+        _input_refusal(_post(module_server, "embeddings", {"model": "text-embedding-3-small", "input": value}))
+
+
+def test_the_largest_token_id_accepted(module_server: ServerThread) -> None:
+    answer = _post(
+        module_server, "embeddings", {"model": "text-embedding-3-small", "input": [[2**32 - 1, 0]], "dimensions": 8}
+    )
+    assert answer.status_code == 200 and len(answer.json()["data"]) == 1
+
+
+def test_more_than_2048_inputs_to_moderate_are_refused(module_server: ServerThread) -> None:
+    _input_refusal(_post(module_server, "moderations", {"input": [""] * 2049}))
+    answer = _post(module_server, "moderations", {"input": ["hello"] * 3})
+    assert answer.status_code == 200 and len(answer.json()["results"]) == 3
+
+
+def test_an_omni_model_takes_one_image(module_server: ServerThread) -> None:
+    image = {"type": "image_url", "image_url": {"url": "https://example.com/a.png"}}
+    one = _post(module_server, "moderations", {"model": "omni-moderation-latest", "input": [image]})
+    assert one.status_code == 200, one.text
+    two = _post(
+        module_server,
+        "moderations",
+        {"model": "omni-moderation-latest", "input": [image, {"type": "text", "text": "hi"}, image]},
+    )
+    assert two.status_code == 400
+    assert two.json()["error"] == {
+        "message": "Number of images (2) exceeds maximum of 1",
+        "type": "invalid_request_error",
+        "param": "input",
+        "code": "too_many_images",
+    }
+
+
+def test_a_long_answer_does_not_hold_up_a_small_request(fresh: ServerThread) -> None:
+    """2,048 texts at 3,072 dimensions (about half a second of work, from a 30 KB body) are answered
+    off the loop: a models list asked meanwhile takes a small part of that time, where on the loop
+    it would wait for most of it."""
+    big = {"model": "text-embedding-3-large", "input": [f"t{i}" for i in range(2048)], "encoding_format": "base64"}
+    finished: list[float] = []
+    started = time.monotonic()
+    worker = threading.Thread(target=lambda: (_post(fresh, "embeddings", big), finished.append(time.monotonic())))
+    worker.start()
+    deadline = time.monotonic() + 30
+    while fresh.server.state.seq == 0 and time.monotonic() < deadline:  # poll: the big one is in
+        time.sleep(0.002)
+    asked = time.monotonic()
+    small = HTTP.get(f"{fresh.base_url}/models", headers=AUTH, timeout=30)
+    waited = time.monotonic() - asked
+    worker.join(60)
+    assert small.status_code == 200 and finished
+    assert waited < 0.5 * (finished[0] - started), (waited, finished[0] - started)
