@@ -14,7 +14,11 @@ from typing import Any
 
 from mockai.core.model_capabilities import capabilities
 
-__all__ = ["request_echo", "type_first"]
+__all__ = ["UNECHOED", "request_echo", "type_first"]
+
+# The request's parameters :func:`request_echo` does not read: requests that differ only in them
+# have the same echo (:func:`mockai.responses.planner.response_plan` shares it among them).
+UNECHOED = ("input", "stream", "stream_options", "include")
 
 
 def request_echo(body: Mapping[str, Any], service_tier: str) -> dict[str, Any]:

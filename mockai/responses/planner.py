@@ -28,14 +28,18 @@ from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from typing import Any
 
+import orjson
+
+from mockai.core.memo import Memo
 from mockai.core.model_catalog import is_reasoning_model
 from mockai.core.plan import ChoicePlan, ReplyPlan, TokenLogprob, ToolCallPlan, Usage
 from mockai.generate import text as textgen
 from mockai.generate.tokenizer import tokenize
-from mockai.responses.echo import request_echo
+from mockai.responses.echo import UNECHOED, request_echo
 
 __all__ = [
     "CallItem",
+    "Echoes",
     "MessageItem",
     "OutputItem",
     "ReasoningItem",
@@ -108,8 +112,14 @@ class ResponsePlan:
         return "".join(i.text for i in self.output if isinstance(i, MessageItem) and not i.refusal)
 
 
-def response_plan(plan: ReplyPlan, body: Mapping[str, Any]) -> ResponsePlan:
-    """The Response of ``plan`` (the chat plan of ``body``'s chat view) for the request ``body``."""
+# Echoes of requests by what they echo (the service tier the plan gives, and the request less what
+# request_echo does not read, as JSON): requests alike but for their input share one echo.
+Echoes = Memo[tuple[str, bytes], dict[str, Any]]
+
+
+def response_plan(plan: ReplyPlan, body: Mapping[str, Any], echoes: Echoes | None = None) -> ResponsePlan:
+    """The Response of ``plan`` (the chat plan of ``body``'s chat view) for the request ``body``
+    (its echo from ``echoes`` when they hold it: shared, so nobody may change it)."""
     seed = hashlib.blake2b(plan.id.encode(), digest_size=32, key=b"mockai-responses").digest()
     group = _parent_group(body.get("previous_response_id")) or seed[:8].hex()
     created_at = plan.created
@@ -143,11 +153,26 @@ def response_plan(plan: ReplyPlan, body: Mapping[str, Any]) -> ResponsePlan:
         incomplete_reason=reason,
         output=tuple(output),
         usage=plan.usage,
-        echo=request_echo(body, plan.service_tier),
+        echo=request_echo(body, plan.service_tier) if echoes is None else _echo(body, plan.service_tier, echoes),
         obfuscation_seed=plan.obfuscation_seed,
         group=group,
         tier_asked=body.get("service_tier") is not None,
     )
+
+
+def _echo(body: Mapping[str, Any], service_tier: str, echoes: Echoes) -> dict[str, Any]:
+    rest = dict(body)
+    for name in UNECHOED:
+        rest.pop(name, None)
+    try:
+        key = (service_tier, orjson.dumps(rest))
+    except orjson.JSONEncodeError:  # (an integer beyond 64 bits)
+        return request_echo(body, service_tier)
+    echo = echoes.get(key)
+    if echo is None:
+        echo = request_echo(body, service_tier)
+        echoes.put(key, echo)
+    return echo
 
 
 def with_group(plan: ResponsePlan, group: str) -> ResponsePlan:

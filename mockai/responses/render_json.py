@@ -11,12 +11,25 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+import orjson
+
 from mockai.core.errors import APIError
 from mockai.core.json_text import indented_bytes
+from mockai.core.memo import Memo
 from mockai.core.plan import TokenLogprob, Usage
 from mockai.responses.planner import CallItem, MessageItem, OutputItem, ReasoningItem, ResponsePlan
 
-__all__ = ["FAILED", "FINISHED", "QUEUED", "RUNNING", "item_dict", "render_response", "response_dict", "usage_dict"]
+__all__ = [
+    "FAILED",
+    "FINISHED",
+    "QUEUED",
+    "RUNNING",
+    "Layouts",
+    "item_dict",
+    "render_response",
+    "response_dict",
+    "usage_dict",
+]
 
 # The phases a Response is shown in: waiting (a background one), running (created / in_progress),
 # finished, failed.
@@ -167,10 +180,63 @@ _TOOL_USAGE = {
 }
 
 
-def render_response(plan: ResponsePlan, phase: str = FINISHED) -> bytes:
+# The non-stream body of a finished Response as its echo lays it out, by the echo's identity (plans
+# share their echo, see mockai.responses.planner.Echoes): what no plan of that echo changes is in
+# place, and what each does (_OWN) is set on a copy; and whether that layout is plain, orjson's
+# own text being indented_bytes' (no float it writes otherwise, see mockai.core.json_text).
+Layouts = Memo[int, tuple[dict[str, Any], dict[str, Any], bool]]
+_OWN = ("id", "created_at", "status", "completed_at", "incomplete_details", "model", "output", "usage")
+
+
+def render_response(plan: ResponsePlan, phase: str = FINISHED, layouts: Layouts | None = None) -> bytes:
     """The non-stream body: ``billing`` in its alphabetical place, 2-space indent, no newline
-    (``phase`` QUEUED: what the create of a background response answers)."""
-    body = response_dict(plan, phase)
+    (``phase`` QUEUED: what the create of a background response answers); a finished one from
+    ``layouts`` when they hold its echo's."""
+    if phase == FINISHED and layouts is not None:
+        echo = plan.echo
+        hit = layouts.get(id(echo))
+        if hit is not None and hit[0] is echo:
+            body = _laid_out(hit[1], plan)
+            # Its own keys hold no float but logprobs': a plain layout is written by orjson alone.
+            if hit[2] and not any(isinstance(item, MessageItem) and item.logprobs for item in plan.output):
+                try:
+                    return orjson.dumps(body, option=orjson.OPT_INDENT_2)
+                except TypeError:  # (what indented_bytes writes without orjson)
+                    pass
+            return indented_bytes(body)[:-1]
+        body = _billed(response_dict(plan))
+        layouts.put(id(echo), (echo, body, _plain(body)))  # (its own keys are replaced in every copy)
+        return indented_bytes(body)[:-1]
+    return indented_bytes(_billed(response_dict(plan, phase)))[:-1]  # (its layout, less the trailing newline)
+
+
+def _plain(body: dict[str, Any]) -> bool:
+    """Whether orjson writes ``body``, its own keys (_OWN) apart, as indented_bytes does: a line
+    is rewritten or not whatever the lines around it (mockai.core.json_text)."""
+    probe = {**body, **dict.fromkeys(_OWN)}
+    try:
+        return orjson.dumps(probe, option=orjson.OPT_INDENT_2 | orjson.OPT_APPEND_NEWLINE) == indented_bytes(probe)
+    except TypeError:
+        return False
+
+
+def _billed(body: dict[str, Any]) -> dict[str, Any]:
     items = list(body.items())
     items.insert(5, ("billing", {"payer": "developer"}))  # after id, object, created_at, status, background
-    return indented_bytes(dict(items))[:-1]  # (its layout, less the trailing newline)
+    return dict(items)
+
+
+def _laid_out(layout: dict[str, Any], plan: ResponsePlan) -> dict[str, Any]:
+    """``response_dict(plan)`` with billing, from the layout of a plan with the same echo: the keys
+    of _OWN, as response_dict sets them for a finished Response."""
+    out = layout.copy()
+    out["id"] = plan.id
+    out["created_at"] = plan.created_at
+    status = out["status"] = plan.status
+    out["completed_at"] = plan.completed_at if status == "completed" else None
+    reason = plan.incomplete_reason
+    out["incomplete_details"] = {"reason": reason} if reason is not None else None
+    out["model"] = plan.model
+    out["output"] = [item_dict(item) for item in plan.output]
+    out["usage"] = usage_dict(plan.usage)
+    return out

@@ -19,13 +19,14 @@ from typing import Any
 
 from aiohttp import web
 
+from mockai.core.json_budget import json_cost
 from mockai.core.json_text import indented_bytes
 from mockai.core.memo import Memo
 from mockai.core.plan import Delivery, ErrorReply, PlannedReply, RawReply, ReplyPlan
 from mockai.http.headers import success_headers
 from mockai.http.reply_writing import before_first_byte, faulted_body, write_error, write_events, write_raw
-from mockai.responses.planner import ResponsePlan, response_plan, with_group
-from mockai.responses.render_json import QUEUED, render_response
+from mockai.responses.planner import Echoes, ResponsePlan, response_plan, with_group
+from mockai.responses.render_json import QUEUED, Layouts, render_response
 from mockai.responses.render_sse import error_events, rendered_events
 from mockai.responses.store.records import ResponseStore, StoredResponse
 
@@ -67,15 +68,27 @@ def _events_size(key: tuple[int, int, bool], hit: tuple[ReplyPlan, tuple[bytes, 
     return 512 + sum(len(event) + 40 for event in hit[1])
 
 
+def _echo_size(key: tuple[str, bytes], echo: dict[str, Any]) -> int:
+    return 2 * len(key[1]) + json_cost(echo)
+
+
+def _layout_size(key: int, hit: tuple[dict[str, Any], dict[str, Any], bool]) -> int:
+    return json_cost(hit[1])
+
+
 class ResponseMemos:
     """One server's memos of the Responses it just rendered, by the chat plan they come from
     (memoised seeded plans come back as the same object: a load test repeating a request pays
-    once; see :mod:`mockai.chat.rendered`)."""
+    once; see :mod:`mockai.chat.rendered`), and of what requests alike but for their input share
+    (their echo, and the body it lays out): a load test sending every input different pays those
+    once."""
 
     def __init__(self) -> None:
         # second_sight: a plan is kept when it comes back (a request never repeated costs no entry)
         self.plans: Memo[int, tuple[ReplyPlan, PlannedResponse]] = Memo(256, 8 << 20, _plan_size, second_sight=True)
         self.events: Memo[tuple[int, int, bool], tuple[ReplyPlan, tuple[bytes, ...]]] = Memo(128, 8 << 20, _events_size)
+        self.echoes: Echoes = Memo(64, 4 << 20, _echo_size, second_sight=True)
+        self.layouts: Layouts = Memo(64, 4 << 20, _layout_size, second_sight=True)
 
 
 def planned_response(
@@ -87,8 +100,8 @@ def planned_response(
     if hit is not None and hit[0] is reply.plan:
         planned = hit[1]
     else:
-        plan = response_plan(reply.plan, body)
-        planned = PlannedResponse(plan, render_response(plan))
+        plan = response_plan(reply.plan, body, memos.echoes)
+        planned = PlannedResponse(plan, render_response(plan, layouts=memos.layouts))
         memos.plans.put(id(reply.plan), (reply.plan, planned))
     rendered_from = planned.rendered_from  # (planned.id is its id: a memoised Response has no group of its own)
     if not _kept(body) or store.get(rendered_from.id) is None:
