@@ -47,22 +47,31 @@ class SQLiteFile:
     def _init_schema(self, schema: str) -> None:
         db = self.db
         db.execute("PRAGMA busy_timeout = 30000")
+        self._refuse_foreign()  # before WAL mode, which changes the file: a foreign one is only read
         db.execute("PRAGMA journal_mode = WAL")
         # In WAL mode, NORMAL survives a crash of the process (not a power cut) and skips an fsync
         # per commit: right for a test server.
         db.execute("PRAGMA synchronous = NORMAL")
         with self.write():
-            version = db.execute("PRAGMA user_version").fetchone()[0]
-            tables = db.execute("SELECT count(*) FROM sqlite_master WHERE type = 'table'").fetchone()[0]
-            if version == 0 and tables == 0:
+            if self._refuse_foreign():  # again under the write lock: another process may have begun
                 db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
-            elif version != SCHEMA_VERSION:
-                raise sqlite3.DatabaseError(
-                    f"it is not a mockai store file (schema version {version}, expected {SCHEMA_VERSION})"
-                )
             for statement in schema.split(";"):
                 if statement.strip():
                     db.execute(statement)
+
+    def _refuse_foreign(self) -> bool:
+        """Whether the file is new (empty: no mark, no table); raises when it is not a mockai
+        store (another mark, or tables without one).  Reads only."""
+        db = self.db
+        version = db.execute("PRAGMA user_version").fetchone()[0]
+        tables = db.execute("SELECT count(*) FROM sqlite_master WHERE type = 'table'").fetchone()[0]
+        if version == 0 and tables == 0:
+            return True
+        if version != SCHEMA_VERSION:
+            raise sqlite3.DatabaseError(
+                f"it is not a mockai store file (schema version {version}, expected {SCHEMA_VERSION})"
+            )
+        return False
 
     @contextmanager
     def write(self) -> Iterator[sqlite3.Connection]:

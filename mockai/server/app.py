@@ -58,9 +58,13 @@ async def front_door(request: web.Request, handler: Handler) -> web.StreamRespon
     if cassette is not None and request.path.startswith("/v1/") and (request.method, request.path) not in _PIPELINE:
         handler = _from_cassette(state, handler)
     access_log = request.app[ACCESS_LOG]
-    if access_log is not None:  # one line per request (mockai serve)
-        return await access_log.observe(request, handler, state.config.max_body_bytes)
-    return await error_boundary(request, handler, state.config.max_body_bytes)
+    state.enter()  # a state replaced meanwhile (a test's reset) is closed after this request
+    try:
+        if access_log is not None:  # one line per request (mockai serve)
+            return await access_log.observe(request, handler, state.config.max_body_bytes)
+        return await error_boundary(request, handler, state.config.max_body_bytes)
+    finally:
+        state.leave()
 
 
 def _from_cassette(state: ServerState, handler: Handler) -> Handler:

@@ -67,6 +67,10 @@ class ServerState:
         if self.cassette is not None:
             self.sources.append(CassetteSource(self.cassette))
         self.seq = 0
+        # Requests answering with this state right now, and whether a fresh state replaced it
+        # (StateHolder.renew): a replaced state is closed when its last request is done.
+        self.users = 0
+        self.replaced = False
         # Long prompt prefixes this server has seen (see mockai.server.prompt_cache), and the
         # verdict for the request being answered (its seq, its cached tokens, its prompt's tokens if
         # counted): asked twice, one look.
@@ -128,9 +132,22 @@ class ServerState:
         self.prompt_cache.clear()
 
     def close(self) -> None:
-        """Write what the recorder still holds (the server is stopping)."""
+        """Write what the recorder still holds and close the stores (the server is stopping, or
+        this state was replaced and its last request is done)."""
         if self.cassette is not None and self.cassette.recorder is not None:
             self.cassette.recorder.file.flush()
+        self.store.close()
+        self.responses.close()
+
+    def enter(self) -> None:
+        """A request begins with this state."""
+        self.users += 1
+
+    def leave(self) -> None:
+        """A request that began with this state is done; a replaced state closes with its last."""
+        self.users -= 1
+        if self.replaced and self.users == 0:
+            self.close()
 
 
 class StateHolder:
@@ -144,7 +161,12 @@ class StateHolder:
         self.current = state
 
     def renew(self, config: ServerConfig) -> ServerState:
-        self.current = ServerState(config)
+        """A fresh state answers from now on; the one it replaces is closed (its store files let
+        go) now if no request is using it, else when the last one is done."""
+        old, self.current = self.current, ServerState(config)
+        old.replaced = True
+        if old.users == 0:
+            old.close()
         return self.current
 
 

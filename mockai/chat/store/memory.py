@@ -183,3 +183,6 @@ class MemoryStore:
             self._next_suffix.clear()
             self._costs.clear()
             self.bytes = 0
+
+    def close(self) -> None:
+        """Nothing is held open in memory."""

@@ -130,6 +130,10 @@ class CompletionStore(Protocol):
 
     def clear(self) -> None: ...
 
+    def close(self) -> None:
+        """Let go of what the store holds open (a SQLite connection); it is not used after."""
+        ...
+
     def __len__(self) -> int: ...
 
 

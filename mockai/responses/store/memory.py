@@ -29,6 +29,9 @@ class MemoryResponseStore:
     def __len__(self) -> int:
         return len(self._records)
 
+    def close(self) -> None:
+        """Nothing is held open in memory."""
+
     def add(self, record: StoredResponse) -> None:
         cost = record_cost(record)
         with self._lock:
