@@ -9,7 +9,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from mockai.cli import record, validate
-from mockai.cli.parsing import Parser
+from mockai.cli.parsing import Parser, port_number
 from mockai.core.config import ServerConfig
 from mockai.core.version import __version__
 from mockai.server.port_in_use import listen_error
@@ -22,7 +22,7 @@ def _serve_parser(sub: argparse._SubParsersAction[Parser]) -> None:
     # A table of flags, one a line where it fits.
     # fmt: off
     p.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
-    p.add_argument("--port", metavar="N", type=int, default=8000, help="port (0 picks a free one; default 8000)")
+    p.add_argument("--port", metavar="N", type=port_number, default=8000, help="port (0: a free one; default 8000)")
     p.add_argument("--seed", metavar="N", type=int, default=0, help="server seed for generated answers (default 0)")
     p.add_argument("--api-key", metavar="KEY", default=None, help="accept only this API key (default: any key)")
     p.add_argument("--admin-token", default=None, metavar="TOKEN",

@@ -15,7 +15,7 @@ import difflib
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-__all__ = ["Parser", "closest"]
+__all__ = ["Parser", "closest", "port_number"]
 
 
 def closest(word: str, candidates: Iterable[str]) -> str | None:
@@ -61,3 +61,14 @@ class Parser(argparse.ArgumentParser):
             if match is not None:
                 message += f"; did you mean {match!r}?"
             raise argparse.ArgumentError(action, message)
+
+
+def port_number(text: str) -> int:
+    """A ``--port`` value: 0 (pick a free one) to 65535; argparse's usage error otherwise."""
+    try:
+        port = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"invalid port: {text!r} (a number from 0 to 65535)") from None
+    if not 0 <= port <= 65535:
+        raise argparse.ArgumentTypeError(f"invalid port: {port} (a number from 0 to 65535)")
+    return port

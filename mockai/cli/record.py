@@ -7,7 +7,7 @@ import asyncio
 import sys
 from pathlib import Path
 
-from mockai.cli.parsing import Parser
+from mockai.cli.parsing import Parser, port_number
 from mockai.replay.cassette import Cassette, CassetteError, Redaction, dump_cassette, load_cassette
 from mockai.replay.cassette_file import write_atomic
 from mockai.server.port_in_use import listen_error
@@ -22,7 +22,9 @@ def add_parser(sub: argparse._SubParsersAction[Parser]) -> None:
         "--cassette", required=True, type=Path, help="cassette to append to (YAML; a .json name writes JSON)"
     )
     rec.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
-    rec.add_argument("--port", type=int, default=8000, help="port (0 picks a free one; default 8000)")
+    rec.add_argument(
+        "--port", metavar="N", type=port_number, default=8000, help="port (0 picks a free one; default 8000)"
+    )
     _redaction_flags(rec)
     rec.set_defaults(handler=cmd_record)
 

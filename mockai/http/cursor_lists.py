@@ -7,6 +7,7 @@ Used by the stored chat completions' lists and by a stored response's ``input_it
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
 from typing import Any, Literal
 
@@ -45,28 +46,24 @@ def limit_param(query: Mapping[str, str]) -> int:
     raw = query.get("limit")
     if raw is None or raw == "":
         return DEFAULT_LIMIT
-    try:
-        limit = int(raw)
-    except ValueError:
-        got = "a decimal" if _is_number(raw) else "a string"
-        raise APIError.invalid_type("limit", "an integer", got) from None
-    if limit < 1 or limit > MAX_LIMIT:
-        above = limit > MAX_LIMIT
+    if _INTEGER.fullmatch(raw) is None:  # ASCII digits only: int() takes "٣" and "1_0" too
+        got = "a decimal number" if _NUMBER.fullmatch(raw) else "a string"
+        raise APIError.invalid_type("limit", "an integer", got)
+    # int() refuses more than 4,300 digits: such a number is told by its sign.
+    value = int(raw) if len(raw) < 4000 else (-1 if raw.startswith("-") else MAX_LIMIT + 1)
+    above, below = value > MAX_LIMIT, value < 1
+    if above or below:
         raise invalid_param(
             "limit",
             f"integer {'above maximum' if above else 'below minimum'} value. Expected a value "
-            f"{'<= ' + str(MAX_LIMIT) if above else '>= 1'}, but got {limit} instead.",
+            f"{'<= ' + str(MAX_LIMIT) if above else '>= 1'}, but got {value if len(raw) < 4000 else raw} instead.",
             "integer_above_max_value" if above else "integer_below_min_value",
         )
-    return limit
+    return value
 
 
-def _is_number(text: str) -> bool:
-    try:
-        float(text)
-    except ValueError:
-        return False
-    return True
+_INTEGER = re.compile(r"-?[0-9]+")
+_NUMBER = re.compile(r"-?[0-9]+(?:\.[0-9]+)?(?:[eE][+-]?[0-9]+)?")
 
 
 def order_param(query: Mapping[str, str], default: Order) -> Order:

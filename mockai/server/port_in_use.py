@@ -98,5 +98,7 @@ def _command_line(pid_dir: Path) -> str:
         raw = (pid_dir / "cmdline").read_bytes()
     except OSError:
         return ""
-    text = raw.replace(b"\0", b" ").decode("utf-8", "replace").strip()
+    # Arguments apart by spaces, and no control character (a newline in a `python -c` script)
+    # breaks the one line this is said in.
+    text = "".join(c if c.isprintable() else " " for c in raw.decode("utf-8", "replace")).strip()
     return text if len(text) <= _COMMAND_CHARS else text[: _COMMAND_CHARS - 1] + "…"

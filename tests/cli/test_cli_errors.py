@@ -125,3 +125,15 @@ def test_the_error_comes_from_the_command_line_program_too() -> None:
     assert done.stdout == ""
     assert done.stderr.startswith("usage: mockai serve ")
     assert "did you mean --port?" in done.stderr
+
+
+@pytest.mark.parametrize("port", ["70000", "-1", "65536", "http"])
+@pytest.mark.parametrize("command", [["serve"], ["record", "--upstream", "http://x/v1", "--cassette", "c.yaml"]])
+def test_a_port_out_of_range_is_a_usage_error_not_a_traceback(
+    capsys: pytest.CaptureFixture[str], command: list[str], port: str
+) -> None:
+    err = refused(capsys, *command, "--port", port)
+    assert err.rstrip().endswith(
+        f"argument --port: invalid port: {port if port != 'http' else repr(port)} (a number from 0 to 65535)"
+    )
+    assert "Traceback" not in err

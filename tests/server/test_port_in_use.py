@@ -72,6 +72,9 @@ def test_unreadable_or_garbled_proc_names_no_one_and_never_raises(tmp_path: Path
     (tmp_path / "123" / "fd" / "3").symlink_to("socket:[4242]")
     (tmp_path / "123" / "cmdline").write_bytes(b"python3\0-m\0http.server\x008000\0")
     assert port_holder(8000, proc=tmp_path) == "pid 123 (python3 -m http.server 8000)"
+    # A script given on the command line keeps the message on one line.
+    (tmp_path / "123" / "cmdline").write_bytes(b"python3\0-c\0import socket\ns = socket.socket()\r\n\tpass\0")
+    assert port_holder(8000, proc=tmp_path) == "pid 123 (python3 -c import socket s = socket.socket()   pass)"
 
 
 def test_other_listen_errors_are_one_line_too() -> None:
