@@ -22,7 +22,8 @@ class ServerConfig:
     # (Authorization: Bearer TOKEN or X-Mockai-Admin-Token: TOKEN).
     admin_token: str | None = None
     strict_models: bool = False
-    # Extra model ids served by /v1/models (besides the built-in catalogue); None keeps it as is.
+    # The model ids served (/v1/models, and what --strict-models allows) instead of the built-in
+    # catalogue; None keeps the catalogue.
     models: tuple[str, ...] | None = None
     max_body_bytes: int = 32 * 1024 * 1024
     tokens_per_chunk: int = 1

@@ -59,6 +59,8 @@ class InputsSurface(Generic[T]):
     answer: Callable[[ServerState, RequestContext, T, InputsReply | None], InputsAnswer | ErrorReply]
     # About how long answering takes, in ns (an estimate from the inputs' count and size).
     work: Callable[[T], int]
+    # The model asked for: under --strict-models, one outside the server's catalogue is a 404.
+    model_id: Callable[[T], str]
 
 
 async def create_embeddings(request: web.Request) -> web.StreamResponse:
@@ -74,7 +76,8 @@ async def _answer(request: web.Request, surface: InputsSurface[T]) -> web.Stream
     state = request.app[STATE].current
     received = Received()
     try:
-        ctx, known = await _read(request, state, received, surface.read)
+        read = await _read(request, state, received, surface)
+        ctx, known = read
     except APIError as refusal:
         await received.journal_refusal(request, state, refusal)
         raise
@@ -131,18 +134,23 @@ def _moderations_work(asked: ModerationRequest) -> int:
     return len(asked.inputs) * _MODERATION_RESULT_NS
 
 
-EMBEDDINGS = InputsSurface(read_embedding_request, _embeddings, _embeddings_work)
-MODERATIONS = InputsSurface(read_moderation_request, _moderations, _moderations_work)
+EMBEDDINGS = InputsSurface(read_embedding_request, _embeddings, _embeddings_work, lambda asked: asked.model.id)
+MODERATIONS = InputsSurface(read_moderation_request, _moderations, _moderations_work, lambda asked: asked.model.id)
 
 
 async def _read(
-    request: web.Request, state: ServerState, received: Received, reading: Callable[[Any], T]
+    request: web.Request, state: ServerState, received: Received, surface: InputsSurface[T]
 ) -> tuple[RequestContext, T | InputsAnswer]:
     """The request read and numbered, with what it asks for, or its seeded answer when these very
     bytes were answered before (reading is a pure function of them); the API's refusals otherwise."""
     raw, parsed = await received.read(request, state)
     known = state.input_answers.get(_key(request.path, raw))
-    asked = known if known is not None else reading(parsed)
+    if known is not None:
+        return received.numbered(request, state, parsed), known
+    asked = surface.read(parsed)
+    model = surface.model_id(asked)
+    if state.config.strict_models and model not in state.catalog:  # --model may leave it out
+        raise APIError.model_not_found(model)
     return received.numbered(request, state, parsed), asked
 
 
