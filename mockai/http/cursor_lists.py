@@ -96,7 +96,8 @@ def page_by_id(
     if after is not None:
         if after not in ids:
             raise KeyError("after")
-        start = ids.index(after) + 1
+        # After its last place: were an id listed twice, paging must still end.
+        start = len(ids) - ids[::-1].index(after)
     if before is not None:
         if before not in ids:
             raise KeyError("before")

@@ -5,7 +5,7 @@ how an error reads on this endpoint.
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Mapping
+from collections.abc import Awaitable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -50,10 +50,31 @@ def request_view(body: dict[str, Any], store: ResponseStore, *, check_rules: boo
     )
     given = body.get("input")
     resolved = resolve_references(store, given)
+    _refuse_duplicates(history, resolved)
     view = truncated(chat_view(body if resolved is given else {**body, "input": resolved}, history), body)
     if check_rules:
         validate_model_rules(body, view)
     return view
+
+
+def _refuse_duplicates(history: Sequence[Any], given: Any) -> None:
+    """The real API's 400 when two items of the conversation (the stored chain it continues, then
+    its input, references read as the items they name) have one id: an item re-sent with
+    ``previous_response_id``, say (quoted in continuedev/continue#10723 and others, 2025-2026)."""
+    if not isinstance(given, list) or not any(isinstance(item, Mapping) and "id" in item for item in given):
+        return  # the usual input: a string, or items without ids
+    seen = {item.get("id") for item in history if isinstance(item, Mapping)}
+    for item in given:
+        item_id = item.get("id") if isinstance(item, Mapping) else None
+        if not isinstance(item_id, str):
+            continue
+        if item_id in seen:
+            raise APIError(
+                400,
+                f"Duplicate item found with id {item_id}. Remove duplicate items from your input and try again.",
+                param="input",
+            )
+        seen.add(item_id)
 
 
 @dataclass(frozen=True, slots=True)
