@@ -191,6 +191,8 @@ def with_group(plan: ResponsePlan, group: str) -> ResponsePlan:
 class _Ids:
     """Item ids of one response: the group, ``00``, a time a little after ``created_at``, 24 hex."""
 
+    __slots__ = ("count", "created_at", "group", "seed")
+
     def __init__(self, seed: bytes, group: str, created_at: int) -> None:
         self.seed, self.group, self.created_at, self.count = seed, group, created_at, 0
 

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from aiohttp import web
+from multidict import CIMultiDict
 
 from mockai.core.json_budget import json_cost
 from mockai.core.json_text import indented_bytes
@@ -196,6 +197,18 @@ _RATE_LIMIT_HEADERS = tuple(
 )
 
 
+def _stream_headers() -> CIMultiDict[str]:
+    """A stream's headers: a chat stream's less the rate limits, sent with JSON answers only
+    (api_behaviour §8: 5 streams of 213); a request fills in its processing time and id."""
+    headers = success_headers("", 0, 0, stream=True)
+    for name in _RATE_LIMIT_HEADERS:
+        headers.popall(name, None)
+    return headers
+
+
+_STREAM_HEADERS = _stream_headers()
+
+
 def _kept(body: Mapping[str, Any]) -> bool:
     """Whether the response to ``body`` is stored: unless ``store`` is false, and a background
     response always (the real API retrieves one created with ``store: false``, [R:28])."""
@@ -260,24 +273,18 @@ def _add(
     events: tuple[bytes, ...],
 ) -> None:
     previous = body.get("previous_response_id")
-    record = StoredResponse(
-        id=response_id,
-        created_at=created_at,
-        body=payload,
-        input=body.get("input"),
-        events=events,
-        previous_response_id=previous if isinstance(previous, str) else None,
-        background=bool(body.get("background")),
-    )
-    store.add(record)
+    previous = previous if isinstance(previous, str) else None
+    background = bool(body.get("background"))
+    # (positional: 0.8 us where keywords take 1.0)
+    store.add(StoredResponse(response_id, created_at, payload, body.get("input"), events, previous, background))
 
 
 async def _deliver_stream(
     request: web.Request, planned: PlannedResponse, events: tuple[bytes, ...], delivery: Delivery, req_id: str
 ) -> web.StreamResponse:
-    headers = success_headers(req_id, 7 + len(events) % 200, planned.rendered_from.usage.total_tokens, stream=True)
-    for name in _RATE_LIMIT_HEADERS:  # sent with JSON answers only (api_behaviour §8: 5 streams of 213)
-        headers.popall(name, None)
+    headers = _STREAM_HEADERS.copy()  # (0.16 us; success_headers less the six: 0.8 us)
+    headers["openai-processing-ms"] = str(7 + len(events) % 200)
+    headers["x-request-id"] = req_id
     headers.update(delivery.headers)
     return await write_events(
         request, headers, events, delivery, tail=b"", failure=lambda error, i: error_events(planned.plan(), error, i)

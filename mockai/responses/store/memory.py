@@ -34,12 +34,15 @@ class MemoryResponseStore:
 
     def add(self, record: StoredResponse) -> None:
         cost = record_cost(record)
+        records = self._records
         with self._lock:
-            self._pop(record.id)
-            self._records[record.id] = (record, cost)
+            old = records.pop(record.id, None)
+            if old is not None:
+                self.bytes -= old[1]
+            records[record.id] = (record, cost)
             self.bytes += cost
-            while len(self._records) > self.cap or (self.bytes > self.max_bytes and len(self._records) > 1):
-                self._pop(next(iter(self._records)))
+            while len(records) > self.cap or (self.bytes > self.max_bytes and len(records) > 1):
+                self.bytes -= records.popitem(last=False)[1][1]  # the oldest
 
     def _pop(self, response_id: str) -> bool:
         entry = self._records.pop(response_id, None)
