@@ -174,6 +174,9 @@ FAMILIES: tuple[tuple[str, Capabilities], ...] = (
         Capabilities("gpt-5-chat", context_window=128_000, max_output_tokens=16_384, inputs=_VISION),
     ),  # [models]
     ("gpt-5.1", replace(_GPT5, family="gpt-5.1", efforts=EFFORTS_GPT51, default_effort="none")),  # [reasoning]
+    # Reasons only when asked, as gpt-5.1: a gpt-5.2 Response echoes effort "none" and has no
+    # reasoning item [R:23]; it adds the "xhigh" effort.
+    ("gpt-5.2", replace(_GPT5, family="gpt-5.2", efforts=(*EFFORTS_GPT51, "xhigh"), default_effort="none")),
 )
 _BY_LENGTH = sorted(FAMILIES, key=lambda entry: len(entry[0]), reverse=True)
 GENERIC = Capabilities("generic", inputs=_VISION)

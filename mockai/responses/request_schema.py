@@ -24,6 +24,10 @@ def _closed(required: list[str], **properties: Any) -> dict[str, Any]:
     return {"type": "object", "required": required, "properties": properties, "additionalProperties": False}
 
 
+def _ref(name: str) -> dict[str, str]:
+    return {"$ref": f"#/$defs/{name}"}
+
+
 def _dispatch(key: str, cases: dict[str, str], default: str | None = None) -> list[dict[str, Any]]:
     """``allOf`` entries choosing a definition by the value of ``key`` (``default``: when absent)."""
     out: list[dict[str, Any]] = []
@@ -37,6 +41,8 @@ def _dispatch(key: str, cases: dict[str, str], default: str | None = None) -> li
 
 _STRING = {"type": "string"}
 _NULLABLE_STRING = {"type": ["string", "null"]}
+_NULLABLE_OBJECT = {"type": ["object", "null"]}
+_ALLOWED_CALLERS = {"type": ["array", "null"], "items": {"type": "string", "enum": ["direct", "programmatic"]}}
 _ITEM_STATUS = {"type": "string", "enum": ["in_progress", "completed", "incomplete"]}
 _BUILT_IN_TOOLS = [
     "file_search",
@@ -80,8 +86,9 @@ _DEFS: dict[str, Any] = {
         "type": "object",
         "properties": {
             "type": {
-                "type": "string",
+                "type": ["string", "null"],
                 "enum": [
+                    None,  # an item_reference (its type is optional)
                     "message",
                     "function_call",
                     "function_call_output",
@@ -93,20 +100,30 @@ _DEFS: dict[str, Any] = {
                 ],
             }
         },
-        "allOf": _dispatch(
-            "type",
-            {
-                "message": "Message",
-                "function_call": "FunctionCall",
-                "function_call_output": "FunctionCallOutput",
-                "custom_tool_call": "CustomToolCall",
-                "custom_tool_call_output": "CustomToolCallOutput",
-                "reasoning": "Reasoning",
-                "item_reference": "ItemReference",
-                **dict.fromkeys(_BUILT_IN_ITEMS, "OpenItem"),
+        "allOf": [
+            *_dispatch(
+                "type",
+                {
+                    "message": "Message",
+                    "function_call": "FunctionCall",
+                    "function_call_output": "FunctionCallOutput",
+                    "custom_tool_call": "CustomToolCall",
+                    "custom_tool_call_output": "CustomToolCallOutput",
+                    "reasoning": "Reasoning",
+                    "item_reference": "ItemReference",
+                    **dict.fromkeys(_BUILT_IN_ITEMS, "OpenItem"),
+                },
+            ),
+            {"if": {"required": ["type"], "properties": {"type": {"const": None}}}, "then": _ref("ItemReference")},
+            {  # no type: a message, or an item_reference ({"id": ...} alone)
+                "if": {"not": {"required": ["type"]}},
+                "then": {
+                    "if": {"required": ["id"], "not": {"anyOf": [{"required": ["role"]}, {"required": ["content"]}]}},
+                    "then": _ref("ItemReference"),
+                    "else": _ref("Message"),
+                },
             },
-            default="Message",
-        ),
+        ],
     },
     "Message": {
         "type": "object",
@@ -142,7 +159,7 @@ _DEFS: dict[str, Any] = {
             },
         ),
     },
-    "TextPart": _closed(["type", "text"], type=_STRING, text=_STRING),
+    "TextPart": _closed(["type", "text"], type=_STRING, text=_STRING, prompt_cache_breakpoint=_NULLABLE_OBJECT),
     "OutputTextPart": _closed(
         ["type", "text"], type=_STRING, text=_STRING, annotations={"type": "array"}, logprobs={"type": "array"}
     ),
@@ -153,6 +170,7 @@ _DEFS: dict[str, Any] = {
         image_url=_NULLABLE_STRING,
         file_id=_NULLABLE_STRING,
         detail={"type": "string", "enum": ["low", "high", "auto", "original"]},
+        prompt_cache_breakpoint=_NULLABLE_OBJECT,
     ),
     "FilePart": _closed(
         ["type"],
@@ -161,7 +179,8 @@ _DEFS: dict[str, Any] = {
         file_data=_STRING,
         file_url=_STRING,
         filename=_STRING,
-        detail={"type": "string", "enum": ["low", "high"]},
+        detail={"type": "string", "enum": ["auto", "low", "high"]},
+        prompt_cache_breakpoint=_NULLABLE_OBJECT,
     ),
     "AudioPart": _closed(
         ["type", "input_audio"],
@@ -177,6 +196,7 @@ _DEFS: dict[str, Any] = {
         name=_STRING,
         arguments=_STRING,
         namespace=_STRING,
+        caller=_NULLABLE_OBJECT,
     ),
     "FunctionCallOutput": _closed(
         ["type", "call_id", "output"],
@@ -185,6 +205,9 @@ _DEFS: dict[str, Any] = {
         status={"type": ["string", "null"], "enum": ["in_progress", "completed", "incomplete", None]},
         call_id=_STRING,
         output={"type": ["string", "array"], "items": {"$ref": "#/$defs/ContentPart"}},
+        name=_NULLABLE_STRING,
+        namespace=_NULLABLE_STRING,
+        caller=_NULLABLE_OBJECT,
     ),
     "CustomToolCall": _closed(
         ["type", "call_id", "name", "input"],
@@ -194,6 +217,8 @@ _DEFS: dict[str, Any] = {
         name=_STRING,
         input=_STRING,
         namespace=_STRING,
+        caller=_NULLABLE_OBJECT,
+        status=_ITEM_STATUS,  # on the item as answered, which clients send back as it was
     ),
     "CustomToolCallOutput": _closed(
         ["type", "call_id", "output"],
@@ -201,6 +226,7 @@ _DEFS: dict[str, Any] = {
         id=_STRING,
         call_id=_STRING,
         output={"type": ["string", "array"], "items": {"$ref": "#/$defs/ContentPart"}},
+        caller=_NULLABLE_OBJECT,
     ),
     "Reasoning": _closed(
         ["type", "summary"],
@@ -230,6 +256,8 @@ _DEFS: dict[str, Any] = {
         parameters={"type": ["object", "null"]},
         strict={"type": ["boolean", "null"]},
         defer_loading={"type": "boolean"},
+        output_schema={"type": ["object", "null"]},
+        allowed_callers=_ALLOWED_CALLERS,
     ),
     "CustomTool": _closed(
         ["type", "name"],
@@ -238,6 +266,7 @@ _DEFS: dict[str, Any] = {
         description=_STRING,
         format={"type": "object"},
         defer_loading={"type": "boolean"},
+        allowed_callers=_ALLOWED_CALLERS,
     ),
     "ToolChoiceObject": {
         "type": "object",

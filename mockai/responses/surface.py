@@ -16,7 +16,7 @@ from mockai.core.plan import ErrorReply, PlannedReply, RawReply, ReplyPlan
 from mockai.responses.chat_view import chat_view
 from mockai.responses.render_json import response_dict
 from mockai.responses.reply_writer import ResponseMemos, Settled, keep_recorded, settle, write_response
-from mockai.responses.store.history import conversation_items, resolve_references
+from mockai.responses.store.history import conversation_items, resolve_references, stored_item
 from mockai.responses.store.records import ResponseStore
 from mockai.responses.truncation import truncated
 from mockai.responses.validation import (
@@ -50,7 +50,10 @@ def request_view(body: dict[str, Any], store: ResponseStore, *, check_rules: boo
     )
     given = body.get("input")
     resolved = resolve_references(store, given)
-    _refuse_duplicates(history, resolved)
+    if isinstance(resolved, list):
+        _refuse_duplicates(history, resolved)
+        _find_reasoning(store, resolved)
+    _check_tool_outputs(history, resolved)
     view = truncated(chat_view(body if resolved is given else {**body, "input": resolved}, history), body)
     if check_rules:
         validate_model_rules(body, view)
@@ -75,6 +78,48 @@ def _refuse_duplicates(history: Sequence[Any], given: Any) -> None:
                 param="input",
             )
         seen.add(item_id)
+
+
+def _find_reasoning(store: ResponseStore, given: list[Any]) -> None:
+    """A ``reasoning`` item sent by its id, without its ``encrypted_content``, is read from the
+    stored response that made it: the real API's 404 when none holds it (a response created with
+    ``store: false``, say; quoted in anomalyco/opencode#7724)."""
+    for item in given:
+        if isinstance(item, Mapping) and item.get("type") == "reasoning" and item.get("encrypted_content") is None:
+            item_id = item.get("id")
+            if isinstance(item_id, str):
+                stored_item(store, item_id)
+
+
+_CALLS = ("function_call", "custom_tool_call")
+_OUTPUTS = ("function_call_output", "custom_tool_call_output")
+
+
+def _check_tool_outputs(history: Sequence[Any], given: Any) -> None:
+    """Every tool output answers a call made before it, and every function call of the
+    conversation (the stored chain it continues, then its input, references read as the items
+    they name) has its output: the real API's 400s (an orphan output [conformance §6a]; a call
+    left unanswered, quoted with ``previous_response_id`` in openai/openai-agents-python#673)."""
+    items = [*history, *given] if isinstance(given, list) else list(history)
+    kinds = [item.get("type") if isinstance(item, Mapping) else None for item in items]
+    if not any(kind in _CALLS for kind in kinds) and not any(kind in _OUTPUTS for kind in kinds):
+        return  # the usual conversation: messages only
+    made: set[Any] = set()
+    unanswered: dict[Any, None] = {}  # function calls waiting for their output, in order
+    for item, kind in zip(items, kinds, strict=True):
+        if kind in _CALLS:
+            made.add(item.get("call_id"))
+            if kind == "function_call":
+                unanswered[item.get("call_id")] = None
+        elif kind in _OUTPUTS:
+            call_id = item.get("call_id")
+            if call_id not in made:
+                raise APIError(
+                    400, f"No tool call found for function call output with call_id {call_id}.", param="input"
+                )
+            unanswered.pop(call_id, None)
+    if unanswered:
+        raise APIError(400, f"No tool output found for function call {next(iter(unanswered))}.", param="input")
 
 
 @dataclass(frozen=True, slots=True)

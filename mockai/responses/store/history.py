@@ -10,7 +10,7 @@ from typing import Any
 
 from mockai.responses.store.records import ResponseStore, StoredResponse, item_not_found, previous_response_not_found
 
-__all__ = ["conversation_items", "input_items_of", "resolve_references", "response_chain"]
+__all__ = ["conversation_items", "input_items_of", "resolve_references", "response_chain", "stored_item"]
 
 
 def response_chain(store: ResponseStore, response_id: str, *, strict: bool = True) -> list[StoredResponse]:
@@ -78,6 +78,14 @@ def resolve_references(store: ResponseStore, given: Any, *, strict: bool = True)
     if not isinstance(given, list) or not any(map(_is_reference, given)):
         return given
     return [_referenced(store, item, strict) if _is_reference(item) else item for item in given]
+
+
+def stored_item(store: ResponseStore, item_id: str) -> dict[str, Any]:
+    """The stored item with the id ``item_id`` (an input or output item of a stored response); the
+    real API's 404 when none is stored."""
+    item = _referenced(store, {"id": item_id}, True)
+    assert isinstance(item, dict)
+    return item
 
 
 def _referenced(store: ResponseStore, reference: Mapping[str, Any], strict: bool) -> Any:
