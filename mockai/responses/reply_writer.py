@@ -65,8 +65,8 @@ def _plan_size(key: int, hit: tuple[ReplyPlan, PlannedResponse]) -> int:
     return 2 * len(hit[1].payload) + 1024
 
 
-def _events_size(key: tuple[int, int, bool], hit: tuple[ReplyPlan, tuple[bytes, ...]]) -> int:
-    return 512 + sum(len(event) + 40 for event in hit[1])
+def _events_size(key: tuple[int, int, bool], hit: tuple[ReplyPlan, tuple[bytes, ...], bytes]) -> int:
+    return 512 + sum(len(event) + 40 for event in hit[1]) + len(hit[2])
 
 
 def _echo_size(key: tuple[str, bytes], echo: dict[str, Any]) -> int:
@@ -87,7 +87,10 @@ class ResponseMemos:
     def __init__(self) -> None:
         # second_sight: a plan is kept when it comes back (a request never repeated costs no entry)
         self.plans: Memo[int, tuple[ReplyPlan, PlannedResponse]] = Memo(256, 8 << 20, _plan_size, second_sight=True)
-        self.events: Memo[tuple[int, int, bool], tuple[ReplyPlan, tuple[bytes, ...]]] = Memo(128, 8 << 20, _events_size)
+        # A stream's events, and their text as one (what an unpaced, unbroken stream sends at once).
+        self.events: Memo[tuple[int, int, bool], tuple[ReplyPlan, tuple[bytes, ...], bytes]] = Memo(
+            128, 8 << 20, _events_size
+        )
         self.echoes: Echoes = Memo(64, 4 << 20, _echo_size, second_sight=True)
         self.layouts: Layouts = Memo(64, 4 << 20, _layout_size, second_sight=True)
 
@@ -128,6 +131,7 @@ class Settled:
 
     planned: PlannedResponse
     events: tuple[bytes, ...] = ()
+    whole: bytes = b""  # the events as one
 
 
 def settle(
@@ -140,13 +144,14 @@ def settle(
 ) -> Settled:
     planned = planned_response(reply, body, store, memos, seq)
     events: tuple[bytes, ...] = ()
+    whole = b""
     if body.get("stream"):
         delivery = reply.delivery
         size = delivery.tokens_per_chunk if delivery.tokens_per_chunk > 1 else tokens_per_chunk
         obfuscate = (body.get("stream_options") or {}).get("include_obfuscation") is not False
-        events = _events(reply, planned, size, obfuscate, memos)
+        events, whole = _events(reply, planned, size, obfuscate, memos)
     _keep(store, planned, body, planned.payload, events)
-    return Settled(planned, events)
+    return Settled(planned, events, whole)
 
 
 async def write_response(
@@ -167,7 +172,7 @@ async def write_response(
     assert settled is not None, "a planned reply is written with its Response"
     planned = settled.planned
     if body.get("stream"):
-        return await _deliver_stream(request, planned, settled.events, delivery, req_id)
+        return await _deliver_stream(request, planned, settled, delivery, req_id)
     payload = planned.payload
     if body.get("background"):  # answered at once, queued; what is stored is the finished response
         payload = render_response(planned.plan(), QUEUED)
@@ -179,17 +184,20 @@ async def write_response(
 
 def _events(
     reply: PlannedReply, planned: PlannedResponse, size: int, obfuscate: bool, memos: ResponseMemos
-) -> tuple[bytes, ...]:
+) -> tuple[tuple[bytes, ...], bytes]:
+    """The stream's events, and their text as one."""
     key = (id(reply.plan), size, obfuscate)
     hit = memos.events.get(key)
     if hit is not None and hit[0] is reply.plan:
-        events = hit[1]
+        events, whole = hit[1], hit[2]
     else:
         events = rendered_events(planned.rendered_from, tokens_per_chunk=size, obfuscate=obfuscate)
-        memos.events.put(key, (reply.plan, events))
+        whole = b"".join(events)
+        memos.events.put(key, (reply.plan, events, whole))
     if planned.group:
-        return tuple(_moved(event, planned.rendered_from.group, planned.group) for event in events)
-    return events
+        old, new = planned.rendered_from.group, planned.group
+        return tuple(_moved(event, old, new) for event in events), _moved(whole, old, new)
+    return events, whole
 
 
 _RATE_LIMIT_HEADERS = tuple(
@@ -280,12 +288,21 @@ def _add(
 
 
 async def _deliver_stream(
-    request: web.Request, planned: PlannedResponse, events: tuple[bytes, ...], delivery: Delivery, req_id: str
+    request: web.Request, planned: PlannedResponse, settled: Settled, delivery: Delivery, req_id: str
 ) -> web.StreamResponse:
+    events = settled.events
     headers = _STREAM_HEADERS.copy()  # (0.16 us; success_headers less the six: 0.8 us)
     headers["openai-processing-ms"] = str(7 + len(events) % 200)
     headers["x-request-id"] = req_id
     headers.update(delivery.headers)
+    # Unpaced and unbroken, write_events sends the events joined: given joined already (0.8 us a
+    # request for 54 events of the same request's stream, kept with them), its join is free.
+    at_once = delivery.fault is None and delivery.chunk_delay <= 0 and not delivery.chunk_delays
     return await write_events(
-        request, headers, events, delivery, tail=b"", failure=lambda error, i: error_events(planned.plan(), error, i)
+        request,
+        headers,
+        (settled.whole,) if at_once else events,
+        delivery,
+        tail=b"",
+        failure=lambda error, i: error_events(planned.plan(), error, i),
     )
