@@ -42,18 +42,21 @@ def chat_view(body: Mapping[str, Any], history: Iterable[Mapping[str, Any]] = ()
     instructions = body.get("instructions")
     if isinstance(instructions, str) and instructions:
         messages.append({"role": "system", "content": instructions})
-    messages += input_messages(list(history))
+    earlier = list(history)
+    if earlier:
+        messages += input_messages(earlier)
     messages += input_messages(body.get("input"))
     view["messages"] = messages
-    tools = chat_tools(body.get("tools"))
+    tools = chat_tools(body["tools"]) if body.get("tools") is not None else None
     if tools:
         view["tools"] = tools
         choice = _tool_choice(body.get("tool_choice"))
         if choice is not None:
             view["tool_choice"] = choice
     for name in _KEPT:
-        if body.get(name) is not None:
-            view[name] = body[name]
+        value = body.get(name)
+        if value is not None:
+            view[name] = value
     text = body.get("text")
     if isinstance(text, Mapping):
         fmt = _response_format(text.get("format"))
