@@ -61,8 +61,20 @@ class PlannedResponse:
         return with_group(self.rendered_from, self.group) if self.group else self.rendered_from
 
 
-def _plan_size(key: int, hit: tuple[ReplyPlan, PlannedResponse]) -> int:
-    return 2 * len(hit[1].payload) + 1024
+class _Rendered:
+    """A memoised Response, by the chat plan it comes from; and, once a repeated stored request
+    moved it to another group, its body cut at each occurrence of its group (moving it again
+    joins them: 0.15 us where bytes.replace takes 0.6 for 2 KB)."""
+
+    __slots__ = ("pieces", "plan", "planned")
+
+    def __init__(self, plan: ReplyPlan, planned: PlannedResponse) -> None:
+        self.plan, self.planned = plan, planned
+        self.pieces: list[bytes] | None = None
+
+
+def _plan_size(key: int, hit: _Rendered) -> int:
+    return 3 * len(hit.planned.payload) + 1024
 
 
 def _events_size(key: tuple[int, int, bool], hit: tuple[ReplyPlan, tuple[bytes, ...], bytes]) -> int:
@@ -86,7 +98,7 @@ class ResponseMemos:
 
     def __init__(self) -> None:
         # second_sight: a plan is kept when it comes back (a request never repeated costs no entry)
-        self.plans: Memo[int, tuple[ReplyPlan, PlannedResponse]] = Memo(256, 8 << 20, _plan_size, second_sight=True)
+        self.plans: Memo[int, _Rendered] = Memo(256, 8 << 20, _plan_size, second_sight=True)
         # A stream's events, and their text as one (what an unpaced, unbroken stream sends at once).
         self.events: Memo[tuple[int, int, bool], tuple[ReplyPlan, tuple[bytes, ...], bytes]] = Memo(
             128, 8 << 20, _events_size
@@ -101,12 +113,13 @@ def planned_response(
     """The Response of ``reply`` for ``body``, with an id the store does not hold yet (request
     number ``seq`` picks a fresh group for a repeat)."""
     hit = memos.plans.get(id(reply.plan))
-    if hit is not None and hit[0] is reply.plan:
-        planned = hit[1]
+    if hit is not None and hit.plan is reply.plan:
+        planned = hit.planned
     else:
         plan = response_plan(reply.plan, body, memos.echoes)
         planned = PlannedResponse(plan, render_response(plan, layouts=memos.layouts))
-        memos.plans.put(id(reply.plan), (reply.plan, planned))
+        hit = _Rendered(reply.plan, planned)
+        memos.plans.put(id(reply.plan), hit)
     rendered_from = planned.rendered_from  # (planned.id is its id: a memoised Response has no group of its own)
     if not _kept(body) or store.get(rendered_from.id) is None:
         return planned
@@ -114,7 +127,10 @@ def planned_response(
     while True:
         group = hashlib.blake2b(f"{old}/{attempt}".encode(), digest_size=8).hexdigest()
         if store.get(f"resp_{group}{tail}") is None:
-            return PlannedResponse(rendered_from, _moved(planned.payload, old, group), group)
+            pieces = hit.pieces
+            if pieces is None:  # (as _moved: the group's 16 hex are in the ids only)
+                pieces = hit.pieces = planned.payload.split(old.encode())
+            return PlannedResponse(rendered_from, group.encode().join(pieces), group)
         attempt += 1
 
 
