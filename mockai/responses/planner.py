@@ -144,19 +144,20 @@ def response_plan(plan: ReplyPlan, body: Mapping[str, Any], echoes: Echoes | Non
         calls = calls[:cap]
     for call in calls:
         output.append(CallItem(ids.next("ctc" if call.kind == "custom" else "fc"), call))
-    return ResponsePlan(
-        id=f"resp_{group}00{created_at:08x}{seed[8:20].hex()}",
-        created_at=created_at,
-        completed_at=created_at + 1 + plan.usage.completion_tokens // 400,
-        model=plan.model,
-        status=status,
-        incomplete_reason=reason,
-        output=tuple(output),
-        usage=plan.usage,
-        echo=request_echo(body, plan.service_tier) if echoes is None else _echo(body, plan.service_tier, echoes),
-        obfuscation_seed=plan.obfuscation_seed,
-        group=group,
-        tier_asked=body.get("service_tier") is not None,
+    echo = request_echo(body, plan.service_tier) if echoes is None else _echo(body, plan.service_tier, echoes)
+    return ResponsePlan(  # (in field order: 1.1 us where keywords take 1.5)
+        f"resp_{group}00{created_at:08x}{seed[8:20].hex()}",  # id
+        created_at,
+        created_at + 1 + plan.usage.completion_tokens // 400,  # completed_at
+        plan.model,
+        status,
+        reason,  # incomplete_reason
+        tuple(output),
+        plan.usage,
+        echo,
+        plan.obfuscation_seed,
+        group,
+        body.get("service_tier") is not None,  # tier_asked
     )
 
 
