@@ -22,7 +22,7 @@ from typing import Any
 
 from mockai.core.json_budget import bounded_copy, json_cost
 from mockai.core.plan import ErrorReply, PlannedReply, RawReply, Reply, ReplyPlan, plan_cost
-from mockai.core.redaction import redact_headers, redact_query
+from mockai.core.redaction import redact_fields, redact_headers, redact_query
 from mockai.server.access_log import note_answer
 
 __all__ = ["BODY_KEPT_BYTES", "DEFAULT_JOURNAL_BYTES", "NOT_READ", "Describe", "Journal", "JournalEntry"]
@@ -68,10 +68,16 @@ class JournalEntry:
     describe: Describe | None = field(default=None, repr=False)
     # The answer, already made (and cut down) when it was too large to keep as its reply.
     answer: dict[str, Any] | None = field(default=None, repr=False)
+    # --redact-field: body keys never shown, in the request or the answer.
+    redacted_fields: tuple[str, ...] = field(default=(), repr=False)
 
     @property
     def response(self) -> dict[str, Any] | None:
         """The answer as a JSON object: the completion, the error envelope or the recorded body."""
+        answer = self._response()
+        return redact_fields(answer, self.redacted_fields) if self.redacted_fields else answer
+
+    def _response(self) -> dict[str, Any] | None:
         reply = self.reply
         if reply is None:
             return self.answer
@@ -121,7 +127,17 @@ class Journal:
     all of them.  ``size`` 0 keeps none (only counts); a negative size is treated as 0, never as
     unbounded; the newest entry is kept whatever ``max_bytes`` says."""
 
-    def __init__(self, size: int = 1000, max_bytes: int = DEFAULT_JOURNAL_BYTES) -> None:
+    def __init__(
+        self,
+        size: int = 1000,
+        max_bytes: int = DEFAULT_JOURNAL_BYTES,
+        *,
+        redact_headers: tuple[str, ...] = (),
+        redact_fields: tuple[str, ...] = (),
+    ) -> None:
+        # Secrets the user named (--redact-header, --redact-field), never shown, as the default ones.
+        self.redacted_headers = redact_headers
+        self.redacted_fields = redact_fields
         self.size = max(size, 0)
         self.max_bytes = max_bytes
         self._entries: deque[_Record] = deque()
@@ -158,7 +174,9 @@ class Journal:
             kept, cost = _keep_body(body, raw)
         headers_cost = _headers_cost(headers)
         if headers_cost > BODY_KEPT_BYTES:
-            headers = bounded_copy(redact_headers(headers), BODY_KEPT_BYTES, max_string=STRING_KEPT_CHARS)
+            headers = bounded_copy(
+                redact_headers(headers, self.redacted_headers), BODY_KEPT_BYTES, max_string=STRING_KEPT_CHARS
+            )
             headers_cost = _headers_cost(headers)
         answer = None
         if isinstance(reply, PlannedReply) and reply.plan is self._costed[0]:
@@ -180,7 +198,17 @@ class Journal:
             self.bytes -= entries.popleft()[-1]
 
     def __iter__(self) -> Iterator[JournalEntry]:
-        return iter([_entry(record) for record in list(self._entries)])
+        return iter([self._entry(record) for record in list(self._entries)])
+
+    def _entry(self, record: _Record) -> JournalEntry:
+        """An entry as it is read: secrets redacted, the body shown."""
+        seq, method, path, query, headers, kept, status, source, reply, describe, answer, _ = record
+        query, headers = redact_query(query), redact_headers(headers, self.redacted_headers)
+        body = _shown(kept)
+        fields = self.redacted_fields
+        if fields:
+            body = redact_fields(body, fields)
+        return JournalEntry(seq, method, path, query, headers, body, status, source, reply, describe, answer, fields)
 
     def __len__(self) -> int:
         return len(self._entries)
@@ -189,13 +217,6 @@ class Journal:
         self._entries.clear()
         self.total = 0
         self.bytes = 0
-
-
-def _entry(record: _Record) -> JournalEntry:
-    """An entry as it is read: secrets redacted, the body shown."""
-    seq, method, path, query, headers, kept, status, source, reply, describe, answer, _ = record
-    query, headers = redact_query(query), redact_headers(headers)
-    return JournalEntry(seq, method, path, query, headers, _shown(kept), status, source, reply, describe, answer)
 
 
 def _keep_body(body: Any, raw: bytes | None) -> tuple[_Kept, int]:

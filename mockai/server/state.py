@@ -47,7 +47,12 @@ class ServerState:
         self.rendered = RenderMemos()
         self.rendered_responses = ResponseMemos()  # the same, for /v1/responses
         self.known_bodies: Memo[bytes, KnownBody] = Memo(256, 8 << 20, _known_cost, second_sight=True)
-        self.journal = Journal(config.journal_size, config.journal_bytes)
+        self.journal = Journal(
+            config.journal_size,
+            config.journal_bytes,
+            redact_headers=config.redact_headers,
+            redact_fields=config.redact_fields,
+        )
         # Seeded embeddings and moderations answers by path and raw body (see server.embeddings_routes).
         self.input_answers: Memo[bytes, InputsAnswer] = Memo(256, 16 << 20, _answer_cost)
         # The first reply source; its files load now, so a broken one stops the server at start.
