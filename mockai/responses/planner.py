@@ -31,6 +31,7 @@ from typing import Any
 import orjson
 
 from mockai.core.memo import Memo
+from mockai.core.model_capabilities import capabilities
 from mockai.core.model_catalog import is_reasoning_model
 from mockai.core.plan import ChoicePlan, ReplyPlan, TokenLogprob, ToolCallPlan, Usage
 from mockai.generate import text as textgen
@@ -129,7 +130,8 @@ def response_plan(plan: ReplyPlan, body: Mapping[str, Any], echoes: Echoes | Non
     status = "incomplete" if incomplete else "completed"
     ids = _Ids(seed, group, created_at)
     output: list[OutputItem] = []
-    if is_reasoning_model(str(body.get("model", ""))):
+    model = str(body.get("model", ""))
+    if is_reasoning_model(model) and _effort(body, model) != "none":  # at effort none it does not think [R:23]
         output.append(_reasoning(ids, seed, body))
     if choice.refusal_tokens is not None and choice.content_tokens is None:
         output.append(MessageItem(ids.next("msg"), choice.refusal_tokens, refusal=True))
@@ -210,6 +212,13 @@ def _parent_group(previous: Any) -> str | None:
         if all(c in "0123456789abcdef" for c in group):
             return group
     return None
+
+
+def _effort(body: Mapping[str, Any], model: str) -> str | None:
+    """The reasoning effort asked for, else the model's default."""
+    reasoning = body.get("reasoning")
+    asked = reasoning.get("effort") if isinstance(reasoning, Mapping) else None
+    return asked if isinstance(asked, str) else capabilities(model).default_effort
 
 
 def _reasoning(ids: _Ids, seed: bytes, body: Mapping[str, Any]) -> ReasoningItem:

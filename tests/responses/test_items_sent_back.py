@@ -158,5 +158,8 @@ def test_a_reasoning_item_by_id_that_was_never_stored(sdk: Any) -> None:
 def test_gpt_5_2_reasons_only_when_asked(sdk: Any) -> None:
     plain = sdk.responses.create(model="gpt-5.2", input="hi", store=False)
     assert plain.reasoning.effort == "none"
+    assert [item.type for item in plain.output] == ["message"]  # as R:23: no reasoning item
+    assert plain.usage.output_tokens_details.reasoning_tokens == 0
     asked = sdk.responses.create(model="gpt-5.2", input="hi", reasoning={"effort": "xhigh"}, store=False)
     assert asked.reasoning.effort == "xhigh" and asked.usage.output_tokens_details.reasoning_tokens > 0
+    assert asked.output[0].type == "reasoning"
