@@ -10,7 +10,10 @@ characters and blocks every client meanwhile.  :func:`regex_problem` reads a pat
 * **overlapping alternatives under a quantifier**: two branches that can start with the same
   character, or one that can match nothing (``(a|a)*``, ``(\\w|\\d)+``, ``(a|b?)+``): exponential;
 * **chained unbounded quantifiers over the same characters** (``a*a*b``, ``.*a.*b``,
-  ``foo.*bar.*baz``): cubic or worse, counting ``re.search``'s tries at each position.
+  ``foo.*bar.*baz``): cubic or worse, counting ``re.search``'s tries at each position.  A repeated
+  group chains with what follows it when that can start like one of its rounds and take a whole
+  round over (``(?:ab)+(?:ab)+c``, ``(?:\r\n)+(?:\r\n)+x``): the rounds it gives back are
+  taken by the next one.
 
 Possessive quantifiers (``a++``) and atomic groups (``(?>…)``) do not backtrack and are never
 refused.  What is left is at worst quadratic in the text, and :func:`compile_condition` removes the
@@ -308,6 +311,10 @@ class _Analysis:
                 previous = chain[-1][1] if chain else _EMPTY
                 shared = member.chars & previous.chars
                 meets = (previous.last & member.first) if not between else shared
+                if chain and not between and not meets and previous.first & member.first:
+                    # A repeat gives back whole rounds: the next item can take them over when a
+                    # round of the repeat can be made of its characters ((?:ab)+(?:ab)+c).
+                    meets = self._rounds_within(flat[chain[-1][0]], member.chars)
                 chain = [*chain, (index, member)] if chain and meets and between <= shared else [(index, member)]
                 between = frozenset()
                 best = max(best, self._chain_degree(flat, chain, top))
@@ -316,6 +323,44 @@ class _Analysis:
             if not shape.nullable:
                 between |= shape.chars
         return best
+
+    def _rounds_within(self, item: tuple[Any, Any, int], allowed: frozenset[str]) -> frozenset[str]:
+        """The characters a round of ``item`` can start with when it is a backtracking unbounded repeat whose
+        body can match a non-empty text made only of ``allowed`` characters (else nothing)."""
+        op, av, flags = item
+        if op not in _REPEATS or av[1] != sre.MAXREPEAT:  # a possessive repeat gives nothing back
+            return frozenset()
+        possible, non_empty = self._within(av[2], flags, allowed)
+        return self.shape(av[2], flags).first & allowed if possible and non_empty else frozenset()
+
+    def _within(self, items: Any, flags: int, allowed: frozenset[str]) -> tuple[bool, bool]:
+        """Whether ``items`` can match some text made only of ``allowed`` characters, and whether
+        that text can be non-empty (lookarounds and anchors are not checked: they match nothing)."""
+        possible, non_empty = True, False
+        for op, av in items:
+            can, some = self._item_within(op, av, flags, allowed)
+            possible, non_empty = possible and can, non_empty or some
+        return possible, possible and non_empty
+
+    def _item_within(self, op: Any, av: Any, flags: int, allowed: frozenset[str]) -> tuple[bool, bool]:
+        if op in _SINGLE:
+            fits = bool(self.chars_of(op, av, flags) & allowed)
+            return fits, fits
+        if op in (*_REPEATS, sre.POSSESSIVE_REPEAT):
+            if av[1] == 0:
+                return True, False
+            can, some = self._within(av[2], flags, allowed)
+            return can or av[0] == 0, can and some
+        if op is sre.SUBPATTERN:
+            return self._within(av[3], (flags | av[1]) & ~av[2], allowed)
+        if op in (sre.BRANCH, sre.ATOMIC_GROUP, sre.GROUPREF_EXISTS):
+            results = [self._within(sub, flags, allowed) for sub in _subsequences(op, av)]
+            if op is sre.GROUPREF_EXISTS and av[2] is None:
+                results.append((True, False))
+            return any(can for can, _ in results), any(can and some for can, some in results)
+        if op in (sre.AT, sre.ASSERT, sre.ASSERT_NOT):
+            return True, False
+        return True, True  # a back-reference: anything
 
     def _member(self, op: Any, av: Any, flags: int) -> _Shape | None:
         """What an item that can take a run of any length takes (possessive ones too: each try of
