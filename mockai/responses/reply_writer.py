@@ -20,6 +20,7 @@ from typing import Any
 from aiohttp import web
 from multidict import CIMultiDict
 
+from mockai.core.errors import APIError
 from mockai.core.json_budget import json_cost
 from mockai.core.json_text import indented_bytes
 from mockai.core.memo import Memo
@@ -27,7 +28,7 @@ from mockai.core.plan import Delivery, ErrorReply, PlannedReply, RawReply, Reply
 from mockai.http.headers import success_headers
 from mockai.http.reply_writing import before_first_byte, faulted_body, write_error, write_events, write_raw
 from mockai.responses.planner import Echoes, ResponsePlan, response_plan, with_group
-from mockai.responses.render_json import QUEUED, Layouts, render_response
+from mockai.responses.render_json import FAILED, QUEUED, Layouts, render_response, response_dict
 from mockai.responses.render_sse import error_events, rendered_events
 from mockai.responses.store.records import ResponseStore, StoredResponse
 
@@ -163,6 +164,20 @@ class Settled:
     planned: PlannedResponse
     events: tuple[bytes, ...] = ()
     whole: bytes = b""  # the events as one
+    # Where it was kept, and the request, when it was: a stream that fails is kept failed.
+    store: ResponseStore | None = None
+    body: Mapping[str, Any] | None = None
+
+    def failed(self, error: APIError, sequence_number: int) -> bytes:
+        """The events that end the stream with ``error`` after ``sequence_number`` events; the
+        Response is kept as it ended: failed, with the events sent [R:29]."""
+        plan = self.planned.plan()
+        tail = error_events(plan, error, sequence_number)
+        if self.store is not None and self.body is not None:
+            sent = (*self.events[:sequence_number], *(c + b"\n\n" for c in tail.split(b"\n\n") if c.strip()))
+            payload = indented_bytes(response_dict(plan, FAILED, error=error))[:-1]
+            _add(self.store, self.planned.id, plan.created_at, self.body, payload, sent)
+        return tail
 
 
 def settle(
@@ -182,6 +197,8 @@ def settle(
         obfuscate = (body.get("stream_options") or {}).get("include_obfuscation") is not False
         events, whole = _events(reply, planned, size, obfuscate, memos)
     _keep(store, planned, body, planned.payload, events)
+    if body.get("stream") and _kept(body):
+        return Settled(planned, events, whole, store, body)
     return Settled(planned, events, whole)
 
 
@@ -338,5 +355,5 @@ async def _deliver_stream(
         (settled.whole,) if at_once else events,
         delivery,
         tail=b"",
-        failure=lambda error, i: error_events(planned.plan(), error, i),
+        failure=settled.failed,
     )
