@@ -32,7 +32,7 @@ import base64
 import json
 import textwrap
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -52,10 +52,13 @@ __all__ = [
     "Redaction",
     "dump_cassette",
     "dump_header",
+    "dump_interaction_json",
     "dump_interactions",
+    "dump_json",
     "load_cassette",
     "parse_cassette",
     "redaction_note",
+    "with_body_as_text",
 ]
 
 VERSION = 1
@@ -84,7 +87,7 @@ class CassetteRequest:
     headers: Mapping[str, str] = field(default_factory=dict)
     # The parsed JSON body; ``None`` with ``text is None`` means no body.
     body: Any = None
-    # The body when it is not JSON.
+    # The body when it is not JSON (or JSON nested too deep to write as YAML: matched as JSON).
     text: str | None = None
 
     def body_bytes(self) -> bytes:
@@ -255,15 +258,47 @@ def dump_header(version: int, empty: bool, redaction: Redaction | None = None, e
     ).encode()
 
 
+def dump_interaction_json(item: Interaction) -> bytes:
+    """One exchange as it stands in a JSON cassette's ``interactions`` list (indented, no comma)."""
+    text = json.dumps(_interaction_to_yaml(item), indent=2, ensure_ascii=False)
+    # Indented at "\n" only: a string may hold U+2028 or U+0085 as they are (ensure_ascii=False).
+    return "\n".join(f"    {line}" for line in text.split("\n")).encode()
+
+
+def dump_json(version: int, fragments: Iterable[bytes], redaction: Redaction | None = None, earlier: int = 0) -> bytes:
+    """A JSON cassette of the exchanges ``fragments`` (from :func:`dump_interaction_json`)."""
+    data = {
+        "version": version,
+        "recorded_with": f"mockai {__version__}",
+        "redaction": redaction_note(redaction, earlier),
+        "interactions": [],
+    }
+    text = json.dumps(data, indent=2, ensure_ascii=False).encode()
+    items = [f for f in fragments if f]
+    if items:
+        assert text.endswith(b"[]\n}")
+        text = text[:-4] + b"[\n" + b",\n".join(items) + b"\n  ]\n}"
+    return text + b"\n"
+
+
+def with_body_as_text(item: Interaction) -> Interaction | None:
+    """``item`` with its JSON request body written as JSON text (``text:``), for a body nested too
+    deep to write as YAML or indented JSON; the index reads such a text as JSON again.  None when
+    even that cannot be made."""
+    req = item.request
+    if req.text is not None or req.body is None:
+        return None
+    try:
+        text = json.dumps(req.body, ensure_ascii=False)  # the C encoder: no indentation, deeper reach
+    except (RecursionError, ValueError, TypeError):
+        return None
+    return replace(item, request=replace(req, body=None, text=text))
+
+
 def dump_cassette(cassette: Cassette, *, as_json: bool = False, earlier: int = 0) -> bytes:
     if as_json:
-        data = {
-            "version": cassette.version,
-            "recorded_with": f"mockai {__version__}",
-            "redaction": redaction_note(cassette.redaction, earlier),
-            "interactions": [_interaction_to_yaml(i) for i in cassette.interactions],
-        }
-        return (json.dumps(data, indent=2, ensure_ascii=False) + "\n").encode()
+        fragments = [dump_interaction_json(i) for i in cassette.interactions]
+        return dump_json(cassette.version, fragments, cassette.redaction, earlier)
     header = dump_header(cassette.version, not cassette.interactions, cassette.redaction, earlier)
     return header + dump_interactions(cassette.interactions)
 

@@ -17,7 +17,16 @@ import tempfile
 import threading
 from pathlib import Path
 
-from mockai.replay.cassette import Cassette, Interaction, Redaction, dump_cassette, dump_header, dump_interactions
+from mockai.replay.cassette import (
+    Cassette,
+    Interaction,
+    Redaction,
+    dump_header,
+    dump_interaction_json,
+    dump_interactions,
+    dump_json,
+    with_body_as_text,
+)
 
 __all__ = ["CassetteFile", "remove_stale_temp_files", "write_atomic"]
 
@@ -76,7 +85,11 @@ class CassetteFile:
 
     Concurrent exchanges each :meth:`append` then :meth:`flush`; flushes are serialised and a flush
     that finds nothing new returns at once, so every exchange is on disk when its flush returns.
-    Each exchange is turned into YAML once: a flush only writes the bytes out again.
+    Each exchange is turned into YAML (or JSON) once, when it is appended: a flush only writes the
+    bytes out again, so an exchange that cannot be written never reaches the list and never fails a
+    later flush.  A request body nested too deep to write as YAML is written as its JSON text
+    (:func:`~mockai.replay.cassette.with_body_as_text`); one that cannot be written even so is left
+    out, with one error logged.
 
     Opening one removes what a killed recording of the same cassette left behind.  ``redaction``
     is what the header says was removed (the :class:`~mockai.replay.recorder.Recorder` writing
@@ -89,16 +102,47 @@ class CassetteFile:
         self.redaction = redaction
         self.earlier = len(self.cassette.interactions)
         remove_stale_temp_files(path)
+        self._as_json = path.suffix == ".json"
         self._lock = threading.Lock()
         self._save_lock = threading.Lock()
         self._version = 0
         self._saved = 0
-        self._fragments: list[bytes] = []
+        # The written form of each exchange in the list; None: one loaded, not written out yet.
+        self._fragments: list[bytes | None] = [None] * self.earlier
 
-    def append(self, interaction: Interaction) -> None:
+    def _dump(self, item: Interaction) -> bytes:
+        return dump_interaction_json(item) if self._as_json else dump_interactions([item])
+
+    def _written(self, item: Interaction) -> tuple[Interaction, bytes] | None:
+        """``item`` as it will be written (its body as JSON text if it nests too deep) and its bytes."""
+        try:
+            return item, self._dump(item)
+        except Exception as exc:  # nothing that fails here may reach the list
+            failure = exc
+        as_text = with_body_as_text(item)
+        if as_text is not None:
+            try:
+                return as_text, self._dump(as_text)
+            except Exception as exc:
+                failure = exc
+        req = item.request
+        log.error(
+            "mockai: %s %s not recorded: it cannot be written into %s (%s: %s)",
+            req.method, req.path, self.path, type(failure).__name__, str(failure)[:200],
+        )  # fmt: skip
+        return None
+
+    def append(self, interaction: Interaction) -> Interaction | None:
+        """Add an exchange; what will be written (see the class), or None when it is left out."""
+        written = self._written(interaction)
+        if written is None:
+            return None
+        item, fragment = written
         with self._lock:
-            self.cassette.interactions.append(interaction)
+            self.cassette.interactions.append(item)
+            self._fragments.append(fragment)
             self._version += 1
+        return item
 
     def flush(self) -> None:
         with self._save_lock:
@@ -106,13 +150,19 @@ class CassetteFile:
                 if self._saved == self._version:
                     return
                 version = self._version
-                snapshot = Cassette(list(self.cassette.interactions), self.cassette.version, self.redaction)
-            if self.path.suffix == ".json":
-                data = dump_cassette(snapshot, as_json=True, earlier=self.earlier)
+                fragments = list(self._fragments)
+                loaded = list(self.cassette.interactions[: self.earlier])
+            for number, fragment in enumerate(fragments):
+                if fragment is None:  # an exchange recorded before: written once, on the first flush
+                    written = self._written(loaded[number])
+                    fragments[number] = b"" if written is None else written[1]
+            with self._lock:
+                self._fragments[: len(fragments)] = fragments
+            present = [f for f in fragments if f]
+            if self._as_json:
+                data = dump_json(self.cassette.version, present, self.redaction, self.earlier)
             else:
-                new = snapshot.interactions[len(self._fragments) :]
-                self._fragments.extend(dump_interactions([item]) for item in new)
-                header = dump_header(snapshot.version, not self._fragments, self.redaction, self.earlier)
-                data = header + b"".join(self._fragments)
+                header = dump_header(self.cassette.version, not present, self.redaction, self.earlier)
+                data = header + b"".join(present)
             write_atomic(self.path, data)
             self._saved = version

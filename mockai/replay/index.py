@@ -19,7 +19,7 @@ from urllib.parse import parse_qsl
 
 from mockai.core import strict_json
 from mockai.core.redaction import redact_fields
-from mockai.replay.cassette import Interaction
+from mockai.replay.cassette import CassetteRequest, Interaction
 from mockai.replay.cassette_cleaning import clean_query
 
 __all__ = ["DEFAULT_IGNORE", "CassetteIndex", "differences", "parse_body"]
@@ -39,6 +39,14 @@ def parse_body(raw: bytes) -> tuple[Any, str | None]:
         return strict_json.loads(raw), None  # what the server accepts as JSON, nothing more
     except ValueError:  # UnicodeDecodeError included
         return None, raw.decode(errors="replace")
+
+
+def _recorded_body(req: CassetteRequest) -> tuple[Any, str | None]:
+    """A recorded request's body as :func:`parse_body` reads it: a ``text`` that is JSON (a body
+    nested too deep to write as YAML is recorded as its JSON text) matches as that JSON."""
+    if req.text is None:
+        return req.body, None
+    return parse_body(req.text.encode())
 
 
 def _canonical(value: Any) -> Any:
@@ -130,7 +138,7 @@ class CassetteIndex:
     def add(self, item: Interaction, *, played: bool = False) -> None:
         """Index one more exchange (``played``: it was just answered live, do not replay it now)."""
         req = item.request
-        key = self._key(req.method, req.path, req.query, req.body, req.text)
+        key = self._key(req.method, req.path, req.query, *_recorded_body(req))
         self._items.append(item)
         slots = self._by_key.setdefault(key, [])
         slots.append(len(self._items) - 1)
@@ -177,7 +185,7 @@ class CassetteIndex:
                 diffs.append(("path", req.path, path))
             if _query(req.query) != _query(query):
                 diffs.append(("query", req.query, query))
-            diffs += differences(self._comparable(req.body, req.text), sent)
+            diffs += differences(self._comparable(*_recorded_body(req)), sent)
             if best is None or len(diffs) < len(best[2]):
                 best = (len(diffs), number, diffs)
         assert best is not None

@@ -87,7 +87,10 @@ class Recorder:
         recorded_hook: OnRecord | None = None,
     ) -> web.StreamResponse:
         """Pass one exchange through; it is on disk (and ``recorded_hook`` has run) before the
-        response ends, so a client that has its whole answer never outruns the cassette."""
+        response ends, so a client that has its whole answer never outruns the cassette.
+
+        An answer the upstream dropped midway is passed on as far as it came and not recorded
+        (replaying it would turn a failure into a whole 200); ``recorded_hook`` still runs."""
         loop = asyncio.get_running_loop()
         headers = _upstream_headers(request)
         sent = loop.time()
@@ -104,10 +107,17 @@ class Recorder:
             passed = await _pass_on(request, upstream, response, started)
             reply_headers = clean_response_headers(upstream.headers.items(), self.redaction)
             recorded = CassetteResponse(upstream.status, reply_headers, passed.body, passed.events, started - sent)
-        interaction = Interaction(self._request(request, raw), recorded)
-        await self.record(interaction)
-        if recorded_hook is not None:
-            recorded_hook(interaction)
+        # The response has started: from here nothing may raise (the server would write a 500 into it).
+        try:
+            interaction = Interaction(self._request(request, raw), recorded)
+            if passed.complete:  # an answer the upstream dropped midway is not recorded (see _pass_on)
+                interaction = await self.record(interaction) or interaction
+            if recorded_hook is not None:
+                recorded_hook(interaction)
+        except Exception as exc:  # logged: the client still gets its answer
+            log.error(
+                "mockai: %s %s not recorded: %s: %s", request.method, request.path, type(exc).__name__, str(exc)[:200]
+            )
         if passed.client_here and passed.complete:
             with contextlib.suppress(*_CLIENT_GONE):
                 await response.write_eof()
@@ -126,11 +136,16 @@ class Recorder:
             text,
         )
 
-    async def record(self, interaction: Interaction) -> None:
-        self.file.append(interaction)
+    async def record(self, interaction: Interaction) -> Interaction | None:
+        """Append the exchange and write the cassette; what was written (its request body may be
+        JSON text, see :class:`CassetteFile`), or None when it could not be written at all."""
+        stored = await asyncio.to_thread(self.file.append, interaction)  # turned into YAML there
+        if stored is None:
+            return None
         if self.on_record is not None:
-            self.on_record(interaction)
+            self.on_record(stored)
         await asyncio.to_thread(self.file.flush)
+        return stored
 
 
 def _upstream_headers(request: web.Request) -> CIMultiDict[str]:
@@ -183,7 +198,9 @@ async def _pass_on(
                     client_here = False  # keep reading: the recording stays whole
     except (aiohttp.ClientError, asyncio.TimeoutError) as exc:
         complete = False
-        log.warning("upstream dropped %s %s mid-answer: %s", request.method, request.path, _describe(exc))
+        log.warning(
+            "upstream dropped %s %s mid-answer (%s): not recorded", request.method, request.path, _describe(exc)
+        )
     if not streamed:
         return _Passed(bytes(body), None, client_here, complete)
     if body:
