@@ -100,6 +100,8 @@ def _check_tool_outputs(history: Sequence[Any], given: Any) -> None:
     conversation (the stored chain it continues, then its input, references read as the items
     they name) has its output: the real API's 400s (an orphan output [conformance §6a]; a call
     left unanswered, quoted with ``previous_response_id`` in openai/openai-agents-python#673)."""
+    if not history and not isinstance(given, list):
+        return  # a string input: nothing to pair
     items = [*history, *given] if isinstance(given, list) else list(history)
     kinds = [item.get("type") if isinstance(item, Mapping) else None for item in items]
     if not any(kind in _CALLS for kind in kinds) and not any(kind in _OUTPUTS for kind in kinds):

@@ -144,7 +144,11 @@ async def _read(
         body = parsed  # these very bytes were validated before
     if state.config.strict_models and body["model"] not in state.catalog:
         raise surface.unknown_model(body["model"])
-    view = surface.view(state, body, new)
+    view = known.view
+    if view is None:
+        view = surface.view(state, body, new)
+        if view is not body and _view_is_pure(body):
+            known.view = view
     if new:
         state.known_bodies.put(raw, known)  # valid, its rules passed
     ctx = received.numbered(request, state, view)
@@ -153,6 +157,12 @@ async def _read(
     elif view is not body and body.get("previous_response_id") is not None:
         ctx.assign_id = _same  # the answer depends on the stored conversation: never the memoised plan
     return ctx, body, known.req_id
+
+
+def _view_is_pure(body: dict[str, Any]) -> bool:
+    """Whether a Responses request's chat view depends on its bytes alone: a string input and no
+    stored conversation (items may name stored ones)."""
+    return isinstance(body.get("input"), str) and body.get("previous_response_id") is None
 
 
 def _same(plan_id: str) -> str:

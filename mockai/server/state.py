@@ -10,6 +10,7 @@ same way and swapping it in (:class:`StateHolder`); nothing is rewired from outs
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from aiohttp import web
 
@@ -186,6 +187,9 @@ class KnownBody:
     req_id: str
     plan: ReplyPlan | None = None
     prefixes: PromptPrefixes | None = None
+    # What reply sources read for it (a Responses request's chat view), when that is a pure
+    # function of the bytes too (nothing read from the store); shared: nobody may change it.
+    view: dict[str, Any] | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -203,4 +207,5 @@ def _answer_cost(key: bytes, answer: InputsAnswer) -> int:
 
 
 def _known_cost(raw: bytes, known: KnownBody) -> int:
-    return 2 * len(raw) + 256 + (plan_cost(known.plan) if known.plan is not None else 0)
+    view = 2 * len(raw) if known.view is not None else 0  # its strings are the body's; dicts and lists
+    return 2 * len(raw) + 256 + view + (plan_cost(known.plan) if known.plan is not None else 0)
