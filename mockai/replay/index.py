@@ -49,14 +49,48 @@ def _recorded_body(req: CassetteRequest) -> tuple[Any, str | None]:
     return parse_body(req.text.encode())
 
 
-def _canonical(value: Any) -> Any:
-    if isinstance(value, dict):
-        return {str(k): _canonical(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_canonical(v) for v in value]
+def _canonical_scalar(value: Any) -> Any:
     if isinstance(value, float) and value.is_integer() and abs(value) < 2**53:
         return int(value)
     return value
+
+
+def _canonical(value: Any) -> Any:
+    """``value`` with string keys and integral floats as ints."""
+    try:
+        return _canonical_recursive(value)
+    except RecursionError:  # a body nests as deep as strict JSON reads it: deeper than recursion here
+        return _canonical_loop(value)
+
+
+def _canonical_recursive(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {str(k): _canonical_recursive(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_canonical_recursive(v) for v in value]
+    return _canonical_scalar(value)
+
+
+def _canonical_loop(value: Any) -> Any:
+    """:func:`_canonical` as a loop, for a value nested deeper than the recursion limit allows."""
+    if not isinstance(value, (dict, list)):
+        return _canonical_scalar(value)
+    root: dict[str, Any] | list[Any] = {} if isinstance(value, dict) else []
+    stack: list[tuple[Any, dict[str, Any] | list[Any]]] = [(value, root)]
+    while stack:
+        source, target = stack.pop()
+        pairs = source.items() if isinstance(source, dict) else enumerate(source)
+        for key, item in pairs:
+            if isinstance(item, (dict, list)):
+                copy: Any = {} if isinstance(item, dict) else []
+                stack.append((item, copy))
+            else:
+                copy = _canonical_scalar(item)
+            if isinstance(target, dict):
+                target[str(key)] = copy
+            else:
+                target.append(copy)
+    return root
 
 
 def _strip(value: Any, path: list[str]) -> Any:
@@ -185,7 +219,10 @@ class CassetteIndex:
                 diffs.append(("path", req.path, path))
             if _query(req.query) != _query(query):
                 diffs.append(("query", req.query, query))
-            diffs += differences(self._comparable(*_recorded_body(req)), sent)
+            try:
+                diffs += differences(self._comparable(*_recorded_body(req)), sent)
+            except RecursionError:
+                diffs.append(("body", "(nested too deep to compare)", "(nested too deep to compare)"))
             if best is None or len(diffs) < len(best[2]):
                 best = (len(diffs), number, diffs)
         assert best is not None

@@ -100,3 +100,12 @@ def test_recording_a_deep_request_answers_it_and_keeps_recording(tmp_path: Path)
     assert len(loaded) == 3
     assert loaded[1].request.text is not None and json.loads(loaded[1].request.text) == json.loads(_deep_raw())
     assert loaded[2].request.body["messages"][0]["content"] == "after"
+
+
+@pytest.mark.parametrize("depth", [400, 900])
+def test_a_deep_request_is_matched_and_explained_without_recursing(depth: int) -> None:
+    recorded = _item(json.loads(_deep_raw(depth)))
+    index = CassetteIndex([recorded])
+    assert index.take("POST", "/v1/chat/completions", "", _deep_raw(depth), repeat_last=False) is recorded
+    why = index.explain_miss("POST", "/v1/chat/completions", "", _deep_raw(depth, tag="other"))
+    assert "interaction #0" in why
