@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from collections.abc import Iterable
 from typing import Any
 from urllib.parse import parse_qsl
@@ -22,7 +23,7 @@ from mockai.core.redaction import redact_fields
 from mockai.replay.cassette import CassetteRequest, Interaction
 from mockai.replay.cassette_cleaning import clean_query
 
-__all__ = ["DEFAULT_IGNORE", "CassetteIndex", "differences", "parse_body"]
+__all__ = ["DEFAULT_IGNORE", "CassetteIndex", "differences", "multipart_parts", "parse_body"]
 
 # Fields that identify the caller rather than the question: they do not change the answer.
 DEFAULT_IGNORE: tuple[str, ...] = ("user", "metadata")
@@ -47,6 +48,50 @@ def _recorded_body(req: CassetteRequest) -> tuple[Any, str | None]:
     if req.text is None:
         return req.body, None
     return parse_body(req.text.encode())
+
+
+_PARAM = re.compile(r';\s*([A-Za-z*-]+)\s*=\s*(?:"((?:[^"\\]|\\.)*)"|([^;\s]*))')
+# A form field's value is compared as it is up to this length; longer ones, and files, by digest.
+_SHOWN_VALUE = 200
+
+
+def multipart_parts(text: str) -> list[dict[str, str]] | None:
+    """The parts of a ``multipart/form-data`` body (as :func:`parse_body` keeps it: text), without
+    the boundary the client drew at random: each part's name, filename and content type, and its
+    value (a file's, or a long one's, as a digest); None when ``text`` is not such a body."""
+    first, newline, _ = text.partition("\r\n")
+    boundary = first[2:].rstrip(" \t")
+    closing = f"\r\n--{boundary}--"
+    if not first.startswith("--") or not newline or not boundary or len(boundary) > 200:
+        return None
+    end = text.rfind(closing)
+    if end < 0 or text[end + len(closing) :].strip("\r\n"):
+        return None
+    parts: list[dict[str, str]] = []
+    for chunk in ("\r\n" + text[:end]).split(f"\r\n--{boundary}")[1:]:
+        head, blank, content = chunk.partition("\r\n\r\n")
+        if not blank:
+            return None
+        part: dict[str, str] = {}
+        for line in head.split("\r\n"):
+            name, colon, value = line.partition(":")
+            name = name.strip().lower()
+            if not colon:
+                continue
+            if name == "content-disposition":
+                for match in _PARAM.finditer(value):
+                    key = match.group(1).lower()
+                    if key in ("name", "filename"):
+                        part[key] = match.group(2) if match.group(2) is not None else match.group(3)
+            elif name == "content-type":
+                part["content_type"] = value.strip()
+        if "filename" in part or len(content) > _SHOWN_VALUE:
+            digest = hashlib.sha256(content.encode(errors="surrogatepass")).hexdigest()
+            part["sha256"] = f"{digest} ({len(content)} characters)"
+        else:
+            part["value"] = content
+        parts.append(part)
+    return parts
 
 
 def _canonical_scalar(value: Any) -> Any:
@@ -158,7 +203,8 @@ class CassetteIndex:
 
     def _comparable(self, body: Any, text: str | None) -> Any:
         if text is not None:
-            return {"(text)": text}
+            parts = multipart_parts(text)
+            return {"(text)": text} if parts is None else {"(multipart)": parts}
         body = redact_fields(body, self._redacted)
         for path in self._ignore:
             body = _strip(body, path)
