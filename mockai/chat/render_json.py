@@ -60,10 +60,16 @@ def completion_dict(plan: ReplyPlan) -> dict[str, Any]:
 def render_completion(plan: ReplyPlan, memos: RenderMemos | None = None) -> bytes:
     """The body bytes: 2-space indent and a trailing newline, as the real API sends (§1)."""
     if memos is None:
-        return indented_bytes(completion_dict(plan))
+        return indented_bytes(completion_dict(plan), floats=_has_floats(plan))
     hit = memos.bodies.get(id(plan))
     if hit is not None and hit[0] is plan:
         return hit[1]
-    body = indented_bytes(completion_dict(plan))
+    body = indented_bytes(completion_dict(plan), floats=_has_floats(plan))
     memos.bodies.put(id(plan), (plan, body))
     return body
+
+
+def _has_floats(plan: ReplyPlan) -> bool:
+    """Whether a completion's body may hold a float: its logprobs are its only ones (ids, counts
+    and times are integers; texts are strings)."""
+    return any(choice.logprobs is not None for choice in plan.choices)

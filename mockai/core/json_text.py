@@ -37,14 +37,16 @@ _ODD_MARKS = (b"0.0000", b"e-")
 _ODD_FLOAT_LINE = re.compile(rb'( *(?:"(?:[^"\\\n]|\\.)*": )?)(-?(?:0\.0000\d*|\d(?:\.\d+)?e-\d))(,?)')
 
 
-def indented_bytes(value: Any) -> bytes:
+def indented_bytes(value: Any, *, floats: bool = True) -> bytes:
     """``(json.dumps(value, indent=2, ensure_ascii=False) + "\\n").encode()``, at C speed, for a
-    value with no NaN or Infinity (see the module)."""
+    value with no NaN or Infinity (see the module).  ``floats=False``: the caller knows the value
+    holds no float, so orjson's text needs no look for the few it writes unlike Python (two scans
+    of the whole text: about 3 us for 2 KB)."""
     try:
         out = orjson.dumps(value, option=_ORJSON_OPTIONS)
     except (TypeError, orjson.JSONEncodeError):
         return (dumps_indented(value) + "\n").encode()
-    if _ODD_MARKS[0] in out or _ODD_MARKS[1] in out:
+    if floats and (_ODD_MARKS[0] in out or _ODD_MARKS[1] in out):
         return _python_floats(out)
     return out
 
