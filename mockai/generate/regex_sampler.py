@@ -221,20 +221,47 @@ def python_regex(pattern: str) -> re.Pattern[str] | None:
 
 
 def sample(
-    node: Node, rng: random.Random, stretch: int, *, limit: int | None = None, tick: Callable[[], None] | None = None
+    node: Node,
+    rng: random.Random,
+    stretch: int,
+    *,
+    limit: int | None = None,
+    tick: Callable[[], None] | None = None,
+    at_least: int = 0,
 ) -> str | None:
     """A string drawn from ``node``; an open-ended repetition repeats at most ``stretch`` more times.
 
     With ``limit``, None instead of a string longer than ``limit`` characters, or one that takes more
     than ``4 * limit + 64`` steps to draw (a repetition of something empty, ``(\\b)*``, is steps).
     ``tick()`` is called every :data:`STEPS_PER_TICK` steps (it may raise to stop the drawing).
+    With ``at_least``, a repetition goes on past its drawn count (within its bound) while the string
+    would otherwise end shorter than ``at_least`` characters (a minLength): ``a+`` gives 40 ``a`` for
+    40.  Without it (0) the draws are those of earlier versions, character for character.
     """
     sampler = _Sampler(rng, stretch, limit, tick)
+    sampler.at_least = at_least
     try:
         sampler.draw(node)
     except _TooLong:
         return None
     return "".join(sampler.out)
+
+
+def _shortest(node: Node, memo: dict[int, int]) -> int:
+    """The length of the shortest string ``node`` draws."""
+    known = memo.get(id(node))
+    if known is not None:
+        return known
+    if isinstance(node, _Chars):
+        length = 1
+    elif isinstance(node, _Seq):
+        length = sum(_shortest(item, memo) for item in node.items)
+    elif isinstance(node, _Alt):
+        length = min(_shortest(option, memo) for option in node.options)
+    else:
+        length = node.lo * _shortest(node.node, memo)
+    memo[id(node)] = length
+    return length
 
 
 STEPS_PER_TICK = 256
@@ -246,8 +273,11 @@ class _Sampler:
         self.chars_left = -1 if limit is None else limit
         self.steps_left = -1 if limit is None else 4 * limit + 64
         self.steps = 0
+        self.at_least = 0  # see sample()
+        self.shortest: dict[int, int] = {}
 
-    def draw(self, node: Node) -> None:
+    def draw(self, node: Node, after: int = 0) -> None:
+        """Draw ``node``; ``after``: the fewest characters that will follow it (with ``at_least``)."""
         self.steps += 1
         if self.tick is not None and self.steps % STEPS_PER_TICK == 0:
             self.tick()
@@ -262,11 +292,24 @@ class _Sampler:
                     raise _TooLong
             self.out.append(self.rng.choice(node.chars))
         elif isinstance(node, _Seq):
+            if not self.at_least:
+                for item in node.items:
+                    self.draw(item)
+                return
+            following = after + _shortest(node, self.shortest)
             for item in node.items:
-                self.draw(item)
+                following -= _shortest(item, self.shortest)
+                self.draw(item, following)
         elif isinstance(node, _Alt):
-            self.draw(self.rng.choice(node.options))
+            self.draw(self.rng.choice(node.options), after)
         else:
             top = node.lo + self.stretch if node.hi is None else min(node.hi, node.lo + self.stretch)
-            for _ in range(self.rng.randint(node.lo, max(node.lo, top))):
-                self.draw(node.node)
+            count = self.rng.randint(node.lo, max(node.lo, top))
+            for _ in range(count):
+                self.draw(node.node, after)
+            while self.at_least and len(self.out) + after < self.at_least and (node.hi is None or count < node.hi):
+                before = len(self.out)
+                self.draw(node.node, after)
+                count += 1
+                if len(self.out) == before:  # a round of nothing never gets there
+                    break

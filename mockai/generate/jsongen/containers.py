@@ -8,14 +8,18 @@ answered.
 
 from __future__ import annotations
 
+import math
 from collections import deque
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from mockai.generate.jsongen.budget import MAX_VALUE_CHARS, TOO_LONG
-from mockai.generate.jsongen.keywords import UnsatisfiableSchema, all_of, count_of, jkey, matches
+from mockai.generate.jsongen.keywords import UnsatisfiableSchema, all_of, count_of, enum_of, jkey, matches
+from mockai.generate.jsongen.numbers import bounds
+from mockai.generate.jsongen.patterns import search
 from mockai.generate.jsongen.place import Place, ValueMaker
 from mockai.generate.jsongen.strings import WORDS
+from mockai.generate.regex_sampler import parse_regex, sample
 
 __all__ = ["MAX_ITEMS", "array", "object_value"]
 
@@ -68,9 +72,9 @@ def array(maker: ValueMaker, s: Mapping[str, Any], at: Place) -> list[Any]:
             if not unique or jkey(value) not in seen:
                 break
         else:
-            if i < lo:
-                raise UnsatisfiableSchema("not enough distinct items for uniqueItems")
-            return values
+            if i >= lo:
+                return values
+            value = _unseen(maker, sub, seen)  # random draws collide: the rest of a finite domain
         values.append(value)
         if unique:
             seen.add(jkey(value))
@@ -119,10 +123,68 @@ def object_value(maker: ValueMaker, s: Mapping[str, Any], at: Place) -> dict[str
         key = spare.popleft() if spare else maker.rng.choice(WORDS) + (f"_{n}" if n > len(WORDS) else "")
         n += 1
         if n > 2 * lo + len(props) + 32:
-            raise UnsatisfiableSchema("cannot reach minProperties")
+            _pattern_keys(maker, patterns, lo, out, build)
+            break
         if key not in out:
             try:
                 out[key] = build(key)
             except UnsatisfiableSchema:
                 continue
     return out
+
+
+def _domain(sub: Any) -> list[Any] | None:
+    """The values of a finite domain ``sub`` (or one of its ``allOf`` parts) keeps to, in order:
+    its enum or const, the booleans, or the integers between its bounds (at most :data:`MAX_ITEMS`);
+    None when there is no such domain."""
+    if not isinstance(sub, Mapping):
+        return None
+    values = enum_of(sub)
+    if values is not None:
+        return values
+    if sub.get("type") == "boolean":
+        return [False, True]
+    if sub.get("type") == "integer":
+        lo, lo_x, hi, hi_x = bounds(sub)
+        if lo is not None and hi is not None:
+            first = math.floor(lo) + 1 if lo_x or lo != math.floor(lo) else int(lo)
+            last = math.ceil(hi) - 1 if hi_x or hi != math.ceil(hi) else int(hi)
+            if last - first < MAX_ITEMS:
+                return list(range(first, last + 1))
+    for part in sub.get("allOf", []) if isinstance(sub.get("allOf"), list) else []:
+        values = _domain(part)
+        if values is not None:
+            return values
+    return None
+
+
+def _unseen(maker: ValueMaker, sub: Any, seen: set[str]) -> Any:
+    """The first value of ``sub``'s finite domain that is not in ``seen`` and is valid against it."""
+    for value in _domain(sub) or []:
+        maker.budget.spend(1)
+        if jkey(value) not in seen and maker.valid(sub, value):
+            return value
+    raise UnsatisfiableSchema("not enough distinct items for uniqueItems")
+
+
+def _pattern_keys(
+    maker: ValueMaker, patterns: Mapping[str, Any], lo: int, out: dict[str, Any], build: Callable[[str], Any]
+) -> None:
+    """Properties named after ``patterns`` (patternProperties) added to ``out`` until it has ``lo``."""
+    for pattern in patterns:
+        tree = parse_regex(pattern) if isinstance(pattern, str) else None
+        if tree is None:
+            continue
+        for attempt in range(4 * lo + 16):
+            if len(out) >= lo:
+                return
+            key = sample(tree, maker.rng, attempt % 4 + attempt // 8, limit=64)
+            maker.budget.spend(2)
+            if key is None or key in out or not search(pattern, key):
+                continue
+            try:
+                out[key] = build(key)
+            except UnsatisfiableSchema:
+                continue
+    if len(out) < lo:
+        raise UnsatisfiableSchema("cannot reach minProperties")

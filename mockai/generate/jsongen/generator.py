@@ -146,6 +146,10 @@ class _Generator:
         self.budget.spend(cost)
         return ok
 
+    def valid(self, schema: Any, value: Any) -> bool:
+        """Whether ``value`` is valid against ``schema`` (a piece of the root), the check priced."""
+        return self._valid(schema, value)
+
     def value(self, schema: Any, at: Place) -> Any:
         """A value for ``schema`` at ``at``; an :class:`UnsatisfiableSchema` raised on the way is
         given the context of the innermost value that could not be built."""

@@ -12,10 +12,10 @@ from typing import Any
 
 from mockai.generate.jsongen.keywords import UnsatisfiableSchema, fraction, is_num
 
-__all__ = ["number"]
+__all__ = ["bounds", "number"]
 
 
-def _bounds(s: Mapping[str, Any]) -> tuple[Any, bool, Any, bool]:
+def bounds(s: Mapping[str, Any]) -> tuple[Any, bool, Any, bool]:
     """The lower bound, whether it is exclusive, the upper bound, whether it is exclusive."""
     lo, lo_x, hi, hi_x = s.get("minimum"), False, s.get("maximum"), False
     lo = lo if is_num(lo) else None
@@ -43,7 +43,7 @@ def _window(lo: Any, hi: Any, width: Any, explore: bool) -> tuple[Any, Any]:
 def number(s: Mapping[str, Any], integer: bool, rng: random.Random, explore: bool) -> int | float:
     """A number (an integer if ``integer``) satisfying the bounds and ``multipleOf`` of ``s``, drawn from
     ``rng``: a readable one near 0 or near a bound; with ``explore``, possibly negative."""
-    lo, lo_x, hi, hi_x = _bounds(s)
+    lo, lo_x, hi, hi_x = bounds(s)
     m = s.get("multipleOf")
     m = m if is_num(m) and m > 0 else None
 

@@ -216,6 +216,11 @@ class StringMaker:
                 for candidate in (text, text + pad, pad + text):
                     if ok(candidate):
                         return candidate
+            if lo:  # too short every time: repetitions drawn on to minLength
+                for attempt in range(12):
+                    text = sample(tree, self.rng, attempt % 4, limit=limit, tick=self._sampling_tick, at_least=lo)
+                    if text is not None and ok(text):
+                        return text
         # Best effort for patterns outside the supported subset: a small deterministic search.
         for text in (self._phrase(), *WORDS, "0", "123", "A1", "a", "", "abc123", "x" * max(lo, 1)):
             for candidate in (text, _fit(text, lo, hi, lambda: self.rng.choice(WORDS))):
