@@ -9,7 +9,8 @@ schemas merged, a candidate checked (priced by the size of the schema it is chec
 compiling it the first time, patterns included), characters produced.  One :class:`WorkBudget`
 is shared by every value a request generates (all its choices, tool calls and the response
 format), so the work one request can make the server do is bounded whatever its schemas, ``n`` and
-tools: :data:`REQUEST_TICKS`, about 10 ms; a request that needs more is refused.  The count is
+tools: :data:`REQUEST_TICKS`, about 30 ms (three choices of three calls each to nested schemas
+fit); a request that needs more is refused.  The count is
 deterministic: the same request succeeds or is refused on every machine.
 """
 
@@ -25,7 +26,7 @@ MAX_VALUE_CHARS = 4 * MAX_OUTPUT_TOKENS  # about four characters a token
 TOO_LONG = f"its smallest value is longer than a completion can be ({MAX_VALUE_CHARS} characters)"
 # Ticks one request may spend: a few milliseconds of CPU (tests/generate/test_generation_budget.py
 # measures the worst schemas we know of).
-REQUEST_TICKS = 10_000
+REQUEST_TICKS = 30_000
 CHARS_PER_TICK = 64
 GENERATE_TICKS = 40  # a value begun (the root's validator and checker looked up, the value checked)
 VISIT_TICKS = 10  # a schema visited (resolving $ref and allOf, choosing a type)

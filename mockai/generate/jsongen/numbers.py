@@ -30,12 +30,13 @@ def bounds(s: Mapping[str, Any]) -> tuple[Any, bool, Any, bool]:
     return lo, lo_x, hi, hi_x
 
 
-def _window(lo: Any, hi: Any, width: Any, explore: bool) -> tuple[Any, Any]:
-    """A readable range inside [lo, hi]: from 0 up when allowed, else at the nearest bound."""
+def _window(lo: Any, hi: Any, width: Any, explore: bool, hi_x: bool = False) -> tuple[Any, Any]:
+    """A readable range inside [lo, hi]: from 0 up when allowed, else at the nearest bound (below
+    an exclusive maximum of 0, the range is below it: 0 itself is not allowed)."""
     a, b = (-width, width) if explore else (0, width)
     if lo is not None and lo > a:
         a, b = lo, lo + width
-    elif hi is not None and hi < (b if explore else 0):
+    elif hi is not None and (hi < (b if explore else 0) or (hi_x and hi <= a)):
         a, b = hi - width, hi
     return (a if lo is None else max(a, lo)), (b if hi is None else min(b, hi))
 
@@ -56,7 +57,7 @@ def number(s: Mapping[str, Any], integer: bool, rng: random.Random, explore: boo
         step = fraction(m) if m is not None else Fraction(1)
         if integer:
             step = Fraction(step.numerator)  # integers that are multiples of p/q are multiples of p
-        a, b = _window(lo, hi, 100 * step, explore)
+        a, b = _window(lo, hi, 100 * step, explore, hi_x)
         k_lo, k_hi = math.ceil(Fraction(a) / step), math.floor(Fraction(b) / step)
         if k_lo > k_hi:
             raise UnsatisfiableSchema("no number satisfies the bounds and multipleOf")
@@ -66,7 +67,7 @@ def number(s: Mapping[str, Any], integer: bool, rng: random.Random, explore: boo
             if inside(v):
                 return v
         raise UnsatisfiableSchema("no number satisfies the bounds and multipleOf")
-    a, b = _window(lo, hi, 100.0, explore)
+    a, b = _window(lo, hi, 100.0, explore, hi_x)
     if not math.isfinite(b - a):
         b = a + 100.0
     for digits in (2, 2, 4, 6):
