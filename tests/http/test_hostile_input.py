@@ -436,6 +436,10 @@ def test_malformed_http_is_the_openai_400_without_a_traceback(
 
 
 def test_client_disconnects_are_one_debug_line_each(fresh: ServerThread, logs: pytest.LogCaptureFixture) -> None:
+    # Paced, so that every client leaves while its answer is still being written: unpaced, a
+    # whole stream goes out in one send, and one the kernel took before the client left is no
+    # disconnect the server can see.
+    fresh.run(lambda: fresh.state.scenarios.on(user_contains="long story").reply("word " * 300).delay(chunk=0.002))
     port, rounds = port_of(fresh), 15
     for _ in range(rounds):  # mid-stream: read the first bytes of the answer, then reset
         with connect(port) as sock:
