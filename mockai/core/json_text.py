@@ -27,7 +27,7 @@ from typing import Any
 
 import orjson
 
-__all__ = ["dumps_indented", "indented_bytes"]
+__all__ = ["compact_bytes", "dumps_indented", "indented_bytes"]
 
 _ORJSON_OPTIONS = orjson.OPT_INDENT_2 | orjson.OPT_APPEND_NEWLINE
 # Where orjson may have written a float unlike Python: 0.0000ddd (Python: d.dde-05) or a one-digit
@@ -49,6 +49,22 @@ def indented_bytes(value: Any, *, floats: bool = True) -> bytes:
     if floats and (_ODD_MARKS[0] in out or _ODD_MARKS[1] in out):
         return _python_floats(out)
     return out
+
+
+def compact_bytes(value: Any) -> bytes:
+    """``json.dumps(value, separators=(",", ":"), ensure_ascii=False).encode()``, at C speed: orjson's
+    text, which is the same but for the floats it writes unlike Python (see the module); a text
+    that may hold one, or that orjson refuses, is json's."""
+    try:
+        out = orjson.dumps(value)
+    except (TypeError, orjson.JSONEncodeError):
+        return _compact(value).encode()
+    if _ODD_MARKS[0] in out or _ODD_MARKS[1] in out:
+        return _compact(value).encode()
+    return out
+
+
+_compact = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False).encode
 
 
 def _python_floats(out: bytes) -> bytes:
