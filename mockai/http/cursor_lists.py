@@ -49,14 +49,15 @@ def limit_param(query: Mapping[str, str]) -> int:
     if _INTEGER.fullmatch(raw) is None:  # ASCII digits only: int() takes "٣" and "1_0" too
         got = "a decimal number" if _NUMBER.fullmatch(raw) else "a string"
         raise APIError.invalid_type("limit", "an integer", got)
-    # int() refuses more than 4,300 digits: such a number is told by its sign.
-    value = int(raw) if len(raw) < 4000 else (-1 if raw.startswith("-") else MAX_LIMIT + 1)
+    # int() refuses more than 4,300 digits: such a number is told by its sign, and shown as sent.
+    short = len(raw) < 4000
+    value = int(raw) if short else (-1 if raw.startswith("-") else MAX_LIMIT + 1)
     above, below = value > MAX_LIMIT, value < 1
     if above or below:
         raise invalid_param(
             "limit",
             f"integer {'above maximum' if above else 'below minimum'} value. Expected a value "
-            f"{'<= ' + str(MAX_LIMIT) if above else '>= 1'}, but got {value if len(raw) < 4000 else raw} instead.",
+            f"{'<= ' + str(MAX_LIMIT) if above else '>= 1'}, but got {value if short else raw} instead.",
             "integer_above_max_value" if above else "integer_below_min_value",
         )
     return value

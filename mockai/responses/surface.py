@@ -60,12 +60,12 @@ def request_view(body: dict[str, Any], store: ResponseStore, *, check_rules: boo
     return view
 
 
-def _refuse_duplicates(history: Sequence[Any], given: Any) -> None:
+def _refuse_duplicates(history: Sequence[Any], given: list[Any]) -> None:
     """The real API's 400 when two items of the conversation (the stored chain it continues, then
     its input, references read as the items they name) have one id: an item re-sent with
     ``previous_response_id``, say (quoted in continuedev/continue#10723 and others, 2025-2026)."""
-    if not isinstance(given, list) or not any(isinstance(item, Mapping) and "id" in item for item in given):
-        return  # the usual input: a string, or items without ids
+    if not any(isinstance(item, Mapping) and "id" in item for item in given):
+        return  # the usual input: items without ids
     seen = {item.get("id") for item in history if isinstance(item, Mapping)}
     for item in given:
         item_id = item.get("id") if isinstance(item, Mapping) else None

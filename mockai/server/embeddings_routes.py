@@ -76,7 +76,7 @@ async def _answer(request: web.Request, surface: InputsSurface[T]) -> web.Stream
     state = request.app[STATE].current
     received = Received()
     try:
-        read = await _read(request, state, received, surface)
+        read = await _read(request, state, received, surface)  # (no target type: mypy then solves T)
         ctx, known = read
     except APIError as refusal:
         await received.journal_refusal(request, state, refusal)
