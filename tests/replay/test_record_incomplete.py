@@ -13,7 +13,7 @@ from aiohttp import web
 from mockai.replay.cassette import load_cassette
 from tests.support.bodies import chat
 from tests.support.clients import AUTH, HTTP, post_chat
-from tests.support.servers import AppThread, mockai_process
+from tests.support.servers import recording
 
 
 async def _upstream(request: web.Request) -> web.StreamResponse:
@@ -42,10 +42,7 @@ def test_an_answer_dropped_midway_is_not_recorded(tmp_path: Path) -> None:
     app = web.Application()
     app.router.add_post("/v1/chat/completions", _upstream)
     cassette = tmp_path / "c.yaml"
-    with (
-        AppThread(app) as upstream,
-        mockai_process("record", "--upstream", upstream.url, "--cassette", str(cassette), "--port", "0") as rec,
-    ):
+    with recording(app, cassette) as rec:
         assert post_chat(rec.url, chat("before")).status_code == 200
         for what in ("cut stream", "cut body"):
             try:

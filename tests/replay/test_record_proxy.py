@@ -4,11 +4,9 @@ concurrency, gzip, an unreachable upstream and SIGKILL."""
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import gzip
 import json
 import threading
-from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
@@ -20,21 +18,11 @@ from aiohttp import web
 from mockai.replay.cassette import load_cassette
 from tests.support.bodies import chat
 from tests.support.clients import AUTH, HTTP, post_chat, sdk
-from tests.support.servers import AppThread, MockaiProcess, ServerFactory, mockai_process, run_cli, wait_for
+from tests.support.servers import ServerFactory, mockai_process, recording, run_cli, wait_for
 
 
 def _ask(url: str, text: str, **extra: Any) -> httpx.Response:
     return post_chat(url, chat(text, **extra))
-
-
-@contextlib.contextmanager
-def recording(app: web.Application, cassette: Path) -> Iterator[MockaiProcess]:
-    """``mockai record`` in front of ``app`` (a hand-made upstream), into ``cassette``."""
-    with (
-        AppThread(app) as upstream,
-        mockai_process("record", "--upstream", upstream.url, "--cassette", str(cassette), "--port", "0") as recorder,
-    ):
-        yield recorder
 
 
 def test_a_stream_reaches_the_client_before_the_upstream_has_finished(tmp_path: Path) -> None:

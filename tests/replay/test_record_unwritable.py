@@ -16,7 +16,7 @@ from mockai.replay.cassette_file import CassetteFile
 from mockai.replay.index import CassetteIndex
 from tests.support.bodies import chat
 from tests.support.clients import AUTH, post_chat
-from tests.support.servers import AppThread, mockai_process
+from tests.support.servers import recording
 
 DEPTH = 400  # strict JSON reads it; PyYAML's representer recurses past the recursion limit
 
@@ -85,10 +85,7 @@ def test_recording_a_deep_request_answers_it_and_keeps_recording(tmp_path: Path)
     app = web.Application()
     app.router.add_post("/v1/chat/completions", _echo)
     cassette = tmp_path / "deep.yaml"
-    with (
-        AppThread(app) as upstream,
-        mockai_process("record", "--upstream", upstream.url, "--cassette", str(cassette), "--port", "0") as rec,
-    ):
+    with recording(app, cassette) as rec:
         first = post_chat(rec.url, chat("first"))
         deep = post_chat(rec.url, content=_deep_raw(), headers={**AUTH, "Content-Type": "application/json"})
         after = post_chat(rec.url, chat("after"))

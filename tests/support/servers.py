@@ -156,3 +156,13 @@ class AppThread:
     def __exit__(self, *exc: object) -> None:
         self.loop.call_soon_threadsafe(self.loop.stop)
         self._thread.join(10)
+
+
+@contextlib.contextmanager
+def recording(app: Any, cassette: Path) -> Iterator[MockaiProcess]:
+    """``mockai record`` in front of ``app`` (a hand-made aiohttp upstream), into ``cassette``."""
+    with (
+        AppThread(app) as upstream,
+        mockai_process("record", "--upstream", upstream.url, "--cassette", str(cassette), "--port", "0") as recorder,
+    ):
+        yield recorder
