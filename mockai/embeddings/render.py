@@ -16,9 +16,10 @@ answer prints.
 
 Writing the texts is most of a ``float`` answer's cost (a batch of 100 at 1536 dimensions is
 153,600 of them), so neither layout formats a value at a time in Python: a float16 value's text
-comes from a table of all 65,536 of them, and orjson writes float32 values (the same shortest
-digits as Python prints, in ``_ORJSON_EXACT``: tests/embeddings check every float32 there), leaving
-Python only the few values outside it.
+comes from a table of all 65,536 of them (numpy copies the texts into place, :func:`_texts_of`),
+and orjson writes float32 values (the same shortest digits as Python prints, in ``_ORJSON_EXACT``:
+tests/embeddings check every float32 there), leaving Python only the few values outside it.  The
+compact layout's base64 comes from tables of float16 values too (:func:`_compact16_base64`).
 """
 
 from __future__ import annotations
@@ -49,8 +50,39 @@ def layout_of(model_id: str) -> Layout:
 def sent_values(vectors: Matrix, layout: Layout) -> Matrix:
     """The float32 values the answer carries (float16-rounded for the compact layout)."""
     if layout == "compact16":
-        return np.take(_float16_values(), vectors.astype(np.float16).view(np.uint16))
+        return np.take(_float16_values(), _float16_bits(vectors))
     return vectors
+
+
+def _float16_bits(vectors: Matrix) -> npt.NDArray[np.uint16]:
+    """The bits of each value rounded to float16 (to nearest, ties to even), as numpy's conversion
+    gives them, at a third of its cost: integer arithmetic on the float32 bits rounds a value of
+    float16's normal range at its 13th bit, a float32 addition of 0.5 rounds a smaller one at
+    float16's subnormal step (2**-24).  NaN, infinities and values beyond float16's range (only
+    scripted values) take numpy's conversion."""
+    numpy: npt.NDArray[np.uint16]
+    if vectors.dtype != np.float32 or not vectors.size:  # (float64 values are rounded once, not twice)
+        numpy = vectors.astype(np.float16).view(np.uint16)
+        return numpy
+    bits = np.ascontiguousarray(vectors).view(np.uint32)
+    size = bits & _U32(0x7FFFFFFF)
+    if not size.max() < _HALF_OVERFLOW:
+        numpy = vectors.astype(np.float16).view(np.uint16)
+        return numpy
+    # (size - (112 << 23) + 0xFFF + odd) >> 13, wrapping: the exponent rebiased, the 13 bits rounded off
+    half = (size + _U32(0xC8000FFF) + ((size >> _U32(13)) & _U32(1))) >> _U32(13)
+    small = size < _HALF_NORMAL
+    if small.any():
+        tiny = size[small].view(np.float32) + np.float32(0.5)  # lands on a multiple of 2**-24
+        half[small] = tiny.view(np.uint32) - _U32(0x3F000000)
+    half |= (bits >> _U32(16)) & _U32(0x8000)
+    out: npt.NDArray[np.uint16] = half.astype(np.uint16)
+    return out
+
+
+_U32 = np.uint32
+_HALF_NORMAL = _U32(0x38800000)  # 2**-14, float16's smallest normal value, as float32 bits
+_HALF_OVERFLOW = _U32(0x477FF000)  # 65520: from here on float16 rounds to infinity
 
 
 @lru_cache(maxsize=1)
@@ -133,21 +165,116 @@ def _float32_rows(vectors: Matrix, positional: bool) -> Iterator[bytes]:
         yield b"".join(pieces)
 
 
-def _compact16_rows(vectors: Matrix) -> Iterator[bytes]:
-    """Each row's float16-rounded values as ``v,v,...``, from the table of their texts."""
-    table = _float16_texts()
-    bits = vectors.astype(np.float16).view(np.uint16)
-    for start in range(0, len(bits), _ROWS_AT_ONCE):  # a few rows of texts at a time: bounded memory
-        for texts in table[bits[start : start + _ROWS_AT_ONCE]].tolist():
-            yield ",".join(texts).encode()
+def _compact16_rows(vectors: Matrix, encoding: str) -> Iterator[bytes | memoryview]:
+    """Each row's float16-rounded values as ``v,v,...`` or base64, a block of rows at a time
+    (bounded memory; smaller temporaries are reused rather than mapped afresh).  The texts are
+    written by numpy (:func:`_texts_of`), or joined in Python if numpy's writing was not what it
+    should be; base64 comes from tables (:func:`_compact16_base64`) when rows are whole groups of
+    three values, else from the values' bytes."""
+    rows, width = vectors.shape
+    if not width or (encoding == "base64" and width % 3):
+        yield from (_encoded_row(row, encoding) for row in sent_values(vectors, "compact16"))
+        return
+    step = max(1, _VALUES_AT_ONCE // width)
+    for start in range(0, rows, step):
+        bits = _float16_bits(vectors[start : start + step])
+        if encoding == "base64":
+            encoded = memoryview(_compact16_base64(bits))
+            size = len(encoded) // len(bits)
+            yield from (encoded[i * size : (i + 1) * size] for i in range(len(bits)))
+            continue
+        written = _texts_of(bits)
+        if written is None:
+            table = _float16_texts()
+            yield from (",".join(texts).encode() for texts in table[bits].tolist())
+            continue
+        view, ends = written
+        row_ends = ends[width - 1 :: width].tolist()
+        row_starts = [0, *row_ends[:-1]]
+        yield from (view[begin : end - 1] for begin, end in zip(row_starts, row_ends, strict=True))
 
 
-_ROWS_AT_ONCE = 32
+_VALUES_AT_ONCE = 1 << 16
+
+
+def _encoded_row(row: Matrix, encoding: str) -> bytes:
+    if encoding == "base64":
+        return base64.b64encode(row.astype("<f4").tobytes())
+    return ",".join(_float16_texts()[row.astype(np.float16).view(np.uint16)].tolist()).encode()
+
+
+def _texts_of(bits: npt.NDArray[np.uint16]) -> tuple[memoryview, npt.NDArray[np.intp]] | None:
+    """The texts of ``bits``' values, each followed by a comma, and where each ends; None if numpy
+    did not write them in order.
+
+    Each text is copied as the :data:`_SLOT` bytes of its table entry (the text, its comma, NUL
+    padding) to where it starts, in order: the padding lands where the next texts start and they
+    overwrite it.  So a byte of the result is either its own text's byte or the padding of an
+    earlier text, never another text's byte: a result without NUL is right whatever order numpy
+    copied in (it copies a one-dimensional fancy assignment in order, but does not promise to)."""
+    slots, lengths = _float16_slots()
+    flat = bits.ravel()
+    sizes = lengths.take(flat)
+    ends = np.cumsum(sizes)
+    total = int(ends[-1])
+    buffer = np.empty(total + _SLOT, dtype=np.uint8)
+    starts = np.ndarray((total + 1,), dtype=f"V{_SLOT}", buffer=buffer, strides=(1,))
+    starts[ends - sizes] = slots.take(flat)
+    text = buffer[:total]
+    return (text.data, ends) if text.min() else None  # (a NUL: numpy's order was not ours)
+
+
+_SLOT = 32  # the longest text and its comma fit (27 bytes); numpy copies 32-byte items fastest
+
+
+@lru_cache(maxsize=1)
+def _float16_slots() -> tuple[npt.NDArray[np.void], npt.NDArray[np.intp]]:
+    """Every float16 value's text and a comma, NUL-padded to :data:`_SLOT` bytes, and its length."""
+    texts = [(text + ",").encode() for text in _float16_texts().tolist()]
+    slots = np.frombuffer(b"".join(text.ljust(_SLOT, b"\0") for text in texts), dtype=f"V{_SLOT}")
+    return slots, np.array([len(text) for text in texts], dtype=np.intp)
+
+
+def _compact16_base64(bits: npt.NDArray[np.uint16]) -> bytes:
+    """The base64 of the float32 values of ``bits`` (rows of a multiple of 3 values), from tables.
+
+    A float16 value's float32 has a zero low byte, so in the base64 of three values (12 bytes, 16
+    characters) each character comes from one value alone: 6 from the first, 5 from the second and
+    5 from the third (the 'A' of the third's zero byte first).  Each value's characters are looked
+    up in its position's table, and the 16 characters put together as two little-endian uint64."""
+    first, second, third = (table.take(bits[:, i::3]) for i, table in enumerate(_base64_tables()))
+    out = np.empty((*first.shape, 2), dtype="<u8")
+    out[..., 0] = first | (second << _U64(48))  # 6 + 2 characters
+    out[..., 1] = (second >> _U64(16)) | (third << _U64(24))  # 3 + 5 characters
+    return out.tobytes()
+
+
+_U64 = np.uint64
+
+
+@lru_cache(maxsize=1)
+def _base64_tables() -> tuple[npt.NDArray[np.uint64], ...]:
+    """For each position in three values, the base64 characters each float16 value gives there,
+    NUL-padded to 8 bytes, as a little-endian uint64.  Each value is encoded between zero bytes
+    (6 bytes, 8 characters), which stand for its neighbours' zero bytes: the characters those share
+    with the value are the same whatever the neighbour."""
+    values = _float16_values().astype("<f4").view(np.uint8).reshape(-1, 4)
+    tables = []
+    for zeros_before, (first, size) in zip((0, 1, 2), ((0, 6), (2, 5), (3, 5)), strict=True):
+        framed = np.zeros((len(values), 6), dtype=np.uint8)
+        framed[:, zeros_before : zeros_before + 4] = values
+        chars = np.frombuffer(base64.b64encode(framed.tobytes()), dtype=np.uint8).reshape(-1, 8)
+        padded = np.zeros((len(values), 8), dtype=np.uint8)
+        padded[:, :size] = chars[:, first : first + size]
+        tables.append(padded.view("<u8").reshape(-1))
+    return tuple(tables)
 
 
 def _encoded(vectors: Matrix, encoding: str, layout: Layout) -> Iterator[bytes | memoryview]:
     """Each vector's ``embedding`` value without its quotes (base64) or brackets (float)."""
-    if encoding == "base64":
+    if layout == "compact16":
+        yield from _compact16_rows(vectors, encoding)
+    elif encoding == "base64":
         data = sent_values(vectors, layout).astype("<f4")
         if data.shape[1] % 3 == 0:  # whole base64 groups per row: one encoding, cut in rows
             text = memoryview(base64.b64encode(data.tobytes()))
@@ -155,8 +282,6 @@ def _encoded(vectors: Matrix, encoding: str, layout: Layout) -> Iterator[bytes |
             yield from (text[i * width : (i + 1) * width] for i in range(len(data)))
         else:
             yield from (base64.b64encode(row.tobytes()) for row in data)
-    elif layout == "compact16":
-        yield from _compact16_rows(vectors)
     else:
         for values in _float32_rows(vectors, layout == "pretty_positional"):
             yield values.replace(b",", b",\n        ")

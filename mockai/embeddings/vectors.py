@@ -19,12 +19,14 @@ and division are correctly rounded.
 
 from __future__ import annotations
 
+import ctypes
 import hashlib
+import itertools
 import re
 import zlib
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from functools import lru_cache
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 import numpy.typing as npt
@@ -183,6 +185,11 @@ def _token_features(tokens: Sequence[int]) -> tuple[npt.NDArray[np.uint32], npt.
 
 def counts(inputs: Sequence[str | Sequence[int]]) -> Matrix:
     """The signed bucket counts of each input: one row each (integers, as float32)."""
+    return _counts64(inputs).astype(np.float32)
+
+
+def _counts64(inputs: Sequence[str | Sequence[int]]) -> npt.NDArray[np.float64]:
+    """:func:`counts` as float64 (the integers exactly, as numpy's bincount gives them)."""
     n = len(inputs)
     texts = [(i, item) for i, item in enumerate(inputs) if isinstance(item, str)]
     hashes: list[npt.NDArray[np.uint32]] = []
@@ -190,17 +197,18 @@ def counts(inputs: Sequence[str | Sequence[int]]) -> Matrix:
     owners: list[npt.NDArray[np.intp]] = []
     if texts:
         index = np.array([i for i, _ in texts], dtype=np.intp)
-        lowered = [" ".join(_WORDS.findall(text.lower())) for _, text in texts]
-        words, by = _segments(_codes("\0".join(lowered)), _SALT_WORD)
+        lowered = _codes("\0".join(" ".join(_WORDS.findall(text.lower())) for _, text in texts))
+        words, by = _segments(lowered, _SALT_WORD)
         hashes.append(words)
-        weights.append(np.where(np.isin(words, _STOP_HASHES), float(_STOP), float(_WORD)))
+        stop = _STOP_HASHES[np.searchsorted(_STOP_HASHES[:-1], words)] == words  # (sorted: np.isin costs more)
+        weights.append(np.where(stop, float(_STOP), float(_WORD)))
         owners.append(index[by])
         raw_texts = (" ".join(text.replace("\0", " ").split()) for _, text in texts)  # NUL separates inputs
         raw, by = _segments(_codes("\0".join(raw_texts)), _SALT_RAW)
         hashes.append(raw)
         weights.append(np.full(len(raw), float(_RAW)))
         owners.append(index[by])
-        grams, by = _trigrams(_codes("\0".join(lowered)))
+        grams, by = _trigrams(lowered)
         hashes.append(grams)
         weights.append(np.full(len(grams), float(_GRAM)))
         owners.append(index[by])
@@ -217,7 +225,7 @@ def counts(inputs: Sequence[str | Sequence[int]]) -> Matrix:
     h = np.concatenate(hashes)
     buckets = (h & _U32(BUCKETS - 1)).astype(np.intp) + np.concatenate(owners) * BUCKETS
     signed = np.where(h >> _U32(31), -1.0, 1.0) * np.concatenate(weights)
-    return np.bincount(buckets, signed, minlength=n * BUCKETS).reshape(n, BUCKETS).astype(np.float32)
+    return np.bincount(buckets, signed, minlength=n * BUCKETS).reshape(n, BUCKETS).astype(np.float64, copy=False)
 
 
 @lru_cache(maxsize=8)
@@ -241,19 +249,127 @@ def unit_rows(rows: npt.NDArray[np.floating], dimensions: int) -> Matrix:
     return unit
 
 
+# The projection of many inputs is done with the projection packed four columns to a float64, which
+# quarters the work.  Column j of the packed matrix is sum_q M[:, j + q*quarter] * 2**(13*q): a
+# text's sum is then sum_q P[j + q*quarter] * 2**(13*q), each P an integer of magnitude at most the
+# text's sum of absolute counts.  With that sum below 2**12 every lane stays within (-2**12, 2**12),
+# so the lanes come apart exactly (rounding off the top lane, then the next), and every term and
+# partial sum is an integer below 2**53, exact in float64 in any order BLAS adds in: the same
+# integers as the plain sum.  Texts with more counts (long ones) take the plain float32 rows.
+#
+# One dense BLAS product of all the counts costs about half what summing each text's few dozen
+# rows does (numpy's gathering of the rows is most of that), but OpenBLAS runs a product that size
+# on every core, and on a busy machine its threads cost up to ten times what they save.  So the
+# dense product is used where this thread can ask OpenBLAS for one thread (its per-thread setting,
+# OpenBLAS 0.3.27 on, found in the libraries this process has loaded), the sums of rows elsewhere:
+# the same integers either way (tests/embeddings/test_vectors.py holds them equal).
+_LANES, _LANE_BITS = 4, 13
+_PACKED_LIMIT = 1 << (_LANE_BITS - 1)  # a text's sum of absolute counts must be below this
+
+
+@lru_cache(maxsize=8)
+def _packed(model_id: str, full_dimensions: int, dimensions: int) -> npt.NDArray[np.float64]:
+    """The leading ``dimensions`` columns of the projection, packed :data:`_LANES` to a float64."""
+    quarter = -(-dimensions // _LANES)
+    padded = np.zeros((BUCKETS, quarter * _LANES), dtype=np.float64)
+    padded[:, :dimensions] = projection(model_id, full_dimensions)[:, :dimensions]
+    lanes = padded.reshape(BUCKETS, _LANES, quarter)
+    scales = 2.0 ** (_LANE_BITS * np.arange(_LANES, dtype=np.float64))
+    packed: npt.NDArray[np.float64] = np.ascontiguousarray(np.einsum("bqj,q->bj", lanes, scales))
+    packed.flags.writeable = False
+    return packed
+
+
+def _unpack(total: npt.NDArray[np.float64], dimensions: int) -> npt.NDArray[np.float64]:
+    """The lanes of a packed product, side by side: the plain product's columns (exact integers)."""
+    out = np.empty((len(total), _LANES, total.shape[1]), dtype=np.float64)
+    rest = total
+    for q in range(_LANES - 1, 0, -1):
+        scale = 2.0 ** (_LANE_BITS * q)
+        top = np.rint(rest * (1.0 / scale))
+        out[:, q] = top
+        rest = rest - top * scale
+    out[:, 0] = rest
+    return out.reshape(len(total), -1)[:, :dimensions]
+
+
+def _project(
+    model_id: str, full_dimensions: int, rows: npt.NDArray[np.float64], dimensions: int, dense: bool | None = None
+) -> npt.NDArray[np.float64]:
+    """``rows`` (counts) times the projection's leading ``dimensions`` columns: exact integers.
+    ``dense``: one BLAS product or sums of rows (None: the product when it can run on one thread)."""
+    packed = _packed(model_id, full_dimensions, dimensions)
+    fits = np.abs(rows).sum(axis=1) < _PACKED_LIMIT
+    one_thread = _blas_threads_setter() if dense is None else None
+    if (dense or one_thread is not None) and fits.all():
+        if one_thread is None:
+            totals = rows @ packed
+        else:
+            before = one_thread(1)
+            try:
+                totals = rows @ packed
+            finally:
+                one_thread(before)
+        out = _unpack(totals, dimensions)
+    else:
+        out = _sums_of_rows(model_id, full_dimensions, rows, dimensions, fits.tolist())
+    # A sum of nonzero terms that cancel is +0.0, as the plain sums are, but np.rint(-0.3) is -0.0:
+    # adding 0.0 makes every zero +0.0 (the vector keeps a zero's sign).
+    out += 0.0
+    return out
+
+
+def _sums_of_rows(
+    model_id: str, full_dimensions: int, rows: npt.NDArray[np.float64], dimensions: int, fits: list[bool]
+) -> npt.NDArray[np.float64]:
+    """:func:`_project` adding up each text's rows (packed where the text ``fits``)."""
+    packed = _packed(model_id, full_dimensions, dimensions)
+    totals = np.zeros((len(rows), packed.shape[1]), dtype=np.float64)
+    owners, used = np.nonzero(rows)  # row by row
+    weights = rows[owners, used]
+    bounds = np.searchsorted(owners, np.arange(len(rows) + 1)).tolist()
+    for i, (begin, end) in enumerate(itertools.pairwise(bounds)):
+        if fits[i] and end > begin:
+            np.dot(weights[begin:end], packed.take(used[begin:end], axis=0), out=totals[i])
+    out = _unpack(totals, dimensions)
+    if not all(fits):
+        matrix = projection(model_id, full_dimensions)[:, :dimensions]
+        for i, (begin, end) in enumerate(itertools.pairwise(bounds)):
+            if not fits[i]:
+                out[i] = weights[begin:end].astype(np.float32) @ matrix[used[begin:end]]
+    return out
+
+
+@lru_cache(maxsize=1)
+def _blas_threads_setter() -> Callable[[int], int] | None:
+    """OpenBLAS's ``openblas_set_num_threads_local`` (the calling thread's count of threads; it
+    returns the count before), if numpy's BLAS is an OpenBLAS that has it; None otherwise."""
+    try:
+        with open("/proc/self/maps", encoding="utf-8", errors="replace") as maps:  # Linux
+            paths = {line.split(maxsplit=5)[-1].strip() for line in maps if "openblas" in line.lower()}
+    except OSError:
+        return None
+    for path in sorted(paths):
+        try:
+            setter = ctypes.CDLL(path).openblas_set_num_threads_local
+        except (OSError, AttributeError):
+            continue
+        setter.argtypes = [ctypes.c_int]
+        setter.restype = ctypes.c_int
+        return cast("Callable[[int], int]", setter)
+    return None
+
+
 def embed(model_id: str, full_dimensions: int, inputs: Sequence[str | Sequence[int]], dimensions: int) -> Matrix:
     """Unit vectors of ``dimensions`` for ``inputs`` (``model_id``'s projection, of
     ``full_dimensions`` columns, cut to the leading ``dimensions``)."""
+    if len(inputs) > _FEW or not all(isinstance(item, str) and len(item) <= _SHORT for item in inputs):
+        return unit_rows(_project(model_id, full_dimensions, _counts64(inputs), dimensions), dimensions)
     matrix = projection(model_id, full_dimensions)[:, :dimensions]
-    sparse: list[tuple[Any, Any]]  # (buckets, counts)
-    if len(inputs) <= _FEW and all(isinstance(item, str) and len(item) <= _SHORT for item in inputs):
-        sparse = []
-        for item in inputs:
-            found = _short_text_counts(item)  # type: ignore[arg-type]
-            sparse.append((list(found), [float(w) for w in found.values()]))
-    else:
-        rows = counts(inputs)
-        sparse = [(used, row[used]) for row, used in ((row, np.flatnonzero(row)) for row in rows)]
+    sparse: list[tuple[Any, Any]] = []  # (buckets, counts)
+    for item in inputs:
+        found = _short_text_counts(item)  # type: ignore[arg-type]
+        sparse.append((list(found), [float(w) for w in found.values()]))
     projected = np.empty((len(inputs), dimensions), dtype=np.float32)
     for i, (used, weights) in enumerate(sparse):  # a text fills few buckets: only their rows are added up
         projected[i] = np.asarray(weights, dtype=np.float32) @ matrix[used]

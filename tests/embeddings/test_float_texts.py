@@ -89,3 +89,60 @@ def test_orjson_prints_float32_as_python_does_where_it_is_used() -> None:
             rows = values.reshape(-1, 128)
             fast = b",".join(_float32_rows(rows, positional))
             assert fast == b",".join(_float32_texts(values, positional))
+
+
+def test_float16_rounding_is_numpys() -> None:
+    """The rounding to float16 in integer arithmetic gives numpy's bits: for 2**20 float32 values
+    spread over every binade of either sign (all 2.2 billion below 65520 were checked once), the
+    values either side of float16's smallest normal, its subnormal ties and its largest value, and
+    values numpy converts itself (NaN, infinities, from 65520 on, float64 input)."""
+    from mockai.embeddings.render import _float16_bits
+
+    spread = np.linspace(0, 0x477FEFFF, 1 << 20, dtype=np.uint32)
+    near = [0x38800000, 0x33000000, 0x33800000, 0x477FE000, 0x477FF000, 0x7F800000, 0x7FC00000]
+    around = np.concatenate([np.arange(b - 4096, b + 4096, dtype=np.uint32) for b in near])
+    for bits in (spread, around):
+        for sign in (0, 1 << 31):
+            values = (bits | np.uint32(sign)).view(np.float32).reshape(-1, 128)
+            with np.errstate(over="ignore"):
+                expected = values.astype(np.float16).view(np.uint16)
+                assert np.array_equal(_float16_bits(values), expected)
+    wide = np.array([[0.1, 1e-6, 3.0000001, -2.9802322387695312e-08]])
+    assert np.array_equal(_float16_bits(wide), wide.astype(np.float16).view(np.uint16))
+
+
+def test_compact_rows_are_the_joined_texts_in_blocks() -> None:
+    """Batches of rows written by numpy (several blocks of rows, a row in a block of its own) and by
+    Python's join when numpy's writing is refused: the texts of the table, joined by commas."""
+    from mockai.embeddings import render
+    from mockai.embeddings.render import _compact16_rows, _float16_texts
+
+    rng = np.random.default_rng(5)
+    table = _float16_texts()
+    for rows, width in ((300, 1536), (3, 1), (2, 100_000), (7, 13)):
+        vectors = (rng.standard_normal((rows, width)) * 10.0 ** rng.integers(-9, 2, (rows, width))).astype(np.float32)
+        expected = [",".join(texts).encode() for texts in table[vectors.astype(np.float16).view(np.uint16)].tolist()]
+        assert [bytes(row) for row in _compact16_rows(vectors, "float")] == expected
+        refuse = render._texts_of
+        try:
+            render._texts_of = lambda bits: None  # type: ignore[assignment]
+            assert [bytes(row) for row in _compact16_rows(vectors, "float")] == expected
+        finally:
+            render._texts_of = refuse
+
+
+def test_compact_base64_from_tables_is_base64_of_the_values() -> None:
+    """Each base64 character of three float16 values comes from one of them: every float16 value
+    in each of the three positions, among random neighbours, gives base64's own text."""
+    import base64
+
+    from mockai.embeddings.render import _compact16_base64, _float16_values
+
+    rng = np.random.default_rng(11)
+    every = np.arange(1 << 16, dtype=np.uint16)
+    for position in range(3):
+        bits = rng.integers(0, 1 << 16, (1 << 16, 3)).astype(np.uint16)
+        bits[:, position] = every
+        rows = bits.reshape(-1, 768)
+        expected = base64.b64encode(_float16_values()[rows].astype("<f4").tobytes())
+        assert _compact16_base64(rows) == expected

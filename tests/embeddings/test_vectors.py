@@ -135,3 +135,62 @@ def test_the_python_counts_of_a_short_text_are_the_batch_counts(text: str) -> No
 
     dense = counts([text])[0]
     assert {int(b): int(dense[b]) for b in np.flatnonzero(dense)} == _short_text_counts(text)
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    st.lists(
+        st.text(max_size=300) | st.lists(st.integers(0, 2**32 - 1), min_size=1, max_size=40), min_size=5, max_size=9
+    )
+)
+def test_a_batch_gives_the_bits_of_each_input_alone(items: list[str | list[int]]) -> None:
+    """Batches are projected with packed lanes, one or a few texts one row at a time: the same
+    float32 bits, the sign of every zero included (``==`` would not see -0.0)."""
+    inputs = [item or " " for item in items]
+    together = embed(MODEL, 1536, inputs, 1536)
+    alone = np.concatenate([embed(MODEL, 1536, [item], 1536) for item in inputs])
+    assert together.view(np.uint32).tolist() == alone.view(np.uint32).tolist()
+
+
+@pytest.mark.parametrize("dense", [True, False])
+@pytest.mark.parametrize("dimensions", [1, 2, 3, 5, 255, 1536])
+def test_the_packed_projection_is_the_plain_product(dimensions: int, dense: bool) -> None:
+    """Counts up to the packing's limit (a sum of absolute counts of 4095) and beyond it (the plain
+    rows), of either sign, as one dense product or as sums of each row's buckets: the exact
+    integers of the float32 product, every zero +0.0."""
+    from mockai.embeddings.vectors import _PACKED_LIMIT, BUCKETS, _project, projection
+
+    rng = np.random.default_rng(dimensions)
+    rows = np.zeros((40, BUCKETS))
+    for i, row in enumerate(rows):
+        used = rng.choice(BUCKETS, size=int(rng.integers(1, 120)), replace=False)
+        row[used] = rng.integers(-6, 7, len(used))
+        if i % 4 == 0:  # all its weight on one or two buckets, at the limit (or past it)
+            row[:] = 0
+            row[used[0]] = (_PACKED_LIMIT - 1) * (-1) ** i
+            if i % 8 == 0:
+                row[used[-1]] = rng.integers(1, 3)
+        if i % 10 == 9:
+            row[:] = 0
+    matrix = projection(MODEL, 1536)[:, :dimensions]
+    fitting = rows[np.abs(rows).sum(axis=1) < _PACKED_LIMIT]
+    for counts in (rows, fitting):  # (a row past the limit: sums of rows, whatever ``dense`` says)
+        plain = (counts.astype(np.float32) @ matrix).astype(np.float64) + 0.0
+        packed = _project(MODEL, 1536, counts, dimensions, dense)
+        assert packed.view(np.uint64).tolist() == plain.view(np.uint64).tolist()
+
+
+def test_the_product_runs_on_one_blas_thread_where_it_can() -> None:
+    """With numpy's OpenBLAS (Linux wheels), the dense product asks for one thread, and leaves the
+    thread's setting as it found it."""
+    from mockai.embeddings.vectors import _blas_threads_setter
+
+    setter = _blas_threads_setter()
+    if setter is None:
+        pytest.skip("numpy's BLAS is no OpenBLAS with a per-thread setting")
+    before = setter(3)
+    try:
+        embed(MODEL, 1536, [f"text {i}" for i in range(10)], 1536)
+        assert setter(3) == 3
+    finally:
+        setter(before)
