@@ -14,6 +14,8 @@ import random
 from collections.abc import Mapping
 from typing import Any
 
+from mockai.core.json_text import canonical_bytes
+
 __all__ = ["ALNUM", "alnum", "request_key", "request_keys", "seeded_rng"]
 
 ALNUM = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789"
@@ -40,7 +42,9 @@ _DELIVERY_ONLY = (
     "verbosity",
     "prediction",  # Predicted Outputs speed an answer up (and bill the misses); they do not change it
 )
-# json.dumps(..., sort_keys=True, separators=(",", ":"), ensure_ascii=False), built once.
+# json.dumps(..., sort_keys=True, separators=(",", ":"), ensure_ascii=False), built once: what
+# _canonical_json_deep writes a value's pieces with (mockai.core.json_text.canonical_bytes writes
+# the same text at C speed).
 _canonical_json = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode
 
 
@@ -53,10 +57,10 @@ def request_key(body: Mapping[str, Any], server_seed: int, *, content_only: bool
 
 def _digest(server_seed: int, canonical: dict[str, Any]) -> bytes:
     try:
-        text = _canonical_json(canonical)
+        text = canonical_bytes(canonical)
     except RecursionError:  # a body nested about as deep as the JSON parser accepts
-        text = _canonical_json_deep(canonical)
-    return hashlib.blake2b(f"{server_seed}\x00{text}".encode(), digest_size=32).digest()
+        text = _canonical_json_deep(canonical).encode()
+    return hashlib.blake2b(b"%d\x00%b" % (server_seed, text), digest_size=32).digest()
 
 
 class _Text(str):

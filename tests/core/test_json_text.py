@@ -1,4 +1,6 @@
-"""indented_bytes (orjson) writes exactly what json.dumps(indent=2, ensure_ascii=False) writes."""
+"""indented_bytes (orjson) writes exactly what json.dumps(indent=2, ensure_ascii=False) writes;
+canonical_bytes exactly what json.dumps(sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+writes (the text request digests hash)."""
 
 from __future__ import annotations
 
@@ -11,7 +13,7 @@ from typing import Any
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from mockai.core.json_text import indented_bytes
+from mockai.core.json_text import canonical_bytes, indented_bytes
 
 
 def reference(value: Any) -> bytes:
@@ -79,3 +81,25 @@ def test_every_basic_plane_character_and_what_orjson_refuses() -> None:
             assert indented_bytes(unusual) == expected
         except UnicodeEncodeError:  # a lone surrogate: no UTF-8 text, as before
             assert "lone" in unusual
+
+
+def canonical_reference(value: Any) -> bytes:
+    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
+
+
+@settings(max_examples=400, deadline=None)
+@given(value=finite_values)
+def test_canonical_bytes_is_json_dumps_sorted_compact(value: Any) -> None:
+    assert canonical_bytes(value) == canonical_reference(value)
+
+
+def test_canonical_bytes_sorts_keys_by_code_point_across_planes() -> None:
+    # (UTF-8 byte order is code point order; UTF-16's would put U+FFFF after U+1F600)
+    keys = ["\uffff", "😀", "\ue000", "z", "é", "", "a\x00", "a", "\u2028", "\U0010ffff", "\x7f"]
+    value = {key: {k: i for i, k in enumerate(reversed(keys))} for key in keys}
+    assert canonical_bytes(value) == canonical_reference(value)
+    deep: Any = [1]
+    for _ in range(300):  # deeper than orjson writes: json's text (the recursion it raises, for its caller)
+        deep = {"d": [deep]}
+    assert canonical_bytes({"big": 2**64, "x": 1e-07}) == canonical_reference({"big": 2**64, "x": 1e-07})
+    assert canonical_bytes(deep) == canonical_reference(deep)
