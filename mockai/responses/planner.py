@@ -134,18 +134,17 @@ def response_plan(plan: ReplyPlan, body: Mapping[str, Any], echoes: Echoes | Non
     if is_reasoning_model(model) and _effort(body, model) != "none":  # at effort none it does not think [R:23]
         output.append(_reasoning(ids, seed, body))
     if choice.refusal_tokens is not None and choice.content_tokens is None:
-        output.append(MessageItem(ids.next("msg"), choice.refusal_tokens, refusal=True))
+        output.append(MessageItem(ids.next("msg"), choice.refusal_tokens, True))
     elif choice.content_tokens or not (choice.tool_calls or choice.function_call or incomplete):
         # (reasoning that used the whole budget leaves no message at all)
-        tokens = choice.content_tokens or ()
-        status = "incomplete" if incomplete else "completed"
-        output.append(MessageItem(ids.next("msg"), tokens, status=status, logprobs=choice.logprobs or ()))
+        output.append(MessageItem(ids.next("msg"), choice.content_tokens or (), False, status, choice.logprobs or ()))
     calls = choice.tool_calls
-    cap = body.get("max_tool_calls")
-    if isinstance(cap, int) and not isinstance(cap, bool) and cap >= 1:  # (the schema's minimum is 1)
-        calls = calls[:cap]
-    for call in calls:
-        output.append(CallItem(ids.next("ctc" if call.kind == "custom" else "fc"), call))
+    if calls:
+        cap = body.get("max_tool_calls")
+        if isinstance(cap, int) and not isinstance(cap, bool) and cap >= 1:  # (the schema's minimum is 1)
+            calls = calls[:cap]
+        for call in calls:
+            output.append(CallItem(ids.next("ctc" if call.kind == "custom" else "fc"), call))
     echo = request_echo(body, plan.service_tier) if echoes is None else _echo(body, plan.service_tier, echoes)
     return ResponsePlan(  # (in field order: 1.1 us where keywords take 1.5)
         f"resp_{group}00{created_at:08x}{seed[8:20].hex()}",  # id
@@ -200,9 +199,9 @@ class _Ids:
         self.seed, self.group, self.created_at, self.count = seed, group, created_at, 0
 
     def next(self, prefix: str) -> str:
-        self.count += 1
-        tail = hashlib.blake2b(self.seed + bytes([self.count]), digest_size=_ID_TAIL // 2).hexdigest()
-        return f"{prefix}_{self.group}00{self.created_at + (self.count > 1):08x}{tail}"
+        count = self.count = self.count + 1
+        tail = hashlib.blake2b(self.seed + bytes((count,)), digest_size=_ID_TAIL // 2).hexdigest()
+        return f"{prefix}_{self.group}00{self.created_at + (count > 1):08x}{tail}"
 
 
 def _parent_group(previous: Any) -> str | None:

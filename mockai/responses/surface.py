@@ -43,18 +43,20 @@ def request_view(body: dict[str, Any], store: ResponseStore, *, check_rules: boo
     the model and asks for ``truncation: "auto"``); the model's rules are
     checked on it when ``check_rules`` (a body seen before passed them)."""
     previous = body.get("previous_response_id")
-    history = (
-        resolve_references(store, conversation_items(store, previous), strict=False)
-        if isinstance(previous, str)
-        else ()
-    )
     given = body.get("input")
-    resolved = resolve_references(store, given)
-    if isinstance(resolved, list):
-        _refuse_duplicates(history, resolved)
-        _find_reasoning(store, resolved)
-    _check_tool_outputs(history, resolved)
-    view = truncated(chat_view(body if resolved is given else {**body, "input": resolved}, history), body)
+    history: Sequence[Any] = ()
+    viewed = body
+    if previous is not None or not isinstance(given, str):  # (else the usual request: nothing to resolve or pair)
+        if isinstance(previous, str):
+            history = resolve_references(store, conversation_items(store, previous), strict=False)
+        resolved = resolve_references(store, given)
+        if isinstance(resolved, list):
+            _refuse_duplicates(history, resolved)
+            _find_reasoning(store, resolved)
+        _check_tool_outputs(history, resolved)
+        if resolved is not given:
+            viewed = {**body, "input": resolved}
+    view = truncated(chat_view(viewed, history), body)
     if check_rules:
         validate_model_rules(body, view)
     return view
