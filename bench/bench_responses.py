@@ -3,9 +3,12 @@
     python bench/bench_responses.py [--rounds 3] [--duration 3] [--quick]
 
 The same short turn on both surfaces (bench/common.py's BODY as ``instructions`` + ``input``),
-requests/s at concurrency 16 with bench/loadgen.py, the two surfaces interleaved round after round
-(the ratio is the median of the per-round ratios): the same body every time (what a load test
-repeating a request sends) and a distinct body every time.  Besides requests/s, the server's CPU
+requests/s at concurrency 16, the two surfaces interleaved round after round (the ratio is the
+median of the per-round ratios): the same body every time (what a load test repeating a request
+sends) and a distinct body every time.  Non-stream load comes from wrk (a C client, installed
+with apt-get when missing, as bench/bench_throughput.py does), so the load generator does not
+take the server's core; streams, whose events must be counted, from bench/loadgen.py (and
+everything with ``--quick`` or without wrk).  Besides requests/s, the server's CPU
 per request (from /proc): on a machine shared with other work it is the steadier figure, and
 ``cpu ratio`` (chat's CPU per request / Responses') is the throughput ratio a dedicated core gives.  Responses requests send
 ``store: false`` (a load test has no use for keeping them; ``store`` defaults to true, see the
@@ -17,10 +20,12 @@ Writes bench/results/responses.json and prints a markdown table.
 
 from __future__ import annotations
 
+import tempfile
+from pathlib import Path
 from typing import Any
 
-import loadgen
-from common import BODY, body_bytes, check, median, mockai, paired_ratio, post, rounds_main
+from bench_throughput import Bench
+from common import BODY, body_bytes, check, ensure_wrk, median, mockai, paired_ratio, post, rounds_main
 
 TARGET_RATIO = 0.8
 RESPONSES_BODY: dict[str, Any] = {
@@ -32,16 +37,21 @@ RESPONSES_BODY: dict[str, Any] = {
 
 
 def run(rounds: int, duration: float, quick: bool) -> dict[str, Any]:
-    requests = 300 if quick else 10_000_000
-    warmup = 20 if quick else 200
-    results: dict[str, Any] = {"rounds": rounds, "duration_s": duration, "rows": {}}
+    use_wrk = not quick and ensure_wrk()
+    results: dict[str, Any] = {
+        "rounds": rounds,
+        "duration_s": duration,
+        "load_generator_non_streaming": "wrk -t1" if use_wrk else "bench/loadgen.py (quick, or wrk not installed)",
+        "rows": {},
+    }
     cases = [
         ("non-stream, same body", False, False, RESPONSES_BODY),
         ("non-stream, distinct bodies", False, True, RESPONSES_BODY),
         ("stream, same body", True, False, RESPONSES_BODY),
         ("non-stream, same body, stored", False, False, {**RESPONSES_BODY, "store": True}),
     ]
-    with mockai() as server:
+    with mockai() as server, tempfile.TemporaryDirectory(prefix="mockai-bench-") as tmp:
+        bench = Bench(duration, quick, Path(tmp), use_wrk)
         chat_url = server.url + "/chat/completions"
         responses_url = server.url + "/responses"
         check(post(chat_url, body_bytes(BODY, 1))[0] == 200, "chat refused")
@@ -56,17 +66,10 @@ def run(rounds: int, duration: float, quick: bool) -> dict[str, Any]:
                     if stream:
                         payload = {**payload, "stream": True}
                     data = body_bytes(payload) if vary else body_bytes(payload, 1)
-                    result = loadgen.run(
-                        url,
-                        data,
-                        concurrency=16,
-                        requests=requests,
-                        duration=duration,
-                        warmup=warmup,
-                        stream=stream,
-                        vary=vary,
-                        server_pids=[server.pid],
-                    )
+                    if stream:
+                        result = bench.loadgen(url, data, 16, server, vary=vary, stream=True)
+                    else:
+                        result = bench.non_stream(url, data, 16, server, distinct=vary)
                     check(result["errors"] == 0, f"{name} {label} had errors: {result}")
                     rps[name].append(result["rps"])
                     cpu[name].append(result["server_cpu_us_per_request"])
