@@ -6,6 +6,7 @@ import json
 import random
 from typing import Any
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -100,10 +101,15 @@ def test_repeated_requests_are_answered_from_a_bounded_memo_with_the_same_bytes(
     assert len(plans) == plans.max_entries and plans.bytes <= plans.max_bytes
 
 
-@settings(max_examples=200, deadline=None)
-@given(value=json_values, encoding=st.sampled_from(["utf-8", "utf-8-sig", "utf-16", "utf-16-le", "utf-32-be"]))
-def test_body_decoding_is_json_loads(value: Any, encoding: str) -> None:
-    text = json.dumps(value, ensure_ascii=False, allow_nan=True)
+@settings(max_examples=300, deadline=None)
+@given(
+    value=json_values,
+    encoding=st.sampled_from(["utf-8", "utf-8", "utf-8-sig", "utf-16", "utf-16-le", "utf-32-be"]),
+    ascii_only=st.booleans(),  # (escapes: a lone surrogate escaped, an emoji as its pair)
+)
+def test_body_decoding_is_json_loads(value: Any, encoding: str, ascii_only: bool) -> None:
+    # (orjson reads most bodies, json the others: either way, what json would read)
+    text = json.dumps(value, ensure_ascii=ascii_only, allow_nan=True)
     raw = text.encode(encoding, "surrogatepass")
 
     def outcome(fn: Any) -> Any:
@@ -115,7 +121,35 @@ def test_body_decoding_is_json_loads(value: Any, encoding: str) -> None:
     expected = outcome(lambda r: json.loads(r, parse_constant=strict_json._reject_constant))
     if any(0xD800 <= ord(c) <= 0xDFFF for c in text):  # a lone surrogate: not text, so not JSON
         expected = ("error", UnicodeDecodeError)
+    elif ascii_only and _lone_surrogate(value):  # escaped: text, but not a string
+        expected = ("error", ValueError)
     assert repr(outcome(strict_json.loads)) == repr(expected)
+
+
+def _lone_surrogate(value: Any) -> bool:
+    if isinstance(value, str):
+        return any(0xD800 <= ord(c) <= 0xDFFF for c in value)
+    if isinstance(value, dict):
+        return any(_lone_surrogate(k) or _lone_surrogate(v) for k, v in value.items())
+    if isinstance(value, (list, tuple)):
+        return any(map(_lone_surrogate, value))
+    return False
+
+
+def test_body_decoding_of_what_orjson_reads_otherwise() -> None:
+    """Integers beyond 64 bits (orjson: a float), nesting past orjson's trust, 1e400, a BOM."""
+    deep = b"[" * 300 + b"1" + b"]" * 300
+    for raw in (
+        b'{"n": 123456789012345678901234567890}',
+        b'{"n": -18446744073709551616}',
+        deep,
+        b'{"x": 1e400}',
+        b'\xef\xbb\xbf{"a": 1}',
+        b'{"s": "\\ud83d\\ude00", "n": 12345678901234567890}',
+    ):
+        assert repr(strict_json.loads(raw)) == repr(json.loads(raw))
+    with pytest.raises(ValueError):
+        strict_json.loads(b"[" * 5000 + b"]" * 5000)
 
 
 def test_the_journal_redacts_when_read_and_stays_bounded() -> None:
