@@ -6,20 +6,12 @@ as a string no UTF-8 encoder accepts, so it fails later, in a digest, the journa
 given bytes it decodes them with ``surrogatepass``, so ``\\xed\\xa0\\x80`` (a surrogate encoded as if
 it were a character, not UTF-8) reads too.  Here all three are ``ValueError``, and so is nesting
 too deep to read (``RecursionError``).  Everything read here encodes as UTF-8.
-
-Bytes are read by orjson first, which is strict in those ways already and reads the same values
-about five times faster; it is trusted only where it reads exactly what ``json`` reads: nesting
-surely within ``json``'s reach (counted by brackets), and no integer of 19 digits or more (orjson
-reads one beyond 64 bits as a float).  Whatever it refuses, ``json`` reads, or refuses, as above.
 """
 
 from __future__ import annotations
 
 import json
-import re
 from typing import Any
-
-import orjson
 
 __all__ = ["loads", "loads_text"]
 
@@ -34,21 +26,9 @@ _DECODER = json.JSONDecoder(parse_constant=_reject_constant)
 def loads(raw: bytes) -> Any:
     """The JSON value of ``raw`` (UTF-8, or UTF-16/32 as ``json.loads`` detects them); ``ValueError``
     (``UnicodeDecodeError`` for bytes that are not text) otherwise."""
-    if raw.count(b"{") + raw.count(b"[") < _SURELY_SHALLOW and _LONG_DIGITS.search(raw) is None:
-        try:
-            value = orjson.loads(raw)
-        except orjson.JSONDecodeError:
-            pass  # (json reads what orjson refuses and it accepts: other encodings, a BOM, 1e400)
-        else:
-            return value  # (orjson refuses a lone surrogate, escaped or encoded)
     # A body opening with "{" then a non-NUL byte is UTF-8 by json.detect_encoding's own rules.
     encoding = "utf-8" if raw[:1] == b"{" and raw[1:2] != b"\x00" else json.detect_encoding(raw)
     return loads_text(raw.decode(encoding))  # strict: the UTF codecs refuse encoded surrogates
-
-
-# Fewer brackets than this: nesting json reads without reaching the interpreter's recursion limit.
-_SURELY_SHALLOW = 200
-_LONG_DIGITS = re.compile(rb"[0-9]{19}")
 
 
 def loads_text(text: str) -> Any:

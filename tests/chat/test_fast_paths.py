@@ -108,7 +108,6 @@ def test_repeated_requests_are_answered_from_a_bounded_memo_with_the_same_bytes(
     ascii_only=st.booleans(),  # (escapes: a lone surrogate escaped, an emoji as its pair)
 )
 def test_body_decoding_is_json_loads(value: Any, encoding: str, ascii_only: bool) -> None:
-    # (orjson reads most bodies, json the others: either way, what json would read)
     text = json.dumps(value, ensure_ascii=ascii_only, allow_nan=True)
     raw = text.encode(encoding, "surrogatepass")
 
@@ -137,7 +136,7 @@ def _lone_surrogate(value: Any) -> bool:
 
 
 def test_body_decoding_of_what_orjson_reads_otherwise() -> None:
-    """Integers beyond 64 bits (orjson: a float), nesting past orjson's trust, 1e400, a BOM."""
+    """Integers beyond 64 bits, deep nesting, 1e400, a BOM: what json reads (or refuses)."""
     deep = b"[" * 300 + b"1" + b"]" * 300
     for raw in (
         b'{"n": 123456789012345678901234567890}',
