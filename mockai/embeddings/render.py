@@ -69,13 +69,20 @@ def _float16_bits(vectors: Matrix) -> npt.NDArray[np.uint16]:
     if not size.max() < _HALF_OVERFLOW:
         numpy = vectors.astype(np.float16).view(np.uint16)
         return numpy
-    # (size - (112 << 23) + 0xFFF + odd) >> 13, wrapping: the exponent rebiased, the 13 bits rounded off
-    half = (size + _U32(0xC8000FFF) + ((size >> _U32(13)) & _U32(1))) >> _U32(13)
-    small = size < _HALF_NORMAL
-    if small.any():
-        tiny = size[small].view(np.float32) + np.float32(0.5)  # lands on a multiple of 2**-24
-        half[small] = tiny.view(np.uint32) - _U32(0x3F000000)
-    half |= (bits >> _U32(16)) & _U32(0x8000)
+    # (size - (112 << 23) + 0xFFF + odd) >> 13, wrapping: the exponent rebiased, the 13 bits rounded
+    # off (in place: fewer temporaries)
+    half = size >> _U32(13)
+    half &= _U32(1)
+    half += size
+    half += _U32(0xC8000FFF)
+    half >>= _U32(13)
+    small = np.flatnonzero(size < _HALF_NORMAL)  # (a few: by position, cheaper than by mask)
+    if len(small):
+        tiny = size.reshape(-1).take(small).view(np.float32) + np.float32(0.5)  # a multiple of 2**-24
+        half.reshape(-1)[small] = tiny.view(np.uint32) - _U32(0x3F000000)
+    sign = bits >> _U32(16)
+    sign &= _U32(0x8000)
+    half |= sign
     out: npt.NDArray[np.uint16] = half.astype(np.uint16)
     return out
 

@@ -180,6 +180,53 @@ def test_the_packed_projection_is_the_plain_product(dimensions: int, dense: bool
         assert packed.view(np.uint64).tolist() == plain.view(np.uint64).tolist()
 
 
+def test_a_batch_takes_the_most_lanes_its_largest_sum_allows() -> None:
+    """Each packing up to the last sum of absolute counts it holds exactly, then the next."""
+    from mockai.embeddings.vectors import _PACKED_LIMIT, _PACKINGS, _packing
+
+    assert _packing(0.0) == _PACKINGS[0]
+    for (lanes, bits), following in zip(_PACKINGS, [*_PACKINGS[1:], None], strict=True):
+        assert lanes * bits <= 53
+        last = (1 << (bits - 1)) - 1
+        assert _packing(float(last)) == (lanes, bits)
+        if following is not None:
+            assert _packing(float(last + 1)) == following
+    assert _packing(float(_PACKED_LIMIT - 1)) == _PACKINGS[-1]
+
+
+@pytest.mark.parametrize("dimensions", [1, 5, 255, 1536])
+@pytest.mark.parametrize("packing", range(5))
+def test_every_packing_is_the_plain_product_at_its_limit(packing: int, dimensions: int) -> None:
+    """Rows whose largest sum of absolute counts is the last one a packing holds (all on one bucket,
+    or spread with mixed signs), with small rows and an empty one: one dense product in that
+    packing gives the exact integers of the float32 product, every zero +0.0."""
+    from mockai.embeddings.vectors import _PACKINGS, BUCKETS, _packing, _project, projection
+
+    lanes, bits = _PACKINGS[packing]
+    last = (1 << (bits - 1)) - 1
+    rng = np.random.default_rng(packing * 10_000 + dimensions)
+    rows = np.zeros((12, BUCKETS))
+    for i, row in enumerate(rows[:-1]):
+        if i == 0:
+            row[rng.integers(BUCKETS)] = -last
+        elif i == 1:
+            row[rng.integers(BUCKETS)] = last
+        elif i < 6:  # the whole sum spread over a few buckets, signs mixed
+            used = rng.choice(BUCKETS, size=int(rng.integers(2, min(40, last))), replace=False)
+            parts = np.diff(
+                np.sort(rng.choice(np.arange(1, last), size=len(used) - 1, replace=False)), prepend=0, append=last
+            )
+            row[used] = parts * rng.choice([-1, 1], size=len(used))
+        else:
+            used = rng.choice(BUCKETS, size=int(rng.integers(1, 20)), replace=False)
+            row[used] = rng.integers(-2, 3, len(used))
+    assert _packing(float(np.abs(rows).sum(axis=1).max())) == (lanes, bits)
+    matrix = projection(MODEL, 1536)[:, :dimensions]
+    plain = (rows.astype(np.float32) @ matrix).astype(np.float64) + 0.0
+    packed = _project(MODEL, 1536, rows.copy(), dimensions, True)
+    assert packed.view(np.uint64).tolist() == plain.view(np.uint64).tolist()
+
+
 def test_the_product_runs_on_one_blas_thread_where_it_can() -> None:
     """With numpy's OpenBLAS (Linux wheels), the dense product asks for one thread, and leaves the
     thread's setting as it found it."""
