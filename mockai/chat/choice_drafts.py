@@ -7,13 +7,15 @@ logprobs, ids).
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import field
 from typing import Any, Literal
+
+from mockai.core.records import record
 
 __all__ = ["ChoiceDraft", "ToolCallDraft"]
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class ToolCallDraft:
     name: str
     arguments: str  # JSON text for function tools, free text for custom tools
@@ -21,7 +23,7 @@ class ToolCallDraft:
     id: str | None = None
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class ChoiceDraft:
     """What one choice says, before tokens, truncation and logprobs."""
 

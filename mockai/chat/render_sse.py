@@ -16,7 +16,6 @@ from __future__ import annotations
 import json
 import random
 from collections.abc import Iterator
-from dataclasses import dataclass
 from json.encoder import encode_basestring  # the C implementation when available
 from typing import Any
 
@@ -24,6 +23,7 @@ from mockai.chat.audio_output import audio_event_count, audio_events
 from mockai.chat.rendered import RenderMemos
 from mockai.core.errors import APIError
 from mockai.core.plan import ChoicePlan, ReplyPlan, TokenLogprob, ToolCallPlan
+from mockai.core.records import record
 
 __all__ = [
     "DONE",
@@ -40,7 +40,7 @@ DONE = b"data: [DONE]\n\n"
 _OBFUSCATION_ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789"
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class StreamOptions:
     include_usage: bool = False
     include_obfuscation: bool = True

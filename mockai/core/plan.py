@@ -7,10 +7,11 @@ below.  :mod:`mockai.chat.render_json` and :mod:`mockai.chat.render_sse` are two
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import field
 from typing import Any, Literal
 
 from mockai.core.errors import APIError
+from mockai.core.records import record
 
 __all__ = [
     "AudioPlan",
@@ -31,7 +32,7 @@ __all__ = [
 ]
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class TokenLogprob:
     token: str
     logprob: float
@@ -46,7 +47,7 @@ class TokenLogprob:
         }
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class ToolCallPlan:
     """One tool call.  ``kind`` is ``function`` (JSON ``arguments``) or ``custom`` (free ``input``)."""
 
@@ -62,7 +63,7 @@ class ToolCallPlan:
         return {"id": self.id, "type": "function", "function": {"name": self.name, "arguments": self.arguments}}
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class UrlCitation:
     """A ``url_citation`` annotation: ``content[start_index:end_index]`` is the cited span."""
 
@@ -77,7 +78,7 @@ class UrlCitation:
         return {"type": "url_citation", "url_citation": citation}
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class AudioPlan:
     """``message.audio`` (``modalities: ["text", "audio"]``): the spoken answer and its transcript."""
 
@@ -95,7 +96,7 @@ class AudioPlan:
         return {"id": self.id, "data": self.data, "expires_at": self.expires_at, "transcript": self.transcript}
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class ChoicePlan:
     index: int
     finish_reason: str
@@ -131,7 +132,7 @@ class ChoicePlan:
         return total
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Usage:
     prompt_tokens: int
     completion_tokens: int
@@ -174,7 +175,7 @@ class Usage:
         }
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class ReplyPlan:
     id: str
     created: int
@@ -198,7 +199,7 @@ def plan_cost(plan: ReplyPlan) -> int:
     )
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Fault:
     """How a delivery goes wrong, on purpose.
 
@@ -213,7 +214,7 @@ class Fault:
     error: APIError | None = None
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Delivery:
     """Timing and chunking of a reply; the defaults answer at once."""
 
@@ -231,21 +232,21 @@ class Delivery:
         return self.chunk_delay
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class PlannedReply:
     plan: ReplyPlan
     delivery: Delivery = Delivery()
     source: str = "seeded"
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class ErrorReply:
     error: APIError
     delivery: Delivery = Delivery()
     source: str = "seeded"
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class RawReply:
     """Recorded bytes played back as they were (cassettes)."""
 
@@ -260,7 +261,7 @@ class RawReply:
     timed: bool = False
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class ForwardReply:
     """No answer here: ask the upstream API and record its answer (cassette record modes)."""
 

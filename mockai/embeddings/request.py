@@ -20,11 +20,11 @@ wrong types and unknown parameters (:class:`~mockai.core.errors.APIError`'s cata
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 from typing import Any, Literal
 
 from mockai.core.errors import APIError, json_type_words, request_object
 from mockai.core.model_catalog import DEFAULT_CATALOG, ModelInfo
+from mockai.core.records import record
 from mockai.generate.tokenizer import count_tokens
 
 __all__ = [
@@ -46,7 +46,7 @@ _FORMATS = ("float", "base64")
 Input = str | tuple[int, ...]
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class EmbeddingRequest:
     model: ModelInfo
     inputs: tuple[Input, ...]

@@ -11,11 +11,11 @@ catalogue, as chat words them.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any
 
 from mockai.core.errors import APIError, json_type_words, request_object
 from mockai.core.model_catalog import DEFAULT_CATALOG, ModelInfo
+from mockai.core.records import record
 
 __all__ = [
     "DEFAULT_MODEL",
@@ -35,7 +35,7 @@ MAX_IMAGES = 1
 _KEYS = frozenset({"input", "model"})
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class ModerationInput:
     """What one result is about: its text (parts joined) and how many images it has."""
 
@@ -44,7 +44,7 @@ class ModerationInput:
     has_text: bool = True
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class ModerationRequest:
     model: ModelInfo
     inputs: tuple[ModerationInput, ...]

@@ -25,7 +25,7 @@ import base64
 import hashlib
 import random
 from collections.abc import Mapping
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from typing import Any
 
 import orjson
@@ -34,6 +34,7 @@ from mockai.core.memo import Memo
 from mockai.core.model_capabilities import capabilities
 from mockai.core.model_catalog import is_reasoning_model
 from mockai.core.plan import ChoicePlan, ReplyPlan, TokenLogprob, ToolCallPlan, Usage
+from mockai.core.records import record
 from mockai.generate import text as textgen
 from mockai.generate.tokenizer import tokenize
 from mockai.responses.echo import UNECHOED, request_echo
@@ -54,7 +55,7 @@ _ID_TAIL = 24  # hex digits after the group, the marker and the time
 _INCOMPLETE = {"length": "max_output_tokens", "content_filter": "content_filter"}
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class MessageItem:
     id: str
     tokens: tuple[str, ...]  # the text (or the refusal) exactly as streamed
@@ -68,14 +69,14 @@ class MessageItem:
         return "".join(self.tokens)
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class CallItem:
     id: str
     call: ToolCallPlan  # its id is the item's call_id
     status: str = "completed"
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class ReasoningItem:
     id: str
     # The summary's tokens; None: no summary was asked for (``summary: []``).
@@ -91,7 +92,7 @@ class ReasoningItem:
 OutputItem = MessageItem | CallItem | ReasoningItem
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class ResponsePlan:
     id: str
     created_at: int

@@ -14,7 +14,6 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Mapping
-from dataclasses import dataclass
 from typing import Any
 
 from aiohttp import web
@@ -25,6 +24,7 @@ from mockai.core.json_budget import json_cost
 from mockai.core.json_text import indented_bytes
 from mockai.core.memo import Memo
 from mockai.core.plan import Delivery, ErrorReply, PlannedReply, RawReply, ReplyPlan
+from mockai.core.records import record
 from mockai.http.headers import success_headers
 from mockai.http.reply_writing import before_first_byte, faulted_body, write_error, write_events, write_raw
 from mockai.responses.planner import Echoes, ResponsePlan, response_plan, with_group
@@ -43,7 +43,7 @@ __all__ = [
 ]
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class PlannedResponse:
     """A Response about to be written: its JSON body (what GET returns too) and the plan it was
     rendered from, whose ids are moved to ``group`` when that is given (a repeated stored request)."""
@@ -156,7 +156,7 @@ def _moved(rendered: bytes, old: str, new: str) -> bytes:
     return rendered.replace(old.encode(), new.encode())
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Settled:
     """A planned reply made into its Response, and kept (before anything is written, so a request
     arriving meanwhile never gets the same id): the body, and the events when it is streamed."""

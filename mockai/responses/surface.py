@@ -6,13 +6,13 @@ how an error reads on this endpoint.
 from __future__ import annotations
 
 from collections.abc import Awaitable, Mapping, Sequence
-from dataclasses import dataclass
 from typing import Any
 
 from aiohttp import web
 
 from mockai.core.errors import APIError, error_body_bytes
 from mockai.core.plan import ErrorReply, PlannedReply, RawReply, ReplyPlan
+from mockai.core.records import record
 from mockai.responses.chat_view import chat_view
 from mockai.responses.render_json import response_dict
 from mockai.responses.reply_writer import ResponseMemos, Settled, keep_recorded, settle, write_response
@@ -126,7 +126,7 @@ def _check_tool_outputs(history: Sequence[Any], given: Any) -> None:
         raise APIError(400, f"No tool output found for function call {next(iter(unanswered))}.", param="input")
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Answer:
     """A reply about to be written as a Response, and the Response the journal shows for it."""
 

@@ -22,6 +22,7 @@ from typing import Any
 
 from mockai.core.json_budget import bounded_copy, json_cost
 from mockai.core.plan import ErrorReply, PlannedReply, RawReply, Reply, ReplyPlan, plan_cost
+from mockai.core.records import record
 from mockai.core.redaction import redact_fields, redact_headers, redact_query
 from mockai.server.access_log import note_answer
 
@@ -107,7 +108,7 @@ class JournalEntry:
         }
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class _Kept:
     """A body, already in the form it is shown in (cut down when it was large)."""
 

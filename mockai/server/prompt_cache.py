@@ -15,9 +15,9 @@ import hashlib
 import json
 from collections import OrderedDict
 from collections.abc import Mapping
-from dataclasses import dataclass
 from typing import Any
 
+from mockai.core.records import record
 from mockai.generate.tokenizer import message_tokens, offered_tools_tokens, prompt_tokens_from
 
 __all__ = ["MIN_CACHED", "STEP", "PromptCache", "PromptPrefixes", "cached_steps"]
@@ -28,7 +28,7 @@ _CAPACITY = 4096  # prefixes remembered; the oldest are forgotten first
 _encode = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class PromptPrefixes:
     """A prompt's prefixes: for each segment, a digest of everything up to its end and the tokens
     it holds.  Empty when the whole prompt is shorter than :data:`MIN_CACHED`.  ``tokens``: the

@@ -22,6 +22,7 @@ from mockai.core.context import ReplySource, RequestContext
 from mockai.core.memo import Memo
 from mockai.core.model_catalog import ModelCatalog
 from mockai.core.plan import Delivery, ReplyPlan, plan_cost
+from mockai.core.records import record
 from mockai.replay.source import CassetteReplay, CassetteSource
 from mockai.responses.reply_writer import ResponseMemos
 from mockai.responses.store.backends import open_response_store
@@ -192,7 +193,7 @@ class KnownBody:
     view: dict[str, Any] | None = None
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class InputsAnswer:
     """A seeded embeddings or moderations answer: its body, the tokens it counts, the model it names."""
 

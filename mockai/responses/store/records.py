@@ -13,11 +13,11 @@ from __future__ import annotations
 
 import json
 import sys
-from dataclasses import dataclass
 from typing import Any, Protocol
 
 from mockai.core.errors import APIError
 from mockai.core.json_budget import json_cost
+from mockai.core.records import record
 from mockai.responses.input_items import input_items
 
 __all__ = [
@@ -30,7 +30,7 @@ __all__ = [
 ]
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class StoredResponse:
     id: str  # "resp_..."
     created_at: int
