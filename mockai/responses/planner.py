@@ -122,7 +122,9 @@ Echoes = Memo[tuple[str, bytes], dict[str, Any]]
 def response_plan(plan: ReplyPlan, body: Mapping[str, Any], echoes: Echoes | None = None) -> ResponsePlan:
     """The Response of ``plan`` (the chat plan of ``body``'s chat view) for the request ``body``
     (its echo from ``echoes`` when they hold it: shared, so nobody may change it)."""
-    seed = hashlib.blake2b(plan.id.encode(), digest_size=32, key=b"mockai-responses").digest()
+    hashing = _SEEDS.copy()  # (a copy of the keyed state: half the cost of keying a new one)
+    hashing.update(plan.id.encode())
+    seed = hashing.digest()
     group = _parent_group(body.get("previous_response_id")) or seed[:8].hex()
     created_at = plan.created
     choice = plan.choices[0] if plan.choices else ChoicePlan(index=0, finish_reason="stop", content_tokens=())
@@ -201,8 +203,14 @@ class _Ids:
 
     def next(self, prefix: str) -> str:
         count = self.count = self.count + 1
-        tail = hashlib.blake2b(self.seed + bytes((count,)), digest_size=_ID_TAIL // 2).hexdigest()
-        return f"{prefix}_{self.group}00{self.created_at + (count > 1):08x}{tail}"
+        hashing = _TAILS.copy()
+        hashing.update(self.seed + bytes((count,)))
+        return f"{prefix}_{self.group}00{self.created_at + (count > 1):08x}{hashing.hexdigest()}"
+
+
+# What the seeds of a response and the tails of its item ids hash with (copied for each).
+_SEEDS = hashlib.blake2b(digest_size=32, key=b"mockai-responses")
+_TAILS = hashlib.blake2b(digest_size=_ID_TAIL // 2)
 
 
 def _parent_group(previous: Any) -> str | None:
