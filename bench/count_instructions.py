@@ -1,0 +1,129 @@
+"""Machine instructions the server spends on a request, over HTTP, counted by valgrind's callgrind.
+
+    python bench/count_instructions.py [--requests 400] [CASE ...]
+
+Cases: ``chat``, ``responses`` (``store: false``), ``stored`` (``store: true``), each with every
+body different (a counter in the prompt), or ``chat-same``, ``responses-same``, ``stored-same``
+(one body repeated), ``chat-stream`` and ``chat-stream-same`` (streamed); all of them by default.  For each case, ``mockai serve`` starts under
+callgrind with instrumentation off, is warmed up with 300 requests, then counts only while
+``--requests`` more arrive (bench/loadgen.py, concurrency 4), and the count is divided by them.
+
+Why: on a machine other jobs share, requests/s and even CPU time per request swing by tens of per
+cent from run to run, while an instruction count repeats to within about 1 %.  So a change of a
+few per cent (a frozen dataclass's ``__init__``, a hash, a regex scan) shows here, and its sign is
+certain, where a timed benchmark cannot resolve it.  Instructions are not time (a cache miss costs
+more than an addition): the timed benchmarks, with their baselines, remain the figures of record.
+Needs valgrind (``apt-get install valgrind``); under it the server runs about 50 times slower, so
+a case takes half a minute.  Writes nothing; prints one line per case.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+from typing import Any
+
+from bench_responses import RESPONSES_BODY
+from common import API_KEY, BENCH, BODY, body_bytes, check
+
+CASES: dict[str, tuple[str, dict[str, Any], bool]] = {  # path, body, every body different
+    "chat": ("/v1/chat/completions", BODY, True),
+    "responses": ("/v1/responses", RESPONSES_BODY, True),
+    "stored": ("/v1/responses", {**RESPONSES_BODY, "store": True}, True),
+    "chat-same": ("/v1/chat/completions", BODY, False),
+    "responses-same": ("/v1/responses", RESPONSES_BODY, False),
+    "stored-same": ("/v1/responses", {**RESPONSES_BODY, "store": True}, False),
+    "chat-stream": ("/v1/chat/completions", {**BODY, "stream": True}, True),
+    "chat-stream-same": ("/v1/chat/completions", {**BODY, "stream": True}, False),
+}
+WARMUP = 300
+
+
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+def _wait_until_up(port: int, deadline: float) -> None:
+    request = urllib.request.Request(
+        f"http://127.0.0.1:{port}/v1/models", headers={"Authorization": f"Bearer {API_KEY}"}
+    )
+    while True:
+        try:
+            with urllib.request.urlopen(request, timeout=5):
+                return
+        except (urllib.error.URLError, OSError):
+            check(time.monotonic() < deadline, "mockai did not start under valgrind")
+            time.sleep(0.5)  # (a process starting under valgrind: nothing to wait on but its port)
+
+
+def _load(url: str, body: bytes, count: int, vary: bool, start: int) -> int:
+    args = [sys.executable, str(BENCH / "loadgen.py"), "--url", url, "--concurrency", "4"]
+    args += ["--requests", str(count), "--duration", "3600", "--warmup", "0"]
+    if b'"stream": true' in body:
+        args.append("--stream")
+    if vary:
+        args += ["--vary", "--start", str(start)]
+    result = json.loads(subprocess.run(args, input=body, capture_output=True, check=True).stdout)
+    check(result["errors"] == 0, f"errors: {result}")
+    return int(result["requests"])
+
+
+def count(case: str, requests: int) -> float:
+    """Instructions a request for ``case``."""
+    path, body, vary = CASES[case]
+    port = _free_port()
+    with tempfile.TemporaryDirectory(prefix="mockai-callgrind-") as tmp:
+        out = Path(tmp, "callgrind.out")
+        server = subprocess.Popen(
+            ["valgrind", "--tool=callgrind", "--instr-atstart=no", f"--callgrind-out-file={out}",
+             sys.executable, "-m", "mockai", "serve", "--port", str(port), "--quiet"],
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env={**os.environ, "PYTHONHASHSEED": "0"},
+        )  # fmt: skip
+        try:
+            _wait_until_up(port, time.monotonic() + 300)
+            url = f"http://127.0.0.1:{port}{path}"
+            data = body_bytes(body) if vary else body_bytes(body, 1)
+            _load(url, data, WARMUP, vary, 0)
+            subprocess.run(["callgrind_control", "-i", "on", str(server.pid)], check=True, capture_output=True)
+            done = _load(url, data, requests, vary, 10 * requests)
+            subprocess.run(["callgrind_control", "-d", str(server.pid)], check=True, capture_output=True)
+        finally:
+            server.terminate()
+            server.wait(timeout=120)
+        dumps = sorted(Path(tmp).glob("callgrind.out.*"))  # the dump asked for (the one at exit follows)
+        check(bool(dumps), "callgrind wrote no dump")
+        found = re.search(r"^(?:summary|totals): (\d+)", dumps[0].read_text(), re.MULTILINE)
+        check(found is not None, "no total in callgrind's dump")
+        assert found is not None
+        return int(found.group(1)) / done
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("cases", nargs="*", metavar="CASE", help=f"of {', '.join(CASES)} (default: all)")
+    parser.add_argument("--requests", type=int, default=400)
+    args = parser.parse_args()
+    check(shutil.which("valgrind") is not None and shutil.which("callgrind_control") is not None, "needs valgrind")
+    unknown = set(args.cases) - set(CASES)
+    check(not unknown, f"unknown cases: {', '.join(sorted(unknown))}; cases: {', '.join(CASES)}")
+    for case in args.cases or CASES:
+        print(f"{case:15s} {count(case, args.requests):12,.0f} instructions a request", flush=True)
+
+
+if __name__ == "__main__":
+    main()
