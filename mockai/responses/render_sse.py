@@ -26,22 +26,43 @@ from mockai.responses.render_json import FAILED, QUEUED, RUNNING, item_dict, res
 __all__ = ["encode_event", "error_events", "event_dicts", "event_tokens", "rendered_events"]
 
 _PADDED = 16  # characters of delta plus obfuscation, in every recorded delta
+_TEXT_DELTA = "response.output_text.delta"
+_TEXT_DELTA_HEAD = (
+    b'event: response.output_text.delta\ndata: {"type":"response.output_text.delta","content_index":0,"delta":'
+)
 _ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789"  # (62: getrandbits(6) below 62)
 
 
 class _Events:
-    """Builds the payloads in order, numbering them."""
+    """Builds the payloads in order, numbering them; ``encoded``: as their bytes
+    (:func:`encode_event`), a plain text delta written from a template."""
 
-    def __init__(self, plan: ResponsePlan, obfuscate: bool) -> None:
-        self.out: list[dict[str, Any]] = []
+    def __init__(self, plan: ResponsePlan, obfuscate: bool, *, encoded: bool = False) -> None:
+        self.out: list[Any] = []  # payloads, or their bytes when encoded
         self.rng = random.Random(plan.obfuscation_seed) if obfuscate else None
+        self.encoded = encoded
 
     def add(self, kind: str, **fields: Any) -> None:
         fields["sequence_number"] = len(self.out)
         payload: dict[str, Any] = {"type": kind}
         for key in sorted(fields):
             payload[key] = fields[key]
-        self.out.append(payload)
+        self.out.append(encode_event(payload) if self.encoded else payload)
+
+    def text_delta(self, delta: str, item_id: str, index: int) -> None:
+        """A ``response.output_text.delta`` without logprobs: ``add``'s payload, or, encoded, its
+        bytes from a template (keys in the order ``add`` sorts them; values written by the encoder
+        ``encode_event`` uses: tests/responses/test_event_encoding.py holds the two equal)."""
+        padding = self.padding(delta)
+        if not self.encoded:
+            self.add(
+                _TEXT_DELTA, content_index=0, delta=delta, item_id=item_id, logprobs=[], output_index=index, **padding
+            )
+            return
+        text = _TEXT_DELTA_HEAD + compact_bytes(delta) + b',"item_id":' + compact_bytes(item_id) + b',"logprobs":[],'
+        if padding:  # (the alphabet needs no escaping)
+            text += b'"obfuscation":"' + padding["obfuscation"].encode() + b'",'
+        self.out.append(text + b'"output_index":%d,"sequence_number":%d}\n\n' % (index, len(self.out)))
 
     def padding(self, delta: str) -> dict[str, str]:
         if self.rng is None:
@@ -72,18 +93,24 @@ def _groups_at(tokens: tuple[str, ...], size: int) -> Iterator[tuple[int, str]]:
 def event_dicts(plan: ResponsePlan, *, tokens_per_chunk: int = 1, obfuscate: bool = True) -> list[dict[str, Any]]:
     """Every event of the stream of ``plan``, in order."""
     events = _Events(plan, obfuscate)
+    _stream(events, plan, tokens_per_chunk)
+    return events.out
+
+
+def _stream(events: _Events, plan: ResponsePlan, tokens_per_chunk: int) -> None:
     size = max(1, tokens_per_chunk)
     if plan.echo["background"]:  # waits its turn first [R:28]
         events.add("response.created", response=response_dict(plan, QUEUED))
         events.add("response.queued", response=response_dict(plan, QUEUED))
-    else:
-        events.add("response.created", response=response_dict(plan, RUNNING))
-    events.add("response.in_progress", response=response_dict(plan, RUNNING))
+        events.add("response.in_progress", response=response_dict(plan, RUNNING))
+    else:  # (both events carry the same Response, running)
+        running = response_dict(plan, RUNNING)
+        events.add("response.created", response=running)
+        events.add("response.in_progress", response=running)
     for index, item in enumerate(plan.output):
         _item_events(events, index, item, size)
     final = "response.incomplete" if plan.status == "incomplete" else "response.completed"
     events.add(final, response=response_dict(plan))
-    return events.out
 
 
 def _item_events(events: _Events, index: int, item: OutputItem, size: int) -> None:
@@ -111,9 +138,13 @@ def _message_events(events: _Events, index: int, item: MessageItem, size: int) -
             events.add("response.refusal.delta", delta=delta, **where)
         events.add("response.refusal.done", refusal=item.text, **where)
     else:
-        for start, delta in _groups_at(item.tokens, size):
-            logprobs = token_logprobs(item.logprobs[start : start + size], with_bytes=False)
-            events.add("response.output_text.delta", delta=delta, logprobs=logprobs, **where, **events.padding(delta))
+        if not item.logprobs:
+            for delta in _groups(item.tokens, size):
+                events.text_delta(delta, item.id, index)
+        else:
+            for start, delta in _groups_at(item.tokens, size):
+                logprobs = token_logprobs(item.logprobs[start : start + size], with_bytes=False)
+                events.add(_TEXT_DELTA, delta=delta, logprobs=logprobs, **where, **events.padding(delta))
         done = token_logprobs(item.logprobs, with_bytes=False)
         events.add("response.output_text.done", logprobs=done, text=item.text, **where)
     events.add("response.content_part.done", part=text_part(item, item.text), **where)
@@ -159,7 +190,11 @@ def encode_event(payload: dict[str, Any]) -> bytes:
 
 
 def rendered_events(plan: ResponsePlan, *, tokens_per_chunk: int = 1, obfuscate: bool = True) -> tuple[bytes, ...]:
-    return tuple(encode_event(e) for e in event_dicts(plan, tokens_per_chunk=tokens_per_chunk, obfuscate=obfuscate))
+    """``encode_event`` of every event of :func:`event_dicts`, in one pass (a plain text delta, most
+    of a stream's events, written from a template)."""
+    events = _Events(plan, obfuscate, encoded=True)
+    _stream(events, plan, tokens_per_chunk)
+    return tuple(events.out)
 
 
 def error_events(plan: ResponsePlan, error: APIError, sequence_number: int) -> bytes:
