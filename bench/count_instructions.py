@@ -4,7 +4,8 @@
 
 Cases: ``chat``, ``responses`` (``store: false``), ``stored`` (``store: true``), each with every
 body different (a counter in the prompt), or ``chat-same``, ``responses-same``, ``stored-same``
-(one body repeated), ``chat-stream`` and ``chat-stream-same`` (streamed); all of them by default.  For each case, ``mockai serve`` starts under
+(one body repeated), ``chat-stream``, ``responses-stream`` and their ``-same`` (streamed); all of
+them by default.  For each case, ``mockai serve`` starts under
 callgrind with instrumentation off, is warmed up with 300 requests, then counts only while
 ``--requests`` more arrive (bench/loadgen.py, concurrency 4), and the count is divided by them.
 
@@ -45,6 +46,8 @@ CASES: dict[str, tuple[str, dict[str, Any], bool]] = {  # path, body, every body
     "stored-same": ("/v1/responses", {**RESPONSES_BODY, "store": True}, False),
     "chat-stream": ("/v1/chat/completions", {**BODY, "stream": True}, True),
     "chat-stream-same": ("/v1/chat/completions", {**BODY, "stream": True}, False),
+    "responses-stream": ("/v1/responses", {**RESPONSES_BODY, "stream": True}, True),
+    "responses-stream-same": ("/v1/responses", {**RESPONSES_BODY, "stream": True}, False),
 }
 WARMUP = 300
 

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import random
 from collections.abc import Iterator
+from json.encoder import encode_basestring as _escaped  # the C implementation when available
 from typing import Any
 
 from mockai.core.errors import APIError
@@ -49,17 +50,18 @@ class _Events:
             payload[key] = fields[key]
         self.out.append(encode_event(payload) if self.encoded else payload)
 
-    def text_delta(self, delta: str, item_id: str, index: int) -> None:
+    def text_delta(self, delta: str, item_id: str, index: int, item_json: bytes) -> None:
         """A ``response.output_text.delta`` without logprobs: ``add``'s payload, or, encoded, its
-        bytes from a template (keys in the order ``add`` sorts them; values written by the encoder
-        ``encode_event`` uses: tests/responses/test_event_encoding.py holds the two equal)."""
+        bytes from a template (keys in the order ``add`` sorts them, ``item_json`` the item id's
+        JSON; the text escaped as json escapes it, which is what orjson writes for a string:
+        tests/responses/test_event_encoding.py holds the two equal)."""
         padding = self.padding(delta)
         if not self.encoded:
             self.add(
                 _TEXT_DELTA, content_index=0, delta=delta, item_id=item_id, logprobs=[], output_index=index, **padding
             )
             return
-        text = _TEXT_DELTA_HEAD + compact_bytes(delta) + b',"item_id":' + compact_bytes(item_id) + b',"logprobs":[],'
+        text = _TEXT_DELTA_HEAD + _escaped(delta).encode() + b',"item_id":' + item_json + b',"logprobs":[],'
         if padding:  # (the alphabet needs no escaping)
             text += b'"obfuscation":"' + padding["obfuscation"].encode() + b'",'
         self.out.append(text + b'"output_index":%d,"sequence_number":%d}\n\n' % (index, len(self.out)))
@@ -139,8 +141,9 @@ def _message_events(events: _Events, index: int, item: MessageItem, size: int) -
         events.add("response.refusal.done", refusal=item.text, **where)
     else:
         if not item.logprobs:
+            item_json = compact_bytes(item.id)
             for delta in _groups(item.tokens, size):
-                events.text_delta(delta, item.id, index)
+                events.text_delta(delta, item.id, index, item_json)
         else:
             for start, delta in _groups_at(item.tokens, size):
                 logprobs = token_logprobs(item.logprobs[start : start + size], with_bytes=False)

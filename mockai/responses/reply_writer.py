@@ -14,6 +14,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Mapping
+from dataclasses import replace
 from typing import Any
 
 from aiohttp import web
@@ -117,13 +118,20 @@ def planned_response(
     reply: PlannedReply, body: Mapping[str, Any], store: ResponseStore, memos: ResponseMemos, seq: int
 ) -> PlannedResponse:
     """The Response of ``reply`` for ``body``, with an id the store does not hold yet (request
-    number ``seq`` picks a fresh group for a repeat)."""
+    number ``seq`` picks a fresh group for a repeat).  Its JSON body (``payload``) is rendered
+    unless ``body`` is a stream that is not kept, which needs none: then it is ``b""``."""
+    needed = not body.get("stream") or _kept(body)
     hit = memos.plans.get(id(reply.plan))
     if hit is not None and hit.plan is reply.plan:
         planned = hit.planned
+        if needed and not planned.payload:  # (memoised for a stream that needed no body)
+            planned = hit.planned = replace(
+                planned, payload=render_response(planned.rendered_from, layouts=memos.layouts)
+            )
+            memos.plans.put(id(reply.plan), hit)  # (its size again)
     else:
         plan = response_plan(reply.plan, body, memos.echoes)
-        planned = PlannedResponse(plan, render_response(plan, layouts=memos.layouts))
+        planned = PlannedResponse(plan, render_response(plan, layouts=memos.layouts) if needed else b"")
         hit = _Rendered(reply.plan, planned)
         memos.plans.put(id(reply.plan), hit)
     rendered_from = planned.rendered_from  # (planned.id is its id: a memoised Response has no group of its own)

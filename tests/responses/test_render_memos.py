@@ -10,10 +10,11 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from mockai.core.config import ServerConfig
+from mockai.core.plan import PlannedReply
 from mockai.responses.echo import UNECHOED, request_echo
 from mockai.responses.planner import response_plan
 from mockai.responses.render_json import render_response
-from mockai.responses.reply_writer import ResponseMemos
+from mockai.responses.reply_writer import ResponseMemos, planned_response
 from mockai.responses.surface import request_view
 from mockai.server.state import ServerState
 from tests.responses.test_properties import requests
@@ -66,3 +67,15 @@ def test_the_echo_does_not_read_what_it_is_not_keyed_by(body: dict[str, Any], st
     assert set(others) | {"input"} == set(UNECHOED)
     without = {key: value for key, value in body.items() if key not in UNECHOED}
     assert request_echo({**body, **others}, "default") == request_echo(without, "default")
+
+
+def test_a_stream_kept_nowhere_renders_no_body_and_a_later_request_of_its_plan_gets_one() -> None:
+    memos = ResponseMemos()
+    body = {"model": "gpt-4o-mini", "input": "Tell me a story.", "store": False}
+    reply = PlannedReply(_plan(body))
+    for _ in range(2):  # (the plans memo keeps what it sees a second time)
+        streamed = planned_response(reply, {**body, "stream": True}, _STATE.responses, memos, 1)
+        assert streamed.payload == b""  # nobody reads it: not stored, not a JSON answer
+    expected = render_response(response_plan(reply.plan, body))
+    assert planned_response(reply, body, _STATE.responses, memos, 2).payload == expected
+    assert planned_response(reply, {**body, "stream": True, "store": True}, _STATE.responses, memos, 3).payload
