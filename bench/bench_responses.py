@@ -48,6 +48,7 @@ def run(rounds: int, duration: float, quick: bool) -> dict[str, Any]:
         ("non-stream, same body", False, False, RESPONSES_BODY),
         ("non-stream, distinct bodies", False, True, RESPONSES_BODY),
         ("stream, same body", True, False, RESPONSES_BODY),
+        ("stream, distinct bodies", True, True, RESPONSES_BODY),
         ("non-stream, same body, stored", False, False, {**RESPONSES_BODY, "store": True}),
     ]
     with mockai() as server, tempfile.TemporaryDirectory(prefix="mockai-bench-") as tmp:
