@@ -212,8 +212,9 @@ def test_a_worst_request_in_flight_does_not_hold_up_another_client(child_server:
             break
     assert len(rounds) == 2, f"only {len(rounds)} round(s) of 10 had another client ask while it was in flight"
     print("(wall ms, server CPU ms):", [[(round(w, 1), round(c, 1)) for w, c in answers] for answers in rounds])
-    # Every plain request sent while the worst one is in flight waits for at most 100 ms of the
-    # server's work (about its wall time on an idle machine; a loaded one stretches the wall time
-    # several times, not the work): before issue 15 one of them waited for the whole of it, tens of
-    # seconds of the event loop's CPU.
-    assert max(cpu for answers in rounds for _, cpu in answers) < 100, rounds
+    # Every plain request sent while the worst one is in flight waits for at most 400 ms of the
+    # server's work: before issue 15 one of them waited for the whole of it, tens of seconds of the
+    # event loop's CPU. (About 40-60 ms on the development machine on a quiet morning; 103 ms one
+    # afternoon when the same machine ran everything 2.5 times slower, bare aiohttp included, which
+    # failed a bound of 100 ms. A loaded machine stretches the wall time several times, not the work.)
+    assert max(cpu for answers in rounds for _, cpu in answers) < 400, rounds
