@@ -4,7 +4,8 @@
 no field of a record is assigned after it is built, and ``mypy --strict`` refuses code that does.
 At run time it is a slotted dataclass with the hash a frozen one has, because a frozen
 dataclass's ``__init__`` sets each field through ``object.__setattr__``: about 1,500 machine
-instructions a field (callgrind), 20,000 for a Response's plan, a tenth of what planning it costs.
+instructions a field (callgrind: 8,508 to build a 5-field ``MessageItem`` frozen, 2,170 as a
+record; about 20,000 for a Response's 12-field plan). ``tests/core/test_records.py``.
 """
 
 from __future__ import annotations
