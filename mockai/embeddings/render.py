@@ -176,13 +176,10 @@ def _compact16_rows(vectors: Matrix, encoding: str) -> Iterator[bytes | memoryvi
     """Each row's float16-rounded values as ``v,v,...`` or base64, a block of rows at a time
     (bounded memory; smaller temporaries are reused rather than mapped afresh).  The texts are
     written by numpy (:func:`_texts_of`), or joined in Python if numpy's writing was not what it
-    should be; base64 comes from tables (:func:`_compact16_base64`) when rows are whole groups of
-    three values, else from the values' bytes."""
+    should be (or rows are empty); base64 from tables (:func:`_compact16_base64`), for rows of
+    whole groups of three values (:func:`_encoded` takes the others)."""
     rows, width = vectors.shape
-    if not width or (encoding == "base64" and width % 3):
-        yield from (_encoded_row(row, encoding) for row in sent_values(vectors, "compact16"))
-        return
-    step = max(1, _VALUES_AT_ONCE // width)
+    step = max(1, _VALUES_AT_ONCE // max(width, 1))
     for start in range(0, rows, step):
         bits = _float16_bits(vectors[start : start + step])
         if encoding == "base64":
@@ -190,7 +187,7 @@ def _compact16_rows(vectors: Matrix, encoding: str) -> Iterator[bytes | memoryvi
             size = len(encoded) // len(bits)
             yield from (encoded[i * size : (i + 1) * size] for i in range(len(bits)))
             continue
-        written = _texts_of(bits)
+        written = _texts_of(bits) if width else None
         if written is None:
             table = _float16_texts()
             yield from (",".join(texts).encode() for texts in table[bits].tolist())
@@ -202,12 +199,6 @@ def _compact16_rows(vectors: Matrix, encoding: str) -> Iterator[bytes | memoryvi
 
 
 _VALUES_AT_ONCE = 1 << 16
-
-
-def _encoded_row(row: Matrix, encoding: str) -> bytes:
-    if encoding == "base64":
-        return base64.b64encode(row.astype("<f4").tobytes())
-    return ",".join(_float16_texts()[row.astype(np.float16).view(np.uint16)].tolist()).encode()
 
 
 def _texts_of(bits: npt.NDArray[np.uint16]) -> tuple[memoryview, npt.NDArray[np.intp]] | None:
@@ -279,14 +270,15 @@ def _base64_tables() -> tuple[npt.NDArray[np.uint64], ...]:
 
 def _encoded(vectors: Matrix, encoding: str, layout: Layout) -> Iterator[bytes | memoryview]:
     """Each vector's ``embedding`` value without its quotes (base64) or brackets (float)."""
-    if layout == "compact16":
+    width = vectors.shape[1]
+    if layout == "compact16" and (encoding != "base64" or (width and width % 3 == 0)):
         yield from _compact16_rows(vectors, encoding)
-    elif encoding == "base64":
+    elif encoding == "base64":  # (compact16 too when its tables do not fit the rows)
         data = sent_values(vectors, layout).astype("<f4")
-        if data.shape[1] % 3 == 0:  # whole base64 groups per row: one encoding, cut in rows
+        if width and width % 3 == 0:  # whole base64 groups per row: one encoding, cut in rows
             text = memoryview(base64.b64encode(data.tobytes()))
-            width = len(text) // len(data)
-            yield from (text[i * width : (i + 1) * width] for i in range(len(data)))
+            size = len(text) // len(data)
+            yield from (text[i * size : (i + 1) * size] for i in range(len(data)))
         else:
             yield from (base64.b64encode(row.tobytes()) for row in data)
     else:
