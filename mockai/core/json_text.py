@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Callable
 from json.encoder import encode_basestring  # the C implementation when available
 from typing import Any
 
@@ -55,16 +56,7 @@ def compact_bytes(value: Any) -> bytes:
     """``json.dumps(value, separators=(",", ":"), ensure_ascii=False).encode()``, at C speed: orjson's
     text, which is the same but for the floats it writes unlike Python (see the module); a text
     that may hold one, or that orjson refuses, is json's."""
-    try:
-        out = orjson.dumps(value)
-    except (TypeError, orjson.JSONEncodeError):
-        return _compact(value).encode()
-    if _ODD_MARKS[0] in out or _ODD_MARKS[1] in out:
-        return _compact(value).encode()
-    return out
-
-
-_compact = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False).encode
+    return _orjson_else(value, 0, _compact)
 
 
 def canonical_bytes(value: Any) -> bytes:
@@ -72,15 +64,22 @@ def canonical_bytes(value: Any) -> bytes:
     (what request digests hash), at C speed: orjson sorts keys by their UTF-8 bytes, which is
     Python's order of code points for any string it accepts (it refuses a lone surrogate); floats
     as :func:`compact_bytes`.  ``RecursionError`` from json for a value nested too deep for it."""
+    return _orjson_else(value, orjson.OPT_SORT_KEYS, _canonical)
+
+
+def _orjson_else(value: Any, option: int, encode: Callable[[Any], str]) -> bytes:
+    """orjson's compact text of ``value`` (with ``option``), or ``encode``'s where orjson refuses
+    the value or may have written a float unlike Python."""
     try:
-        out = orjson.dumps(value, option=orjson.OPT_SORT_KEYS)
+        out = orjson.dumps(value, option=option)
     except (TypeError, orjson.JSONEncodeError):
-        return _canonical(value).encode()
+        return encode(value).encode()
     if _ODD_MARKS[0] in out or _ODD_MARKS[1] in out:
-        return _canonical(value).encode()
+        return encode(value).encode()
     return out
 
 
+_compact = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False).encode
 _canonical = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode
 
 
