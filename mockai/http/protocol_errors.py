@@ -23,12 +23,12 @@ from mockai.core.errors import APIError
 from mockai.http.malformed import reason_of
 from mockai.http.responses import error_response, request_id_of
 
-__all__ = ["AppRunner"]
+__all__ = ["AppRunner", "RequestHandler", "Server"]
 
 log = logging.getLogger("mockai")
 
 
-class _RequestHandler(web.RequestHandler):
+class RequestHandler(web.RequestHandler):
     """aiohttp's protocol handler, answering what it cannot parse as the real API would."""
 
     __slots__ = ()
@@ -69,11 +69,11 @@ class _RequestHandler(web.RequestHandler):
         super().log_exception(*args, **kw)
 
 
-class _Server(web.Server):
-    """aiohttp's low-level server, with :class:`_RequestHandler` for each connection."""
+class Server(web.Server):
+    """aiohttp's low-level server, with :class:`RequestHandler` for each connection."""
 
     def __call__(self) -> web.RequestHandler:
-        return _RequestHandler(self, loop=self._loop, **self._kwargs)
+        return RequestHandler(self, loop=self._loop, **self._kwargs)
 
 
 class AppRunner(web.AppRunner):
@@ -81,5 +81,5 @@ class AppRunner(web.AppRunner):
 
     async def _make_server(self) -> web.Server:
         server = await super()._make_server()  # the application's startup hooks run here
-        server.__class__ = _Server  # the same server, making protocol handlers of the class above
+        server.__class__ = Server  # the same server, making protocol handlers of the class above
         return server

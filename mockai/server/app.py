@@ -20,11 +20,12 @@ from mockai.responses.store.routes import StoredResponseRoutes
 from mockai.server import admin
 from mockai.server.access_log import ACCESS_LOG, access_log_for
 from mockai.server.embeddings_routes import create_embeddings, create_moderations
+from mockai.server.fast_front import FastSetup
 from mockai.server.pipeline import chat_completions, create_response, replay_recorded
 from mockai.server.state import STATE, ServerState, StateHolder
 from mockai.server.upstream import UPSTREAM, UpstreamSession, forward_upstream
 
-__all__ = ["make_app"]
+__all__ = ["fast_setup", "make_app"]
 
 # Answered by the pipeline, where the cassette is one of the reply sources (after scenario rules).
 _PIPELINE = frozenset({("POST", "/v1/chat/completions"), ("POST", "/v1/responses")})
@@ -48,6 +49,19 @@ def make_app(config: ServerConfig, state: ServerState | None = None) -> web.Appl
     StoredResponseRoutes(lambda request: request.app[STATE].current).add_to(router)
     admin.add_routes(router)
     return app
+
+
+def fast_setup(app: web.Application) -> FastSetup:
+    """The requests the fast front answers (:mod:`mockai.server.fast_front`): the generating
+    routes, through the front door, while no cassette is loaded (a cassette's answers may stream)."""
+    holder = app[STATE]
+    routes = {
+        "/v1/chat/completions": chat_completions,
+        "/v1/responses": create_response,
+        "/v1/embeddings": create_embeddings,
+        "/v1/moderations": create_moderations,
+    }
+    return FastSetup(routes, lambda: holder.current.cassette is None, holder.current.config.max_body_bytes)
 
 
 @web.middleware

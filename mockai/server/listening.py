@@ -13,6 +13,7 @@ from typing import Protocol
 from aiohttp import web
 
 from mockai.http.protocol_errors import AppRunner
+from mockai.server.fast_front import FastAppRunner, FastSetup
 
 __all__ = ["Listener", "Server", "base_url", "serve_until_signal", "wait_for_signal"]
 
@@ -28,7 +29,8 @@ class Listener:
 
     ``port`` is the requested port until :meth:`start`, the bound one after it.  ``reuse_port`` and
     ``backlog`` are passed to the listening socket; ``shutdown_timeout`` is how long :meth:`stop`
-    lets requests in flight finish.
+    lets requests in flight finish; ``fast``: what the fast front answers
+    (:mod:`mockai.server.fast_front`), else every request is aiohttp's.
     """
 
     def __init__(
@@ -41,8 +43,10 @@ class Listener:
         sock: socket.socket | None = None,
         reuse_port: bool | None = None,
         backlog: int = 128,
+        fast: FastSetup | None = None,
     ) -> None:
         self.app = app
+        self._fast = fast
         self.host = host
         self.port = port
         self._shutdown_timeout = shutdown_timeout
@@ -58,7 +62,12 @@ class Listener:
     async def start(self) -> str:
         """Start the application (its startup hooks run) and listen; the base URL."""
         # Malformed HTTP is answered as the real API's JSON 400, with no traceback (protocol_errors).
-        runner = AppRunner(self.app, access_log=None, handle_signals=False, shutdown_timeout=self._shutdown_timeout)
+        timeout = self._shutdown_timeout
+        runner = (
+            AppRunner(self.app, access_log=None, handle_signals=False, shutdown_timeout=timeout)
+            if self._fast is None
+            else FastAppRunner(self.app, self._fast, access_log=None, handle_signals=False, shutdown_timeout=timeout)
+        )
         await runner.setup()
         self._runner = runner
         site: web.BaseSite

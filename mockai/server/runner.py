@@ -10,7 +10,7 @@ from collections.abc import Callable, Coroutine
 from typing import Any, TypeVar
 
 from mockai.core.config import ServerConfig
-from mockai.server.app import make_app
+from mockai.server.app import fast_setup, make_app
 from mockai.server.listening import Listener, serve_until_signal
 from mockai.server.state import STATE, ServerState
 
@@ -25,14 +25,16 @@ class MockServer(Listener):
 
     def __init__(self, config: ServerConfig, sock: socket.socket | None = None) -> None:
         # A deep backlog: load tests open hundreds of connections at once.
+        app = make_app(config, ServerState(config))
         super().__init__(
-            make_app(config, ServerState(config)),
+            app,
             config.host,
             config.port,
             shutdown_timeout=1.0,
             sock=sock,
             reuse_port=config.workers > 1,
             backlog=2048,
+            fast=fast_setup(app),
         )
         self.config = config
 

@@ -1,0 +1,393 @@
+"""The fast front: plain, well-formed generating requests answered without aiohttp's per-request work.
+
+aiohttp's web layer costs a request more than mockai's own work on a repeated request does (it
+builds a request object, a payload stream, a task, a writer, and lays out the headers through
+several layers).  A load test sends the same few kinds of request over and over: ``POST`` of a
+JSON body to ``/v1/chat/completions``, ``/v1/responses`` or ``/v1/embeddings``, whole in one
+read, over a kept-alive HTTP/1.1 connection.  :class:`FastFront` is aiohttp's protocol handler
+(:mod:`mockai.http.protocol_errors`) that answers exactly those itself: it reads them from the
+bytes received (:func:`read_requests`), runs the application's own middlewares and route handler
+on a :class:`FastRequest` (the few attributes those read), and writes the ``web.Response`` they
+return with the headers, in the order and with the values, aiohttp would send
+(:func:`response_bytes`): the same bytes either way.
+
+A response the handlers prepared themselves (a stream) is written by aiohttp's own writer, on this
+connection.  Everything else is aiohttp's, unchanged: a connection whose bytes hold anything
+outside that narrow form — another method or path, a query, HTTP/1.0, chunked or compressed
+bodies, ``Expect``, ``Upgrade``, ``Connection: close``, a header that is not plain ASCII, a body
+over the limit — is handed, from its first byte not answered here, to aiohttp's parser, and stays
+aiohttp's.  So malformed or unusual HTTP meets exactly the parser and the answers it met before.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import collections
+import functools
+import re
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass
+from typing import Any, cast
+
+from aiohttp import web
+from aiohttp.helpers import must_be_empty_body, rfc822_formatted_time, should_remove_content_length
+from aiohttp.http import SERVER_SOFTWARE, HttpVersion11
+from aiohttp.http_writer import StreamWriter
+from multidict import CIMultiDict, CIMultiDictProxy, MultiDict, MultiDictProxy
+
+from mockai.core.errors import APIError
+from mockai.http.protocol_errors import AppRunner, RequestHandler, Server
+from mockai.http.responses import error_response, request_id_of
+
+__all__ = ["FastAppRunner", "FastFront", "FastRequest", "FastRoutes", "FastSetup", "read_requests", "response_bytes"]
+
+# Route handler by path.
+Route = Callable[[web.Request], Awaitable[web.StreamResponse]]
+FastRoutes = Mapping[str, Route]
+
+
+@dataclass(frozen=True)
+class FastSetup:
+    """What the fast front answers: ``routes`` (path to route handler, run through the application's
+    middlewares as aiohttp runs them) while ``takes_requests()`` (nothing that needs aiohttp, such
+    as a cassette), bodies up to ``max_body``."""
+
+    routes: FastRoutes
+    takes_requests: Callable[[], bool]
+    max_body: int
+
+
+_MAX_QUEUED = 16  # requests read ahead of their answers before reading pauses
+_MAX_HEAD = 8190  # aiohttp's limit on a header line: a longer one is aiohttp's to refuse
+_MAX_HEADERS = 100  # (aiohttp refuses more than 128)
+_TOKEN = re.compile(rb"[!#$%&'*+\-.^_`|~0-9A-Za-z]+")
+_PLAIN_VALUE = re.compile(rb"[\x20-\x7e\t]*")  # printable ASCII (and tabs): decoded the same by any parser
+_HANDED_OVER = frozenset({b"transfer-encoding", b"expect", b"upgrade", b"content-encoding"})
+_EMPTY_QUERY: MultiDictProxy[str] = MultiDictProxy(MultiDict())
+
+
+class Parsed:
+    """One request read whole: its path, headers and body."""
+
+    __slots__ = ("body", "headers", "path")
+
+    def __init__(self, path: str, headers: list[tuple[str, str]], body: bytes) -> None:
+        self.path = path
+        self.headers = headers
+        self.body = body
+
+
+def read_requests(data: bytes, lines: Mapping[bytes, str], max_body: int) -> tuple[list[Parsed], int, int] | None:
+    """The whole requests at the start of ``data``, how many bytes they take, and how many bytes
+    the request cut off after them needs in all (0: not known yet); None when ``data`` holds
+    anything else (aiohttp's then).  ``lines``: the request lines answered here, with their paths."""
+    found: list[Parsed] = []
+    at = 0
+    size = len(data)
+    while at < size:
+        end = data.find(b"\r\n\r\n", at)
+        if end < 0:
+            if size - at > _MAX_HEAD:
+                return None
+            if not found and not data.startswith(b"POST ", at):
+                return None
+            return found, at, 0
+        request_line, _, rest = data[at:end].partition(b"\r\n")
+        path = lines.get(request_line)
+        if path is None:
+            return None
+        headers: list[tuple[str, str]] = []
+        length = -1
+        lines_of_head = rest.split(b"\r\n") if rest else []
+        if len(lines_of_head) > _MAX_HEADERS:
+            return None
+        for line in lines_of_head:
+            name, colon, value = line.partition(b":")
+            if not colon or len(line) > _MAX_HEAD or _TOKEN.fullmatch(name) is None:
+                return None
+            value = value.strip(b" \t")
+            if _PLAIN_VALUE.fullmatch(value) is None:
+                return None
+            lower = name.lower()
+            if lower == b"content-length":
+                if length >= 0 or not value.isdigit() or len(value) > 15:
+                    return None
+                length = int(value)
+            elif lower in _HANDED_OVER or (lower == b"connection" and value.lower() != b"keep-alive"):
+                return None
+            headers.append((name.decode("ascii"), value.decode("ascii")))
+        if length < 0 or length > max_body:
+            return None
+        start = end + 4
+        if size - start < length:
+            return found, at, start + length - at
+        found.append(Parsed(path, headers, bytes(data[start : start + length])))
+        at = start + length
+    return found, at, 0
+
+
+class FastRequest:
+    """What the middleware and the routes answered here read of a request (aiohttp's names and
+    meanings); it stands in for ``web.Request`` on this path only."""
+
+    __slots__ = ("_body", "_protocol", "_writer", "app", "headers", "path", "remote", "transport")
+
+    method = "POST"
+    query_string = ""
+    query = _EMPTY_QUERY
+    match_info: Mapping[str, str] = {}
+    version = HttpVersion11
+    keep_alive = True
+    schema = "http"
+
+    def __init__(self, app: web.Application, parsed: Parsed, protocol: FastFront, remote: str | None) -> None:
+        self.app = app
+        self.path = parsed.path
+        self.headers: CIMultiDictProxy[str] = CIMultiDictProxy(CIMultiDict(parsed.headers))
+        self._body = parsed.body
+        self._protocol = protocol
+        self._writer: StreamWriter | None = None
+        self.transport = protocol.transport
+        self.remote = remote
+
+    @property
+    def _payload_writer(self) -> StreamWriter:
+        """Where a response the handler prepares itself is written (aiohttp's writer, made when
+        asked: most answers are written whole by :func:`response_bytes`)."""
+        if self._writer is None:
+            self._writer = StreamWriter(self._protocol, self._protocol._loop)
+        return self._writer
+
+    async def _prepare_hook(self, response: web.StreamResponse) -> None:
+        """aiohttp's hook before a prepared response's headers (the application has no
+        ``on_response_prepare`` handlers)."""
+
+    @property
+    def raw_path(self) -> str:
+        return self.path
+
+    @property
+    def content_length(self) -> int:
+        return len(self._body)
+
+    async def read(self) -> bytes:
+        return self._body
+
+
+def response_bytes(response: web.StreamResponse) -> tuple[bytes, bytes, bool] | None:
+    """The head and body aiohttp would send for ``response`` to a kept-alive HTTP/1.1 ``POST``, and
+    whether the connection stays open; None for what only aiohttp can write (a prepared or
+    streamed response, compression, cookies, a body that is not bytes)."""
+    if not isinstance(response, web.Response) or response.prepared or response.chunked or response.compression:
+        return None
+    if response.cookies:
+        return None
+    body = response.body
+    if body is None:
+        body = b""
+    elif not isinstance(body, bytes):
+        return None
+    status = response.status
+    headers = response.headers
+    empty = must_be_empty_body("POST", status)
+    if "Content-Length" in headers:
+        if should_remove_content_length("POST", status):
+            del headers["Content-Length"]
+    elif body or not empty:
+        headers["Content-Length"] = str(len(body))
+    if empty:
+        headers.pop("Content-Length", None) if should_remove_content_length("POST", status) else None
+        headers.pop("Transfer-Encoding", None)
+    elif body or headers.get("Content-Length", "0") != "0":
+        headers.setdefault("Content-Type", "application/octet-stream")
+    if "Date" not in headers:
+        headers["Date"] = rfc822_formatted_time()
+    headers.setdefault("Server", SERVER_SOFTWARE)
+    keep_alive = response.keep_alive is not False
+    if "Connection" not in headers and not keep_alive:
+        headers["Connection"] = "close"
+    text = "".join([f"HTTP/1.1 {status} {response.reason}\r\n", *(f"{k}: {v}\r\n" for k, v in headers.items()), "\r\n"])
+    if "\r" in text[:-2].replace("\r\n", "") or "\n" in text.replace("\r\n", ""):
+        raise ValueError("Newline or carriage return character detected in HTTP status message or header")
+    return text.encode("utf-8"), (b"" if empty else body), keep_alive
+
+
+class FastFront(RequestHandler):
+    """aiohttp's protocol handler, answering the plain generating requests itself (module doc)."""
+
+    __slots__ = ("_fast", "_needed", "_queue", "_remote", "_running", "_unanswered")
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        super().connection_made(transport)
+        manager = self._manager
+        self._fast: FastServer | None = manager if isinstance(manager, FastServer) else None
+        self._queue: collections.deque[Parsed] = collections.deque()
+        self._running: asyncio.Task[None] | None = None
+        self._unanswered = bytearray()  # received, not answered yet: the start of a request, or aiohttp's
+        self._needed = 0  # the bytes that request needs in all, when its head says
+        peer = transport.get_extra_info("peername")
+        self._remote = str(peer[0]) if isinstance(peer, (list, tuple)) and peer else None
+
+    def data_received(self, data: bytes) -> None:
+        if self._force_close or self._close:
+            return
+        fast = self._fast
+        if fast is None:
+            if self._running is not None:  # answers taken here still going: aiohttp's bytes wait, in order
+                self._unanswered += data
+            else:
+                super().data_received(data)
+            return
+        unanswered = self._unanswered
+        if unanswered:
+            unanswered += data
+            if len(unanswered) < self._needed:  # (a large body arriving: not read again each time)
+                return
+        if unanswered:
+            data = bytes(unanswered)
+        read = read_requests(data, fast.lines, fast.max_body) if fast.takes_requests() else None
+        if read is None:
+            self._hand_over(data)
+            return
+        requests, used, self._needed = read
+        if unanswered:
+            del unanswered[:used]
+        elif used < len(data):
+            unanswered += data[used:]
+        if requests:
+            fast.requests_count += len(requests)
+            self._queue.extend(requests)
+            if len(self._queue) >= _MAX_QUEUED and not self._buffer_paused:
+                self._pause_reading_for_buffer()  # pipelined faster than answered: as aiohttp does
+            if self._running is None:
+                self._running = self._loop.create_task(self._answer_queued(fast))
+
+    def _hand_over(self, data: bytes) -> None:
+        """From now on the connection is aiohttp's: the bytes not answered go to its parser once the
+        requests taken here are answered (in order)."""
+        self._fast = None
+        self._unanswered = bytearray()
+        if self._running is None:
+            super().data_received(data)
+        else:
+            self._unanswered += data
+
+    def _process_keepalive(self) -> None:
+        if self._running is not None:  # busy here, though aiohttp's own loop looks idle
+            self._keepalive_handle = self._loop.call_later(self._keepalive_timeout, self._process_keepalive)
+            return
+        super()._process_keepalive()
+
+    async def _answer_queued(self, fast: FastServer) -> None:
+        try:
+            while self._queue:
+                if not await self._answer(fast, self._queue.popleft()):
+                    self._queue.clear()
+                    return
+                if self._buffer_paused and len(self._queue) <= _MAX_QUEUED // 2:
+                    self._resume_reading_for_buffer()
+                if self._paused:  # the client does not read: wait for it as aiohttp's writer does
+                    await self._drain_helper()
+        except ConnectionError:
+            self._queue.clear()
+        except asyncio.CancelledError:  # (shutdown, or a scripted reset that dropped the connection)
+            self._queue.clear()
+            raise
+        finally:
+            self._running = None
+            self._next_keepalive_close_time = self._loop.time() + self._keepalive_timeout
+            if self._buffer_paused:
+                self._resume_reading_for_buffer()
+            if self._fast is None and self._unanswered and not (self._force_close or self._close):
+                data, self._unanswered = bytes(self._unanswered), bytearray()
+                super().data_received(data)
+
+    async def _answer(self, fast: FastServer, parsed: Parsed) -> bool:
+        """Answer one request; whether the connection stays open."""
+        request = cast(web.Request, FastRequest(fast.app, parsed, self, self._remote))
+        try:
+            response = await fast.routes[parsed.path](request)
+            written = response_bytes(response)
+            if written is None:  # prepared (a stream) or unusual: aiohttp's writer, as aiohttp would
+                await response.prepare(request)
+                await response.write_eof()
+                keep_alive = response.keep_alive is not False
+                if not keep_alive:
+                    self.force_close()
+                return keep_alive
+        except (ConnectionError, asyncio.CancelledError):
+            raise
+        except Exception as exc:  # (the front door answers the application's own errors: a bug)
+            written = self._server_error(request, exc)
+        head, body, keep_alive = written
+        transport = self.transport
+        if transport is None or transport.is_closing():
+            return False
+        if len(body) < 65536:
+            transport.write(head + body)
+        else:
+            transport.writelines((head, body))
+        if not keep_alive:
+            self.force_close()
+        return keep_alive
+
+    def _server_error(self, request: web.Request, exc: BaseException) -> tuple[bytes, bytes, bool]:
+        """What aiohttp's handler answers for an error escaping the application (a bug)."""
+        self.log_exception("internal error while answering %s %s", request.method, request.path, exc_info=exc)
+        error = APIError.server_error()
+        response = error_response(error, request_id_of(request, error.message.encode()))
+        response.force_close()
+        written = response_bytes(response)
+        assert written is not None
+        return written
+
+    async def shutdown(self, timeout: float | None = 15.0) -> None:
+        running = self._running
+        if running is not None:
+            try:
+                await asyncio.wait_for(asyncio.shield(running), timeout)
+            except (asyncio.TimeoutError, asyncio.CancelledError):
+                running.cancel()
+        await super().shutdown(timeout)
+
+
+class FastServer(Server):
+    """aiohttp's low-level server, making :class:`FastFront` handlers for the application."""
+
+    app: web.Application
+    max_body: int
+    lines: Mapping[bytes, str]
+    routes: FastRoutes  # (each through the application's middlewares)
+    takes_requests: Callable[[], bool]
+
+    def __call__(self) -> RequestHandler:
+        return FastFront(self, loop=self._loop, **self._kwargs)
+
+
+def _through_middlewares(app: web.Application, route: Route) -> Route:
+    """``route`` inside the application's middlewares, the first outermost (aiohttp's order)."""
+    handler = route
+    for middleware in reversed(app.middlewares):
+        handler = functools.partial(middleware, handler=handler)
+    return handler
+
+
+class FastAppRunner(AppRunner):
+    """:class:`~mockai.http.protocol_errors.AppRunner` whose connections answer what ``setup``
+    says through the fast front."""
+
+    def __init__(self, app: web.Application, setup: FastSetup, **kwargs: Any) -> None:
+        super().__init__(app, **kwargs)
+        self._setup = setup
+
+    async def _make_server(self) -> web.Server:
+        server = await super()._make_server()
+        setup = self._setup
+        server.__class__ = FastServer
+        fast = cast(FastServer, server)
+        fast.app = self.app
+        fast.routes = {path: _through_middlewares(self.app, route) for path, route in setup.routes.items()}
+        fast.lines = {f"POST {path} HTTP/1.1".encode(): path for path in setup.routes}
+        fast.takes_requests = setup.takes_requests
+        fast.max_body = setup.max_body
+        return server
