@@ -271,6 +271,8 @@ class ScenarioSource:
 
     async def choose(self, ctx: RequestContext) -> Reply | None:
         """The answer of the first chat rule that matches ``ctx``, or None."""
+        if not self._current("chat")[1]:
+            return None  # no rule: no view of the request to build (its headers by lower-cased name)
         view = RequestView(ctx.body, ctx.headers)
         found = self._first_match(ctx, view, "chat")
         if found is None or isinstance(found, ErrorReply):
@@ -282,8 +284,11 @@ class ScenarioSource:
     ) -> InputsReply | ErrorReply | None:
         """The answer of the first embeddings (or moderations) rule that matches ``ctx``, or None
         (kept among the misses if ``keep_miss``: seeded vectors are no mistake of a test)."""
+        endpoint = endpoint_of(ctx.path)
+        if not self._current(endpoint)[1]:
+            return None
         view = RequestView(ctx.body, ctx.headers)
-        found = self._first_match(ctx, view, endpoint_of(ctx.path), keep_miss)
+        found = self._first_match(ctx, view, endpoint, keep_miss)
         if found is None or isinstance(found, ErrorReply):
             return found
         rule, count = found

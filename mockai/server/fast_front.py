@@ -32,12 +32,10 @@ from typing import Any, cast
 from aiohttp import web
 from aiohttp.helpers import must_be_empty_body, rfc822_formatted_time, should_remove_content_length
 from aiohttp.http import SERVER_SOFTWARE, HttpVersion11
-from aiohttp.http_writer import StreamWriter
+from aiohttp.http_writer import StreamWriter, _serialize_headers
 from multidict import CIMultiDict, CIMultiDictProxy, MultiDict, MultiDictProxy
 
-from mockai.core.errors import APIError
 from mockai.http.protocol_errors import AppRunner, RequestHandler, Server
-from mockai.http.responses import error_response, request_id_of
 
 __all__ = ["FastAppRunner", "FastFront", "FastRequest", "FastRoutes", "FastSetup", "read_requests", "response_bytes"]
 
@@ -58,11 +56,11 @@ class FastSetup:
 
 
 _MAX_QUEUED = 16  # requests read ahead of their answers before reading pauses
-_MAX_HEAD = 8190  # aiohttp's limit on a header line: a longer one is aiohttp's to refuse
+_MAX_HEAD = 8190  # a longer head is aiohttp's (its limit on one line is this)
 _MAX_HEADERS = 100  # (aiohttp refuses more than 128)
-_TOKEN = re.compile(rb"[!#$%&'*+\-.^_`|~0-9A-Za-z]+")
-_PLAIN_VALUE = re.compile(rb"[\x20-\x7e\t]*")  # printable ASCII (and tabs): decoded the same by any parser
-_HANDED_OVER = frozenset({b"transfer-encoding", b"expect", b"upgrade", b"content-encoding"})
+# Header lines of a token, a colon and printable ASCII (and tabs): read the same by any parser.
+_HEADER_LINES = re.compile(rb"(?:[!#$%&'*+\-.^_`|~0-9A-Za-z]+:[\x20-\x7e\t]*\r\n)*")
+_HANDED_OVER = ("\ntransfer-encoding:", "\nexpect:", "\nupgrade:", "\ncontent-encoding:")
 _EMPTY_QUERY: MultiDictProxy[str] = MultiDictProxy(MultiDict())
 
 
@@ -87,41 +85,41 @@ def read_requests(data: bytes, lines: Mapping[bytes, str], max_body: int) -> tup
     while at < size:
         end = data.find(b"\r\n\r\n", at)
         if end < 0:
-            if size - at > _MAX_HEAD:
-                return None
-            if not found and not data.startswith(b"POST ", at):
+            if size - at > _MAX_HEAD or (not found and not data.startswith(b"POST ", at)):
                 return None
             return found, at, 0
-        request_line, _, rest = data[at:end].partition(b"\r\n")
-        path = lines.get(request_line)
+        if end - at > _MAX_HEAD:
+            return None
+        line_end = data.find(b"\r\n", at)
+        path = lines.get(data[at:line_end])
         if path is None:
             return None
-        headers: list[tuple[str, str]] = []
-        length = -1
-        lines_of_head = rest.split(b"\r\n") if rest else []
-        if len(lines_of_head) > _MAX_HEADERS:
+        block = data[line_end + 2 : end + 2]  # the header lines, each ending in CRLF
+        if _HEADER_LINES.fullmatch(block) is None:
             return None
-        for line in lines_of_head:
-            name, colon, value = line.partition(b":")
-            if not colon or len(line) > _MAX_HEAD or _TOKEN.fullmatch(name) is None:
-                return None
-            value = value.strip(b" \t")
-            if _PLAIN_VALUE.fullmatch(value) is None:
-                return None
-            lower = name.lower()
-            if lower == b"content-length":
-                if length >= 0 or not value.isdigit() or len(value) > 15:
-                    return None
-                length = int(value)
-            elif lower in _HANDED_OVER or (lower == b"connection" and value.lower() != b"keep-alive"):
-                return None
-            headers.append((name.decode("ascii"), value.decode("ascii")))
-        if length < 0 or length > max_body:
+        text = block.decode("ascii")
+        probe = "\n" + text.lower()
+        if any(mark in probe for mark in _HANDED_OVER):
+            return None
+        named = probe.find("\ncontent-length:")
+        if named < 0 or probe.find("\ncontent-length:", named + 1) >= 0:
+            return None  # none (aiohttp's to answer), or two
+        value = probe[named + 16 : probe.index("\r", named)].strip(" \t")
+        if not value.isdigit() or len(value) > 15:
+            return None
+        length = int(value)
+        if length > max_body or text.count("\n") > _MAX_HEADERS:
             return None
         start = end + 4
         if size - start < length:
             return found, at, start + length - at
-        found.append(Parsed(path, headers, bytes(data[start : start + length])))
+        headers = [
+            (name, value.strip(" \t")) for name, _, value in (line.partition(":") for line in text.split("\r\n"))
+        ]
+        headers.pop()  # (after the last CRLF)
+        if "\nconnection:" in probe and any(v.lower() != "keep-alive" for n, v in headers if n.lower() == "connection"):
+            return None
+        found.append(Parsed(path, headers, data[start : start + length]))
         at = start + length
     return found, at, 0
 
@@ -157,6 +155,10 @@ class FastRequest:
         if self._writer is None:
             self._writer = StreamWriter(self._protocol, self._protocol._loop)
         return self._writer
+
+    @property
+    def writer(self) -> StreamWriter:
+        return self._payload_writer
 
     async def _prepare_hook(self, response: web.StreamResponse) -> None:
         """aiohttp's hook before a prepared response's headers (the application has no
@@ -206,10 +208,9 @@ def response_bytes(response: web.StreamResponse) -> tuple[bytes, bytes, bool] | 
     keep_alive = response.keep_alive is not False
     if "Connection" not in headers and not keep_alive:
         headers["Connection"] = "close"
-    text = "".join([f"HTTP/1.1 {status} {response.reason}\r\n", *(f"{k}: {v}\r\n" for k, v in headers.items()), "\r\n"])
-    if "\r" in text[:-2].replace("\r\n", "") or "\n" in text.replace("\r\n", ""):
-        raise ValueError("Newline or carriage return character detected in HTTP status message or header")
-    return text.encode("utf-8"), (b"" if empty else body), keep_alive
+    # aiohttp's own serialiser (a control character in a header raises ValueError, as there)
+    head: bytes = _serialize_headers(f"HTTP/1.1 {status} {response.reason}", headers)
+    return head, (b"" if empty else body), keep_alive
 
 
 class FastFront(RequestHandler):
@@ -303,10 +304,15 @@ class FastFront(RequestHandler):
                 super().data_received(data)
 
     async def _answer(self, fast: FastServer, parsed: Parsed) -> bool:
-        """Answer one request; whether the connection stays open."""
+        """Answer one request as aiohttp's handler would; whether the connection stays open."""
         request = cast(web.Request, FastRequest(fast.app, parsed, self, self._remote))
         try:
             response = await fast.routes[parsed.path](request)
+        except (ConnectionError, asyncio.CancelledError):
+            raise
+        except Exception as exc:  # escaped the front door (a bug): aiohttp's handler answers it
+            response = self.handle_error(request, 500, exc)
+        try:
             written = response_bytes(response)
             if written is None:  # prepared (a stream) or unusual: aiohttp's writer, as aiohttp would
                 await response.prepare(request)
@@ -317,8 +323,10 @@ class FastFront(RequestHandler):
                 return keep_alive
         except (ConnectionError, asyncio.CancelledError):
             raise
-        except Exception as exc:  # (the front door answers the application's own errors: a bug)
-            written = self._server_error(request, exc)
+        except Exception as exc:  # a header aiohttp refuses to write: it drops the connection
+            self.log_exception("Unhandled exception", exc_info=exc)
+            self.force_close()
+            return False
         head, body, keep_alive = written
         transport = self.transport
         if transport is None or transport.is_closing():
@@ -330,16 +338,6 @@ class FastFront(RequestHandler):
         if not keep_alive:
             self.force_close()
         return keep_alive
-
-    def _server_error(self, request: web.Request, exc: BaseException) -> tuple[bytes, bytes, bool]:
-        """What aiohttp's handler answers for an error escaping the application (a bug)."""
-        self.log_exception("internal error while answering %s %s", request.method, request.path, exc_info=exc)
-        error = APIError.server_error()
-        response = error_response(error, request_id_of(request, error.message.encode()))
-        response.force_close()
-        written = response_bytes(response)
-        assert written is not None
-        return written
 
     async def shutdown(self, timeout: float | None = 15.0) -> None:
         running = self._running

@@ -220,3 +220,62 @@ def test_many_pipelined_requests_in_one_send_are_all_answered_in_order(port: int
     one_by_one = [exchange(port, [plain("/v1/chat/completions", b)], 1)[0] for b in bodies[:3]]
     assert [undated(a) for a in answers[:3]] == [undated(a) for a in one_by_one]
     assert all(a.startswith(b"HTTP/1.1 200 OK") for a in answers)
+
+
+MODELS = b"GET /v1/models HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer sk-test\r\n\r\n"
+ODD_HEADERS = [
+    b"Content-Length: +{n}",
+    b"Content-Length:  {n} ",
+    b"Content-Length: 0{n}",
+    b"Content-Length: {n}",
+    b"Content-length: {n},{n}",
+    b"Transfer-Encoding: identity",
+    b"Connection: close",
+    b"Connection: Keep-Alive",
+    b"Connection: keep-alive, Upgrade",
+    b"Expect: 100-continue",
+    b"X-Tab:\tvalue\t",
+    b"X-Empty:",
+    b"X Space: 1",
+    b"X-Nul: a\x00b",
+    b"X-Del: a\x7fb",
+    b"X-Latin: caf\xe9",
+    b"X-Utf8: caf\xc3\xa9",
+    b"Folded: a\r\n continued",
+    b": no name",
+    b"X-Colon:: double",
+]
+
+
+def replies(port: int, data: bytes, *, after_get: bool = False) -> list[bytes]:
+    """The undated responses to ``data`` on one connection, up to the answer to a GET sent after it
+    (or a last ``b"closed"`` when the server closed the connection first); ``after_get``: ``data``
+    sent once a GET was answered on the connection, which makes it aiohttp's."""
+    out: list[bytes] = []
+    with socket.create_connection(("127.0.0.1", port), timeout=10) as sock:
+        reader = Reader(sock)
+        if after_get:
+            sock.sendall(MODELS)
+            assert reader.response().startswith(b"HTTP/1.1 200 OK")
+        sock.sendall(data)
+        sock.sendall(MODELS)
+        try:
+            while b'"owned_by"' not in (answer := reader.response()):
+                out.append(undated(answer))
+        except ConnectionError:
+            out.append(b"closed")
+    return out
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(extra=st.lists(st.sampled_from(ODD_HEADERS), min_size=1, max_size=3), plain_length=st.booleans())
+def test_odd_requests_meet_aiohttp_as_before(port: int, extra: list[bytes], plain_length: bool) -> None:
+    """Whatever the fast front makes of a request's bytes, the answers are those of aiohttp alone
+    (the same bytes after a GET has made the connection aiohttp's)."""
+    body = json.dumps(CHAT).encode()
+    lines = [b"POST /v1/chat/completions HTTP/1.1", b"Host: x", b"Authorization: Bearer sk-test"]
+    lines += [line.replace(b"{n}", str(len(body)).encode()) for line in extra]
+    if plain_length:
+        lines.append(f"Content-Length: {len(body)}".encode())
+    data = b"\r\n".join(lines) + b"\r\n\r\n" + body
+    assert replies(port, data) == replies(port, data, after_get=True)
