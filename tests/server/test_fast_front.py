@@ -257,8 +257,7 @@ def replies(port: int, data: bytes, *, after_get: bool = False) -> list[bytes]:
         if after_get:
             sock.sendall(MODELS)
             assert reader.response().startswith(b"HTTP/1.1 200 OK")
-        sock.sendall(data)
-        sock.sendall(MODELS)
+        sock.sendall(data + MODELS)  # (in one send: how aiohttp parses bytes depends on how they arrive)
         try:
             while b'"owned_by"' not in (answer := reader.response()):
                 out.append(undated(answer))
