@@ -5,7 +5,9 @@
 Cases: ``chat``, ``responses`` (``store: false``), ``stored`` (``store: true``), each with every
 body different (a counter in the prompt), or ``chat-same``, ``responses-same``, ``stored-same``
 (one body repeated), ``chat-stream``, ``responses-stream`` and their ``-same`` (streamed); all of
-them by default.  For each case, ``mockai serve`` starts under
+them by default.  ``bare``: the baseline, bench/bare_server.py answering the benchmark request
+with mockai's own answer to it (the ratio of counts, bare / mockai, is the share of bare
+aiohttp's speed mockai would reach if instructions were time).  For each case, ``mockai serve`` starts under
 callgrind with instrumentation off, is warmed up with 300 requests, then counts only while
 ``--requests`` more arrive (bench/loadgen.py, concurrency 4), and the count is divided by them.
 
@@ -48,6 +50,7 @@ CASES: dict[str, tuple[str, dict[str, Any], bool]] = {  # path, body, every body
     "chat-stream-same": ("/v1/chat/completions", {**BODY, "stream": True}, False),
     "responses-stream": ("/v1/responses", {**RESPONSES_BODY, "stream": True}, True),
     "responses-stream-same": ("/v1/responses", {**RESPONSES_BODY, "stream": True}, False),
+    "bare": ("/json", BODY, False),
 }
 WARMUP = 300
 
@@ -69,6 +72,8 @@ def _wait_until_up(port: int, deadline: float) -> None:
         try:
             with urllib.request.urlopen(request, timeout=5):
                 return
+        except urllib.error.HTTPError:
+            return  # (an answer: the bare server has no /v1/models)
         except (urllib.error.URLError, OSError):
             check(time.monotonic() < deadline, "mockai did not start under valgrind")
             time.sleep(0.5)  # (a process starting under valgrind: nothing to wait on but its port)
@@ -86,15 +91,37 @@ def _load(url: str, body: bytes, count: int, vary: bool, start: int) -> int:
     return int(result["requests"])
 
 
+def _mockai_answer(body: dict[str, Any]) -> bytes:
+    """mockai's answer to ``body`` (a chat request), from a server of its own in this process."""
+    from mockai.core.config import ServerConfig
+    from mockai.server.runner import ServerThread
+
+    with ServerThread(ServerConfig(port=0)) as server:
+        request = urllib.request.Request(
+            server.base_url + "/chat/completions",
+            data=body_bytes(body, 1),
+            headers={"Authorization": f"Bearer {API_KEY}", "Content-Type": "application/json"},
+        )
+        with urllib.request.urlopen(request, timeout=30) as answer:
+            data: bytes = answer.read()
+            return data
+
+
 def count(case: str, requests: int) -> float:
     """Instructions a request for ``case``."""
     path, body, vary = CASES[case]
     port = _free_port()
     with tempfile.TemporaryDirectory(prefix="mockai-callgrind-") as tmp:
         out = Path(tmp, "callgrind.out")
+        served = [sys.executable, "-m", "mockai", "serve", "--port", str(port), "--quiet"]
+        if case == "bare":
+            canned = Path(tmp, "answer.json")
+            canned.write_bytes(_mockai_answer(body))
+            Path(tmp, "events.json").write_text("[]")
+            served = [sys.executable, str(BENCH / "bare_server.py"), "--json", str(canned),
+                      "--sse", str(Path(tmp, "events.json")), "--port", str(port)]  # fmt: skip
         server = subprocess.Popen(
-            ["valgrind", "--tool=callgrind", "--instr-atstart=no", f"--callgrind-out-file={out}",
-             sys.executable, "-m", "mockai", "serve", "--port", str(port), "--quiet"],
+            ["valgrind", "--tool=callgrind", "--instr-atstart=no", f"--callgrind-out-file={out}", *served],
             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env={**os.environ, "PYTHONHASHSEED": "0"},
         )  # fmt: skip
         try:

@@ -6,7 +6,7 @@ several layers).  A load test sends the same few kinds of request over and over:
 JSON body to ``/v1/chat/completions``, ``/v1/responses`` or ``/v1/embeddings``, whole in one
 read, over a kept-alive HTTP/1.1 connection.  :class:`FastFront` is aiohttp's protocol handler
 (:mod:`mockai.http.protocol_errors`) that answers exactly those itself: it reads them from the
-bytes received (:func:`read_requests`), runs the application's own middlewares and route handler
+bytes received (:class:`RequestReader`), runs the application's own middlewares and route handler
 on a :class:`FastRequest` (the few attributes those read), and writes the ``web.Response`` they
 return with the headers, in the order and with the values, aiohttp would send
 (:func:`response_bytes`): the same bytes either way.
@@ -30,14 +30,14 @@ from dataclasses import dataclass
 from typing import Any, cast
 
 from aiohttp import web
-from aiohttp.helpers import must_be_empty_body, rfc822_formatted_time, should_remove_content_length
+from aiohttp.helpers import EMPTY_BODY_STATUS_CODES, rfc822_formatted_time
 from aiohttp.http import SERVER_SOFTWARE, HttpVersion11
 from aiohttp.http_writer import StreamWriter, _serialize_headers
 from multidict import CIMultiDict, CIMultiDictProxy, MultiDict, MultiDictProxy
 
 from mockai.http.protocol_errors import AppRunner, RequestHandler, Server
 
-__all__ = ["FastAppRunner", "FastFront", "FastRequest", "FastRoutes", "FastSetup", "read_requests", "response_bytes"]
+__all__ = ["FastAppRunner", "FastFront", "FastRequest", "FastRoutes", "FastSetup", "RequestReader", "response_bytes"]
 
 # Route handler by path.
 Route = Callable[[web.Request], Awaitable[web.StreamResponse]]
@@ -69,59 +69,87 @@ class Parsed:
 
     __slots__ = ("body", "headers", "path")
 
-    def __init__(self, path: str, headers: list[tuple[str, str]], body: bytes) -> None:
+    def __init__(self, path: str, headers: CIMultiDictProxy[str], body: bytes) -> None:
         self.path = path
         self.headers = headers
         self.body = body
 
 
-def read_requests(data: bytes, lines: Mapping[bytes, str], max_body: int) -> tuple[list[Parsed], int, int] | None:
-    """The whole requests at the start of ``data``, how many bytes they take, and how many bytes
-    the request cut off after them needs in all (0: not known yet); None when ``data`` holds
-    anything else (aiohttp's then).  ``lines``: the request lines answered here, with their paths."""
-    found: list[Parsed] = []
-    at = 0
-    size = len(data)
-    while at < size:
-        end = data.find(b"\r\n\r\n", at)
-        if end < 0:
-            if size - at > _MAX_HEAD or (not found and not data.startswith(b"POST ", at)):
+class RequestReader:
+    """Reads the plain form of request (module doc) for the request lines in ``lines`` (each with
+    its path), keeping what the heads it read lately say: a load test, or a test suite, sends the
+    same few heads again and again (emptied when full, so bounded whatever the heads are)."""
+
+    def __init__(self, lines: Mapping[bytes, str], max_body: int) -> None:
+        self.lines = lines
+        self.max_body = max_body
+        self._known: dict[bytes, Head] = {}
+
+    def read(self, data: bytes) -> tuple[list[Parsed], int, int] | None:
+        """The whole requests at the start of ``data``, how many bytes they take, and how many
+        bytes the request cut off after them needs in all (0: not known yet); None when ``data``
+        holds anything else (aiohttp's then)."""
+        found: list[Parsed] = []
+        at = 0
+        size = len(data)
+        known_heads = self._known
+        while at < size:
+            end = data.find(b"\r\n\r\n", at)
+            if end < 0:
+                if size - at > _MAX_HEAD or (not found and not data.startswith(b"POST ", at)):
+                    return None
+                return found, at, 0
+            head = data[at:end]
+            known = known_heads.get(head)
+            if known is None:
+                known = _read_head(head, self.lines)
+                if len(known_heads) >= _KNOWN_HEADS:
+                    known_heads.clear()
+                known_heads[head] = known
+            path, headers, length = known
+            if length < 0 or length > self.max_body:
                 return None
-            return found, at, 0
-        if end - at > _MAX_HEAD:
-            return None
-        line_end = data.find(b"\r\n", at)
-        path = lines.get(data[at:line_end])
-        if path is None:
-            return None
-        block = data[line_end + 2 : end + 2]  # the header lines, each ending in CRLF
-        if _HEADER_LINES.fullmatch(block) is None:
-            return None
-        text = block.decode("ascii")
-        probe = "\n" + text.lower()
-        if any(mark in probe for mark in _HANDED_OVER):
-            return None
-        named = probe.find("\ncontent-length:")
-        if named < 0 or probe.find("\ncontent-length:", named + 1) >= 0:
-            return None  # none (aiohttp's to answer), or two
-        value = probe[named + 16 : probe.index("\r", named)].strip(" \t")
-        if not value.isdigit() or len(value) > 15:
-            return None
-        length = int(value)
-        if length > max_body or text.count("\n") > _MAX_HEADERS:
-            return None
-        start = end + 4
-        if size - start < length:
-            return found, at, start + length - at
-        headers = [
-            (name, value.strip(" \t")) for name, _, value in (line.partition(":") for line in text.split("\r\n"))
-        ]
-        headers.pop()  # (after the last CRLF)
-        if "\nconnection:" in probe and any(v.lower() != "keep-alive" for n, v in headers if n.lower() == "connection"):
-            return None
-        found.append(Parsed(path, headers, data[start : start + length]))
-        at = start + length
-    return found, at, 0
+            start = end + 4
+            if size - start < length:
+                return found, at, start + length - at
+            found.append(Parsed(path, headers, data[start : start + length]))
+            at = start + length
+        return found, at, 0
+
+
+Head = tuple[str, "CIMultiDictProxy[str]", int]  # path, headers, Content-Length (-1: not the plain form)
+_NOT_PLAIN: Head = ("", CIMultiDictProxy(CIMultiDict()), -1)
+_KNOWN_HEADS = 256
+
+
+def _read_head(head: bytes, lines: Mapping[bytes, str]) -> Head:
+    """What a request's head (its line and header lines, no final CRLF) says: path, headers and
+    body length; :data:`_NOT_PLAIN` when it is not the plain form."""
+    if len(head) > _MAX_HEAD:
+        return _NOT_PLAIN
+    line_end = head.find(b"\r\n")
+    request_line = head if line_end < 0 else head[:line_end]
+    path = lines.get(request_line)
+    if path is None or line_end < 0:
+        return _NOT_PLAIN
+    block = head[line_end + 2 :] + b"\r\n"  # the header lines, each ending in CRLF
+    if _HEADER_LINES.fullmatch(block) is None:
+        return _NOT_PLAIN
+    text = block.decode("ascii")
+    probe = "\n" + text.lower()
+    if any(mark in probe for mark in _HANDED_OVER) or text.count("\n") > _MAX_HEADERS:
+        return _NOT_PLAIN
+    named = probe.find("\ncontent-length:")
+    if named < 0 or probe.find("\ncontent-length:", named + 1) >= 0:
+        return _NOT_PLAIN  # none (aiohttp's to answer), or two
+    value = probe[named + 16 : probe.index("\r", named)].strip(" \t")
+    if not value.isdigit() or len(value) > 15:
+        return _NOT_PLAIN
+    fields = (line.partition(":") for line in text.split("\r\n")[:-1])  # (nothing after the last CRLF)
+    headers = [(name, field.strip(" \t")) for name, _, field in fields]
+    if "\nconnection:" in probe and any(v.lower() != "keep-alive" for n, v in headers if n.lower() == "connection"):
+        return _NOT_PLAIN
+    return path, CIMultiDictProxy(CIMultiDict(headers)), int(value)
 
 
 class FastRequest:
@@ -141,7 +169,7 @@ class FastRequest:
     def __init__(self, app: web.Application, parsed: Parsed, protocol: FastFront, remote: str | None) -> None:
         self.app = app
         self.path = parsed.path
-        self.headers: CIMultiDictProxy[str] = CIMultiDictProxy(CIMultiDict(parsed.headers))
+        self.headers = parsed.headers  # (read-only, shared by the requests of one head)
         self._body = parsed.body
         self._protocol = protocol
         self._writer: StreamWriter | None = None
@@ -182,7 +210,7 @@ def response_bytes(response: web.StreamResponse) -> tuple[bytes, bytes, bool] | 
     streamed response, compression, cookies, a body that is not bytes)."""
     if not isinstance(response, web.Response) or response.prepared or response.chunked or response.compression:
         return None
-    if response.cookies:
+    if getattr(response, "_cookies", None):  # (read without making the jar aiohttp makes when asked)
         return None
     body = response.body
     if body is None:
@@ -191,26 +219,23 @@ def response_bytes(response: web.StreamResponse) -> tuple[bytes, bytes, bool] | 
         return None
     status = response.status
     headers = response.headers
-    empty = must_be_empty_body("POST", status)
-    if "Content-Length" in headers:
-        if should_remove_content_length("POST", status):
-            del headers["Content-Length"]
-    elif body or not empty:
-        headers["Content-Length"] = str(len(body))
-    if empty:
-        headers.pop("Content-Length", None) if should_remove_content_length("POST", status) else None
-        headers.pop("Transfer-Encoding", None)
-    elif body or headers.get("Content-Length", "0") != "0":
-        headers.setdefault("Content-Type", "application/octet-stream")
+    if status in EMPTY_BODY_STATUS_CODES:  # (what aiohttp's Response._start and _prepare_headers do)
+        headers.popall("Content-Length", None)
+        headers.popall("Transfer-Encoding", None)
+    else:
+        if "Content-Length" not in headers:
+            headers["Content-Length"] = str(len(body))
+        if headers["Content-Length"] != "0":
+            headers.setdefault("Content-Type", "application/octet-stream")
     if "Date" not in headers:
         headers["Date"] = rfc822_formatted_time()
     headers.setdefault("Server", SERVER_SOFTWARE)
     keep_alive = response.keep_alive is not False
-    if "Connection" not in headers and not keep_alive:
+    if not keep_alive and "Connection" not in headers:
         headers["Connection"] = "close"
     # aiohttp's own serialiser (a control character in a header raises ValueError, as there)
     head: bytes = _serialize_headers(f"HTTP/1.1 {status} {response.reason}", headers)
-    return head, (b"" if empty else body), keep_alive
+    return head, (b"" if status in EMPTY_BODY_STATUS_CODES else body), keep_alive
 
 
 class FastFront(RequestHandler):
@@ -246,7 +271,7 @@ class FastFront(RequestHandler):
                 return
         if unanswered:
             data = bytes(unanswered)
-        read = read_requests(data, fast.lines, fast.max_body) if fast.takes_requests() else None
+        read = fast.reader.read(data) if fast.takes_requests() else None
         if read is None:
             self._hand_over(data)
             return
@@ -353,8 +378,7 @@ class FastServer(Server):
     """aiohttp's low-level server, making :class:`FastFront` handlers for the application."""
 
     app: web.Application
-    max_body: int
-    lines: Mapping[bytes, str]
+    reader: RequestReader
     routes: FastRoutes  # (each through the application's middlewares)
     takes_requests: Callable[[], bool]
 
@@ -385,7 +409,6 @@ class FastAppRunner(AppRunner):
         fast = cast(FastServer, server)
         fast.app = self.app
         fast.routes = {path: _through_middlewares(self.app, route) for path, route in setup.routes.items()}
-        fast.lines = {f"POST {path} HTTP/1.1".encode(): path for path in setup.routes}
+        fast.reader = RequestReader({f"POST {path} HTTP/1.1".encode(): path for path in setup.routes}, setup.max_body)
         fast.takes_requests = setup.takes_requests
-        fast.max_body = setup.max_body
         return server

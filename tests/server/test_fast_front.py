@@ -14,7 +14,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from mockai.server.fast_front import read_requests
+from mockai.server.fast_front import RequestReader
 from mockai.server.runner import ServerThread
 from tests.support.servers import running_server
 
@@ -201,17 +201,20 @@ def test_however_the_bytes_are_cut_the_answers_are_the_same(port: int, cuts: lis
     ],
 )
 def test_requests_outside_the_plain_form_are_aiohttps(data: bytes) -> None:
-    assert read_requests(data, LINES, 1 << 20) is None
+    reader = RequestReader(LINES, 1 << 20)
+    assert reader.read(data) is None
+    assert reader.read(data) is None  # (and again, from what the reader keeps of the head)
 
 
 def test_the_plain_form_is_read_whole_and_a_cut_one_waits() -> None:
     one = plain("/v1/chat/completions", b'{"a": 1}')
-    found, used, needed = read_requests(one + one[:30], LINES, 1 << 20) or ([], 0, 0)
+    reader = RequestReader(LINES, 1 << 20)
+    found, used, needed = reader.read(one + one[:30]) or ([], 0, 0)
     assert [(p.path, p.body) for p in found] == [("/v1/chat/completions", b'{"a": 1}')]
     assert (used, needed) == (len(one), 0)
-    found, used, needed = read_requests(one[:-3], LINES, 1 << 20) or ([], -1, -1)
+    found, used, needed = reader.read(one[:-3]) or ([], -1, -1)
     assert (found, used, needed) == ([], 0, len(one))
-    assert read_requests(one, LINES, 4) is None  # over the body limit: aiohttp's 413
+    assert RequestReader(LINES, 4).read(one) is None  # over the body limit: aiohttp's 413
 
 
 def test_many_pipelined_requests_in_one_send_are_all_answered_in_order(port: int) -> None:
