@@ -107,13 +107,13 @@ def _mockai_answer(body: dict[str, Any]) -> bytes:
             return data
 
 
-def count(case: str, requests: int) -> float:
-    """Instructions a request for ``case``."""
+def count(case: str, requests: int, quiet: bool = True) -> float:
+    """Instructions a request for ``case`` (``quiet``: mockai without its access log)."""
     path, body, vary = CASES[case]
     port = _free_port()
     with tempfile.TemporaryDirectory(prefix="mockai-callgrind-") as tmp:
         out = Path(tmp, "callgrind.out")
-        served = [sys.executable, "-m", "mockai", "serve", "--port", str(port), "--quiet"]
+        served = [sys.executable, "-m", "mockai", "serve", "--port", str(port), *(["--quiet"] if quiet else [])]
         if case == "bare":
             canned = Path(tmp, "answer.json")
             canned.write_bytes(_mockai_answer(body))
@@ -147,12 +147,13 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("cases", nargs="*", metavar="CASE", help=f"of {', '.join(CASES)} (default: all)")
     parser.add_argument("--requests", type=int, default=400)
+    parser.add_argument("--access-log", action="store_true", help="mockai with its default access log (else --quiet)")
     args = parser.parse_args()
     check(shutil.which("valgrind") is not None and shutil.which("callgrind_control") is not None, "needs valgrind")
     unknown = set(args.cases) - set(CASES)
     check(not unknown, f"unknown cases: {', '.join(sorted(unknown))}; cases: {', '.join(CASES)}")
     for case in args.cases or CASES:
-        print(f"{case:15s} {count(case, args.requests):12,.0f} instructions a request", flush=True)
+        print(f"{case:15s} {count(case, args.requests, not args.access_log):12,.0f} instructions a request", flush=True)
 
 
 if __name__ == "__main__":
