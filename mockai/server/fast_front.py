@@ -269,7 +269,6 @@ class FastFront(RequestHandler):
             unanswered += data
             if len(unanswered) < self._needed:  # (a large body arriving: not read again each time)
                 return
-        if unanswered:
             data = bytes(unanswered)
         read = fast.reader.read(data) if fast.takes_requests() else None
         if read is None:
@@ -343,23 +342,21 @@ class FastFront(RequestHandler):
                 await response.prepare(request)
                 await response.write_eof()
                 keep_alive = response.keep_alive is not False
-                if not keep_alive:
-                    self.force_close()
-                return keep_alive
+            else:
+                head, body, keep_alive = written
+                transport = self.transport
+                if transport is None or transport.is_closing():
+                    return False
+                if len(body) < 65536:
+                    transport.write(head + body)
+                else:
+                    transport.writelines((head, body))
         except (ConnectionError, asyncio.CancelledError):
             raise
         except Exception as exc:  # a header aiohttp refuses to write: it drops the connection
             self.log_exception("Unhandled exception", exc_info=exc)
             self.force_close()
             return False
-        head, body, keep_alive = written
-        transport = self.transport
-        if transport is None or transport.is_closing():
-            return False
-        if len(body) < 65536:
-            transport.write(head + body)
-        else:
-            transport.writelines((head, body))
         if not keep_alive:
             self.force_close()
         return keep_alive
