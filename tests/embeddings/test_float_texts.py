@@ -146,3 +146,20 @@ def test_compact_base64_from_tables_is_base64_of_the_values() -> None:
         rows = bits.reshape(-1, 768)
         expected = base64.b64encode(_float16_values()[rows].astype("<f4").tobytes())
         assert _compact16_base64(rows) == expected
+
+
+def test_compact_base64_rows_either_side_of_the_small_path() -> None:
+    """A few values (one vector, say) are rounded by numpy and encoded by one base64 call; many by
+    the integer rounding and the tables: either way each row is the base64 of its float16 values
+    as little-endian float32."""
+    import base64
+
+    from mockai.embeddings.render import _compact16_rows, _float16_values
+
+    rng = np.random.default_rng(17)
+    for rows, width in ((1, 1536), (1, 3072), (2, 1536), (3, 1536), (5, 1536), (8, 768), (100, 1536), (1, 255)):
+        vectors = (rng.standard_normal((rows, width)) * 0.03).astype(np.float32)
+        vectors[0, :3] = (1e-9, -6.1e-5, 0.0)  # float16 subnormals and zero
+        halves = vectors.astype(np.float16).view(np.uint16)
+        expected = [base64.b64encode(_float16_values()[row].astype("<f4").tobytes()) for row in halves]
+        assert [bytes(row) for row in _compact16_rows(vectors, "base64")] == expected
