@@ -98,6 +98,7 @@ class ServerThread:
         self._ready.set()
         self._loop.run_forever()
         self._loop.run_until_complete(self.server.stop())
+        _finish_tasks(self._loop)
         self._loop.close()
 
     def start(self, timeout: float = 10.0) -> str:
@@ -146,6 +147,19 @@ class ServerThread:
 
     def __exit__(self, *exc: object) -> None:
         self.stop()
+
+
+def _finish_tasks(loop: asyncio.AbstractEventLoop) -> None:
+    """Cancel what is still running on ``loop`` and let it end, as ``asyncio.run`` does before it
+    closes its loop: a connection's handler can outlive the server's shutdown (aiohttp reading the
+    rest of a body a client left without sending, for up to its lingering time), and a loop closed
+    under it leaves a task asyncio reports as destroyed while pending."""
+    pending = [task for task in asyncio.all_tasks(loop) if not task.done()]
+    for task in pending:
+        task.cancel()
+    if pending:
+        loop.run_until_complete(asyncio.gather(*pending, return_exceptions=True))
+    loop.run_until_complete(loop.shutdown_asyncgens())
 
 
 def _result(future: concurrent.futures.Future[T], timeout: float) -> T:
