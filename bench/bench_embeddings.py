@@ -6,7 +6,11 @@
   every request distinct, base64 (the SDK's default) and float: the server's CPU per request
   (bench/loadgen.py at concurrency 1, /proc of the server process, HTTP and JSON parsing
   included), and the handler's own work in this process (reading, vectors, rendering) as the best
-  of 20 calls;
+  of 20 calls.  The target is in milliseconds, and this machine's speed drifts (twice as slow at
+  some hours as at others), so each round also measures the bare aiohttp server's CPU per request
+  (bench/bare_server.py answering mockai's chat completion as canned bytes, the same load
+  generator at concurrency 1) between the batches: the batch in units of that baseline is
+  comparable from run to run;
 * single text: requests/s at concurrency 16 of one short text (base64) against a non-streamed chat
   completion (bench/common.py's BODY), the same body every time and a distinct one every time,
   interleaved round after round; the ratio is the median of the per-round ratios, for req/s and
@@ -24,7 +28,7 @@ import time
 from typing import Any
 
 import loadgen
-from common import BODY, body_bytes, check, median, mockai, paired_ratio, post, rounds_main
+from common import BODY, bare, body_bytes, check, median, mockai, paired_ratio, post, rounds_main
 
 from mockai.embeddings.render import layout_of, render_embeddings
 from mockai.embeddings.request import read_embedding_request
@@ -67,29 +71,41 @@ def run(rounds: int, duration: float, quick: bool) -> dict[str, Any]:
     with mockai() as server:
         embeddings_url = server.url + "/embeddings"
         chat_url = server.url + "/chat/completions"
+        bodies = {encoding: json.dumps(batch_body(encoding)).encode() for encoding in ("base64", "float")}
+        answers = {}
+        for encoding, body in bodies.items():
+            status, _, answers[encoding] = post(embeddings_url, body.replace(b"{n}", b"0"))
+            check(status == 200 and len(json.loads(answers[encoding])["data"]) == 100, f"batch answered {status}")
+        runs: dict[str, list[dict[str, Any]]] = {"bare": [], "base64": [], "float": []}
+        _, _, chat_answer = post(chat_url, body_bytes(BODY, 1))
+        with bare(chat_answer, []) as baseline:  # (a small answer: the machine's speed, not its copying)
+            for r in range(rounds):  # interleaved: the baseline between the two batches of each round
+                for name in ("base64", "bare", "float"):
+                    runs[name].append(
+                        loadgen.run(
+                            baseline.origin + "/json" if name == "bare" else embeddings_url,
+                            b"{}" if name == "bare" else bodies[name],
+                            concurrency=1,
+                            requests=(50 if quick else 400) * (40 if name == "bare" else 1),
+                            duration=duration,
+                            warmup=5,
+                            server_pids=[baseline.pid if name == "bare" else server.pid],
+                            vary=name != "bare",
+                            start=1000 * (r + 1),
+                        )
+                    )
+        bare_us = median([r["server_cpu_us_per_request"] for r in runs["bare"]])
+        results["bare_cpu_us_per_request"] = bare_us
         for encoding in ("base64", "float"):
-            body = json.dumps(batch_body(encoding)).encode()
-            status, _, answer = post(embeddings_url, body.replace(b"{n}", b"0"))
-            check(status == 200 and len(json.loads(answer)["data"]) == 100, f"batch answered {status}")
-            runs = [
-                loadgen.run(
-                    embeddings_url,
-                    body,
-                    concurrency=1,
-                    requests=50 if quick else 400,
-                    duration=duration,
-                    warmup=5,
-                    server_pids=[server.pid],
-                    vary=True,
-                    start=1000 * (r + 1),
-                )
-                for r in range(rounds)
-            ]
+            cpu_ms = [r["server_cpu_us_per_request"] / 1000 for r in runs[encoding]]
             results["batch"][encoding] = {
-                "server_cpu_ms_per_request": median([r["server_cpu_us_per_request"] / 1000 for r in runs]),
-                "latency_ms_p50": median([r["latency_ms"]["p50"] for r in runs]),
+                "server_cpu_ms_per_request": median(cpu_ms),
+                "in_bare_requests": median(
+                    [ms * 1000 / b["server_cpu_us_per_request"] for ms, b in zip(cpu_ms, runs["bare"], strict=True)]
+                ),
+                "latency_ms_p50": median([r["latency_ms"]["p50"] for r in runs[encoding]]),
                 "handler_ms_in_process": in_process_ms(batch_body(encoding)),
-                "body_bytes": len(answer),
+                "body_bytes": len(answers[encoding]),
             }
         single = {"model": "text-embedding-3-small", "input": "Where is my order {n}?", "encoding_format": "base64"}
         check(post(embeddings_url, body_bytes(single, 1))[0] == 200, "single text refused")
@@ -150,7 +166,8 @@ def table(results: dict[str, Any]) -> str:
     for encoding, batch in results["batch"].items():
         rows.append(
             f"| batch of 100 at 1536 dims, {encoding}: server CPU / request | {batch['server_cpu_ms_per_request']:.1f} ms "
-            f"(handler in process {batch['handler_ms_in_process']:.1f} ms, p50 latency {batch['latency_ms_p50']:.1f} ms) |"
+            f"(handler in process {batch['handler_ms_in_process']:.1f} ms, p50 latency {batch['latency_ms_p50']:.1f} ms; "
+            f"{batch['in_bare_requests']:.0f} × bare aiohttp's {results['bare_cpu_us_per_request']:.0f} µs a request) |"
         )
     for kind, single in results["single"].items():
         rows.append(
