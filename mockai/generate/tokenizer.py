@@ -33,7 +33,30 @@ def tokenize(text: str) -> list[str]:
 
 
 def count_tokens(text: str) -> int:
-    return len(_TOKEN.findall(text))
+    if len(text) <= _CHUNK:
+        return len(_TOKEN.findall(text))
+    return _count_in_chunks(text)
+
+
+# A long text is counted a piece at a time: one regular-expression call over megabytes holds the
+# interpreter for a second, so a thread counting it (mockai.server.pipeline reads large requests
+# off the event loop) would still stall every other request.  Pieces end where a token surely
+# ends, whatever follows: after a punctuation mark or "_" (one-character tokens), or after any
+# other non-space character followed by whitespace (a run of letters or digits ends there).  A
+# token never looks behind where it starts, so the pieces' counts add up to the whole text's.
+_CHUNK = 1 << 16
+_TOKEN_END = re.compile(r"[^\s\w]|_|\S(?=\s)")
+
+
+def _count_in_chunks(text: str) -> int:
+    total, start, size = 0, 0, len(text)
+    while start < size:
+        end = start + _CHUNK
+        found = _TOKEN_END.search(text, end) if end < size else None
+        end = found.end() if found is not None else size
+        total += _TOKEN.subn("", text[start:end])[1]  # (counts without making the tokens)
+        start = end
+    return total
 
 
 def _json_tokens(value: Any) -> int:

@@ -14,6 +14,7 @@ are the same for both; the journal keeps the body the client sent.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
@@ -137,15 +138,18 @@ async def _read(
     raw, parsed = await received.read(request, state)
     known = state.known_bodies.get(raw)
     new = known is None
+    large = len(raw) > _READ_IN_A_THREAD
     if known is None:
-        body = surface.validate(parsed)
+        body = await asyncio.to_thread(surface.validate, parsed) if large else surface.validate(parsed)
         known = KnownBody(request_id_of(request, raw))
     else:
         body = parsed  # these very bytes were validated before
     if state.config.strict_models and body["model"] not in state.catalog:
         raise surface.unknown_model(body["model"])
     view = known.view
-    if view is None:
+    if view is None and large and _view_is_pure(body):  # (a pure view reads nothing of the server's)
+        view = await asyncio.to_thread(surface.view, state, body, new)
+    elif view is None:
         view = surface.view(state, body, new)
         if view is not body and _view_is_pure(body):
             known.view = view
@@ -157,6 +161,13 @@ async def _read(
     elif view is not body and body.get("previous_response_id") is not None:
         ctx.assign_id = _same  # the answer depends on the stored conversation: never the memoised plan
     return ctx, body, known.req_id
+
+
+# A body larger than this is validated (and its chat view made, when that reads nothing stored)
+# in a worker thread: counting the tokens of megabytes of prompt takes up to a second, which the
+# event loop would otherwise spend on it alone.  The counting leaves the interpreter to the loop
+# between pieces of text (mockai.generate.tokenizer), so other requests go on meanwhile.
+_READ_IN_A_THREAD = 1 << 20
 
 
 def _view_is_pure(body: dict[str, Any]) -> bool:

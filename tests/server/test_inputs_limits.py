@@ -84,3 +84,31 @@ def test_a_long_answer_does_not_hold_up_a_small_request(fresh: ServerThread) -> 
     worker.join(60)
     assert small.status_code == 200 and finished
     assert waited < 0.5 * (finished[0] - started), (waited, finished[0] - started)
+
+
+LARGE_BODIES = {  # about 8 MB each: a second or so of token counting, ending in the real 400
+    "chat/completions": {"model": "gpt-4o-mini", "messages": [{"role": "user", "content": "word " * 1_600_000}]},
+    "responses": {"model": "gpt-4o-mini", "input": "word " * 1_600_000},
+    "embeddings": {"model": "text-embedding-3-small", "input": ["word " * 4000] * 400},
+}
+
+
+@pytest.mark.parametrize("path", sorted(LARGE_BODIES))
+def test_megabytes_of_prompt_do_not_hold_up_small_requests(fresh: ServerThread, path: str) -> None:
+    """A large body is validated (its tokens counted) in a worker thread, the counting a piece of
+    text at a time: small requests sent meanwhile are answered within a small part of the large
+    one's time.  Before, the loop counted the whole prompt in one call, and every request sent
+    meanwhile waited for most of it."""
+    outcome: list[httpx.Response] = []
+    started = time.monotonic()
+    worker = threading.Thread(target=lambda: outcome.append(_post(fresh, path, LARGE_BODIES[path])))
+    worker.start()
+    waits: list[float] = []
+    while worker.is_alive():
+        asked = time.monotonic()
+        assert HTTP.get(f"{fresh.base_url}/models", headers=AUTH, timeout=30).status_code == 200
+        waits.append(time.monotonic() - asked)
+    worker.join()
+    took = time.monotonic() - started
+    assert outcome and outcome[0].status_code == 400, outcome  # (over the context, or the request's token limit)
+    assert len(waits) >= 3 and max(waits) < 0.5 * took, (max(waits), took, len(waits))
