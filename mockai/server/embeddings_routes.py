@@ -31,7 +31,7 @@ from mockai.http.responses import request_id_of
 from mockai.moderations.request import ModerationRequest, read_moderation_request
 from mockai.moderations.results import Verdict, moderation_body, moderation_id
 from mockai.scenarios.inputs import InputsReply
-from mockai.server.intake import Received
+from mockai.server.intake import READ_IN_A_THREAD, Received
 from mockai.server.state import STATE, InputsAnswer, ServerState
 
 __all__ = ["create_embeddings", "create_moderations"]
@@ -42,7 +42,6 @@ T = TypeVar("T")
 # about a second); shorter ones are answered at once, cheaper than a thread hop.  Work, not bytes:
 # 60,000 empty strings to moderate are a 240 KB body and seconds of work.
 _MUCH_WORK_NS = 10_000_000
-_READ_IN_A_THREAD = 1 << 20
 # Measured on the 2-core machine the benchmarks run on: an embedding value costs about 60 ns to
 # compute and write as text, one moderation result (every category and score) about 75 us.
 _EMBEDDING_VALUE_NS = 60
@@ -148,8 +147,7 @@ async def _read(
     known = state.input_answers.get(_key(request.path, raw))
     if known is not None:
         return received.numbered(request, state, parsed), known
-    # (reading counts the inputs' tokens: megabytes of text are read in a thread, as chat's are)
-    asked = await asyncio.to_thread(surface.read, parsed) if len(raw) > _READ_IN_A_THREAD else surface.read(parsed)
+    asked = await asyncio.to_thread(surface.read, parsed) if len(raw) > READ_IN_A_THREAD else surface.read(parsed)
     model = surface.model_id(asked)
     if state.config.strict_models and model not in state.catalog:  # --model may leave it out
         raise APIError.model_not_found(model)

@@ -22,7 +22,13 @@ from mockai.http.request_body import read_json_body
 from mockai.server.journal import NOT_READ, Describe
 from mockai.server.state import ServerState
 
-__all__ = ["Received"]
+__all__ = ["READ_IN_A_THREAD", "Received"]
+
+# A body larger than this is read (validated: its prompt's tokens counted) in a worker thread, by
+# every surface: counting the tokens of megabytes of text takes up to a second, which the event
+# loop would otherwise spend on it alone.  The counting hands the interpreter back to the loop
+# between pieces of text (mockai.generate.tokenizer), so other requests go on meanwhile.
+READ_IN_A_THREAD = 1 << 20
 
 
 class Received:

@@ -30,7 +30,7 @@ from mockai.core.errors import APIError
 from mockai.core.plan import ErrorReply, ForwardReply, PlannedReply, RawReply, Reply
 from mockai.http.responses import request_id_of
 from mockai.responses import surface as responses
-from mockai.server.intake import Received
+from mockai.server.intake import READ_IN_A_THREAD, Received
 from mockai.server.journal import NOT_READ, Describe
 from mockai.server.state import STATE, KnownBody, ServerState
 from mockai.server.upstream import forward_upstream
@@ -138,7 +138,7 @@ async def _read(
     raw, parsed = await received.read(request, state)
     known = state.known_bodies.get(raw)
     new = known is None
-    large = len(raw) > _READ_IN_A_THREAD
+    large = len(raw) > READ_IN_A_THREAD  # (and its chat view made there, when that reads nothing stored)
     if known is None:
         body = await asyncio.to_thread(surface.validate, parsed) if large else surface.validate(parsed)
         known = KnownBody(request_id_of(request, raw))
@@ -161,13 +161,6 @@ async def _read(
     elif view is not body and body.get("previous_response_id") is not None:
         ctx.assign_id = _same  # the answer depends on the stored conversation: never the memoised plan
     return ctx, body, known.req_id
-
-
-# A body larger than this is validated (and its chat view made, when that reads nothing stored)
-# in a worker thread: counting the tokens of megabytes of prompt takes up to a second, which the
-# event loop would otherwise spend on it alone.  The counting leaves the interpreter to the loop
-# between pieces of text (mockai.generate.tokenizer), so other requests go on meanwhile.
-_READ_IN_A_THREAD = 1 << 20
 
 
 def _view_is_pure(body: dict[str, Any]) -> bool:
