@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import signal
 import socket
 from collections.abc import Callable
@@ -62,12 +63,8 @@ class Listener:
     async def start(self) -> str:
         """Start the application (its startup hooks run) and listen; the base URL."""
         # Malformed HTTP is answered as the real API's JSON 400, with no traceback (protocol_errors).
-        timeout = self._shutdown_timeout
-        runner = (
-            AppRunner(self.app, access_log=None, handle_signals=False, shutdown_timeout=timeout)
-            if self._fast is None
-            else FastAppRunner(self.app, self._fast, access_log=None, handle_signals=False, shutdown_timeout=timeout)
-        )
+        make = AppRunner if self._fast is None else functools.partial(FastAppRunner, setup=self._fast)
+        runner = make(self.app, access_log=None, handle_signals=False, shutdown_timeout=self._shutdown_timeout)
         await runner.setup()
         self._runner = runner
         site: web.BaseSite
