@@ -31,7 +31,7 @@ from mockai.http.responses import request_id_of
 from mockai.moderations.request import ModerationRequest, read_moderation_request
 from mockai.moderations.results import Verdict, moderation_body, moderation_id
 from mockai.scenarios.inputs import InputsReply
-from mockai.server.intake import READ_IN_A_THREAD, Received
+from mockai.server.intake import Received
 from mockai.server.state import STATE, InputsAnswer, ServerState
 
 __all__ = ["create_embeddings", "create_moderations"]
@@ -147,7 +147,7 @@ async def _read(
     known = state.input_answers.get(_key(request.path, raw))
     if known is not None:
         return received.numbered(request, state, parsed), known
-    asked = await asyncio.to_thread(surface.read, parsed) if len(raw) > READ_IN_A_THREAD else surface.read(parsed)
+    asked = await asyncio.to_thread(surface.read, parsed) if received.large else surface.read(parsed)
     model = surface.model_id(asked)
     if state.config.strict_models and model not in state.catalog:  # --model may leave it out
         raise APIError.model_not_found(model)

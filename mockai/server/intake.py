@@ -22,13 +22,14 @@ from mockai.http.request_body import read_json_body
 from mockai.server.journal import NOT_READ, Describe
 from mockai.server.state import ServerState
 
-__all__ = ["READ_IN_A_THREAD", "Received"]
+__all__ = ["Received"]
 
 # A body larger than this is read (validated: its prompt's tokens counted) in a worker thread, by
-# every surface: counting the tokens of megabytes of text takes up to a second, which the event
-# loop would otherwise spend on it alone.  The counting hands the interpreter back to the loop
-# between pieces of text (mockai.generate.tokenizer), so other requests go on meanwhile.
-READ_IN_A_THREAD = 1 << 20
+# every surface (:attr:`Received.large`): counting the tokens of megabytes of text takes up to a
+# second, which the event loop would otherwise spend on it alone.  The counting hands the
+# interpreter back to the loop between pieces of text (mockai.generate.tokenizer), so other
+# requests go on meanwhile.
+_READ_IN_A_THREAD = 1 << 20
 
 
 class Received:
@@ -48,6 +49,14 @@ class Received:
         raw, parsed = await read_json_body(request, config.max_body_bytes)
         self.raw, self.body = raw, parsed
         return raw, parsed
+
+    @property
+    def large(self) -> bool:
+        """Whether the body read is large enough that work on it (a pure function of it: validation,
+        token counting) is done in a worker thread (``asyncio.to_thread``), not on the loop.  A
+        property, not a helper that awaits: the usual request pays no coroutine for it."""
+        assert self.raw is not None
+        return len(self.raw) > _READ_IN_A_THREAD
 
     def numbered(self, request: web.Request, state: ServerState, view: dict[str, Any]) -> RequestContext:
         """The request read, as reply sources see it (``view``: its body, or what stands for it),

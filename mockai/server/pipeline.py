@@ -30,7 +30,7 @@ from mockai.core.errors import APIError
 from mockai.core.plan import ErrorReply, ForwardReply, PlannedReply, RawReply, Reply
 from mockai.http.responses import request_id_of
 from mockai.responses import surface as responses
-from mockai.server.intake import READ_IN_A_THREAD, Received
+from mockai.server.intake import Received
 from mockai.server.journal import NOT_READ, Describe
 from mockai.server.state import STATE, KnownBody, ServerState
 from mockai.server.upstream import forward_upstream
@@ -138,19 +138,19 @@ async def _read(
     raw, parsed = await received.read(request, state)
     known = state.known_bodies.get(raw)
     new = known is None
-    large = len(raw) > READ_IN_A_THREAD  # (and its chat view made there, when that reads nothing stored)
     if known is None:
-        body = await asyncio.to_thread(surface.validate, parsed) if large else surface.validate(parsed)
+        body = await asyncio.to_thread(surface.validate, parsed) if received.large else surface.validate(parsed)
         known = KnownBody(request_id_of(request, raw))
     else:
         body = parsed  # these very bytes were validated before
     if state.config.strict_models and body["model"] not in state.catalog:
         raise surface.unknown_model(body["model"])
     view = known.view
-    if view is None and large and _view_is_pure(body):  # (a pure view reads nothing of the server's)
-        view = await asyncio.to_thread(surface.view, state, body, new)
-    elif view is None:
-        view = surface.view(state, body, new)
+    if view is None:
+        if received.large and _view_is_pure(body):  # (a pure view reads nothing of the server's)
+            view = await asyncio.to_thread(surface.view, state, body, new)
+        else:
+            view = surface.view(state, body, new)
         if view is not body and _view_is_pure(body):
             known.view = view
     if new:

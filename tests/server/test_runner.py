@@ -96,8 +96,7 @@ def test_stopping_leaves_no_task_pending(caplog: pytest.LogCaptureFixture) -> No
 
     body = b'{"model": "gpt-4o-mini", "messages": [{"role": "user", "content": "hi there, mock"}]}'
     with caplog.at_level("ERROR", logger="asyncio"), ServerThread(ServerConfig(port=0)) as server:
-        port = int(server.base_url.rsplit(":", 1)[1].split("/")[0])
-        with socket.create_connection(("127.0.0.1", port), timeout=5) as client:
+        with socket.create_connection(("127.0.0.1", server.server.port), timeout=5) as client:
             head = b"POST /v1/chat/copletions HTTP/1.1\r\nHost: x\r\nContent-Length: %d\r\n\r\n" % (len(body) + 2)
             client.sendall(head + body)  # (two bytes short)
             answer = b""
