@@ -5,7 +5,9 @@
 * non-streaming chat requests/s at concurrency 1, 16 and 64, load from wrk (a C client, installed
   with apt-get when missing; bench/loadgen.py when it cannot be): the same request every time,
   and a distinct request every time (a counter in the prompt: nothing can come from a memo),
-  against bench/bare_server.py answering mockai's own reply as canned bytes;
+  against bench/bare_server.py answering mockai's own reply as canned bytes; at concurrency 16
+  also distinct requests after the same 4 KB system prompt (bench/common.py's LONG_PROMPT_BODY,
+  the bare server sent the same size of body);
 * the server's CPU per request (µs, from /proc), which a busy machine changes far less than
   requests/s;
 * streaming at concurrency 16: SSE events/s against the bare server writing the same request's
@@ -36,6 +38,7 @@ from typing import Any
 import loadgen
 from common import (
     BODY,
+    LONG_PROMPT_BODY,
     STREAM_BODY,
     Server,
     bare,
@@ -158,6 +161,7 @@ def run(rounds: int, duration: float, quick: bool, mockai_args: list[str]) -> di
         bench = Bench(duration, quick, Path(tmp), use_wrk)
         with bare(canned, events, routes) as baseline:
             same, distinct = body_bytes(BODY, 1), body_bytes(BODY)
+            long_same, long_distinct = body_bytes(LONG_PROMPT_BODY, 1), body_bytes(LONG_PROMPT_BODY)
             if not quick:  # warm-up, not counted
                 bench.non_stream(chat, same, 16, server, distinct=False)
                 bench.non_stream(baseline.origin + "/json", same, 16, baseline, distinct=False)
@@ -167,6 +171,11 @@ def run(rounds: int, duration: float, quick: bool, mockai_args: list[str]) -> di
                     "mockai": lambda c=c: bench.non_stream(chat, same, c, server, distinct=False),
                     "mockai_distinct": lambda c=c: bench.non_stream(chat, distinct, c, server, distinct=True),
                 }
+                if c == 16:  # the same with a 4 KB system prompt, the bare server sent it too
+                    targets["bare_long"] = lambda: bench.non_stream(
+                        baseline.origin + "/json", long_same, 16, baseline, distinct=False
+                    )
+                    targets["mockai_long"] = lambda: bench.non_stream(chat, long_distinct, 16, server, distinct=True)
                 runs = interleave(targets, rounds)
                 row = _pair({"bare": runs["bare"], "mockai": runs["mockai"]}, "rps")
                 row.update(
@@ -179,6 +188,8 @@ def run(rounds: int, duration: float, quick: bool, mockai_args: list[str]) -> di
                     }
                 )
                 _no_errors("mockai_distinct", runs["mockai_distinct"])
+                if c == 16:
+                    row["long_prompt"] = _pair({"bare": runs["bare_long"], "mockai": runs["mockai_long"]}, "rps")
                 results["non_streaming"][str(c)] = row
             stream_same, stream_distinct = body_bytes(STREAM_BODY, 1), body_bytes(STREAM_BODY)
             # The same request: wrk (its requests/s times the stream's events; the Python load

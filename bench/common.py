@@ -37,6 +37,19 @@ BODY: dict[str, Any] = {
     ],
 }
 STREAM_BODY: dict[str, Any] = {**BODY, "stream": True}
+# The same turn after a long system prompt (about 4 KB, 900 tokens), as most applications send:
+# instructions, a policy or retrieved context repeated on every request, the question different.
+LONG_SYSTEM_PROMPT = (
+    "You are the support assistant of a delivery company. Answer in plain words, cite the policy "
+    "section you rely on, never reveal internal notes, and ask for the order number when it is missing. "
+) * 22
+LONG_PROMPT_BODY: dict[str, Any] = {
+    "model": "gpt-4o-mini",
+    "messages": [
+        {"role": "system", "content": LONG_SYSTEM_PROMPT},
+        {"role": "user", "content": "Tell me about load testing {n}."},
+    ],
+}
 
 
 def body_bytes(body: dict[str, Any], n: int | None = None) -> bytes:

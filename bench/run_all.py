@@ -80,6 +80,13 @@ def throughput_rows(r: dict[str, Any]) -> list[str]:
             f"| non-streaming req/s, concurrency {c}, every request different | {x['bare_rps']:.0f} | "
             f"{x['mockai_distinct_rps']:.0f} | **{x['ratio_distinct']:.2f}** | {'≥ 0.7' if c == '16' else ''} |"
         )
+        if "long_prompt" in x:
+            lp = x["long_prompt"]
+            rows.append(
+                f"| non-streaming req/s, concurrency {c}, every request different after a 4 KB system prompt "
+                f"(CPU µs a request: bare {lp['bare_cpu_us']:.0f}, mockai {lp['mockai_cpu_us']:.0f}) | "
+                f"{lp['bare_rps']:.0f} | {lp['mockai_rps']:.0f} | **{lp['ratio']:.2f}** | |"
+            )
         if "mockai_distinct_cpu_us" in x:
             rows.append(
                 f"| server CPU µs a request, concurrency {c}: bare / same / different | {x['bare_cpu_us']:.0f} | "

@@ -44,6 +44,7 @@ def test_a_long_text_counted_in_pieces_has_the_whole_texts_count(parts: list[str
     text = "".join(parts)
     with pytest.MonkeyPatch.context() as patched:
         patched.setattr(tokenizer, "_CHUNK", chunk)  # every text is "long": cut in pieces of ~chunk
+        patched.setattr(tokenizer, "_REMEMBERED_FROM", 1 << 30)  # (counted every time, never remembered)
         assert count_tokens(text) == len(tokenize(text))
 
 
@@ -51,3 +52,29 @@ def test_megabytes_of_prose_are_counted_as_one_call_counts_them() -> None:
     text = "The model returns a clear answer, on each run_of 12345 tests.\n  " * 20_000  # 1.3 MB
     assert len(text) > 16 * tokenizer._CHUNK
     assert count_tokens(text) == len(tokenize(text))
+
+
+@settings(max_examples=200, deadline=None)
+@given(parts=st.lists(st.one_of(PIECES, st.text(max_size=12)), min_size=1, max_size=120), repeat=st.integers(1, 40))
+def test_a_remembered_count_is_the_count(parts: list[str], repeat: int) -> None:
+    text = "".join(parts) * repeat  # often past the length from which counts are remembered
+    expected = len(tokenize(text))
+    assert [count_tokens(text) for _ in range(3)] == [expected] * 3  # counted, counted, remembered
+
+
+def test_counts_are_remembered_from_the_second_sight_within_bounds() -> None:
+    small = tokenizer.Memo[str, int](8, 4_000, lambda text, _: 64 + len(text), second_sight=True)
+    with pytest.MonkeyPatch.context() as patched:
+        patched.setattr(tokenizer, "_counted", small)
+        prompt = "You are a careful assistant. Answer in plain words, one step at a time. " * 4
+        assert count_tokens(prompt) == len(tokenize(prompt))
+        assert small.get(prompt) is None  # seen once: likely a question that will not come again
+        count_tokens(prompt)
+        assert small.get(prompt) == len(tokenize(prompt))
+        for i in range(100):  # many long texts, each twice: the memo stays within its bounds
+            text = f"document {i}: " + "word " * (10 * i % 700)
+            assert count_tokens(text) == count_tokens(text) == len(tokenize(text))
+            assert len(small) <= 8 and small.bytes <= 4_000
+        question = "What is the delivery address?"
+        assert count_tokens(question) == count_tokens(question) == len(tokenize(question))
+        assert small.get(question) is None  # below the length: never remembered
