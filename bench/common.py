@@ -43,6 +43,28 @@ LONG_SYSTEM_PROMPT = (
     "You are the support assistant of a delivery company. Answer in plain words, cite the policy "
     "section you rely on, never reveal internal notes, and ask for the order number when it is missing. "
 ) * 22
+# An agent's turn: that system prompt and six tools, each with a small parameters schema.
+TOOLS: list[dict[str, Any]] = [
+    {
+        "type": "function",
+        "function": {
+            "name": f"get_order_{what}",
+            "description": f"Looks up the {what} of an order and returns it with its history.",
+            "parameters": {
+                "type": "object",
+                "properties": {
+                    "order_id": {"type": "string", "description": "The order number"},
+                    "include_history": {"type": "boolean"},
+                    "fields": {"type": "array", "items": {"type": "string", "enum": ["status", "address", "price"]}},
+                    "limit": {"type": "integer", "minimum": 1, "maximum": 100},
+                },
+                "required": ["order_id"],
+                "additionalProperties": False,
+            },
+        },
+    }
+    for what in ("status", "address", "items", "price", "carrier", "invoice")
+]
 LONG_PROMPT_BODY: dict[str, Any] = {
     "model": "gpt-4o-mini",
     "messages": [
@@ -50,6 +72,7 @@ LONG_PROMPT_BODY: dict[str, Any] = {
         {"role": "user", "content": "Tell me about load testing {n}."},
     ],
 }
+AGENT_BODY: dict[str, Any] = {**LONG_PROMPT_BODY, "tools": TOOLS}
 
 
 def body_bytes(body: dict[str, Any], n: int | None = None) -> bytes:

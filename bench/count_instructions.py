@@ -5,7 +5,8 @@
 Cases: ``chat``, ``responses`` (``store: false``), ``stored`` (``store: true``), each with every
 body different (a counter in the prompt), or ``chat-same``, ``responses-same``, ``stored-same``
 (one body repeated), ``chat-stream``, ``responses-stream`` and their ``-same`` (streamed); ``chat-long-prompt``: every body different after the
-same 4 KB system prompt (bench/common.py's LONG_PROMPT_BODY); all of them by default.  ``bare``: the baseline, bench/bare_server.py answering the benchmark request
+same 4 KB system prompt (bench/common.py's LONG_PROMPT_BODY), ``chat-agent`` the same with six
+tools (AGENT_BODY); all of them by default.  ``bare``: the baseline, bench/bare_server.py answering the benchmark request
 with mockai's own answer to it (the ratio of counts, bare / mockai, is the share of bare
 aiohttp's speed mockai would reach if instructions were time).  For each case, ``mockai serve`` starts under
 callgrind with instrumentation off, is warmed up with 300 requests, then counts only while
@@ -37,11 +38,12 @@ from pathlib import Path
 from typing import Any
 
 from bench_responses import RESPONSES_BODY
-from common import API_KEY, BENCH, BODY, LONG_PROMPT_BODY, body_bytes, check
+from common import AGENT_BODY, API_KEY, BENCH, BODY, LONG_PROMPT_BODY, body_bytes, check
 
 CASES: dict[str, tuple[str, dict[str, Any], bool]] = {  # path, body, every body different
     "chat": ("/v1/chat/completions", BODY, True),
     "chat-long-prompt": ("/v1/chat/completions", LONG_PROMPT_BODY, True),
+    "chat-agent": ("/v1/chat/completions", AGENT_BODY, True),
     "responses": ("/v1/responses", RESPONSES_BODY, True),
     "stored": ("/v1/responses", {**RESPONSES_BODY, "store": True}, True),
     "chat-same": ("/v1/chat/completions", BODY, False),

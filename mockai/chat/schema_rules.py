@@ -24,17 +24,18 @@ same 400 for a schema the generator cannot answer after all (or cannot afford).
 
 from __future__ import annotations
 
-import json
 import threading
 from collections import OrderedDict
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Literal
 
+import orjson
+
 from mockai.chat.schema_satisfiable import satisfiable_fault
 from mockai.chat.schema_strict import strict_fault
 from mockai.chat.schema_syntax import syntax_fault
-from mockai.chat.schema_walk import Subschema, measure, subschemas
+from mockai.chat.schema_walk import Measure, Subschema, measure, subschemas
 from mockai.core.errors import APIError
 from mockai.generate.jsongen.keywords import UnsatisfiableSchema
 from mockai.generate.jsongen.refs import anchors_of, resolve_ref
@@ -49,6 +50,7 @@ MAX_SCHEMA_VALUES = 10_000  # JSON values in all the schemas of a request
 MAX_PATTERN_CHARS = 1_000  # characters in one pattern
 MAX_PATTERNS_CHARS = 2_500  # characters in all the patterns of a request
 _CACHED_VALUES = 2_000  # schemas of up to this many JSON values have their verdict cached
+_CACHED_BYTES = 32 << 10  # and of up to this much canonical JSON: 512 verdicts, at most 16 MiB
 _CACHE_SIZE = 512
 
 
@@ -123,7 +125,11 @@ class _Tally:
     pattern_chars: int = 0
 
 
-_VERDICTS: OrderedDict[tuple[str, bool], str | None] = OrderedDict()
+# A schema's measure and fault (None: none), by its canonical JSON and strictness: a test suite or
+# a load test sends the same tools and formats again and again, and walking them costs tens of
+# microseconds each.  Servers in threads of one process share it.
+_Verdict = tuple[Measure, str | None]
+_VERDICTS: OrderedDict[tuple[bytes, bool], _Verdict] = OrderedDict()
 _VERDICTS_LOCK = threading.Lock()
 
 
@@ -133,18 +139,24 @@ def check_request_schemas(body: Mapping[str, Any]) -> None:
         return
     tally = _Tally()
     for place in _places(body):
-        before = tally.values
-        fault = _size_fault(place.schema, tally)
-        if fault is None:
-            small = tally.values - before <= _CACHED_VALUES
-            fault = _cached_fault(place.schema, place.strict) if small else _fault(place.schema, place.strict)
+        key = _verdict_key(place.schema, place.strict)
+        verdict = _remembered(key)
+        if verdict is None:
+            found = measure(place.schema, MAX_SCHEMA_DEPTH, MAX_SCHEMA_VALUES - tally.values)
+            fault = _size_fault(found, tally)  # (none: the measure went through the whole schema)
+            if fault is None:
+                fault = _fault(place.schema, place.strict)
+                if key is not None and found.values <= _CACHED_VALUES:
+                    _remember(key, (found, fault))
+        else:
+            found, fault = verdict
+            fault = _size_fault(found, tally) or fault  # (the limits are the request's: checked again)
         if fault is not None:
             raise place.refusal(fault)
 
 
-def _size_fault(schema: Any, tally: _Tally) -> str | None:
+def _size_fault(found: Measure, tally: _Tally) -> str | None:
     """mockai's limits (1.): wordings of our own, as none of these is the real API's."""
-    found = measure(schema, MAX_SCHEMA_DEPTH, MAX_SCHEMA_VALUES - tally.values)
     tally.values += found.values
     if found.depth > MAX_SCHEMA_DEPTH:
         return in_context((), f"the schema nests deeper than mockai's limit of {MAX_SCHEMA_DEPTH} levels")
@@ -161,20 +173,32 @@ def _size_fault(schema: Any, tally: _Tally) -> str | None:
     return None
 
 
-def _cached_fault(schema: Any, strict: bool) -> str | None:
-    """:func:`_fault`, remembered for the schemas a test suite sends again and again (servers in
-    threads of one process share the memory)."""
-    key = (json.dumps(schema, sort_keys=True, separators=(",", ":"), ensure_ascii=False), strict)
+def _verdict_key(schema: Any, strict: bool) -> tuple[bytes, bool] | None:
+    """``schema``'s canonical JSON (orjson's, keys sorted: the same bytes for the same schema),
+    with ``strict``; None for a schema orjson refuses (nested past its limit, an integer past 64
+    bits) or too large to keep, which is walked every time."""
+    try:
+        text = orjson.dumps(schema, option=orjson.OPT_SORT_KEYS)
+    except (TypeError, orjson.JSONEncodeError):
+        return None
+    return (text, strict) if len(text) <= _CACHED_BYTES else None
+
+
+def _remembered(key: tuple[bytes, bool] | None) -> _Verdict | None:
+    if key is None:
+        return None
     with _VERDICTS_LOCK:
-        if key in _VERDICTS:
+        verdict = _VERDICTS.get(key)
+        if verdict is not None:
             _VERDICTS.move_to_end(key)
-            return _VERDICTS[key]
-    fault = _fault(schema, strict)
+        return verdict
+
+
+def _remember(key: tuple[bytes, bool], verdict: _Verdict) -> None:
     with _VERDICTS_LOCK:
-        _VERDICTS[key] = fault
+        _VERDICTS[key] = verdict
         if len(_VERDICTS) > _CACHE_SIZE:
             _VERDICTS.popitem(last=False)
-    return fault
 
 
 def _fault(schema: Any, strict: bool) -> str | None:

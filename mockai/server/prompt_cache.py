@@ -12,11 +12,11 @@ tools and the system message.  The planner is told the number; it stays a pure f
 from __future__ import annotations
 
 import hashlib
-import json
 from collections import OrderedDict
 from collections.abc import Mapping
 from typing import Any
 
+from mockai.core.json_text import canonical_bytes
 from mockai.core.records import record
 from mockai.generate.tokenizer import message_tokens, offered_tools_tokens, prompt_tokens_from
 
@@ -25,7 +25,6 @@ __all__ = ["MIN_CACHED", "STEP", "PromptCache", "PromptPrefixes", "cached_steps"
 MIN_CACHED = 1024
 STEP = 128
 _CAPACITY = 4096  # prefixes remembered; the oldest are forgotten first
-_encode = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode
 
 
 @record
@@ -55,10 +54,10 @@ class PromptPrefixes:
         digest, end = hashlib.blake2b(model.encode(), digest_size=16).digest(), 0
         for segment, count in zip([[tools, functions], *messages], counts, strict=True):
             try:
-                text = _encode(segment)
+                text = canonical_bytes(segment)
             except (RecursionError, TypeError, ValueError):
                 break
-            digest = hashlib.blake2b(text.encode("utf-8", "surrogatepass"), key=digest, digest_size=16).digest()
+            digest = hashlib.blake2b(text, key=digest, digest_size=16).digest()
             end += count
             keys.append(digest)
             ends.append(end)

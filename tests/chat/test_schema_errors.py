@@ -363,3 +363,23 @@ def _json_headers() -> dict[str, str]:
     from tests.support.clients import AUTH
 
     return {**AUTH, "Content-Type": "application/json"}
+
+
+def test_a_remembered_schema_still_counts_toward_the_requests_limits(fresh: ServerThread) -> None:
+    """A schema's verdict is remembered (a load test sends the same tools on every request), but
+    the limits are the request's: seven tools of the same remembered schema (1,603 JSON values
+    each) hold more than a request may, as they did before the schema was remembered."""
+    fresh.renew()
+    schema = {"type": "object", "properties": {f"p{i}": {"type": "string"} for i in range(800)}}
+    one = [{"type": "function", "function": {"name": "t0", "parameters": schema}}]
+    for _ in range(3):  # seen, then remembered
+        post_chat(fresh.base_url, chat("use t0", "gpt-4o", tools=one)).raise_for_status()
+    seven = [{"type": "function", "function": {"name": f"t{i}", "parameters": schema}} for i in range(7)]
+    detail = f"In context=(), the request's schemas hold more JSON values than mockai's limit of {MAX_SCHEMA_VALUES}."
+    for _ in range(2):
+        error = refusal(fresh, chat("use t0", "gpt-4o", tools=seven))
+        assert error["message"] == f"Invalid schema for function 't6': {detail}"
+        assert (error["code"], error["param"]) == ("invalid_function_parameters", "tools[6].function.parameters")
+    faulty = {"type": "object", "properties": {"a": {"type": "strng"}}}
+    for _ in range(2):  # a remembered fault is the fault
+        assert refusal(fresh, with_tool(faulty, strict=False))["param"] == TOOL_PARAM
