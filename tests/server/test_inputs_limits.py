@@ -89,7 +89,8 @@ def test_a_long_answer_does_not_hold_up_a_small_request(fresh: ServerThread) -> 
 LARGE_BODIES = {  # about 8 MB each: a second or so of token counting, ending in the real 400
     "chat/completions": {"model": "gpt-4o-mini", "messages": [{"role": "user", "content": "word " * 1_600_000}]},
     "responses": {"model": "gpt-4o-mini", "input": "word " * 1_600_000},
-    "embeddings": {"model": "text-embedding-3-small", "input": ["word " * 4000] * 400},
+    # (texts all different: the counts of a text seen again are remembered, mockai.generate.tokenizer)
+    "embeddings": {"model": "text-embedding-3-small", "input": [f"text {i}: " + "word " * 4000 for i in range(400)]},
 }
 
 
