@@ -33,3 +33,5 @@ class ChoiceDraft:
     function_call: ToolCallDraft | None = None
     finish_reason: str | None = None  # None: derived (stop / tool_calls / function_call / length)
     extra: dict[str, Any] = field(default_factory=dict)
+    # ``content``'s tokens when they came with it (seeded text is drawn as tokens); None: tokenized
+    content_tokens: tuple[str, ...] | None = None

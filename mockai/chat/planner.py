@@ -126,7 +126,8 @@ class Planner:
             return calls
         verbosity = body.get("verbosity") if capabilities(str(body.get("model", ""))).verbosity else None
         scale = verbosity if verbosity in ("low", "high") else "medium"
-        return ChoiceDraft(content=_text_for(body, rng, budget, scale))
+        text, tokens = _text_for(body, rng, budget, scale)
+        return ChoiceDraft(content=text, content_tokens=tokens)
 
     # --- from drafts to a plan ------------------------------------------------------------
 
@@ -248,13 +249,14 @@ def _content_tokens(
     text = draft.content
     if stops and draft.finish_reason is None:
         text = _cut_at_stop(text, stops)
-    tokens = tokenize(text)
+    drawn = draft.content_tokens  # (the text's own tokens: valid while no stop cut it)
+    tokens = drawn if drawn is not None and text is draft.content else tuple(tokenize(text))
     truncated = False
     if budget is not None and len(tokens) > budget:
         tokens, truncated = tokens[:budget], True
     if budget is not None:
         budget -= len(tokens)
-    return tuple(tokens), budget, truncated
+    return tokens, budget, truncated
 
 
 def _derived_finish(draft: ChoiceDraft, *, truncated: bool, calls: bool, function_call: ToolCallPlan | None) -> str:
@@ -286,10 +288,13 @@ def _tool_call(
 # --- helpers: text ----------------------------------------------------------------------------
 
 
-def _text_for(body: Mapping[str, Any], rng: random.Random, budget: jsongen.WorkBudget, scale: str = "medium") -> str:
+def _text_for(
+    body: Mapping[str, Any], rng: random.Random, budget: jsongen.WorkBudget, scale: str = "medium"
+) -> tuple[str, tuple[str, ...] | None]:
+    """The seeded answer's text, and its tokens when they are drawn with it."""
     followed = followed_answer(body, rng, budget)  # a JSON Schema the prompt gives
     if followed is not None:
-        return followed
+        return followed, None
     fmt = body.get("response_format")
     if isinstance(fmt, Mapping):
         if fmt.get("type") == "json_schema":
@@ -299,11 +304,11 @@ def _text_for(body: Mapping[str, Any], rng: random.Random, budget: jsongen.WorkB
                 value = jsongen.generate(schema, rng, words=textgen.phrase, budget=budget)
             except jsongen.UnsatisfiableSchema as exc:
                 raise generation_refusal(format_place(spec), exc) from None
-            return json.dumps(value, separators=(",", ":"), ensure_ascii=False)
+            return json.dumps(value, separators=(",", ":"), ensure_ascii=False), None
         if fmt.get("type") == "json_object":
             obj = {"answer": textgen.sentence(rng), "confidence": round(rng.uniform(0.5, 1.0), 2)}
-            return json.dumps(obj, separators=(",", ":"))
-    return textgen.paragraph(rng, verbosity=scale)
+            return json.dumps(obj, separators=(",", ":")), None
+    return textgen.paragraph_tokens(rng, verbosity=scale)
 
 
 def _stops(stop: Any) -> tuple[str, ...]:

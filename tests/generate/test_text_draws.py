@@ -9,6 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from mockai.generate import text
+from mockai.generate.tokenizer import tokenize
 
 
 def plain_sentence(rng: random.Random) -> str:
@@ -33,3 +34,34 @@ def test_paragraph_sentence_and_phrase_draw_as_random_choice_does(seed: int, ver
     assert text.sentence(fast) == plain_sentence(plain)
     assert text.phrase(fast) == f"{plain.choice(text._ADJECTIVES)} {plain.choice(text._NOUNS)}"
     assert fast.getstate() == plain.getstate()
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    seed=st.integers(min_value=0, max_value=2**128),
+    verbosity=st.sampled_from(["low", "medium", "high"]),
+    sentences=st.tuples(st.integers(0, 3), st.integers(0, 6)),
+)
+def test_a_paragraph_drawn_with_its_tokens_is_the_paragraph_and_its_tokens(
+    seed: int, verbosity: str, sentences: tuple[int, int]
+) -> None:
+    least, more = sentences
+    drawn, plain = random.Random(seed), random.Random(seed)
+    said, tokens = text.paragraph_tokens(drawn, least, least + more, verbosity)
+    assert said == text.paragraph(plain, least, least + more, verbosity)
+    assert tokens == tuple(tokenize(said))  # the tokens the planner would have counted
+    assert drawn.getstate() == plain.getstate()
+
+
+def test_every_word_of_the_vocabulary_is_tokenized_as_in_a_sentence() -> None:
+    """Every subject after every possible predecessor, every tail before its full stop: the tokens
+    of the pieces are the tokens of the text, whatever is drawn."""
+    for subject, first, later in zip(text._SUBJECTS, *text._SUBJECT_TOKENS, strict=True):
+        assert first == tuple(tokenize(subject)) and later == tuple(tokenize(" " + subject))
+    for words, tables in zip(
+        (text._VERBS, text._ADJECTIVES, text._NOUNS, text._TAILS),
+        (text._VERB_TOKENS, text._ADJECTIVE_TOKENS, text._NOUN_TOKENS, text._TAIL_TOKENS),
+        strict=True,
+    ):
+        for word, tokens in zip(words, tables, strict=True):
+            assert tuple(tokenize(f"x {word}.")) == ("x", *tokens, ".")
