@@ -26,19 +26,25 @@ __all__ = [
 ]
 
 _TOKEN = re.compile(r" ?[^\W\d_]{1,8}| ?\d{1,3}| ?[^\s\w]| ?_|\s+(?=\S)|\s+")
+# The same tokens for ASCII text, in explicit classes (a third faster than Unicode's categories):
+# letters, digits, and the characters Unicode calls whitespace (\x1c to \x1f among them).
+_SPACE = r"\t\n\x0b\x0c\r\x1c-\x1f "
+_ASCII_TOKEN = re.compile(
+    rf" ?[A-Za-z]{{1,8}}| ?[0-9]{{1,3}}| ?[^{_SPACE}A-Za-z0-9_]| ?_|[{_SPACE}]+(?=[^{_SPACE}])|[{_SPACE}]+"
+)
 
 
 def tokenize(text: str) -> list[str]:
     """Split ``text`` into tokens whose concatenation is ``text``."""
-    return _TOKEN.findall(text)
+    return (_ASCII_TOKEN if text.isascii() else _TOKEN).findall(text)
 
 
 def count_tokens(text: str) -> int:
     if len(text) < _REMEMBERED_FROM:
-        return len(_TOKEN.findall(text))
+        return len((_ASCII_TOKEN if text.isascii() else _TOKEN).findall(text))
     count = _counted.get(text)
     if count is None:
-        count = len(_TOKEN.findall(text)) if len(text) <= _CHUNK else _count_in_chunks(text)
+        count = len(tokenize(text)) if len(text) <= _CHUNK else _count_in_chunks(text)
         _counted.put(text, count)
     return count
 
@@ -69,7 +75,8 @@ def _count_in_chunks(text: str) -> int:
         end = start + _CHUNK
         found = _TOKEN_END.search(text, end) if end < size else None
         end = found.end() if found is not None else size
-        total += _TOKEN.subn("", text[start:end])[1]  # (counts without making the tokens)
+        piece = text[start:end]
+        total += (_ASCII_TOKEN if piece.isascii() else _TOKEN).subn("", piece)[1]  # (no list of tokens)
         start = end
     return total
 

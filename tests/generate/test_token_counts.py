@@ -78,3 +78,17 @@ def test_counts_are_remembered_from_the_second_sight_within_bounds() -> None:
         question = "What is the delivery address?"
         assert count_tokens(question) == count_tokens(question) == len(tokenize(question))
         assert small.get(question) is None  # below the length: never remembered
+
+
+@settings(max_examples=500, deadline=None)
+@given(text=st.text(alphabet=st.characters(max_codepoint=127), max_size=60))
+def test_ascii_text_is_tokenized_as_the_unicode_pattern_tokenizes_it(text: str) -> None:
+    assert tokenize(text) == tokenizer._TOKEN.findall(text)
+
+
+def test_every_pair_of_ascii_characters_is_tokenized_as_the_unicode_pattern_tokenizes_it() -> None:
+    for first in map(chr, range(128)):
+        for second in map(chr, range(128)):
+            text = f"{first}{second} {second}{second}{first}"
+            assert tokenize(text) == tokenizer._TOKEN.findall(text), repr(text)
+            assert count_tokens(text) == len(tokenizer._TOKEN.findall(text))
