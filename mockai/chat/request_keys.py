@@ -42,6 +42,7 @@ _DELIVERY_ONLY = (
     "verbosity",
     "prediction",  # Predicted Outputs speed an answer up (and bill the misses); they do not change it
 )
+_DELIVERY_ONLY_KEYS = frozenset(_DELIVERY_ONLY)
 # json.dumps(..., sort_keys=True, separators=(",", ":"), ensure_ascii=False), built once: what
 # _canonical_json_deep writes a value's pieces with (mockai.core.json_text.canonical_bytes writes
 # the same text at C speed).
@@ -95,7 +96,7 @@ def request_keys(body: Mapping[str, Any], server_seed: int) -> tuple[bytes, byte
     has no delivery-only parameter (then both keys see the same fields, so they are the same)."""
     canonical = {k: v for k, v in body.items() if k not in _EXCLUDED_FROM_KEY}
     key = _digest(server_seed, canonical)
-    if not any(k in canonical for k in _DELIVERY_ONLY):
+    if _DELIVERY_ONLY_KEYS.isdisjoint(canonical):
         return key, key
     return key, _digest(server_seed, {k: v for k, v in canonical.items() if k not in _DELIVERY_ONLY})
 
