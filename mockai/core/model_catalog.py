@@ -3,6 +3,7 @@ resolves to in a completion's ``model`` field (conformance §5); the data is ``m
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 from collections.abc import Iterable
@@ -71,6 +72,7 @@ def is_reasoning_model(model_id: str) -> bool:
     return model_id.startswith(_REASONING_PREFIXES)
 
 
+@functools.lru_cache(maxsize=256)  # (one hash a request saved: a load test names a few models)
 def system_fingerprint(model_id: str) -> str | None:
     """A stable ``fp_`` + 10 hex per model; ``null`` for the 3.5 family as the real API sends."""
     if model_id.startswith("gpt-3.5") or is_reasoning_model(model_id):
