@@ -147,6 +147,9 @@ class Journal:
         # The last seeded plan costed, and its cost: a load test repeating a request journals the
         # very same (immutable) plan again and again, and costing it walks all its choices.
         self._costed: tuple[ReplyPlan | None, int] = (None, 0)
+        # The last headers costed, and their cost: the requests of one head (a load test sends a
+        # few) share one read-only headers object (mockai.server.fast_front).
+        self._headers_costed: tuple[Any, int] = (None, 0)
 
     def record(
         self,
@@ -173,7 +176,11 @@ class Journal:
             cost = 33 + len(raw)
         else:
             kept, cost = _keep_body(body, raw)
-        headers_cost = _headers_cost(headers)
+        if headers is self._headers_costed[0]:  # (the fast front shares one read-only head's headers)
+            headers_cost = self._headers_costed[1]
+        else:
+            headers_cost = _headers_cost(headers)
+            self._headers_costed = (headers, headers_cost)
         if headers_cost > BODY_KEPT_BYTES:
             headers = bounded_copy(
                 redact_headers(headers, self.redacted_headers), BODY_KEPT_BYTES, max_string=STRING_KEPT_CHARS
