@@ -24,8 +24,6 @@ same 400 for a schema the generator cannot answer after all (or cannot afford).
 
 from __future__ import annotations
 
-import threading
-from collections import OrderedDict
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Literal
@@ -37,6 +35,7 @@ from mockai.chat.schema_strict import strict_fault
 from mockai.chat.schema_syntax import syntax_fault
 from mockai.chat.schema_walk import Measure, Subschema, measure, subschemas
 from mockai.core.errors import APIError
+from mockai.core.memo import Memo
 from mockai.generate.jsongen.keywords import UnsatisfiableSchema
 from mockai.generate.jsongen.refs import anchors_of, resolve_ref
 
@@ -50,8 +49,7 @@ MAX_SCHEMA_VALUES = 10_000  # JSON values in all the schemas of a request
 MAX_PATTERN_CHARS = 1_000  # characters in one pattern
 MAX_PATTERNS_CHARS = 2_500  # characters in all the patterns of a request
 _CACHED_VALUES = 2_000  # schemas of up to this many JSON values have their verdict cached
-_CACHED_BYTES = 32 << 10  # and of up to this much canonical JSON: 512 verdicts, at most 16 MiB
-_CACHE_SIZE = 512
+_CACHED_BYTES = 32 << 10  # and of up to this much canonical JSON
 
 
 def in_context(context: tuple[str, ...], reason: str) -> str:
@@ -129,8 +127,7 @@ class _Tally:
 # a load test sends the same tools and formats again and again, and walking them costs tens of
 # microseconds each.  Servers in threads of one process share it.
 _Verdict = tuple[Measure, str | None]
-_VERDICTS: OrderedDict[tuple[bytes, bool], _Verdict] = OrderedDict()
-_VERDICTS_LOCK = threading.Lock()
+_VERDICTS: Memo[tuple[bytes, bool], _Verdict] = Memo(512, 16 << 20, lambda key, _: 256 + len(key[0]))
 
 
 def check_request_schemas(body: Mapping[str, Any]) -> None:
@@ -140,14 +137,14 @@ def check_request_schemas(body: Mapping[str, Any]) -> None:
     tally = _Tally()
     for place in _places(body):
         key = _verdict_key(place.schema, place.strict)
-        verdict = _remembered(key)
+        verdict = None if key is None else _VERDICTS.get(key)
         if verdict is None:
             found = measure(place.schema, MAX_SCHEMA_DEPTH, MAX_SCHEMA_VALUES - tally.values)
             fault = _size_fault(found, tally)  # (none: the measure went through the whole schema)
             if fault is None:
                 fault = _fault(place.schema, place.strict)
                 if key is not None and found.values <= _CACHED_VALUES:
-                    _remember(key, (found, fault))
+                    _VERDICTS.put(key, (found, fault))
         else:
             found, fault = verdict
             fault = _size_fault(found, tally) or fault  # (the limits are the request's: checked again)
@@ -182,23 +179,6 @@ def _verdict_key(schema: Any, strict: bool) -> tuple[bytes, bool] | None:
     except (TypeError, orjson.JSONEncodeError):
         return None
     return (text, strict) if len(text) <= _CACHED_BYTES else None
-
-
-def _remembered(key: tuple[bytes, bool] | None) -> _Verdict | None:
-    if key is None:
-        return None
-    with _VERDICTS_LOCK:
-        verdict = _VERDICTS.get(key)
-        if verdict is not None:
-            _VERDICTS.move_to_end(key)
-        return verdict
-
-
-def _remember(key: tuple[bytes, bool], verdict: _Verdict) -> None:
-    with _VERDICTS_LOCK:
-        _VERDICTS[key] = verdict
-        if len(_VERDICTS) > _CACHE_SIZE:
-            _VERDICTS.popitem(last=False)
 
 
 def _fault(schema: Any, strict: bool) -> str | None:

@@ -59,7 +59,7 @@ def _tokens(words: tuple[str, ...], lead: str = " ") -> tuple[tuple[str, ...], .
 # Each word's tokens after the space that precedes it (a subject's also at the paragraph's start,
 # with none): every piece of a sentence ends where a token surely ends (a letter before a space or
 # a full stop), so a sentence's tokens are its pieces' tokens one after the other, and tokenizing
-# the text again would give the same (tests/generate/test_text.py holds them equal).
+# the text again would give the same (tests/generate/test_text_draws.py holds them equal).
 _SUBJECT_TOKENS = (_tokens(_SUBJECTS, ""), _tokens(_SUBJECTS))
 _VERB_TOKENS, _ADJECTIVE_TOKENS, _NOUN_TOKENS, _TAIL_TOKENS = map(_tokens, (_VERBS, _ADJECTIVES, _NOUNS, _TAILS))
 _A, _STOP = tuple(tokenize(" a")), tuple(tokenize("."))

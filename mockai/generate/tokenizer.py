@@ -34,14 +34,18 @@ _ASCII_TOKEN = re.compile(
 )
 
 
+def _pattern_for(text: str) -> re.Pattern[str]:
+    return _ASCII_TOKEN if text.isascii() else _TOKEN
+
+
 def tokenize(text: str) -> list[str]:
     """Split ``text`` into tokens whose concatenation is ``text``."""
-    return (_ASCII_TOKEN if text.isascii() else _TOKEN).findall(text)
+    return _pattern_for(text).findall(text)
 
 
 def count_tokens(text: str) -> int:
     if len(text) < _REMEMBERED_FROM:
-        return len((_ASCII_TOKEN if text.isascii() else _TOKEN).findall(text))
+        return len(_pattern_for(text).findall(text))
     count = _counted.get(text)
     if count is None:
         count = len(tokenize(text)) if len(text) <= _CHUNK else _count_in_chunks(text)
@@ -76,7 +80,7 @@ def _count_in_chunks(text: str) -> int:
         found = _TOKEN_END.search(text, end) if end < size else None
         end = found.end() if found is not None else size
         piece = text[start:end]
-        total += (_ASCII_TOKEN if piece.isascii() else _TOKEN).subn("", piece)[1]  # (no list of tokens)
+        total += _pattern_for(piece).subn("", piece)[1]  # (counts without making the tokens)
         start = end
     return total
 

@@ -147,11 +147,12 @@ async def _read(
         raise surface.unknown_model(body["model"])
     view = known.view
     if view is None:
-        if received.large and _view_is_pure(body):  # (a pure view reads nothing of the server's)
+        pure = _view_is_pure(body)  # (a pure view reads nothing of the server's)
+        if received.large and pure:
             view = await asyncio.to_thread(surface.view, state, body, new)
         else:
             view = surface.view(state, body, new)
-        if view is not body and _view_is_pure(body):
+        if view is not body and pure:
             known.view = view
     if new:
         state.known_bodies.put(raw, known)  # valid, its rules passed
