@@ -15,12 +15,12 @@ Where each wording comes from is said at each rule:
 
 from __future__ import annotations
 
-import json
 import sys
 from collections.abc import Mapping
 from typing import Any
 
 from mockai.core.errors import APIError
+from mockai.core.json_text import ascii_compact_text
 from mockai.core.model_capabilities import Capabilities, capabilities
 from mockai.generate.tokenizer import count_prompt_tokens
 
@@ -240,7 +240,7 @@ def _json_chars(body: dict[str, Any], messages: list[dict[str, Any]]) -> int:
         m.get("tool_calls") or m.get("function_call") for m in messages if "tool_calls" in m or "function_call" in m
     ]
     try:
-        return sum(len(json.dumps(value, separators=(",", ":"))) for value in carried if value)
+        return sum(len(ascii_compact_text(value)) for value in carried if value)
     except (RecursionError, ValueError):
         return sys.maxsize
 

@@ -28,7 +28,7 @@ from typing import Any
 
 import orjson
 
-__all__ = ["canonical_bytes", "compact_bytes", "dumps_indented", "indented_bytes"]
+__all__ = ["ascii_compact_text", "canonical_bytes", "compact_bytes", "dumps_indented", "indented_bytes"]
 
 _ORJSON_OPTIONS = orjson.OPT_INDENT_2 | orjson.OPT_APPEND_NEWLINE
 # Where orjson may have written a float unlike Python: 0.0000ddd (Python: d.dde-05) or a one-digit
@@ -59,6 +59,20 @@ def compact_bytes(value: Any) -> bytes:
     return _orjson_else(value, 0, _compact)
 
 
+def ascii_compact_text(value: Any) -> str:
+    """``json.dumps(value, separators=(",", ":"))`` (non-ASCII escaped), at C speed: orjson's text
+    when it is ASCII without DEL, which json escapes too (so every string was written alike), and
+    has no float orjson writes unlike Python; json's otherwise.  Tools offered in every request of
+    an agent loop are counted so: json's encoder took 23 us for six tools' 2.9 KB, this about 2."""
+    try:
+        out = orjson.dumps(value)
+    except (TypeError, orjson.JSONEncodeError):
+        return _ascii_compact(value)
+    if not out.isascii() or b"\x7f" in out or _ODD_MARKS[0] in out or _ODD_MARKS[1] in out:
+        return _ascii_compact(value)
+    return out.decode("ascii")
+
+
 def canonical_bytes(value: Any) -> bytes:
     """``json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()``
     (what request digests hash), at C speed: orjson sorts keys by their UTF-8 bytes, which is
@@ -80,6 +94,7 @@ def _orjson_else(value: Any, option: int, encode: Callable[[Any], str]) -> bytes
 
 
 _compact = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False).encode
+_ascii_compact = json.JSONEncoder(separators=(",", ":")).encode
 _canonical = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode
 
 

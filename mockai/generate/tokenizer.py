@@ -14,6 +14,7 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from mockai.core.json_budget import emptied_below
+from mockai.core.json_text import ascii_compact_text
 from mockai.core.memo import Memo
 
 __all__ = [
@@ -89,7 +90,7 @@ def _json_tokens(value: Any) -> int:
     """The tokens of ``value`` as compact JSON; a value nested deeper than the encoder goes is
     counted as far as it goes (64 levels)."""
     try:
-        return count_tokens(json.dumps(value, separators=(",", ":")))
+        return count_tokens(ascii_compact_text(value))
     except RecursionError:
         return count_tokens(json.dumps(emptied_below(value, 64), separators=(",", ":")))
 

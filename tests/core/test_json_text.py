@@ -13,7 +13,7 @@ from typing import Any
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from mockai.core.json_text import canonical_bytes, indented_bytes
+from mockai.core.json_text import ascii_compact_text, canonical_bytes, indented_bytes
 
 
 def reference(value: Any) -> bytes:
@@ -103,3 +103,22 @@ def test_canonical_bytes_sorts_keys_by_code_point_across_planes() -> None:
         deep = {"d": [deep]}
     assert canonical_bytes({"big": 2**64, "x": 1e-07}) == canonical_reference({"big": 2**64, "x": 1e-07})
     assert canonical_bytes(deep) == canonical_reference(deep)
+
+
+@settings(max_examples=400, deadline=None)
+@given(value=finite_values)
+def test_ascii_compact_text_is_json_dumps_compact(value: Any) -> None:
+    assert ascii_compact_text(value) == json.dumps(value, separators=(",", ":"))
+
+
+def test_ascii_compact_text_escapes_as_json_does_every_character_and_what_orjson_refuses() -> None:
+    # ASCII controls, DEL (json escapes it, orjson does not), non-ASCII and astral characters, one
+    # at a time so that a single one sends the text to json
+    for code in [*range(0x80), 0xA0, 0x2028, 0xFFFF, 0x1F600]:
+        value = {"description": f"a{chr(code)}b", "n": 1}
+        assert ascii_compact_text(value) == json.dumps(value, separators=(",", ":")), hex(code)
+    deep: Any = [1]
+    for _ in range(300):  # deeper than orjson writes
+        deep = {"d": [deep]}
+    for unusual in ({"big": 2**64}, {"lone": "\ud800"}, {"x": 1e-07, "y": 0.00001}, deep):
+        assert ascii_compact_text(unusual) == json.dumps(unusual, separators=(",", ":"))
