@@ -76,14 +76,17 @@ def request_object(body: Any, known: frozenset[str]) -> dict[str, Any]:
     return body
 
 
-def error_body_bytes(message: str, type_: str, param: str | None, code: str | None, *, status: int = 400) -> bytes:
+def error_body_bytes(message: str, type_: str, param: str | None, code: str | None, *, front: bool = False) -> bytes:
     """The error envelope exactly as the real API lays it out.
 
-    The auth layer (401) indents by 4 and ends with a newline; the API layer (400, 404, …)
-    indents by 2 with no trailing newline (conformance §1).
+    The front end (``front``: 401s and 404s, with ``vary: Origin``) indents by 4 and ends with a
+    newline: verbatim in a 401 (real_traffic/26), and the ``content-length`` of both recorded
+    404s (real_traffic/28: 231, responses/43: 234) is exactly that layout's length, though their
+    stored bodies were re-indented by 2.  The API layer (400s) indents by 2 with no trailing
+    newline (conformance §1, real_traffic/33).
     """
     envelope = {"error": {"message": message, "type": type_, "param": param, "code": code}}
-    if status == 401:
+    if front:
         return (go_escape(json.dumps(envelope, indent=4, ensure_ascii=False)) + "\n").encode()
     return go_escape(json.dumps(envelope, indent=2, ensure_ascii=False)).encode()
 
@@ -93,7 +96,7 @@ class APIError(Exception):
 
     ``auth_layer`` selects the 401/404 front-end headers: ``application/json; charset=utf-8``,
     ``vary: Origin`` and no ``openai-*`` / rate-limit headers.  Validation errors (400) carry the
-    full header set.  Only a 401 body is indented by 4 with a trailing newline.
+    full header set.  A front-end (``auth_layer``) body is indented by 4 with a trailing newline.
     """
 
     def __init__(
@@ -120,10 +123,15 @@ class APIError(Exception):
         return {"message": self.message, "type": self.type, "param": self.param, "code": self.code}
 
     def body_bytes(self) -> bytes:
-        return error_body_bytes(self.message, self.type, self.param, self.code, status=self.status)
+        return error_body_bytes(self.message, self.type, self.param, self.code, front=self.auth_layer)
 
     def content_type(self) -> str:
         return "application/json; charset=utf-8" if self.auth_layer else "application/json"
+
+    def header_set(self) -> str:
+        """Which headers come with it (:func:`mockai.http.headers.error_headers`): the front end's
+        (401/404), or the API layer's full set."""
+        return "front" if self.auth_layer else "api"
 
     def __repr__(self) -> str:
         fields = f"type={self.type!r}, param={self.param!r}, code={self.code!r}"

@@ -70,6 +70,11 @@ class Capabilities:
     search: bool = False
     predicted_outputs: bool = False
     service_tier: str = "default"
+    # What a Response echoes as ``top_p`` when the request is silent: 0.98 from gpt-5.2 on ([R:23]
+    # gpt-5.2, [R:22] gpt-5.4, conformance/responses §3a gpt-5.5).
+    default_top_p: float = 1.0
+    # A Response's message item says ``"phase": "final_answer"`` (gpt-5.4 on [R:22], §3b).
+    message_phase: bool = False
 
     @property
     def voices(self) -> tuple[str, ...]:
@@ -103,6 +108,9 @@ _GPT5 = Capabilities(  # [models] [reasoning]; verbosity: the gpt-5 guide
     max_output_tokens=128_000,
     inputs=_VISION,
 )
+# Reasons only when asked, as gpt-5.1: a gpt-5.2 Response echoes effort "none" and has no
+# reasoning item [R:23]; it adds the "xhigh" effort, and echoes top_p 0.98 [R:23].
+_GPT52 = replace(_GPT5, family="gpt-5.2", efforts=(*EFFORTS_GPT51, "xhigh"), default_effort="none", default_top_p=0.98)
 
 # (prefix, capabilities), longest prefix wins.
 FAMILIES: tuple[tuple[str, Capabilities], ...] = (
@@ -174,9 +182,11 @@ FAMILIES: tuple[tuple[str, Capabilities], ...] = (
         Capabilities("gpt-5-chat", context_window=128_000, max_output_tokens=16_384, inputs=_VISION),
     ),  # [models]
     ("gpt-5.1", replace(_GPT5, family="gpt-5.1", efforts=EFFORTS_GPT51, default_effort="none")),  # [reasoning]
-    # Reasons only when asked, as gpt-5.1: a gpt-5.2 Response echoes effort "none" and has no
-    # reasoning item [R:23]; it adds the "xhigh" effort.
-    ("gpt-5.2", replace(_GPT5, family="gpt-5.2", efforts=(*EFFORTS_GPT51, "xhigh"), default_effort="none")),
+    ("gpt-5.2", _GPT52),
+    # As gpt-5.2, and their Responses' messages carry ``"phase": "final_answer"`` ([R:22] for
+    # gpt-5.4, conformance/responses §3b for gpt-5.5).
+    ("gpt-5.4", replace(_GPT52, family="gpt-5.4", message_phase=True)),
+    ("gpt-5.5", replace(_GPT52, family="gpt-5.5", message_phase=True)),
 )
 _BY_LENGTH = sorted(FAMILIES, key=lambda entry: len(entry[0]), reverse=True)
 GENERIC = Capabilities("generic", inputs=_VISION)

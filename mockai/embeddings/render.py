@@ -5,10 +5,11 @@ Two layouts, by model:
 * ``text-embedding-3-small`` (every recording from 2026-06 on [R:37]): compact JSON, data keys
   ``object, embedding, index``, values rounded to float16 and printed with the shortest digits
   that give the value back, never with an exponent (``0.00005692243576049805``);
-* the others: 2-space indent with a trailing newline, ``object, index, embedding``, full float32
-  values printed with their shortest digits [R:36], [R:42] — for ``text-embedding-3-large`` with an
-  exponent below 1e-4 as 2025's ``text-embedding-3-small`` [R:36] (no 3-large body is recorded),
-  for ada-002 never with one [R:42].
+* the others (``text-embedding-3-large``, ada-002): 2-space indent with a trailing newline,
+  ``object, index, embedding``, full float32 values printed with their shortest digits, never with
+  an exponent: verbatim in [R:42] (ada-002); [R:36] and [R:40] (2025's 3-small, this layout then)
+  were stored re-serialised (``5e-05``, no newline), but their ``content-length`` (33,302 and
+  99,595) is exactly the length of their values without an exponent plus the newline.
 
 ``base64`` sends each vector's little-endian float32 bytes [R:38], which the SDK decodes with
 ``np.frombuffer(..., dtype="float32")``: the values decoded are exactly the ones a ``float``
@@ -38,9 +39,9 @@ from mockai.embeddings.vectors import Matrix
 
 __all__ = ["Layout", "layout_of", "render_embeddings", "sent_values"]
 
-Layout = Literal["compact16", "pretty", "pretty_positional"]
+Layout = Literal["compact16", "pretty"]
 
-_LAYOUTS: dict[str, Layout] = {"text-embedding-3-small": "compact16", "text-embedding-ada-002": "pretty_positional"}
+_LAYOUTS: dict[str, Layout] = {"text-embedding-3-small": "compact16"}
 
 
 def layout_of(model_id: str) -> Layout:
@@ -137,14 +138,14 @@ def _shortest(vectors: Matrix) -> npt.NDArray[np.float64]:
 _SHORTEST_EXACT = (1e-14, 1.0)
 
 
-def _float32_texts(values: Matrix, positional: bool) -> list[bytes]:
-    """The text of each float32 value, formatted in Python (``repr``, or without an exponent)."""
+def _float32_texts(values: Matrix) -> list[bytes]:
+    """The text of each float32 value, formatted in Python (``repr``, without an exponent)."""
     texts = list(map(repr, _shortest(values).tolist()))
     size = np.abs(values)
     low, high = _SHORTEST_EXACT
     for i in np.flatnonzero(((size < low) & (size != 0)) | (size >= high)).tolist():  # NaN: neither
         texts[i] = repr(float(np.format_float_scientific(values[i], unique=True)))
-    return [(_positional(t) if positional else t).encode() for t in texts]
+    return [_positional(t).encode() for t in texts]
 
 
 # The float32 values orjson prints exactly as ``_float32_texts`` does (below 1e-4 Python's repr
@@ -154,7 +155,7 @@ _ORJSON_EXACT = (1e-4, 1.0)
 _NUMPY = orjson.OPT_SERIALIZE_NUMPY
 
 
-def _float32_rows(vectors: Matrix, positional: bool) -> Iterator[bytes]:
+def _float32_rows(vectors: Matrix) -> Iterator[bytes]:
     """Each row's values as ``v,v,...`` (no brackets): orjson's text, but for the values outside
     ``_ORJSON_EXACT``, which orjson writes as ``null`` (NaN) in their place and Python fills in."""
     vectors = np.ascontiguousarray(vectors, dtype=np.float32)  # orjson takes C-ordered arrays only
@@ -168,7 +169,7 @@ def _float32_rows(vectors: Matrix, positional: bool) -> Iterator[bytes]:
         marked = row.copy()
         marked[mine] = np.nan
         parts = orjson.dumps(marked, option=_NUMPY)[1:-1].split(b"null")
-        texts = _float32_texts(row[mine], positional)
+        texts = _float32_texts(row[mine])
         pieces = [parts[0]]
         for text, part in zip(texts, parts[1:], strict=True):
             pieces += (text, part)
@@ -289,7 +290,7 @@ def _encoded(vectors: Matrix, encoding: str, layout: Layout) -> Iterator[bytes |
         else:
             yield from (base64.b64encode(row.tobytes()) for row in data)
     else:
-        for values in _float32_rows(vectors, layout == "pretty_positional"):
+        for values in _float32_rows(vectors):
             yield values.replace(b",", b",\n        ")
 
 

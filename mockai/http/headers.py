@@ -6,7 +6,7 @@ import hashlib
 
 from multidict import CIMultiDict
 
-__all__ = ["error_headers", "request_id", "success_headers"]
+__all__ = ["PROJECT", "error_headers", "request_id", "success_headers"]
 
 _RATE_LIMITS = {
     "x-ratelimit-limit-requests": "10000",
@@ -16,6 +16,9 @@ _RATE_LIMITS = {
     "x-ratelimit-reset-tokens": "0s",
 }
 _TOKEN_LIMIT = 50_000_000
+# ``openai-project``: ``proj_`` + 24 alphanumerics, on most answers since 2025 (conformance §3a: 304 of
+# 467 JSON 200s; responses §8: 616 of 733).  One fixed, plainly made-up project.
+PROJECT = "proj_mockai000000000000000000"
 
 
 def request_id(material: bytes) -> str:
@@ -29,6 +32,7 @@ def _success_template(content_type: str) -> CIMultiDict[str]:
         "access-control-expose-headers": "X-Request-ID",
         "openai-organization": "user-mockai",
         "openai-processing-ms": "",
+        "openai-project": PROJECT,
         "openai-version": "2020-10-01",
         "x-request-id": "",
     }
@@ -51,13 +55,36 @@ def success_headers(req_id: str, processing_ms: int, tokens: int, *, stream: boo
     return headers
 
 
-def error_headers(req_id: str, *, auth_layer: bool) -> dict[str, str]:
-    """401/404 come from the front end (``vary: Origin``, no ``openai-*``); 400s carry the full set."""
-    if auth_layer:
+def error_headers(req_id: str, header_set: str, status: int) -> dict[str, str]:
+    """The headers of an error of ``header_set`` (``APIError.header_set``).
+
+    * ``front``: chat's and embeddings' 401/404 come from the front end (``vary: Origin``, no
+      ``openai-*``) [T:26], [R:43];
+    * ``api``: chat's 400s carry the full set, rate limits included [T:33];
+    * ``responses``: /v1/responses errors carry no ``x-ratelimit-*`` [R:30], [R:32]; its 401 is the
+      API layer's, not the front end's (``openai-version``, no ``vary``) [R:35].
+    """
+    if header_set == "front":
         return {"vary": "Origin", "x-request-id": req_id}
+    if header_set == "responses":
+        if status == 401:
+            return {
+                "access-control-expose-headers": "X-Request-ID",
+                "openai-processing-ms": "7",
+                "openai-version": "2020-10-01",
+                "x-request-id": req_id,
+            }
+        return {
+            "openai-organization": "user-mockai",
+            "openai-processing-ms": "7",
+            "openai-project": PROJECT,
+            "openai-version": "2020-10-01",
+            "x-request-id": req_id,
+        }
     headers = {
         "openai-organization": "user-mockai",
         "openai-processing-ms": "7",
+        "openai-project": PROJECT,
         "openai-version": "2020-10-01",
         "x-request-id": req_id,
     }

@@ -33,7 +33,7 @@ def request_id_of(request: web.BaseRequest, material: bytes = b"") -> str:
 
 
 def error_response(error: APIError, req_id: str) -> web.Response:
-    headers = error_headers(req_id, auth_layer=error.auth_layer)
+    headers = error_headers(req_id, error.header_set(), error.status)
     headers.update(error.headers)
     headers["content-type"] = error.content_type()
     return web.Response(status=error.status, body=error.body_bytes(), headers=headers)

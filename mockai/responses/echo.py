@@ -4,7 +4,8 @@ Defaults where the request is silent (``temperature: 1.0``, ``truncation: "disab
 ``store: true``, …); floats with a decimal point; ``text.format`` and tools with ``type`` first
 and the rest in alphabetical order; a ``json_schema`` format gains ``"description": null``; a
 function tool gains ``"strict": true`` when the request left it out [R:12]; a reasoning model
-reports its effort (the request's, else the model's default).
+reports its effort (the request's, else the model's default) in the 2026-08 shape; ``top_p`` is the
+model's default (0.98 from gpt-5.2 on).
 """
 
 from __future__ import annotations
@@ -43,7 +44,7 @@ def request_echo(body: Mapping[str, Any], service_tier: str) -> dict[str, Any]:
         "prompt": type_first(_mapping(get("prompt"))) if get("prompt") else None,
         "prompt_cache_key": get("prompt_cache_key"),
         "prompt_cache_retention": get("prompt_cache_retention") or "in_memory",
-        "reasoning": {"effort": effort, "summary": reasoning.get("summary")},
+        "reasoning": _reasoning(caps.reasoning, effort, reasoning.get("summary")),
         "safety_identifier": get("safety_identifier"),
         "service_tier": get("service_tier") or service_tier,
         "store": get("store") is not False,
@@ -52,11 +53,19 @@ def request_echo(body: Mapping[str, Any], service_tier: str) -> dict[str, Any]:
         "tool_choice": _tool_choice(get("tool_choice")),
         "tools": [_tool(tool) for tool in get("tools") or () if isinstance(tool, Mapping)],
         "top_logprobs": get("top_logprobs") or 0,
-        "top_p": _float(get("top_p"), 1.0),
+        "top_p": _float(get("top_p"), caps.default_top_p),
         "truncation": get("truncation") or "disabled",
         "user": get("user"),
         "metadata": dict(metadata) if isinstance(metadata, Mapping) else {},
     }
+
+
+def _reasoning(reasons: bool, effort: Any, summary: Any) -> dict[str, Any]:
+    """A reasoning model's reasoning settings as 2026-08 echoes them (gpt-5-nano [R:04], gpt-5.2
+    [R:23]: a context and a mode around the effort); another model's effort is null [R:01]."""
+    if reasons:
+        return {"context": "current_turn", "effort": effort, "mode": "standard", "summary": summary}
+    return {"effort": effort, "summary": summary}
 
 
 def type_first(value: Mapping[str, Any]) -> dict[str, Any]:

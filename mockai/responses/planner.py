@@ -63,6 +63,7 @@ class MessageItem:
     status: str = "completed"
     # One per text token when ``include`` asks for ``message.output_text.logprobs``; () otherwise.
     logprobs: tuple[TokenLogprob, ...] = ()
+    phase: str | None = None  # "final_answer" for the models whose messages say it (gpt-5.4 on)
 
     @property
     def text(self) -> str:
@@ -124,6 +125,8 @@ def response_plan(plan: ReplyPlan, body: Mapping[str, Any], echoes: Echoes | Non
     (its echo from ``echoes`` when they hold it: shared, so nobody may change it)."""
     hashing = _SEEDS.copy()  # (a copy of the keyed state: half the cost of keying a new one)
     hashing.update(plan.id.encode())
+    if body.get("store") is False:  # ids of their own: never one a stored twin's GET would find
+        hashing.update(b"/not stored")
     seed = hashing.digest()
     group = _parent_group(body.get("previous_response_id")) or seed[:8].hex()
     created_at = plan.created
@@ -136,11 +139,13 @@ def response_plan(plan: ReplyPlan, body: Mapping[str, Any], echoes: Echoes | Non
     model = str(body.get("model", ""))
     if is_reasoning_model(model) and _effort(body, model) != "none":  # at effort none it does not think [R:23]
         output.append(_reasoning(ids, seed, body))
+    phase = "final_answer" if capabilities(model).message_phase else None
     if choice.refusal_tokens is not None and choice.content_tokens is None:
-        output.append(MessageItem(ids.next("msg"), choice.refusal_tokens, True))
+        output.append(MessageItem(ids.next("msg"), choice.refusal_tokens, True, phase=phase))
     elif choice.content_tokens or not (choice.tool_calls or choice.function_call or incomplete):
         # (reasoning that used the whole budget leaves no message at all)
-        output.append(MessageItem(ids.next("msg"), choice.content_tokens or (), False, status, choice.logprobs or ()))
+        tokens, logprobs = choice.content_tokens or (), choice.logprobs or ()
+        output.append(MessageItem(ids.next("msg"), tokens, False, status, logprobs, phase))
     calls = choice.tool_calls
     if calls:
         cap = body.get("max_tool_calls")

@@ -74,13 +74,16 @@ def _logprob(token: str, logprob: float, with_bytes: bool) -> dict[str, Any]:
 def item_dict(item: OutputItem, *, done: bool = True) -> dict[str, Any]:
     """An output item, finished (``done``) or as ``response.output_item.added`` announces it."""
     if isinstance(item, MessageItem):
-        return {
+        message = {
             "id": item.id,
             "type": "message",
             "status": item.status if done else "in_progress",
             "content": [text_part(item, item.text)] if done else [],
-            "role": "assistant",
         }
+        if item.phase is not None:  # between content and role [R:22]
+            message["phase"] = item.phase
+        message["role"] = "assistant"
+        return message
     if isinstance(item, CallItem):
         call = item.call
         if call.kind == "custom":
@@ -104,7 +107,8 @@ def item_dict(item: OutputItem, *, done: bool = True) -> dict[str, Any]:
 
 
 def _reasoning_dict(item: ReasoningItem, done: bool) -> dict[str, Any]:
-    out: dict[str, Any] = {"id": item.id, "type": "reasoning"}
+    # (2026-08: an empty content list before the encrypted content and the summary [R:04])
+    out: dict[str, Any] = {"id": item.id, "type": "reasoning", "content": []}
     if item.encrypted is not None:
         out["encrypted_content"] = item.encrypted[1 if done else 0]
     summary = item.summary

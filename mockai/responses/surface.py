@@ -5,12 +5,13 @@ how an error reads on this endpoint.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Awaitable, Mapping, Sequence
 from typing import Any
 
 from aiohttp import web
 
-from mockai.core.errors import APIError, error_body_bytes
+from mockai.core.errors import APIError
 from mockai.core.plan import ErrorReply, PlannedReply, RawReply, ReplyPlan
 from mockai.core.records import record
 from mockai.responses.chat_view import chat_view
@@ -159,25 +160,38 @@ def prepare(
 
 
 class _ResponsesAPIError(APIError):
-    """An error as /v1/responses lays it out: 2-space indent, no trailing newline, and
-    ``content-type: application/json`` even for a 401 (api_behaviour §6b)."""
+    """An error as /v1/responses lays it out: 2-space indent, no trailing newline, ``content-type:
+    application/json`` even for a 401, nothing escaped Go's way (``>=`` stays ``>=``: [R:34]'s
+    content-length), and its own headers (api_behaviour §6b, :func:`mockai.http.headers.error_headers`)."""
 
     def body_bytes(self) -> bytes:
-        return error_body_bytes(self.message, self.type, self.param, self.code, status=400)
+        envelope = {"error": {"message": self.message, "type": self.type, "param": self.param, "code": self.code}}
+        return json.dumps(envelope, indent=2, ensure_ascii=False).encode()
 
     def content_type(self) -> str:
         return "application/json"
 
+    def header_set(self) -> str:
+        return "responses"
+
 
 def reword(error: APIError, body: dict[str, Any] | None) -> APIError:
-    """``error`` as this endpoint words it: a 401 in the Responses layout with
-    ``www-authenticate`` [R:35]; an error the chat view of ``body`` raised at the Responses
-    parameter it is about."""
+    """``error`` as this endpoint words and lays it out: a 400 or 401 in the Responses layout and
+    headers (a 401 with ``www-authenticate`` [R:35]); an error the chat view of ``body`` raised at
+    the Responses parameter it is about.  Other statuses (a scenario's 429 or 500) as chat's."""
     if body is not None:
         error = as_responses_error(error, body)
-    if error.status != 401:
+    if error.status not in (400, 401) or isinstance(error, _ResponsesAPIError):
         return error
-    headers = {**error.headers, "www-authenticate": 'Bearer realm="OpenAI API"'}
+    headers = error.headers
+    if error.status == 401:
+        headers = {**headers, "www-authenticate": 'Bearer realm="OpenAI API"'}
     return _ResponsesAPIError(
-        401, error.message, type=error.type, param=error.param, code=error.code, headers=headers, auth_layer=True
+        error.status,
+        error.message,
+        type=error.type,
+        param=error.param,
+        code=error.code,
+        headers=headers,
+        auth_layer=error.status == 401,
     )

@@ -115,6 +115,7 @@ async def _answer(request: web.Request, surface: Surface) -> web.StreamResponse:
         reply = await choose_reply(state, ctx)
     except Exception as exc:  # the boundary answers it; the journal still shows the request
         error = surface.reword(exc, body) if isinstance(exc, APIError) else APIError.server_error()
+        error.headers.setdefault("x-request-id", req_id)
         received.journal_error(request, state, error, "error")
         raise error from None
     if isinstance(reply, ForwardReply):
@@ -198,6 +199,8 @@ async def _after_refusal(
         if isinstance(reply, RawReply):
             return await replay_recorded(request, state, reply, raw)
     await received.journal_refusal(request, state, refusal)
+    if received.raw is not None:  # an id of its own, as each of the real API's answers has
+        refusal.headers.setdefault("x-request-id", request_id_of(request, received.raw))
     raise refusal
 
 

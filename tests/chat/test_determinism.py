@@ -72,3 +72,16 @@ def test_server_seed_changes_answers(server_factory: ServerFactory) -> None:
     ra = post_chat(a.base_url, body).json()
     rb = post_chat(b.base_url, body).json()
     assert ra["choices"][0]["message"]["content"] != rb["choices"][0]["message"]["content"]
+
+
+def test_refused_requests_get_ids_of_their_own_and_the_same_one_again(server_factory: ServerFactory) -> None:
+    """The real API gives every answer its own ``x-request-id``; mockai derives it from the request,
+    refusals included (they once all shared their path's id): a different body, a different id."""
+    base_url = server_factory().base_url + "/chat/completions"
+    bodies = [
+        {"model": "gpt-4o-mini", "messages": [{"role": "user", "content": "hi"}], "temperature": t} for t in (-1, 5, -1)
+    ]
+    ids = [HTTP.post(base_url, json=body, headers=AUTH).headers["x-request-id"] for body in bodies]
+    assert ids[0] != ids[1] and ids[0] == ids[2]
+    unauthorised = [HTTP.post(base_url, json=body).headers["x-request-id"] for body in bodies[:2]]
+    assert unauthorised[0] != unauthorised[1]

@@ -158,6 +158,12 @@ def test_unknown_model_is_the_recorded_404(base_url: str) -> None:
             "code": "model_not_found",
         }
     }
+    # The front end's layout (4-space indent, a newline): the recording's content-length [R:43]
+    assert response.text.startswith('{\n    "error": {\n') and response.text.endswith("}\n")
+    recorded = SPEC.parents[2] / "conformance" / "responses" / "43_embeddings_error_404_model_not_found.json"
+    if recorded.exists():
+        headers = {k.lower(): v for k, v in json.loads(recorded.read_text())["response"]["headers"].items()}
+        assert len(response.content) == int(headers["content-length"])
 
 
 @pytest.mark.parametrize(

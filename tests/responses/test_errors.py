@@ -74,6 +74,51 @@ def test_temperature_below_minimum(module_server: ServerThread) -> None:
     assert answer.status_code == 400
     # That recording was re-serialised (keys sorted, no indent): its fields, not its bytes.
     assert answer.json() == json.loads(exchange["response"]["body_text"])
+    # Its content-length is the wire's: the 2-space layout with ">=" as it is (chat escapes it
+    # Go's way, \u003e, which would be 5 bytes more).
+    assert ">=" in answer.text and "\\u003e" not in answer.text
+    assert len(answer.content) == int(_header(exchange, "content-length"))
+
+
+def _header(exchange: dict[str, Any], name: str) -> str:
+    found = [v for k, v in exchange["response"]["headers"].items() if k.lower() == name]
+    return str(found[0])
+
+
+# Headers a Cloudflare front or the recording adds, which mockai does not emulate (conformance §3a)
+_FRONT = {"alt-svc", "cf-cache-status", "cf-ray", "connection", "date", "server", "set-cookie"}
+_FRONT |= {"strict-transport-security", "x-content-type-options", "x-envoy-upstream-service-time"}
+_FRONT |= {"transfer-encoding", "content-length", "openai-organization", "openai-project"}
+
+
+@pytest.mark.parametrize(
+    ("recording", "config", "key"),
+    [
+        ("30_error_400_model_not_found.json", {"strict_models": True}, "sk-test"),
+        ("32_error_400_invalid_function_parameters.json", {}, "sk-test"),
+        ("35_error_401_invalid_api_key.json", {"api_key": "sk-the-right-one"}, "invalid-key"),
+    ],
+)
+def test_error_headers_as_recorded(
+    server_factory: ServerFactory, recording: str, config: dict[str, Any], key: str
+) -> None:
+    """No ``x-ratelimit-*`` on a /v1/responses error, and its 401 is not the front end's: no
+    ``vary``, with ``openai-version`` and ``access-control-expose-headers`` [R:30], [R:32], [R:35]."""
+    exchange = _recorded(recording)
+    server = server_factory(**config)
+    answer = _post(server.base_url, exchange["request"]["body"], {"Authorization": f"Bearer {key}"})
+    recorded = {k.lower() for k in exchange["response"]["headers"]} - _FRONT
+    assert {k.lower() for k in answer.headers} - _FRONT == recorded
+    assert answer.headers["openai-version"] == "2020-10-01"
+
+
+def test_each_refused_request_has_an_id_of_its_own(module_server: ServerThread) -> None:
+    ids = [
+        _post(module_server.base_url, {"model": "gpt-4o", "input": "hi", "temperature": t}).headers["x-request-id"]
+        for t in (-1, -3, -1)
+    ]
+    assert ids[0] != ids[1] and ids[0] == ids[2]  # (deterministic: the same bytes, the same id)
+    assert all(i.startswith("req_") and len(i) == 36 for i in ids)
 
 
 def test_wrong_api_key(server_factory: ServerFactory) -> None:

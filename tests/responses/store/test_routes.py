@@ -250,3 +250,19 @@ def test_reset_forgets_stored_responses(server: ServerThread, http: httpx.Client
 def test_each_test_starts_empty(fresh: ServerThread, http: httpx.Client) -> None:
     assert len(fresh.state.responses) == 0
     assert http.get(f"responses/{RESP}").status_code == 404
+
+
+def test_a_response_not_stored_is_never_found_even_after_its_stored_twin(fresh: ServerThread, sdk: Any) -> None:
+    # (the same request but for ``store``: the same answer, and ids that cannot meet)
+    unstored = sdk.responses.create(model="gpt-4o", input="collide probe", store=False)
+    stored_twin = sdk.responses.create(model="gpt-4o", input="collide probe")
+    assert unstored.id != stored_twin.id
+    assert unstored.output_text == stored_twin.output_text
+    assert sdk.responses.retrieve(stored_twin.id).id == stored_twin.id
+    with pytest.raises(openai.NotFoundError):
+        sdk.responses.retrieve(unstored.id)
+    with pytest.raises(openai.BadRequestError) as caught:
+        sdk.responses.create(model="gpt-4o", input="next", previous_response_id=unstored.id)
+    assert caught.value.code == "previous_response_not_found"
+    again = sdk.responses.create(model="gpt-4o", input="collide probe", store=False)
+    assert again.id == unstored.id  # (deterministic as ever)

@@ -1,0 +1,119 @@
+"""What a Response looks like by model, as the 2026 recordings show it (conformance/responses §2,
+§3a, §3b): the resolved snapshot, the default ``top_p``, a message's ``phase``, and the 2026-08
+reasoning settings and reasoning item.  The facts are asserted on their own (they hold without
+../shared); where the recording is at hand, its key order is compared too."""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import Any
+
+import pytest
+
+from mockai.server.runner import ServerThread
+from tests.support.clients import AUTH, HTTP
+from tests.support.reference import shared_or_skip
+
+
+def _create(server: ServerThread, body: dict[str, Any]) -> dict[str, Any]:
+    answer = HTTP.post(f"{server.base_url}/responses", json=body, headers=AUTH)
+    assert answer.status_code == 200, answer.text
+    result: dict[str, Any] = answer.json()
+    return result
+
+
+def _stream(server: ServerThread, body: dict[str, Any]) -> list[dict[str, Any]]:
+    answer = HTTP.post(f"{server.base_url}/responses", json={**body, "stream": True}, headers=AUTH)
+    assert answer.status_code == 200, answer.text
+    return [json.loads(line[6:]) for line in answer.text.splitlines() if line.startswith("data: ")]
+
+
+def _messages(response: dict[str, Any]) -> list[dict[str, Any]]:
+    return [item for item in response["output"] if item["type"] == "message"]
+
+
+@pytest.mark.parametrize(("model", "echoed"), [("gpt-5.4", "gpt-5.4-2026-03-05"), ("gpt-5.5", "gpt-5.5")])
+def test_gpt_5_4_on_say_the_phase_of_their_message_and_top_p_098(
+    module_server: ServerThread, model: str, echoed: str
+) -> None:
+    body = {"model": model, "input": "Say hi", "reasoning": {"effort": "low"}}
+    response = _create(module_server, body)
+    assert response["model"] == echoed
+    assert response["top_p"] == 0.98
+    [message] = _messages(response)
+    assert list(message) == ["id", "type", "status", "content", "phase", "role"]
+    assert message["phase"] == "final_answer"
+    events = _stream(module_server, body)
+    streamed = [e["item"] for e in events if e["type"] in ("response.output_item.added", "response.output_item.done")]
+    for item in (i for i in streamed if i["type"] == "message"):
+        assert list(item) == ["id", "type", "status", "content", "phase", "role"]
+    completed = events[-1]["response"]
+    assert completed["top_p"] == 0.98 and _messages(completed)[0]["phase"] == "final_answer"
+
+
+def test_other_models_keep_top_p_1_and_no_phase(module_server: ServerThread) -> None:
+    response = _create(module_server, {"model": "gpt-4o-mini", "input": "Say hi"})
+    assert response["model"] == "gpt-4o-mini-2024-07-18"
+    assert response["top_p"] == 1.0
+    assert list(_messages(response)[0]) == ["id", "type", "status", "content", "role"]
+    assert response["reasoning"] == {"effort": None, "summary": None}
+    assert _create(module_server, {"model": "gpt-5.2", "input": "Say hi"})["top_p"] == 0.98
+    assert _create(module_server, {"model": "gpt-4o", "input": "Say hi", "top_p": 0.5})["top_p"] == 0.5
+
+
+@pytest.mark.parametrize(("model", "effort"), [("gpt-5-nano", "medium"), ("gpt-5.2", "none"), ("o4-mini", "medium")])
+def test_a_reasoning_model_echoes_the_2026_08_reasoning_settings(
+    module_server: ServerThread, model: str, effort: str
+) -> None:
+    reasoning = _create(module_server, {"model": model, "input": "2 + 2?"})["reasoning"]
+    assert reasoning == {"context": "current_turn", "effort": effort, "mode": "standard", "summary": None}
+    assert list(reasoning) == ["context", "effort", "mode", "summary"]
+
+
+def test_a_reasoning_item_lists_its_empty_content_first(module_server: ServerThread) -> None:
+    body = {"model": "gpt-5-nano", "input": "Count to 3", "include": ["reasoning.encrypted_content"], "store": False}
+    [item] = [i for i in _create(module_server, body)["output"] if i["type"] == "reasoning"]
+    assert list(item) == ["id", "type", "content", "encrypted_content", "summary"]
+    assert item["content"] == []
+    events = _stream(module_server, body)
+    for event in events:
+        if event["type"] in ("response.output_item.added", "response.output_item.done") and event["item"]["type"] == (
+            "reasoning"
+        ):
+            assert list(event["item"]) == ["id", "type", "content", "encrypted_content", "summary"]
+    plain = [
+        i for i in _create(module_server, {"model": "o4-mini", "input": "2 + 2?"})["output"] if i["type"] == "reasoning"
+    ]
+    assert list(plain[0]) == ["id", "type", "content", "summary"]
+
+
+def _recorded(name: str) -> str:
+    path = next(shared_or_skip("conformance", "responses").glob(f"{name}_*.json"))
+    response = json.loads(path.read_text())["response"]
+    text: str = response.get("body_text") or json.dumps(response["body"])
+    return text
+
+
+def test_the_same_keys_in_the_same_order_as_the_2026_recordings(module_server: ServerThread) -> None:
+    # [R:22] gpt-5.4, non-stream: the message's keys
+    recorded = json.loads(_recorded("22"))
+    mine = _create(module_server, {"model": "gpt-5.4", "input": "Say hi", "reasoning": {"effort": "low"}})
+    assert recorded["model"] == mine["model"] and recorded["top_p"] == mine["top_p"]
+    assert [list(m) for m in _messages(recorded)] == [list(m) for m in _messages(mine)]
+    # [R:23] gpt-5.2 (2026-08): the reasoning settings
+    recorded = json.loads(_recorded("23"))
+    assert recorded["reasoning"] == _create(module_server, {"model": "gpt-5.2", "input": "Say hi"})["reasoning"]
+    # [R:04] gpt-5-nano (2026-08), stream: the reasoning item's keys in output_item.done
+    done = [
+        json.loads(line[6:])["item"]
+        for line in _recorded("04").splitlines()
+        if line.startswith("data: ") and re.search(r'output_item\.done".*"type":"reasoning"', line)
+    ]
+    body = {"model": "gpt-5-nano", "input": "Count", "include": ["reasoning.encrypted_content"], "store": False}
+    mine_done = [
+        e["item"]
+        for e in _stream(module_server, body)
+        if e["type"] == "response.output_item.done" and e["item"]["type"] == "reasoning"
+    ]
+    assert [list(i) for i in done] == [list(i) for i in mine_done]
