@@ -34,6 +34,7 @@ def _success_template(content_type: str) -> CIMultiDict[str]:
         "openai-processing-ms": "",
         "openai-project": PROJECT,
         "openai-version": "2020-10-01",
+        "x-openai-proxy-wasm": "v0.1",  # (every recording from 2025-09-22 on: conformance §3a)
         "x-request-id": "",
     }
     headers.update(_RATE_LIMITS)

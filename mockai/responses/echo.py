@@ -100,9 +100,24 @@ def _format(fmt: Any) -> dict[str, Any]:
 
 
 def _tool(tool: Mapping[str, Any]) -> dict[str, Any]:
-    if tool.get("type") == "function":
+    kind = tool.get("type")
+    if kind == "function":
         return type_first({"description": None, "parameters": None, **tool, "strict": tool.get("strict") is not False})
+    if kind == "web_search":  # the settings it searches with [R:23]
+        location = tool.get("user_location")
+        where = {**_LOCATION, **location} if isinstance(location, Mapping) else _LOCATION
+        return type_first({**_WEB_SEARCH, **tool, "user_location": type_first(where)})
+    if kind == "file_search":  # [R:25]
+        ranking = tool.get("ranking_options")
+        ranked = {**_RANKING, **ranking} if isinstance(ranking, Mapping) else _RANKING
+        return type_first({"filters": None, **tool, "ranking_options": ranked})
     return type_first(tool)
+
+
+# What a built-in tool's echo says of the settings the request left out [R:23], [R:25].
+_WEB_SEARCH = {"return_token_budget": "default", "search_content_types": ["text"], "search_context_size": "medium"}
+_LOCATION = {"type": "approximate", "city": None, "country": "US", "region": None, "timezone": None}
+_RANKING = {"ranker": "auto", "score_threshold": 0.0}
 
 
 def _tool_choice(choice: Any) -> Any:

@@ -193,8 +193,10 @@ async def _deliver(
     """``answer`` with the real API's headers, as the rule's delivery says (None: at once, and kept
     for the next request with these very bytes)."""
     headers = success_headers(request_id_of(request, ctx.raw), answer.processing_ms, answer.tokens)
-    headers["access-control-allow-origin"] = "*"
-    if answer.model:
+    # 2025's headers with 2025's layout [R:38]; the 2026 one has neither of these [R:37]
+    if not answer.model or layout_of(answer.model) != "compact16":
+        headers["access-control-allow-origin"] = "*"
+    if answer.model and layout_of(answer.model) != "compact16":
         headers["openai-model"] = answer.model
     if script is None:
         state.input_answers.put(_key(ctx.path, ctx.raw), answer)

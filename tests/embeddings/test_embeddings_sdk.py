@@ -194,7 +194,9 @@ def test_no_key_is_the_401(base_url: str) -> None:
 
 def test_headers_and_layouts(base_url: str) -> None:
     small = HTTP.post(f"{base_url}/embeddings", json={"model": "text-embedding-3-small", "input": "x"}, headers=AUTH)
-    assert small.headers["openai-model"] == "text-embedding-3-small"
+    # The 2026 layout with 2026's headers [R:37]: no openai-model or allow-origin, the proxy's mark
+    assert "openai-model" not in small.headers and "access-control-allow-origin" not in small.headers
+    assert small.headers["x-openai-proxy-wasm"] == "v0.1"
     assert small.headers["content-type"] == "application/json"
     assert small.headers["x-request-id"].startswith("req_")
     assert small.text.startswith('{"object":"list","data":[{"object":"embedding","embedding":[')  # 2026 compact [R:37]
@@ -204,6 +206,9 @@ def test_headers_and_layouts(base_url: str) -> None:
     )
     assert ada.text.endswith("\n}\n")
     assert ada.json()["model"] == "text-embedding-ada-002-v2"
+    # 2025's layout with 2025's headers [R:38]
+    assert ada.headers["openai-model"] == "text-embedding-ada-002-v2"
+    assert ada.headers["access-control-allow-origin"] == "*"
 
 
 def test_answers_fit_the_official_schema(base_url: str) -> None:

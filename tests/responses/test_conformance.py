@@ -174,3 +174,28 @@ def test_headers_as_recorded(module_server: ServerThread) -> None:
     assert streamed.headers["content-type"] == "text/event-stream; charset=utf-8"
     assert not any(name.lower().startswith("x-ratelimit") for name in streamed.headers)
     assert streamed.text.endswith("\n\n") and "[DONE]" not in streamed.text
+
+
+@pytest.mark.parametrize("name", ["23_web_search_nonstream.json", "25_file_search_nonstream.json"])
+def test_built_in_tools_echo_their_settings_as_recorded(module_server: ServerThread, name: str) -> None:
+    """mockai runs no built-in tool, but their echo has the settings the request left out, in the
+    recorded order: web_search's budget, content types, context size and location [R:23],
+    file_search's filters and ranking options [R:25]."""
+    recorded = json.loads(shared_or_skip("conformance", "responses", name).read_text())
+    theirs = json.loads(recorded["response"]["body_text"])["tools"]
+    body = {**recorded["request"]["body"], "store": False}
+    ours = _post(module_server, body).json()["tools"]
+    assert json.dumps(ours) == json.dumps(theirs)
+
+
+def test_a_partial_web_search_location_is_filled_in(module_server: ServerThread) -> None:
+    tool = {"type": "web_search", "user_location": {"type": "approximate", "country": "GB", "city": "London"}}
+    [echo] = _post(module_server, {"model": "gpt-4o", "input": "news?", "tools": [tool]}).json()["tools"]
+    assert echo["user_location"] == {
+        "type": "approximate",
+        "city": "London",
+        "country": "GB",
+        "region": None,
+        "timezone": None,
+    }
+    assert list(echo) == ["type", "return_token_budget", "search_content_types", "search_context_size", "user_location"]
