@@ -13,9 +13,12 @@ import re
 from collections.abc import Iterable, Mapping
 from typing import Any
 
+import orjson
+
 from mockai.core.json_budget import emptied_below
 from mockai.core.json_text import ascii_compact_text
 from mockai.core.memo import Memo
+from mockai.generate.tool_prompt import tools_text
 
 __all__ = [
     "count_prompt_tokens",
@@ -152,5 +155,26 @@ def message_tokens(message: Mapping[str, Any]) -> int:
 
 
 def offered_tools_tokens(tools: Any = None, functions: Any = None) -> int:
-    """The offered tools' (and legacy functions') share of :func:`count_prompt_tokens`."""
-    return sum(_json_tokens(offered) for offered in (tools, functions) if offered)
+    """The offered tools' (and legacy functions') share of :func:`count_prompt_tokens`: the tokens
+    of the text they are shown to the model as (:mod:`mockai.generate.tool_prompt`).  An agent
+    offers the same tools on every turn: the count is remembered by their JSON."""
+    if not tools and not functions:
+        return 0
+    try:
+        key: bytes | None = orjson.dumps([tools, functions])
+    except (TypeError, orjson.JSONEncodeError):  # (integers beyond 64 bits, nesting beyond 255)
+        key = None
+    if key is not None:
+        known = _tools_counted.get(key)
+        if known is not None:
+            return known
+    try:
+        count = count_tokens(tools_text(tools, functions))
+    except RecursionError:  # (a tool that is not a function, nested deeper than json writes)
+        count = sum(_json_tokens(offered) for offered in (tools, functions) if offered)
+    if key is not None:
+        _tools_counted.put(key, count)
+    return count
+
+
+_tools_counted: Memo[bytes, int] = Memo(1024, 8 << 20, lambda key, _: 64 + len(key), second_sight=True)

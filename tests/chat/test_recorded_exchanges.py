@@ -5,6 +5,7 @@ the same status and error body for the errors mockai can reproduce, and the same
 from __future__ import annotations
 
 import json
+import re
 from functools import partial
 from pathlib import Path
 from typing import Any
@@ -91,3 +92,27 @@ def test_recorded_answer_layout(base_url: str, path: Path) -> None:
     if real.get("system_fingerprint") is None or ours.get("system_fingerprint") is None:
         real["system_fingerprint"] = ours["system_fingerprint"] = None
     assert layout(ours) == layout(real)
+
+
+def _tools_and_usage(folder: Path) -> list[Path]:
+    """Chat recordings that offer tools and report usage (JSON, or a stream's usage chunk)."""
+    out = []
+    for path in sorted(folder.glob("*.json")):
+        record = json.loads(path.read_text())
+        body = record["request"]["body"]
+        if record["request"]["path"] != "/v1/chat/completions" or not isinstance(body, dict):
+            continue
+        if body.get("tools") and '"prompt_tokens"' in record["response"].get("body_text", ""):
+            out.append(path)
+    return out
+
+
+@pytest.mark.parametrize("path", shared_params(_tools_and_usage, "conformance", "real_traffic"))
+def test_prompt_tokens_with_tools_are_near_the_recorded(base_url: str, path: Path) -> None:
+    """Offered tools are counted as the model reads them, not as their JSON: within 20 % of the
+    recorded prompt tokens (mockai's tokenizer is not OpenAI's; the JSON gave about twice them)."""
+    record = json.loads(path.read_text())
+    recorded = int(re.findall(r'"prompt_tokens": ?(\d+)', record["response"]["body_text"])[0])
+    body = {k: v for k, v in record["request"]["body"].items() if k not in ("stream", "stream_options")}
+    got = post_chat(base_url, body).json()["usage"]["prompt_tokens"]
+    assert 0.8 * recorded <= got <= 1.2 * recorded, (got, recorded)
