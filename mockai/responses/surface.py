@@ -6,7 +6,7 @@ how an error reads on this endpoint.
 from __future__ import annotations
 
 import json
-from collections.abc import Awaitable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from typing import Any
 
 from aiohttp import web
@@ -15,6 +15,7 @@ from mockai.core.errors import APIError
 from mockai.core.plan import ErrorReply, PlannedReply, RawReply, ReplyPlan
 from mockai.core.records import record
 from mockai.responses.chat_view import chat_view
+from mockai.responses.planner import ResponsePlan, with_group
 from mockai.responses.render_json import response_dict
 from mockai.responses.reply_writer import ResponseMemos, Settled, keep_recorded, settle, write_response
 from mockai.responses.store.history import conversation_items, resolve_references, stored_item
@@ -138,8 +139,28 @@ class Answer:
     def write(self, request: web.Request, req_id: str) -> Awaitable[web.StreamResponse]:
         return write_response(request, self.reply, self.body, req_id, self.settled)
 
-    def describe(self, plan: ReplyPlan) -> dict[str, Any]:
-        return response_dict(self.settled.planned.plan()) if self.settled is not None else {}
+    def description(self) -> Callable[[ReplyPlan], dict[str, Any]]:
+        """How the journal shows this Response: from its plan alone.  The request's body, the
+        rendered bytes and a stream's events are not kept for it (a journal of 1,000 entries
+        would otherwise hold 1,000 bodies of megabytes, outside its byte budget)."""
+        if self.settled is None:
+            return _no_description
+        planned = self.settled.planned
+        return _Description(planned.rendered_from, planned.group)
+
+
+class _Description:
+    __slots__ = ("group", "rendered_from")
+
+    def __init__(self, rendered_from: ResponsePlan, group: str) -> None:
+        self.rendered_from, self.group = rendered_from, group
+
+    def __call__(self, plan: ReplyPlan) -> dict[str, Any]:
+        return response_dict(with_group(self.rendered_from, self.group) if self.group else self.rendered_from)
+
+
+def _no_description(plan: ReplyPlan) -> dict[str, Any]:
+    return {}
 
 
 def prepare(

@@ -187,14 +187,24 @@ class Journal:
             )
             headers_cost = _headers_cost(headers)
         answer = None
+        if isinstance(reply, ErrorReply):  # its envelope: the exception's traceback holds the request
+            answer = {"error": reply.error.to_dict()}  # (its frames: its body, read and parsed)
+            reply = None
         if isinstance(reply, PlannedReply) and reply.plan is self._costed[0]:
             reply_cost = self._costed[1]
         else:
             reply_cost = _reply_cost(reply)
             if isinstance(reply, PlannedReply):
                 self._costed = (reply.plan, reply_cost)
+        if answer is not None:
+            reply_cost = json_cost(answer)
         if reply_cost > ANSWER_KEPT_BYTES:  # a huge answer (or error message): keep it cut down
-            answer = _cut_answer(JournalEntry(0, "", "", "", {}, None, status, source, reply, describe).response)
+            shown = (
+                answer
+                if answer is not None
+                else JournalEntry(0, "", "", "", {}, None, status, source, reply, describe).response
+            )
+            answer = _cut_answer(shown)
             reply, describe, reply_cost = None, None, json_cost(answer)
         cost += _ENTRY_COST + headers_cost + len(query) + reply_cost
         self._entries.append(
@@ -269,8 +279,8 @@ def _reply_cost(reply: Reply | None) -> int:
     if isinstance(reply, PlannedReply):
         # Seeded plans are shared with the known-bodies memo: counted here too, on the high side.
         return plan_cost(reply.plan)
-    if isinstance(reply, ErrorReply):
-        return 256 + 4 * len(reply.error.message)
+    if reply is None:
+        return 0
     return 64  # recorded bytes belong to the cassette, which holds them anyway
 
 

@@ -85,7 +85,7 @@ def _responses_deliver(
 ) -> tuple[Writer, Describe]:
     tokens_per_chunk = state.config.tokens_per_chunk
     answer = responses.prepare(reply, body, state.responses, state.rendered_responses, ctx.seq, tokens_per_chunk)
-    return answer.write, answer.describe
+    return answer.write, answer.description()
 
 
 CHAT = Surface(validate_chat_request, APIError.model_not_found, _chat_view, _chat_deliver, _as_is)
