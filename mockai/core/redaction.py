@@ -18,6 +18,7 @@ SECRET_HEADERS = frozenset(
         "cookie",
         "set-cookie",
         "proxy-authorization",
+        "x-mockai-admin-token",  # (mockai's own: a client may send it with every request)
     }
 )
 # Query parameters that carry keys (Azure-style clients): their values are never shown or written.

@@ -46,6 +46,8 @@ _HOP = frozenset(
 # What aiohttp can always decode (no brotli / zstd package needed): bodies are recorded decoded.
 _ACCEPT_ENCODING = "gzip, deflate"
 _NOT_RETURNED = _HOP | {"content-encoding"}
+# mockai's admin token is mockai's: never sent on to the real API.
+_NOT_FORWARDED = _HOP | {"x-mockai-admin-token"}
 _CLIENT_GONE = (ConnectionError, aiohttp.ClientConnectionResetError)
 
 OnRecord = Callable[[Interaction], None]
@@ -150,7 +152,7 @@ class Recorder:
 
 def _upstream_headers(request: web.Request) -> CIMultiDict[str]:
     """The client's headers as they go upstream: no hop-by-hop ones, encodings aiohttp decodes."""
-    headers = CIMultiDict((k, v) for k, v in request.headers.items() if k.lower() not in _HOP)
+    headers = CIMultiDict((k, v) for k, v in request.headers.items() if k.lower() not in _NOT_FORWARDED)
     if "Accept-Encoding" in headers:
         headers["Accept-Encoding"] = _ACCEPT_ENCODING
     return headers

@@ -24,6 +24,7 @@ from dataclasses import dataclass, field
 from itertools import chain
 from typing import Any
 
+from mockai.core.redaction import REDACTED, SECRET_HEADERS
 from mockai.core.request_reading import message_text
 from mockai.scenarios.regex_safety import compile_condition
 from mockai.scenarios.request_view import MISSING, RequestView
@@ -51,6 +52,11 @@ def _show(value: Any) -> str:
         return "(absent)"
     text = json.dumps(value, ensure_ascii=False, default=str)
     return text if len(text) <= 80 else text[:77] + '..."'
+
+
+def _show_secret(value: Any) -> str:
+    """A secret header's value as explanations show it: whether it is there, never what it is."""
+    return _show(value) if value is MISSING else REDACTED
 
 
 def _text_checks(prefix: str, tm: TextMatch, get: Callable[[RequestView], str | None]) -> list[Check]:
@@ -163,12 +169,13 @@ def compile_checks(m: Match) -> tuple[Check, ...]:
         checks.append(Check("schema_name", name, lambda v: v.schema_name == name, lambda v: str(v.schema_name)))
     for header, value in m.headers:
         ok = _glob_or_equal(value)
+        shown = _show_secret if header.lower() in SECRET_HEADERS else _show  # (a key is never shown)
         checks.append(
             Check(
                 f"headers.{header}",
-                _show(value),
+                shown(value),
                 lambda v, h=header, ok=ok: ok(v.headers.get(h)),  # type: ignore[misc]
-                lambda v, h=header: _show(v.headers.get(h, MISSING)),  # type: ignore[misc]
+                lambda v, h=header, shown=shown: shown(v.headers.get(h, MISSING)),  # type: ignore[misc]
             )
         )
     for pointer, want in m.fields:

@@ -145,3 +145,20 @@ def test_a_cassette_written_without_its_redaction_does_not_claim_one(tmp_path: P
     header = _header(tmp_path / "c.yaml").replace("\n", " ")
     assert "Also not written: the headers x-a." in header
     assert "(at any depth): user, metadata." in header
+
+
+def test_mockais_admin_token_is_neither_forwarded_nor_kept(tmp_path: Path, server_factory: ServerFactory) -> None:
+    """A client may send ``X-Mockai-Admin-Token`` with every request (shared default headers): it
+    is mockai's, so it never goes upstream, and it is a secret, so the journal and the cassette
+    never show it."""
+    upstream = server_factory()
+    cassette = tmp_path / "c.yaml"
+    recorder = server_factory(cassette=cassette, record_mode="new_episodes", upstream=upstream.base_url)
+    token = "admin-token-SECRET-42"
+    headers = {"Authorization": f"Bearer {SECRET_KEY}", "X-Mockai-Admin-Token": token}
+    assert post_chat(recorder.base_url, chat("hello"), headers=headers).status_code == 200
+    [received] = [e.to_dict() for e in upstream.state.journal]
+    assert "x-mockai-admin-token" not in {name.lower() for name in received["headers"]}
+    [journaled] = [e.to_dict() for e in recorder.state.journal]
+    assert {k.lower(): v for k, v in journaled["headers"].items()}["x-mockai-admin-token"] == "<redacted>"
+    assert token not in cassette.read_text()

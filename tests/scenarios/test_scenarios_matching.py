@@ -255,3 +255,26 @@ def test_journal_names_the_rule_that_answered(fresh: ServerThread) -> None:
     ask(server)
     ask(server, messages=user("bye"))
     assert [e.source for e in server.state.journal] == ["scenario:greeting", "seeded"]
+
+
+def test_a_key_a_rule_matches_on_is_never_shown_in_an_explanation(server_factory: ServerFactory) -> None:
+    """A rule on a secret header (``Authorization``, ``api-key``, …) says whether the header was
+    there, never its value nor the rule's: not in the no-match 404, the misses, the journal."""
+    import httpx
+
+    server = server_factory(on_no_match="error")
+    src = server.state.scenarios
+    src.on(name="keyed", headers={"Authorization": "Bearer sk-expected-key"}).reply("hi")
+    src.on(name="azure", headers={"api-key": "azure-secret-*"}).reply("hi")
+    body = {"model": "gpt-4o-mini", "messages": [{"role": "user", "content": "hi"}]}
+    secret = "sk-REAL-SECRET-123456789"
+    answer = httpx.post(f"{server.base_url}/chat/completions", json=body, headers={"Authorization": f"Bearer {secret}"})
+    assert answer.status_code == 404 and answer.json()["error"]["code"] == "no_matching_rule"
+    message = answer.json()["error"]["message"]
+    assert "headers.authorization: expected <redacted>, got <redacted>" in message
+    assert "headers.api-key: expected <redacted>, got (absent)" in message
+    shown = [message, *(m.explanation for m in src.misses), str([e.to_dict() for e in server.state.journal])]
+    for text in shown:
+        assert secret not in text and "sk-expected-key" not in text and "azure-secret" not in text
+    admin = httpx.get(f"{server.base_url.removesuffix('/v1')}/_mockai/misses").text
+    assert secret not in admin and "sk-expected-key" not in admin
