@@ -32,6 +32,9 @@ class RequestContext:
     # itself would give (stored completions give a repeated ``store: true`` request a fresh one);
     # None keeps the request's own id.
     assign_id: Callable[[str], str] | None = None
+    # What the server counted of the prompt before answering (mockai.server.prompt_cache's
+    # PromptPrefixes), when it did so off the event loop for a large or heavy request; else None.
+    counted: Any = None
 
     @cached_property
     def headers(self) -> dict[str, str]:

@@ -18,7 +18,7 @@ from mockai.responses.chat_view import chat_view
 from mockai.responses.planner import ResponsePlan, with_group
 from mockai.responses.render_json import response_dict
 from mockai.responses.reply_writer import ResponseMemos, Settled, keep_recorded, settle, write_response
-from mockai.responses.store.history import conversation_items, resolve_references, stored_item
+from mockai.responses.store.history import chain_weight, conversation_items, resolve_references, stored_item
 from mockai.responses.store.records import ResponseStore
 from mockai.responses.truncation import truncated
 from mockai.responses.validation import (
@@ -31,6 +31,7 @@ from mockai.responses.validation import (
 __all__ = [
     "Answer",
     "ResponseMemos",
+    "chain_weight",
     "model_not_found",
     "prepare",
     "request_view",

@@ -32,6 +32,7 @@ from mockai.http.responses import request_id_of
 from mockai.responses import surface as responses
 from mockai.server.intake import Received
 from mockai.server.journal import NOT_READ, Describe
+from mockai.server.prompt_cache import PromptPrefixes
 from mockai.server.state import STATE, KnownBody, ServerState
 from mockai.server.upstream import forward_upstream
 
@@ -55,6 +56,9 @@ class Surface:
     deliver: Callable[[web.Request, ServerState, RequestContext, dict[str, Any], Delivered], tuple[Writer, Describe]]
     # How an error reads on this surface; ``body``: the request whose chat view raised it, if so.
     reword: Callable[[APIError, dict[str, Any] | None], APIError]
+    # Whether the view reads so much of what is stored that it is made in a worker thread, as
+    # the view of a large body is (a short continuation of a conversation of megabytes).
+    heavy: Callable[[ServerState, dict[str, Any]], bool]
 
 
 def _chat_view(state: ServerState, body: dict[str, Any], new: bool) -> dict[str, Any]:
@@ -88,10 +92,24 @@ def _responses_deliver(
     return answer.write, answer.description()
 
 
-CHAT = Surface(validate_chat_request, APIError.model_not_found, _chat_view, _chat_deliver, _as_is)
+def _light(state: ServerState, body: dict[str, Any]) -> bool:
+    return False
+
+
+def _responses_heavy(state: ServerState, body: dict[str, Any]) -> bool:
+    previous = body.get("previous_response_id")
+    return isinstance(previous, str) and responses.chain_weight(state.responses, previous) > _HEAVY_CHAIN
+
+
+# A conversation continued that holds more than this (measured: 4.9 MB of stored input took 2.4
+# to 3 s to continue, all of it on the event loop) is read in a worker thread.
+_HEAVY_CHAIN = 1 << 20
+
+
+CHAT = Surface(validate_chat_request, APIError.model_not_found, _chat_view, _chat_deliver, _as_is, _light)
 RESPONSES = Surface(
     responses.validate_responses_request, responses.model_not_found, _responses_view, _responses_deliver,
-    responses.reword,
+    responses.reword, _responses_heavy,
 )  # fmt: skip
 
 
@@ -147,10 +165,12 @@ async def _read(
     if state.config.strict_models and body["model"] not in state.catalog:
         raise surface.unknown_model(body["model"])
     view = known.view
+    counted: PromptPrefixes | None = None
     if view is None:
-        pure = _view_is_pure(body)  # (a pure view reads nothing of the server's)
-        if received.large and pure:
-            view = await asyncio.to_thread(surface.view, state, body, new)
+        pure = _view_is_pure(body)  # (a pure view reads nothing of the server's: memoised)
+        if received.large or surface.heavy(state, body):  # (the stores are safe to read from threads)
+            made, counted = await asyncio.to_thread(_view_and_prefixes, surface, state, body, new)
+            view = made
         else:
             view = surface.view(state, body, new)
         if view is not body and pure:
@@ -158,11 +178,21 @@ async def _read(
     if new:
         state.known_bodies.put(raw, known)  # valid, its rules passed
     ctx = received.numbered(request, state, view)
+    ctx.counted = counted
     if view.get("store") is True:
         ctx.assign_id = state.store.id_for  # a repeated stored request gets an id of its own
     elif view is not body and body.get("previous_response_id") is not None:
         ctx.assign_id = _same  # the answer depends on the stored conversation: never the memoised plan
     return ctx, body, known.req_id
+
+
+def _view_and_prefixes(
+    surface: Surface, state: ServerState, body: dict[str, Any], new: bool
+) -> tuple[dict[str, Any], PromptPrefixes]:
+    """The view of a large or heavy request, made in a worker thread, with its prompt's prefixes
+    and tokens (what the planner would otherwise count on the loop, a message at a time)."""
+    view = surface.view(state, body, new)
+    return view, PromptPrefixes.of(view)
 
 
 def _view_is_pure(body: dict[str, Any]) -> bool:

@@ -111,7 +111,7 @@ class ServerState:
             return cached, tokens
         prefixes = known.prefixes if known is not None else None
         if prefixes is None:
-            prefixes = PromptPrefixes.of(ctx.body)
+            prefixes = ctx.counted if ctx.counted is not None else PromptPrefixes.of(ctx.body)
             if known is not None:
                 known.prefixes = prefixes
         cached = self.prompt_cache.see(prefixes) if prefixes.keys else 0
