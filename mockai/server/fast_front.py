@@ -14,9 +14,12 @@ return with the headers, in the order and with the values, aiohttp would send
 A response the handlers prepared themselves (a stream) is written by aiohttp's own writer, on this
 connection.  Everything else is aiohttp's, unchanged: a connection whose bytes hold anything
 outside that narrow form — another method or path, a query, HTTP/1.0, chunked or compressed
-bodies, ``Expect``, ``Upgrade``, ``Connection: close``, a header that is not plain ASCII, a body
-over the limit — is handed, from its first byte not answered here, to aiohttp's parser, and stays
-aiohttp's.  So malformed or unusual HTTP meets exactly the parser and the answers it met before.
+bodies, ``Expect``, ``Upgrade``, ``Connection: close``, a header that is not plain ASCII, a line
+not ended by CRLF, no ``Host`` or a header aiohttp takes once given twice, a body over the limit —
+is handed, from its first byte not answered here, to aiohttp's parser, and stays aiohttp's; a head
+still arriving is handed over as soon as its bytes so far cannot start that form (aiohttp may
+answer them without waiting for more).  So malformed or unusual HTTP meets exactly the parser and
+the answers it met before.
 """
 
 from __future__ import annotations
@@ -32,6 +35,7 @@ from typing import Any, cast
 from aiohttp import web
 from aiohttp.helpers import EMPTY_BODY_STATUS_CODES, rfc822_formatted_time
 from aiohttp.http import SERVER_SOFTWARE, HttpVersion11
+from aiohttp.http_parser import SINGLETON_HEADERS
 from aiohttp.http_writer import StreamWriter, _serialize_headers
 from multidict import CIMultiDict, CIMultiDictProxy, MultiDict, MultiDictProxy
 
@@ -60,7 +64,13 @@ _MAX_HEAD = 8190  # a longer head is aiohttp's (its limit on one line is this)
 _MAX_HEADERS = 100  # (aiohttp refuses more than 128)
 # Header lines of a token, a colon and printable ASCII (and tabs): read the same by any parser.
 _HEADER_LINES = re.compile(rb"(?:[!#$%&'*+\-.^_`|~0-9A-Za-z]+:[\x20-\x7e\t]*\r\n)*")
-_HANDED_OVER = ("\ntransfer-encoding:", "\nexpect:", "\nupgrade:", "\ncontent-encoding:")
+# The start of such header lines, cut anywhere (the last one, or the CRLF ending the head, not whole).
+_HEADER_LINES_START = re.compile(
+    rb"(?:[!#$%&'*+\-.^_`|~0-9A-Za-z]+:[\x20-\x7e\t]*\r\n)*(?:[!#$%&'*+\-.^_`|~0-9A-Za-z]+(?::[\x20-\x7e\t]*\r?)?|\r)?"
+)
+_HANDED_OVER = ("\ntransfer-encoding:", "\nexpect:", "\nupgrade:", "\ncontent-encoding:", "\nsec-websocket-key1:")
+# Headers aiohttp's request parser refuses to see twice (Content-Length is read below, Transfer-Encoding handed over).
+_ONCE = tuple(f"\n{name}:" for name in sorted(SINGLETON_HEADERS - {"content-length", "transfer-encoding", "host"}))
 _EMPTY_QUERY: MultiDictProxy[str] = MultiDictProxy(MultiDict())
 
 
@@ -84,6 +94,8 @@ class RequestReader:
         self.lines = lines
         self.max_body = max_body
         self._known: dict[bytes, Head] = {}
+        # every start of a request line, up to its CR (a head cut before its line is whole)
+        self._line_starts = frozenset((line + b"\r")[:cut] for line in lines for cut in range(len(line) + 2))
 
     def read(self, data: bytes) -> tuple[list[Parsed], int, int] | None:
         """The whole requests at the start of ``data``, how many bytes they take, and how many
@@ -95,8 +107,8 @@ class RequestReader:
         known_heads = self._known
         while at < size:
             end = data.find(b"\r\n\r\n", at)
-            if end < 0:
-                if size - at > _MAX_HEAD or (not found and not data.startswith(b"POST ", at)):
+            if end < 0:  # a head not whole yet: waited for only while it may still be the plain form
+                if size - at > _MAX_HEAD or not self._may_start_head(data, at):
                     return None
                 return found, at, 0
             head = data[at:end]
@@ -115,6 +127,14 @@ class RequestReader:
             found.append(Parsed(path, headers, data[start : start + length]))
             at = start + length
         return found, at, 0
+
+    def _may_start_head(self, data: bytes, at: int) -> bool:
+        """Whether ``data[at:]``, a head cut short, may yet be the plain form: when not (a bare LF,
+        say), aiohttp's parser may answer it without waiting for more, so it is handed over at once."""
+        line_end = data.find(b"\r\n", at)
+        if line_end < 0:
+            return data[at:] in self._line_starts
+        return data[at:line_end] in self.lines and _HEADER_LINES_START.fullmatch(data, line_end + 2) is not None
 
 
 Head = tuple[str, "CIMultiDictProxy[str]", int]  # path, headers, Content-Length (-1: not the plain form)
@@ -139,6 +159,8 @@ def _read_head(head: bytes, lines: Mapping[bytes, str]) -> Head:
     probe = "\n" + text.lower()
     if any(mark in probe for mark in _HANDED_OVER) or text.count("\n") > _MAX_HEADERS:
         return _NOT_PLAIN
+    if probe.count("\nhost:") != 1 or any(probe.count(mark) > 1 for mark in _ONCE):
+        return _NOT_PLAIN  # aiohttp's 400: HTTP/1.1 without a Host, or a header it takes once given twice
     named = probe.find("\ncontent-length:")
     if named < 0 or probe.find("\ncontent-length:", named + 1) >= 0:
         return _NOT_PLAIN  # none (aiohttp's to answer), or two
