@@ -6,6 +6,7 @@ It decides nothing about *what* is said: that is the plan's.
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 from aiohttp import web
@@ -13,7 +14,7 @@ from aiohttp import web
 from mockai.chat.render_json import render_completion
 from mockai.chat.render_sse import DONE, StreamOptions, error_event, rendered_events
 from mockai.chat.rendered import RenderMemos
-from mockai.core.plan import ErrorReply, PlannedReply, RawReply
+from mockai.core.plan import ErrorReply, PlannedReply, RawReply, slow_to_render
 from mockai.http.headers import success_headers
 from mockai.http.reply_writing import before_first_byte, faulted_body, write_error, write_events, write_raw
 
@@ -37,15 +38,16 @@ async def write_reply(
         return await write_raw(request, reply)
     if body.get("stream"):
         return await _deliver_stream(request, reply, body, req_id, tokens_per_chunk, memos)
-    return _deliver_json(reply, req_id, memos)
+    if slow_to_render(reply.plan):  # (other requests are answered meanwhile)
+        return _deliver_json(reply, req_id, await asyncio.to_thread(render_completion, reply.plan, memos))
+    return _deliver_json(reply, req_id, render_completion(reply.plan, memos))
 
 
-def _deliver_json(reply: PlannedReply, req_id: str, memos: RenderMemos | None) -> web.Response:
+def _deliver_json(reply: PlannedReply, req_id: str, rendered: bytes) -> web.Response:
     plan = reply.plan
     headers = success_headers(req_id, 7 + plan.usage.completion_tokens % 200, plan.usage.total_tokens)
     headers.update(reply.delivery.headers)
-    payload = faulted_body(render_completion(plan, memos), reply.delivery.fault)
-    return web.Response(status=200, body=payload, headers=headers)
+    return web.Response(status=200, body=faulted_body(rendered, reply.delivery.fault), headers=headers)
 
 
 async def _deliver_stream(
@@ -59,7 +61,11 @@ async def _deliver_stream(
     plan = reply.plan
     delivery = reply.delivery
     size = delivery.tokens_per_chunk if delivery.tokens_per_chunk > 1 else tokens_per_chunk
-    events = rendered_events(plan, StreamOptions.from_request(body, size), memos)
+    options = StreamOptions.from_request(body, size)
+    if slow_to_render(plan):
+        events = await asyncio.to_thread(rendered_events, plan, options, memos)
+    else:
+        events = rendered_events(plan, options, memos)
     headers = success_headers(req_id, 7 + len(events) % 200, plan.usage.total_tokens, stream=True)
     headers.update(delivery.headers)
     return await write_events(

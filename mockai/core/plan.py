@@ -29,6 +29,7 @@ __all__ = [
     "UrlCitation",
     "Usage",
     "plan_cost",
+    "slow_to_render",
 ]
 
 
@@ -194,9 +195,29 @@ def plan_cost(plan: ReplyPlan) -> int:
     """The bytes a plan holds, estimated on the high side (for the memos and the journal that keep
     plans within byte budgets)."""
     return sum(
-        512 + 64 * (c.emitted_tokens() + 4 * len(c.logprobs or ())) + (len(c.audio.data) if c.audio else 0)
+        512 + 64 * c.emitted_tokens() + _logprobs_cost(c.logprobs) + (len(c.audio.data) if c.audio else 0)
         for c in plan.choices
     )
+
+
+def _logprobs_cost(entries: tuple[TokenLogprob, ...] | None) -> int:
+    """A token's entry and each of its alternatives: a string, a float and a tuple, about 128 bytes."""
+    return 256 * len(entries) * (1 + len(entries[0].top)) if entries else 0
+
+
+def slow_to_render(plan: ReplyPlan) -> bool:
+    """Whether writing ``plan`` out takes long enough to be done off the event loop: its logprobs,
+    each a token and its alternatives, are most of any answer's cost (13,000 tokens at 20
+    alternatives, two choices: 1.4 s as JSON, 2 s as events, 90 MB); text alone is cheap."""
+    weight = 0
+    for choice in plan.choices:
+        entries = choice.logprobs
+        if entries:
+            weight += len(entries) * (1 + len(entries[0].top))
+    return weight > _SLOW_TO_RENDER
+
+
+_SLOW_TO_RENDER = 20_000  # (about 50 ms of rendering)
 
 
 @record

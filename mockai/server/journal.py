@@ -54,6 +54,10 @@ class _NotRead:
 NOT_READ: Any = _NotRead()
 
 
+# An entry's ``answer`` when its reply is kept but too large to show whole: cut when it is read.
+_CUT_WHEN_SHOWN: dict[str, Any] = {}
+
+
 @dataclass
 class JournalEntry:
     seq: int
@@ -80,6 +84,8 @@ class JournalEntry:
 
     def _response(self) -> dict[str, Any] | None:
         reply = self.reply
+        if self.answer is _CUT_WHEN_SHOWN:
+            return _cut_answer(JournalEntry(0, "", "", "", {}, None, 0, "", reply, self.describe)._response())
         if reply is None:
             return self.answer
         if isinstance(reply, PlannedReply):
@@ -198,14 +204,12 @@ class Journal:
                 self._costed = (reply.plan, reply_cost)
         if answer is not None:
             reply_cost = json_cost(answer)
-        if reply_cost > ANSWER_KEPT_BYTES:  # a huge answer (or error message): keep it cut down
-            shown = (
-                answer
-                if answer is not None
-                else JournalEntry(0, "", "", "", {}, None, status, source, reply, describe).response
-            )
-            answer = _cut_answer(shown)
-            reply, describe, reply_cost = None, None, json_cost(answer)
+        if reply_cost > ANSWER_KEPT_BYTES:  # a huge answer (or error message): shown cut down
+            if answer is not None:
+                answer = _cut_answer(answer)
+                reply_cost = json_cost(answer)
+            else:  # (made and cut when read: making it here held the loop for seconds, megabytes)
+                answer = _CUT_WHEN_SHOWN
         cost += _ENTRY_COST + headers_cost + len(query) + reply_cost
         self._entries.append(
             (self.total, method, path, query, headers, kept, status, source, reply, describe, answer, cost)

@@ -27,7 +27,7 @@ from mockai.chat.store.routes import keep_stored
 from mockai.chat.validation import validate_chat_request
 from mockai.core.context import RequestContext
 from mockai.core.errors import APIError
-from mockai.core.plan import ErrorReply, ForwardReply, PlannedReply, RawReply, Reply
+from mockai.core.plan import ErrorReply, ForwardReply, PlannedReply, RawReply, Reply, slow_to_render
 from mockai.http.responses import request_id_of
 from mockai.responses import surface as responses
 from mockai.server.intake import Received
@@ -141,7 +141,10 @@ async def _answer(request: web.Request, surface: Surface) -> web.StreamResponse:
         return await forward_upstream(request, state.cassette, state.journal, ctx.raw)
     if isinstance(reply, ErrorReply):
         reply = ErrorReply(surface.reword(reply.error, None), reply.delivery, reply.source)
-    write, describe = surface.deliver(request, state, ctx, body, reply)
+    if isinstance(reply, PlannedReply) and slow_to_render(reply.plan):  # (a Response is rendered here)
+        write, describe = await asyncio.to_thread(surface.deliver, request, state, ctx, body, reply)
+    else:
+        write, describe = surface.deliver(request, state, ctx, body, reply)
     status = reply.error.status if isinstance(reply, ErrorReply) else getattr(reply, "status", 200)
     try:
         return await write(request, req_id)
@@ -212,6 +215,8 @@ async def choose_reply(state: ServerState, ctx: RequestContext) -> Reply:
             return reply
     if state.error_when_no_rule_matches():
         return ErrorReply(await state.scenarios.no_match(ctx), source="no-match")
+    if ctx.body.get("logprobs") and ctx.body.get("top_logprobs"):  # (its plan may take long to draw)
+        return PlannedReply(await state.seeded_plan_off_loop(ctx), state.seeded_delivery(ctx), "seeded")
     return PlannedReply(state.seeded_plan(ctx), state.seeded_delivery(ctx), "seeded")
 
 

@@ -9,6 +9,7 @@ same way and swapping it in (:class:`StateHolder`); nothing is rewired from outs
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass
 from typing import Any
 
@@ -88,12 +89,29 @@ class ServerState:
         """The seeded answer to ``ctx``: a load test repeating a request gets it from a memo."""
         known = self.known_bodies.get(ctx.raw)
         cached, tokens = self._prompt_seen(ctx, known)
-        if ctx.assign_id is not None:  # an id of its own: not the memoised plan
-            return self.planner.seeded(ctx.body, assign_id=ctx.assign_id, cached_tokens=cached, prompt_tokens=tokens)
-        if known is not None and known.plan is not None and known.plan.usage.cached_tokens == cached:
-            return known.plan
-        plan = self.planner.seeded(ctx.body, cached_tokens=cached, prompt_tokens=tokens)
-        if known is not None:
+        memoised = _memoised(ctx, known, cached)
+        if memoised is not None:
+            return memoised
+        plan = self.planner.seeded(ctx.body, assign_id=ctx.assign_id, cached_tokens=cached, prompt_tokens=tokens)
+        return self._kept(ctx, known, plan)
+
+    async def seeded_plan_off_loop(self, ctx: RequestContext) -> ReplyPlan:
+        """:meth:`seeded_plan`, the drawing done in a worker thread: for a request whose plan may be
+        large (logprobs with their alternatives: 0.2-0.4 s of drawing for a long answer)."""
+        known = self.known_bodies.get(ctx.raw)
+        cached, tokens = self._prompt_seen(ctx, known)  # (on the loop: it updates the prompt cache)
+        memoised = _memoised(ctx, known, cached)
+        if memoised is not None:
+            return memoised
+        seeded = self.planner.seeded
+        plan = await asyncio.to_thread(
+            seeded, ctx.body, assign_id=ctx.assign_id, cached_tokens=cached, prompt_tokens=tokens
+        )
+        return self._kept(ctx, known, plan)
+
+    def _kept(self, ctx: RequestContext, known: KnownBody | None, plan: ReplyPlan) -> ReplyPlan:
+        """``plan``, memoised for the request's bytes unless it has an id of its own."""
+        if ctx.assign_id is None and known is not None:
             known.plan = plan
             self.known_bodies.put(ctx.raw, known)  # counts the plan's size
         return plan
@@ -191,6 +209,14 @@ class KnownBody:
     # What reply sources read for it (a Responses request's chat view), when that is a pure
     # function of the bytes too (nothing read from the store); shared: nobody may change it.
     view: dict[str, Any] | None = None
+
+
+def _memoised(ctx: RequestContext, known: KnownBody | None, cached: int) -> ReplyPlan | None:
+    """The plan made before for these very bytes (with the same cached tokens), unless the
+    request gives its answer an id of its own (see ``RequestContext.assign_id``)."""
+    if ctx.assign_id is not None or known is None or known.plan is None:
+        return None
+    return known.plan if known.plan.usage.cached_tokens == cached else None
 
 
 @record

@@ -7,6 +7,7 @@ loop, so a small request sent meanwhile does not wait for it."""
 
 from __future__ import annotations
 
+import json
 import threading
 import time
 from typing import Any
@@ -141,3 +142,50 @@ def test_a_long_conversation_continued_does_not_hold_up_small_requests(fresh: Se
         took = time.monotonic() - started
         assert outcome and outcome[0].status_code == 200, outcome
         assert len(waits) >= 3 and max(waits) < 0.5 * took, (max(waits), took, len(waits))
+
+
+_LONG = {"type": "object", "properties": {"a": {"type": "string", "minLength": 30_000}}, "required": ["a"]}
+LOGPROBS_BODIES = {  # an answer of tens of megabytes: 30,000 characters, each token with 20 alternatives
+    "chat/completions": {
+        "model": "gpt-4o-mini",
+        "messages": [{"role": "user", "content": "hello there"}],
+        "logprobs": True,
+        "top_logprobs": 20,
+        "response_format": {"type": "json_schema", "json_schema": {"name": "x", "strict": False, "schema": _LONG}},
+    },
+    "responses": {
+        "model": "gpt-4o-mini",
+        "input": "hello",
+        "top_logprobs": 20,
+        "include": ["message.output_text.logprobs"],
+        "store": False,
+        "text": {"format": {"type": "json_schema", "name": "x", "strict": False, "schema": _LONG}},
+    },
+}
+
+
+@pytest.mark.parametrize("stream", [False, True])
+@pytest.mark.parametrize("path", sorted(LOGPROBS_BODIES))
+def test_an_answer_of_megabytes_of_logprobs_does_not_hold_up_small_requests(
+    fresh: ServerThread, path: str, stream: bool
+) -> None:
+    """Its drawing and its rendering are done in worker threads, and the journal cuts it down when
+    it is read, not when it is kept: before, each held the loop (a fuzzing audit: 3-5 s for 90 MB),
+    the journal's copy most of it."""
+    outcome: list[httpx.Response] = []
+    body = {**LOGPROBS_BODIES[path], "stream": stream}
+    started = time.monotonic()
+    worker = threading.Thread(target=lambda: outcome.append(_post(fresh, path, body)))
+    worker.start()
+    waits: list[float] = []
+    while worker.is_alive():
+        asked = time.monotonic()
+        assert HTTP.get(f"{fresh.base_url}/models", headers=AUTH, timeout=30).status_code == 200
+        waits.append(time.monotonic() - asked)
+    worker.join()
+    took = time.monotonic() - started
+    assert outcome and outcome[0].status_code == 200 and len(outcome[0].content) > 5_000_000
+    assert len(waits) >= 3 and max(waits) < 0.5 * took, (max(waits), took, len(waits))
+    [entry] = [e for e in fresh.server.state.journal if e.path.endswith(path)]
+    shown = json.dumps(entry.response)
+    assert 0 < len(shown) < 3_000_000  # (cut down to its budget when read)
