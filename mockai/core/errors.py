@@ -264,12 +264,11 @@ class APIError(Exception):
         return cls(405, f"Only {verbs} requests are accepted.", code="method_not_supported")
 
     @classmethod
-    def body_too_large(cls, size: int, limit: int) -> APIError:
-        return cls(
-            413,
-            f"Request body too large: {size} bytes is more than the limit of {limit} bytes.",
-            code="request_too_large",
-        )
+    def body_too_large(cls, size: int | None, limit: int) -> APIError:
+        """``size``: the body's Content-Length; None when its bytes went over while being read (a
+        chunked body, or a compressed one, whose Content-Length is not what the limit counts)."""
+        over = f"{size} bytes is more than" if size is not None else "it is more than"
+        return cls(413, f"Request body too large: {over} the limit of {limit} bytes.", code="request_too_large")
 
     @classmethod
     def server_error(cls) -> APIError:

@@ -32,8 +32,8 @@ async def read_json_body(request: web.Request, max_body_bytes: int) -> tuple[byt
         raise APIError.unsupported_content_type(content_type)
     try:
         raw = await request.read()
-    except web.HTTPRequestEntityTooLarge:  # a chunked body, with no Content-Length to refuse it by
-        raise APIError.body_too_large(request.content_length or 0, max_body_bytes) from None
+    except web.HTTPRequestEntityTooLarge:  # chunked, or compressed: over the limit as it was read
+        raise APIError.body_too_large(None, max_body_bytes) from None
     try:
         return raw, loads(raw)
     except ValueError:  # UnicodeDecodeError is one

@@ -127,6 +127,8 @@ def _api_http_error(request: web.Request, exc: web.HTTPException, max_body_bytes
         return APIError.method_not_allowed(sorted(exc.allowed_methods))
     if isinstance(exc, web.HTTPNotFound):
         return APIError.invalid_url(request.method, request.path)
-    if isinstance(exc, web.HTTPRequestEntityTooLarge):
-        return APIError.body_too_large(request.content_length or 0, max_body_bytes)
+    if isinstance(exc, web.HTTPRequestEntityTooLarge):  # (by its Content-Length, else as it was read)
+        length = request.content_length
+        over = length is not None and length > max_body_bytes and "Content-Encoding" not in request.headers
+        return APIError.body_too_large(length if over else None, max_body_bytes)
     return APIError(exc.status, exc.reason or "Request failed")

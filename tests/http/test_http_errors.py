@@ -95,6 +95,22 @@ def test_body_over_limit(server_factory: ServerFactory) -> None:
     assert "1000" in error_of(response)["message"]
 
 
+def test_a_compressed_body_over_the_limit_is_not_said_to_be_its_compressed_size(server_factory: ServerFactory) -> None:
+    """The limit counts the body's bytes once decompressed: a 1 KB gzip body of 20 KB of JSON is
+    over a limit of 10,000 bytes, and the message must not say "1xxx bytes is more than 10000"."""
+    import gzip
+
+    server = server_factory(max_body_bytes=10_000)
+    big = json.dumps({**GOOD, "messages": [{"role": "user", "content": "x" * 20_000}]}).encode()
+    packed = gzip.compress(big)
+    headers = {**AUTH, "Content-Type": "application/json", "Content-Encoding": "gzip"}
+    response = HTTP.post(f"{server.base_url}/chat/completions", content=packed, headers=headers)
+    assert response.status_code == 413
+    message = error_of(response)["message"]
+    assert message == "Request body too large: it is more than the limit of 10000 bytes.", message
+    assert str(len(packed)) not in message
+
+
 def test_strict_models(server_factory: ServerFactory) -> None:
     server = server_factory(strict_models=True)
     client = sdk(server.base_url, strict=False)

@@ -64,8 +64,12 @@ def _items(chain: Iterable[StoredResponse]) -> list[dict[str, Any]]:
 
 def conversation_items(store: ResponseStore, response_id: str) -> list[dict[str, Any]]:
     """Every item of the chain ending at ``response_id``, oldest first: each response's input
-    items, then its output items."""
-    return _items(response_chain(store, response_id))
+    items, then its output items.  ``response_id`` not stored is the real API's 400; an earlier
+    turn no longer stored (evicted by the store's bounds, or deleted) starts the conversation after
+    it: the client continued a response it can still retrieve, and never named that turn."""
+    if store.get(response_id) is None:
+        raise previous_response_not_found(response_id)
+    return _items(response_chain(store, response_id, strict=False))
 
 
 def input_items_of(store: ResponseStore, record: StoredResponse) -> list[dict[str, Any]]:

@@ -79,12 +79,18 @@ def test_conversation_items_follow_the_chain(make_store: StoreMaker) -> None:
     texts = [item["content"][0]["text"] for item in conversation_items(store, rid(3))]
     assert texts == ["first", "One.", "second", "Two.", "third", "Three."]
     assert [r.id for r in response_chain(store, rid(2))] == [rid(1), rid(2)]
+    # An earlier turn gone (evicted by the store's bounds, or deleted): the conversation starts
+    # after it; the client named a response it can still retrieve (a fuzzing audit found the 400
+    # naming the evicted turn, an id the client never sent).
     store.delete(rid(1))
+    texts = [item["content"][0]["text"] for item in conversation_items(store, rid(3))]
+    assert texts == ["second", "Two.", "third", "Three."]
+    store.delete(rid(3))
     with pytest.raises(APIError) as caught:
         conversation_items(store, rid(3))
     error = caught.value
     assert (error.status, error.param, error.code) == (400, "previous_response_id", "previous_response_not_found")
-    assert error.message == f"Previous response with id '{rid(1)}' not found."
+    assert error.message == f"Previous response with id '{rid(3)}' not found."
     with pytest.raises(APIError, match=f"Previous response with id '{rid(7)}' not found."):
         conversation_items(store, rid(7))
 

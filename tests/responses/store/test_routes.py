@@ -266,3 +266,15 @@ def test_a_response_not_stored_is_never_found_even_after_its_stored_twin(fresh: 
     assert caught.value.code == "previous_response_not_found"
     again = sdk.responses.create(model="gpt-4o", input="collide probe", store=False)
     assert again.id == unstored.id  # (deterministic as ever)
+
+
+def test_a_long_conversation_goes_on_when_its_first_turns_are_evicted(server_factory: Any) -> None:
+    """With room for three responses, the fifth turn continues the fourth (still stored): its
+    earlier turns are gone, the conversation starts after them (a fuzzing audit found a 400 naming
+    the first turn's id, which the client never sent)."""
+    with clients.sdk(server_factory(store_cap=3).base_url) as client:
+        previous = None
+        for turn in range(6):
+            response = client.responses.create(model="gpt-4o", input=f"turn {turn}", previous_response_id=previous)
+            assert client.responses.retrieve(response.id).id == response.id
+            previous = response.id
