@@ -5,6 +5,7 @@ the bytes are cut.  Raw sockets on 127.0.0.1, every read bounded by a timeout.""
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 import json
 import socket
@@ -16,22 +17,9 @@ from hypothesis import strategies as st
 
 from mockai.server.fast_front import RequestReader
 from mockai.server.runner import ServerThread
-from tests.support.servers import running_server
 
 LINES = {b"POST /v1/chat/completions HTTP/1.1": "/v1/chat/completions"}
 CHAT = {"model": "gpt-4o-mini", "messages": [{"role": "user", "content": "Tell me about load tests."}]}
-
-
-@pytest.fixture(scope="module")
-def server() -> Iterator[ServerThread]:
-    with running_server() as running:
-        yield running
-
-
-@pytest.fixture
-def port(server: ServerThread) -> int:
-    server.renew()
-    return int(server.base_url.rsplit(":", 1)[1].split("/", 1)[0])
 
 
 def plain(path: str, body: bytes, headers: str = "Authorization: Bearer sk-test\r\n") -> bytes:
@@ -250,16 +238,24 @@ ODD_HEADERS = [
 ]
 
 
+@contextlib.contextmanager
+def connection(port: int, *, after_get: bool = False, timeout: float = 10.0) -> Iterator[tuple[socket.socket, Reader]]:
+    """A connection to the server and its reader; ``after_get``: once a GET was answered on it,
+    which makes it aiohttp's."""
+    with socket.create_connection(("127.0.0.1", port), timeout=timeout) as sock:
+        reader = Reader(sock)
+        if after_get:
+            sock.sendall(MODELS)
+            assert reader.response().startswith(b"HTTP/1.1 200 OK")
+        yield sock, reader
+
+
 def replies(port: int, data: bytes, *, after_get: bool = False) -> list[bytes]:
     """The undated responses to ``data`` on one connection, up to the answer to a GET sent after it
     (or a last ``b"closed"`` when the server closed the connection first); ``after_get``: ``data``
     sent once a GET was answered on the connection, which makes it aiohttp's."""
     out: list[bytes] = []
-    with socket.create_connection(("127.0.0.1", port), timeout=10) as sock:
-        reader = Reader(sock)
-        if after_get:
-            sock.sendall(MODELS)
-            assert reader.response().startswith(b"HTTP/1.1 200 OK")
+    with connection(port, after_get=after_get) as (sock, reader):
         sock.sendall(data + MODELS)  # (in one send: how aiohttp parses bytes depends on how they arrive)
         try:
             while b'"owned_by"' not in (answer := reader.response()):

@@ -7,31 +7,17 @@ from __future__ import annotations
 
 import json
 import socket
-from collections.abc import Iterator
 
 import pytest
 
 from mockai.server.fast_front import RequestReader
 from mockai.server.runner import ServerThread
-from tests.server.test_fast_front import CHAT, LINES, MODELS, Reader, plain, undated
-from tests.support.servers import running_server
+from tests.server.test_fast_front import CHAT, LINES, Reader, connection, plain, undated
 
 BODY = json.dumps(CHAT).encode()
 LENGTH = str(len(BODY)).encode()
 HOST = b"Host: 127.0.0.1"
 KEY = b"Authorization: Bearer sk-test"
-
-
-@pytest.fixture(scope="module")
-def server() -> Iterator[ServerThread]:
-    with running_server() as running:
-        yield running
-
-
-@pytest.fixture
-def port(server: ServerThread) -> int:
-    server.renew()
-    return int(server.base_url.rsplit(":", 1)[1].split("/", 1)[0])
 
 
 def answers(server: ServerThread, port: int, data: bytes, count: int = 1, *, after_get: bool = False) -> list[bytes]:
@@ -40,11 +26,7 @@ def answers(server: ServerThread, port: int, data: bytes, count: int = 1, *, aft
     nothing for seconds.  ``after_get``: sent once a GET made the connection aiohttp's."""
     server.renew()
     out: list[bytes] = []
-    with socket.create_connection(("127.0.0.1", port), timeout=3) as sock:
-        reader = Reader(sock)
-        if after_get:
-            sock.sendall(MODELS)
-            assert reader.response().startswith(b"HTTP/1.1 200 OK")
+    with connection(port, after_get=after_get, timeout=3) as (sock, reader):
         sock.sendall(data)
         try:
             while len(out) < count:

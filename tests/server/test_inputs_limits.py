@@ -95,24 +95,31 @@ LARGE_BODIES = {  # about 8 MB each: a second or so of token counting, ending in
 }
 
 
+def _while_sent(server: ServerThread, path: str, body: dict[str, Any]) -> tuple[httpx.Response, list[float], float]:
+    """``body`` sent to ``path`` from another thread, a models list asked again and again while it
+    runs: its answer, how long each models list waited, and how long it took in all."""
+    outcome: list[httpx.Response] = []
+    started = time.monotonic()
+    worker = threading.Thread(target=lambda: outcome.append(_post(server, path, body)))
+    worker.start()
+    waits: list[float] = []
+    while worker.is_alive():
+        asked = time.monotonic()
+        assert HTTP.get(f"{server.base_url}/models", headers=AUTH, timeout=30).status_code == 200
+        waits.append(time.monotonic() - asked)
+    worker.join()
+    assert outcome, "the large request got no answer"
+    return outcome[0], waits, time.monotonic() - started
+
+
 @pytest.mark.parametrize("path", sorted(LARGE_BODIES))
 def test_megabytes_of_prompt_do_not_hold_up_small_requests(fresh: ServerThread, path: str) -> None:
     """A large body is validated (its tokens counted) in a worker thread, the counting a piece of
     text at a time: small requests sent meanwhile are answered within a small part of the large
     one's time.  Before, the loop counted the whole prompt in one call, and every request sent
     meanwhile waited for most of it."""
-    outcome: list[httpx.Response] = []
-    started = time.monotonic()
-    worker = threading.Thread(target=lambda: outcome.append(_post(fresh, path, LARGE_BODIES[path])))
-    worker.start()
-    waits: list[float] = []
-    while worker.is_alive():
-        asked = time.monotonic()
-        assert HTTP.get(f"{fresh.base_url}/models", headers=AUTH, timeout=30).status_code == 200
-        waits.append(time.monotonic() - asked)
-    worker.join()
-    took = time.monotonic() - started
-    assert outcome and outcome[0].status_code == 400, outcome  # (over the context, or the request's token limit)
+    answer, waits, took = _while_sent(fresh, path, LARGE_BODIES[path])
+    assert answer.status_code == 400, answer.text  # (over the context, or the request's token limit)
     assert len(waits) >= 3 and max(waits) < 0.5 * took, (max(waits), took, len(waits))
 
 
@@ -129,18 +136,8 @@ def test_a_long_conversation_continued_does_not_hold_up_small_requests(fresh: Se
         {"model": "gpt-4.1", "input": "turn", "previous_response_id": first.json()["id"], "store": False},
     ]
     for body in bodies:
-        outcome: list[httpx.Response] = []
-        started = time.monotonic()
-        worker = threading.Thread(target=lambda body=body, out=outcome: out.append(_post(fresh, "responses", body)))
-        worker.start()
-        waits: list[float] = []
-        while worker.is_alive():
-            asked = time.monotonic()
-            assert HTTP.get(f"{fresh.base_url}/models", headers=AUTH, timeout=30).status_code == 200
-            waits.append(time.monotonic() - asked)
-        worker.join()
-        took = time.monotonic() - started
-        assert outcome and outcome[0].status_code == 200, outcome
+        answer, waits, took = _while_sent(fresh, "responses", body)
+        assert answer.status_code == 200, answer.text
         assert len(waits) >= 3 and max(waits) < 0.5 * took, (max(waits), took, len(waits))
 
 
@@ -172,19 +169,8 @@ def test_an_answer_of_megabytes_of_logprobs_does_not_hold_up_small_requests(
     """Its drawing and its rendering are done in worker threads, and the journal cuts it down when
     it is read, not when it is kept: before, each held the loop (a fuzzing audit: 3-5 s for 90 MB),
     the journal's copy most of it."""
-    outcome: list[httpx.Response] = []
-    body = {**LOGPROBS_BODIES[path], "stream": stream}
-    started = time.monotonic()
-    worker = threading.Thread(target=lambda: outcome.append(_post(fresh, path, body)))
-    worker.start()
-    waits: list[float] = []
-    while worker.is_alive():
-        asked = time.monotonic()
-        assert HTTP.get(f"{fresh.base_url}/models", headers=AUTH, timeout=30).status_code == 200
-        waits.append(time.monotonic() - asked)
-    worker.join()
-    took = time.monotonic() - started
-    assert outcome and outcome[0].status_code == 200 and len(outcome[0].content) > 5_000_000
+    answer, waits, took = _while_sent(fresh, path, {**LOGPROBS_BODIES[path], "stream": stream})
+    assert answer.status_code == 200 and len(answer.content) > 5_000_000
     assert len(waits) >= 3 and max(waits) < 0.5 * took, (max(waits), took, len(waits))
     [entry] = [e for e in fresh.server.state.journal if e.path.endswith(path)]
     shown = json.dumps(entry.response)
