@@ -15,10 +15,13 @@ input has text, ``image`` too for the categories omni models score on images.
 from __future__ import annotations
 
 import hashlib
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from decimal import Decimal
 from typing import Any
 
+from mockai.core.json_text import dumps_indented
 from mockai.moderations.request import ModerationInput, ModerationRequest
 
 __all__ = ["CATEGORIES", "Verdict", "moderation_body", "moderation_id"]
@@ -72,10 +75,11 @@ def _fraction(text: str, category: str) -> float:
 
 
 def _score(text: str, category: str, flagged: bool) -> float:
+    """A score with all its digits, as the real API's are (``0.22706663608551025``)."""
     fraction = _fraction(text, category)
     if flagged:
-        return round(0.9 + 0.09 * fraction, 6)
-    return float(f"{1e-6 + 9e-4 * fraction**3:.6g}")
+        return 0.9 + 0.09 * fraction
+    return 1e-6 + 9e-4 * fraction**3
 
 
 def _result(item: ModerationInput, verdict: Verdict | None, order: tuple[str, ...], omni: bool) -> dict[str, Any]:
@@ -110,3 +114,22 @@ def moderation_body(
     verdicts = verdicts or {}
     results = [_result(item, verdicts.get(i), order, request.omni) for i, item in enumerate(request.inputs)]
     return {"id": response_id, "model": request.reported_model, "results": results}
+
+
+def moderation_bytes(body: Mapping[str, Any]) -> bytes:
+    """The answer's bytes: 2-space JSON with a final newline, its scores written as the API's
+    examples write them (openapi.yaml's moderation examples): a plain decimal down to 1e-5
+    (``0.000011726012417057063``, where Python writes ``1.1726012417057063e-05``), below it an
+    exponent without padding (``2.227119921371923e-6``, not ``e-06``)."""
+    return (_SCORE.sub(_score_text, dumps_indented(body)) + "\n").encode()
+
+
+# A number alone on its line after its key (strings cannot hold a raw newline): Python's exponent form.
+_SCORE = re.compile(r'(?<=": )(-?\d(?:\.\d+)?)e-(\d+)(?=,?\n)')
+
+
+def _score_text(found: re.Match[str]) -> str:
+    mantissa, exponent = found[1], int(found[2])
+    if exponent <= 5:
+        return format(Decimal(f"{mantissa}e-{exponent}"), "f")
+    return f"{mantissa}e-{exponent}"

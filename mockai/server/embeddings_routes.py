@@ -20,7 +20,6 @@ from aiohttp import web
 
 from mockai.core.context import RequestContext
 from mockai.core.errors import APIError
-from mockai.core.json_text import dumps_indented
 from mockai.core.plan import ErrorReply
 from mockai.embeddings.render import layout_of, render_embeddings, rows_of
 from mockai.embeddings.request import EmbeddingRequest, Input, read_embedding_request
@@ -29,7 +28,7 @@ from mockai.http.headers import success_headers
 from mockai.http.reply_writing import before_first_byte, faulted_body, write_error
 from mockai.http.responses import request_id_of
 from mockai.moderations.request import ModerationRequest, read_moderation_request
-from mockai.moderations.results import Verdict, moderation_body, moderation_id
+from mockai.moderations.results import Verdict, moderation_body, moderation_bytes, moderation_id
 from mockai.scenarios.inputs import InputsReply
 from mockai.server.intake import Received
 from mockai.server.state import STATE, InputsAnswer, ServerState
@@ -123,7 +122,7 @@ def _moderations(
         verdict = Verdict(script.spec.moderation.flagged, dict(script.spec.moderation.scores))
         verdicts = dict.fromkeys(script.inputs, verdict)
     payload = moderation_body(asked, moderation_id(ctx.raw), verdicts)
-    return InputsAnswer((dumps_indented(payload) + "\n").encode(), 0, "", 25 + len(asked.inputs) % 40)
+    return InputsAnswer(moderation_bytes(payload), 0, "", 25 + len(asked.inputs) % 40)
 
 
 def _embeddings_work(asked: EmbeddingRequest) -> int:
