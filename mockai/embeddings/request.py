@@ -6,7 +6,10 @@ The wording of each refusal is the real API's where it was seen (responses/api_b
 * an empty string, an empty array, more than 2048 inputs, or an input of the wrong shape (a
   token id below 0 or, not recorded, from 2**32 up among them):
   ``'$.input' is invalid. Please check the API reference: …`` (param and code null);
-* an input over the model's 8,192 tokens: ``Invalid 'input': maximum context length is 8192 tokens.``;
+* an input over the model's 8,192 tokens: ``Invalid 'input': maximum context length is 8192 tokens.``
+  (quoted in neo4j-labs/agent-memory#104, 2026-04); an element of an array of inputs over them:
+  ``Invalid 'input[N]': maximum input length is 8192 tokens.``, N its index (quoted in several
+  public code bases' error handling and notes, 2026);
 * more than 300,000 tokens in all: ``Requested N tokens, max 300000 tokens per request``
   (type and code ``max_tokens_per_request``);
 * ``dimensions`` on ada-002: ``This model does not support specifying dimensions.``;
@@ -160,14 +163,21 @@ def read_embedding_request(body: Any) -> EmbeddingRequest:
     if model is None:
         raise APIError.model_not_found(model_id)
     dimensions = _dimensions(body, model)
-    tokens = _token_counts(inputs, model.max_input_tokens or 8192)
+    given = body["input"]
+    listed = isinstance(given, list) and not all(isinstance(item, int) for item in given)  # (not one token array)
+    tokens = _token_counts(inputs, model.max_input_tokens or 8192, listed)
     return EmbeddingRequest(model, inputs, tokens, "base64" if fmt == "base64" else "float", dimensions)
 
 
-def _token_counts(inputs: Sequence[Input], limit: int) -> tuple[int, ...]:
+def _token_counts(inputs: Sequence[Input], limit: int, listed: bool) -> tuple[int, ...]:
+    """Each input's tokens; the real API's 400 for one over ``limit`` (``listed``: an element of an
+    array of inputs, named by its index) or for too many in all."""
     counts = tuple(count_tokens(item) if isinstance(item, str) else len(item) for item in inputs)
-    if any(count > limit for count in counts):
-        raise APIError(400, f"Invalid 'input': maximum context length is {limit} tokens.")
+    for index, count in enumerate(counts):
+        if count > limit:
+            if listed:
+                raise APIError(400, f"Invalid 'input[{index}]': maximum input length is {limit} tokens.")
+            raise APIError(400, f"Invalid 'input': maximum context length is {limit} tokens.")
     total = sum(counts)
     if total > MAX_REQUEST_TOKENS:
         raise APIError(

@@ -125,6 +125,12 @@ def test_token_limits(client: Any) -> None:
     long_text = " ".join(["word"] * 8193)  # 8193 of mockai's tokens
     error = _error(client, model="text-embedding-3-small", input=long_text, encoding_format="float")
     assert error.body["message"] == "Invalid 'input': maximum context length is 8192 tokens."
+    assert error.body["param"] is None and error.body["code"] is None
+    # An element of an array of inputs is named by its index, in other words (2026 reports)
+    error = _error(client, model="text-embedding-3-small", input=["short", "fine", long_text], encoding_format="float")
+    assert error.body["message"] == "Invalid 'input[2]': maximum input length is 8192 tokens."
+    error = _error(client, model="text-embedding-3-small", input=[[1] * 8193], encoding_format="float")
+    assert error.body["message"] == "Invalid 'input[0]': maximum input length is 8192 tokens."
     many = [" ".join(["word"] * 8000)] * 40
     error = _error(client, model="text-embedding-3-small", input=many, encoding_format="float")
     assert error.body["message"] == "Requested 320000 tokens, max 300000 tokens per request"
