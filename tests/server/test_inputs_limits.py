@@ -138,7 +138,9 @@ def test_a_long_conversation_continued_does_not_hold_up_small_requests(fresh: Se
     for body in bodies:
         answer, waits, took = _while_sent(fresh, "responses", body)
         assert answer.status_code == 200, answer.text
-        assert len(waits) >= 3 and max(waits) < 0.5 * took, (max(waits), took, len(waits))
+        # (0.6: the parse of the 3 MB list, one call on the loop, is up to half of its time on a
+        # busy machine; before, the loop was held for 0.75-0.9 of it)
+        assert len(waits) >= 3 and max(waits) < 0.6 * took, (max(waits), took, len(waits))
 
 
 _LONG = {"type": "object", "properties": {"a": {"type": "string", "minLength": 30_000}}, "required": ["a"]}
