@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import threading
 from collections.abc import Mapping
 from dataclasses import replace
 from typing import Any
@@ -112,6 +113,10 @@ class ResponseMemos:
         )
         self.echoes: Echoes = Memo(64, 4 << 20, _echo_size, second_sight=True)
         self.layouts: Layouts = Memo(64, 4 << 20, _layout_size, second_sight=True)
+        # Held from choosing a Response's id (one the store does not hold) to storing it: a
+        # Response heavy with logprobs is settled in a worker thread, and two settled at once
+        # would otherwise both find one id free.
+        self.settling = threading.Lock()
 
 
 def planned_response(
@@ -196,15 +201,16 @@ def settle(
     seq: int,
     tokens_per_chunk: int,
 ) -> Settled:
-    planned = planned_response(reply, body, store, memos, seq)
-    events: tuple[bytes, ...] = ()
-    whole = b""
-    if body.get("stream"):
-        delivery = reply.delivery
-        size = delivery.tokens_per_chunk if delivery.tokens_per_chunk > 1 else tokens_per_chunk
-        obfuscate = (body.get("stream_options") or {}).get("include_obfuscation") is not False
-        events, whole = _events(reply, planned, size, obfuscate, memos)
-    _keep(store, planned, body, planned.payload, events)
+    with memos.settling:
+        planned = planned_response(reply, body, store, memos, seq)
+        events: tuple[bytes, ...] = ()
+        whole = b""
+        if body.get("stream"):
+            delivery = reply.delivery
+            size = delivery.tokens_per_chunk if delivery.tokens_per_chunk > 1 else tokens_per_chunk
+            obfuscate = (body.get("stream_options") or {}).get("include_obfuscation") is not False
+            events, whole = _events(reply, planned, size, obfuscate, memos)
+        _keep(store, planned, body, planned.payload, events)
     if body.get("stream") and _kept(body):
         return Settled(planned, events, whole, store, body)
     return Settled(planned, events, whole)

@@ -141,7 +141,8 @@ async def _answer(request: web.Request, surface: Surface) -> web.StreamResponse:
         return await forward_upstream(request, state.cassette, state.journal, ctx.raw)
     if isinstance(reply, ErrorReply):
         reply = ErrorReply(surface.reword(reply.error, None), reply.delivery, reply.source)
-    if isinstance(reply, PlannedReply) and slow_to_render(reply.plan):  # (a Response is rendered here)
+    if isinstance(reply, PlannedReply) and slow_to_render(reply.plan):  # (a Response is rendered here;
+        # its id is chosen and it is stored under ResponseMemos.settling: never two with one id)
         write, describe = await asyncio.to_thread(surface.deliver, request, state, ctx, body, reply)
     else:
         write, describe = surface.deliver(request, state, ctx, body, reply)
@@ -215,7 +216,9 @@ async def choose_reply(state: ServerState, ctx: RequestContext) -> Reply:
             return reply
     if state.error_when_no_rule_matches():
         return ErrorReply(await state.scenarios.no_match(ctx), source="no-match")
-    if ctx.body.get("logprobs") and ctx.body.get("top_logprobs"):  # (its plan may take long to draw)
+    # A plan that may take long to draw is drawn in a worker thread; not one whose id must be free
+    # in the store (``assign_id``), which is checked and taken on the loop until it is stored.
+    if ctx.body.get("logprobs") and ctx.body.get("top_logprobs") and ctx.assign_id is None:
         return PlannedReply(await state.seeded_plan_off_loop(ctx), state.seeded_delivery(ctx), "seeded")
     return PlannedReply(state.seeded_plan(ctx), state.seeded_delivery(ctx), "seeded")
 
