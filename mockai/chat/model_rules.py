@@ -22,7 +22,7 @@ from typing import Any
 from mockai.core.errors import APIError
 from mockai.core.json_text import ascii_compact_text
 from mockai.core.model_capabilities import Capabilities, capabilities
-from mockai.generate.tokenizer import count_prompt_tokens
+from mockai.generate.tokenizer import count_prompt_tokens, offered_tools_tokens
 
 __all__ = ["check_model_rules", "unsupported_by_model"]
 
@@ -222,7 +222,7 @@ def _check_messages(body: dict[str, Any], caps: Capabilities) -> None:
             param="messages",
         )
     requested = body.get("max_completion_tokens") or body.get("max_tokens") or 0
-    if chars + _json_chars(body, messages) + requested > caps.context_window // 2:
+    if chars + _carried_tokens_bound(body, messages) + requested > caps.context_window // 2:
         _check_context(body, caps, requested)
 
 
@@ -232,17 +232,18 @@ def _says_something(message: dict[str, Any]) -> bool:
     )
 
 
-def _json_chars(body: dict[str, Any], messages: list[dict[str, Any]]) -> int:
-    """An upper bound of the tokens of the JSON a prompt carries (tools, functions, tool calls):
-    its compact length, or "too many to bound" for JSON too deep to encode."""
-    carried = [body.get("tools"), body.get("functions")]
-    carried += [
+def _carried_tokens_bound(body: dict[str, Any], messages: list[dict[str, Any]]) -> int:
+    """An upper bound of the tokens of what a prompt carries besides text: the offered tools' own
+    count (what the prompt's count adds for them, remembered), and the compact length of its
+    tool calls' JSON, or "too many to bound" for JSON too deep to encode."""
+    calls = [
         m.get("tool_calls") or m.get("function_call") for m in messages if "tool_calls" in m or "function_call" in m
     ]
     try:
-        return sum(len(ascii_compact_text(value)) for value in carried if value)
+        json_chars = sum(len(ascii_compact_text(value)) for value in calls if value)
     except (RecursionError, ValueError):
         return sys.maxsize
+    return offered_tools_tokens(body.get("tools"), body.get("functions")) + json_chars
 
 
 def _check_parts(index: int, parts: list[dict[str, Any]], caps: Capabilities) -> int:

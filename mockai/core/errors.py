@@ -76,19 +76,27 @@ def request_object(body: Any, known: frozenset[str]) -> dict[str, Any]:
     return body
 
 
-def error_body_bytes(message: str, type_: str, param: str | None, code: str | None, *, front: bool = False) -> bytes:
+def error_body_bytes(
+    message: str, type_: str, param: str | None, code: str | None, *, front: bool = False, go_escaped: bool = True
+) -> bytes:
     """The error envelope exactly as the real API lays it out.
 
     The front end (``front``: 401s and 404s, with ``vary: Origin``) indents by 4 and ends with a
     newline: verbatim in a 401 (real_traffic/26), and the ``content-length`` of both recorded
     404s (real_traffic/28: 231, responses/43: 234) is exactly that layout's length, though their
     stored bodies were re-indented by 2.  The API layer (400s) indents by 2 with no trailing
-    newline (conformance §1, real_traffic/33).
+    newline (conformance §1, real_traffic/33).  ``go_escaped``: ``<``, ``>`` and ``&`` escaped as
+    Go's encoder does (chat's errors); /v1/responses writes them as they are ([R:34]).
     """
     envelope = {"error": {"message": message, "type": type_, "param": param, "code": code}}
+    escape = go_escape if go_escaped else _as_is
     if front:
-        return (go_escape(json.dumps(envelope, indent=4, ensure_ascii=False)) + "\n").encode()
-    return go_escape(json.dumps(envelope, indent=2, ensure_ascii=False)).encode()
+        return (escape(json.dumps(envelope, indent=4, ensure_ascii=False)) + "\n").encode()
+    return escape(json.dumps(envelope, indent=2, ensure_ascii=False)).encode()
+
+
+def _as_is(text: str) -> str:
+    return text
 
 
 class APIError(Exception):

@@ -200,9 +200,14 @@ def plan_cost(plan: ReplyPlan) -> int:
     )
 
 
+def _logprobs_weight(entries: tuple[TokenLogprob, ...] | None) -> int:
+    """How many tokens logprobs list: each entry's and each of its alternatives."""
+    return len(entries) * (1 + len(entries[0].top)) if entries else 0
+
+
 def _logprobs_cost(entries: tuple[TokenLogprob, ...] | None) -> int:
     """A token's entry and each of its alternatives: a string, a float and a tuple, about 128 bytes."""
-    return 256 * len(entries) * (1 + len(entries[0].top)) if entries else 0
+    return 256 * _logprobs_weight(entries)
 
 
 def slow_to_render(plan: ReplyPlan) -> bool:
@@ -210,10 +215,9 @@ def slow_to_render(plan: ReplyPlan) -> bool:
     each a token and its alternatives, are most of any answer's cost (13,000 tokens at 20
     alternatives, two choices: 1.4 s as JSON, 2 s as events, 90 MB); text alone is cheap."""
     weight = 0
-    for choice in plan.choices:
-        entries = choice.logprobs
-        if entries:
-            weight += len(entries) * (1 + len(entries[0].top))
+    for choice in plan.choices:  # (on every answer's path: most have no logprobs)
+        if choice.logprobs:
+            weight += _logprobs_weight(choice.logprobs)
     return weight > _SLOW_TO_RENDER
 
 

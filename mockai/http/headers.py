@@ -67,18 +67,10 @@ def error_headers(req_id: str, header_set: str, status: int) -> dict[str, str]:
     """
     if header_set == "front":
         return {"vary": "Origin", "x-request-id": req_id}
-    if header_set == "responses":
-        if status == 401:
-            return {
-                "access-control-expose-headers": "X-Request-ID",
-                "openai-processing-ms": "7",
-                "openai-version": "2020-10-01",
-                "x-request-id": req_id,
-            }
+    if header_set == "responses" and status == 401:
         return {
-            "openai-organization": "user-mockai",
+            "access-control-expose-headers": "X-Request-ID",
             "openai-processing-ms": "7",
-            "openai-project": PROJECT,
             "openai-version": "2020-10-01",
             "x-request-id": req_id,
         }
@@ -89,6 +81,8 @@ def error_headers(req_id: str, header_set: str, status: int) -> dict[str, str]:
         "openai-version": "2020-10-01",
         "x-request-id": req_id,
     }
+    if header_set == "responses":
+        return headers
     headers.update(_RATE_LIMITS)
     headers["x-ratelimit-remaining-tokens"] = str(_TOKEN_LIMIT)
     return headers

@@ -39,6 +39,7 @@ __all__ = [
     "ResponseMemos",
     "Settled",
     "keep_recorded",
+    "own_plan",
     "planned_response",
     "settle",
     "write_response",
@@ -65,7 +66,12 @@ class PlannedResponse:
 
     def plan(self) -> ResponsePlan:
         """The plan with this response's own ids (made when asked: the hot path needs only ``id``)."""
-        return with_group(self.rendered_from, self.group) if self.group else self.rendered_from
+        return own_plan(self.rendered_from, self.group)
+
+
+def own_plan(rendered_from: ResponsePlan, group: str) -> ResponsePlan:
+    """``rendered_from`` with its ids in ``group`` (``""``: as it is)."""
+    return with_group(rendered_from, group) if group else rendered_from
 
 
 class _Rendered:

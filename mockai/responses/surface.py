@@ -5,19 +5,24 @@ how an error reads on this endpoint.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from typing import Any
 
 from aiohttp import web
 
-from mockai.core.errors import APIError
+from mockai.core.errors import APIError, error_body_bytes
 from mockai.core.plan import ErrorReply, PlannedReply, RawReply, ReplyPlan
 from mockai.core.records import record
 from mockai.responses.chat_view import chat_view
-from mockai.responses.planner import ResponsePlan, with_group
 from mockai.responses.render_json import response_dict
-from mockai.responses.reply_writer import ResponseMemos, Settled, keep_recorded, settle, write_response
+from mockai.responses.reply_writer import (
+    ResponseMemos,
+    Settled,
+    keep_recorded,
+    own_plan,
+    settle,
+    write_response,
+)
 from mockai.responses.store.history import chain_weight, conversation_items, resolve_references, stored_item
 from mockai.responses.store.records import ResponseStore
 from mockai.responses.truncation import truncated
@@ -146,18 +151,8 @@ class Answer:
         would otherwise hold 1,000 bodies of megabytes, outside its byte budget)."""
         if self.settled is None:
             return _no_description
-        planned = self.settled.planned
-        return _Description(planned.rendered_from, planned.group)
-
-
-class _Description:
-    __slots__ = ("group", "rendered_from")
-
-    def __init__(self, rendered_from: ResponsePlan, group: str) -> None:
-        self.rendered_from, self.group = rendered_from, group
-
-    def __call__(self, plan: ReplyPlan) -> dict[str, Any]:
-        return response_dict(with_group(self.rendered_from, self.group) if self.group else self.rendered_from)
+        rendered_from, group = self.settled.planned.rendered_from, self.settled.planned.group
+        return lambda plan: response_dict(own_plan(rendered_from, group))
 
 
 def _no_description(plan: ReplyPlan) -> dict[str, Any]:
@@ -187,8 +182,7 @@ class _ResponsesAPIError(APIError):
     content-length), and its own headers (api_behaviour §6b, :func:`mockai.http.headers.error_headers`)."""
 
     def body_bytes(self) -> bytes:
-        envelope = {"error": {"message": self.message, "type": self.type, "param": self.param, "code": self.code}}
-        return json.dumps(envelope, indent=2, ensure_ascii=False).encode()
+        return error_body_bytes(self.message, self.type, self.param, self.code, go_escaped=False)
 
     def content_type(self) -> str:
         return "application/json"

@@ -195,8 +195,8 @@ async def _deliver(
     # 2025's headers with 2025's layout [R:38]; the 2026 one has neither of these [R:37]
     if not answer.model or layout_of(answer.model) != "compact16":
         headers["access-control-allow-origin"] = "*"
-    if answer.model and layout_of(answer.model) != "compact16":
-        headers["openai-model"] = answer.model
+        if answer.model:
+            headers["openai-model"] = answer.model
     if script is None:
         state.input_answers.put(_key(ctx.path, ctx.raw), answer)
         received.journal(request, state, 200, "seeded", None)

@@ -103,9 +103,8 @@ class ServerState:
         memoised = _memoised(ctx, known, cached)
         if memoised is not None:
             return memoised
-        seeded = self.planner.seeded
         plan = await asyncio.to_thread(
-            seeded, ctx.body, assign_id=ctx.assign_id, cached_tokens=cached, prompt_tokens=tokens
+            self.planner.seeded, ctx.body, assign_id=ctx.assign_id, cached_tokens=cached, prompt_tokens=tokens
         )
         return self._kept(ctx, known, plan)
 
