@@ -14,6 +14,7 @@ from mockai.core.errors import APIError, error_body_bytes
 from mockai.core.plan import ErrorReply, PlannedReply, RawReply, ReplyPlan
 from mockai.core.records import record
 from mockai.responses.chat_view import chat_view
+from mockai.responses.planner import ResponsePlan
 from mockai.responses.render_json import response_dict
 from mockai.responses.reply_writer import (
     ResponseMemos,
@@ -151,8 +152,21 @@ class Answer:
         would otherwise hold 1,000 bodies of megabytes, outside its byte budget)."""
         if self.settled is None:
             return _no_description
-        rendered_from, group = self.settled.planned.rendered_from, self.settled.planned.group
-        return lambda plan: response_dict(own_plan(rendered_from, group))
+        planned = self.settled.planned
+        return _Description(planned.rendered_from, planned.group)
+
+
+class _Description:
+    """A Response as the journal shows it, from its plan and group alone (a class, not a closure:
+    a closure costs a distinct Response about 1 % more instructions, callgrind)."""
+
+    __slots__ = ("group", "rendered_from")
+
+    def __init__(self, rendered_from: ResponsePlan, group: str) -> None:
+        self.rendered_from, self.group = rendered_from, group
+
+    def __call__(self, plan: ReplyPlan) -> dict[str, Any]:
+        return response_dict(own_plan(self.rendered_from, self.group))
 
 
 def _no_description(plan: ReplyPlan) -> dict[str, Any]:
