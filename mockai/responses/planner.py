@@ -30,10 +30,19 @@ from typing import Any
 
 import orjson
 
+from mockai.core.json_budget import bounded_copy, json_cost
 from mockai.core.memo import Memo
 from mockai.core.model_capabilities import capabilities
 from mockai.core.model_catalog import is_reasoning_model
 from mockai.core.plan import ChoicePlan, ReplyPlan, TokenLogprob, ToolCallPlan, Usage
+from mockai.core.plan_excerpt import (
+    ECHO_KEPT_BYTES,
+    KEPT_CHARS,
+    call_excerpt,
+    excerpt_logprobs,
+    excerpt_shares,
+    excerpt_tokens,
+)
 from mockai.core.records import record
 from mockai.generate import text as textgen
 from mockai.generate.tokenizer import tokenize
@@ -46,6 +55,7 @@ __all__ = [
     "OutputItem",
     "ReasoningItem",
     "ResponsePlan",
+    "response_excerpt",
     "response_plan",
     "with_group",
 ]
@@ -183,6 +193,25 @@ def _echo(body: Mapping[str, Any], service_tier: str, echoes: Echoes) -> dict[st
         echo = request_echo(body, service_tier)
         echoes.put(key, echo)
     return echo
+
+
+def response_excerpt(plan: ResponsePlan) -> tuple[ResponsePlan, int]:
+    """What the journal keeps of a large Response (:mod:`mockai.core.plan_excerpt`): its texts,
+    calls and logprobs cut, and its echo of the request (instructions, tools, ...) cut as the
+    journal cuts a large body; and the bytes the echo's excerpt holds."""
+    chars, weight = excerpt_shares(len(plan.output))
+    echo = bounded_copy(plan.echo, ECHO_KEPT_BYTES, max_string=KEPT_CHARS)
+    output = tuple(_item_excerpt(item, chars, weight) for item in plan.output)
+    return replace(plan, output=output, echo=echo), json_cost(echo)
+
+
+def _item_excerpt(item: OutputItem, chars: int, weight: int) -> OutputItem:
+    if isinstance(item, MessageItem):
+        tokens = excerpt_tokens(item.tokens, chars)
+        return replace(item, tokens=tokens, logprobs=excerpt_logprobs(item.logprobs, weight) or ())
+    if isinstance(item, CallItem):
+        return replace(item, call=call_excerpt(item.call, chars))
+    return replace(item, summary_tokens=excerpt_tokens(item.summary_tokens, chars))
 
 
 def with_group(plan: ResponsePlan, group: str) -> ResponsePlan:

@@ -14,7 +14,7 @@ from mockai.core.errors import APIError, error_body_bytes
 from mockai.core.plan import ErrorReply, PlannedReply, RawReply, ReplyPlan
 from mockai.core.records import record
 from mockai.responses.chat_view import chat_view
-from mockai.responses.planner import ResponsePlan
+from mockai.responses.planner import ResponsePlan, response_excerpt
 from mockai.responses.render_json import response_dict
 from mockai.responses.reply_writer import (
     ResponseMemos,
@@ -167,6 +167,11 @@ class _Description:
 
     def __call__(self, plan: ReplyPlan) -> dict[str, Any]:
         return response_dict(own_plan(self.rendered_from, self.group))
+
+    def excerpt(self) -> tuple[_Description, int]:
+        """This description, of the Response's excerpt (for a large request or answer)."""
+        kept, held = response_excerpt(self.rendered_from)
+        return _Description(kept, self.group), held
 
 
 def _no_description(plan: ReplyPlan) -> dict[str, Any]:

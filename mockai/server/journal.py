@@ -17,20 +17,35 @@ from __future__ import annotations
 import json
 from collections import deque
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
-from typing import Any
+from dataclasses import dataclass, field, replace
+from typing import Any, Protocol, runtime_checkable
 
 from mockai.core.json_budget import bounded_copy, json_cost
 from mockai.core.plan import ErrorReply, PlannedReply, RawReply, Reply, ReplyPlan, plan_cost
+from mockai.core.plan_excerpt import plan_excerpt
 from mockai.core.records import record
 from mockai.core.redaction import redact_fields, redact_headers, redact_query
 from mockai.server.access_log import note_answer
 
-__all__ = ["BODY_KEPT_BYTES", "DEFAULT_JOURNAL_BYTES", "NOT_READ", "Describe", "Journal", "JournalEntry"]
+__all__ = ["BODY_KEPT_BYTES", "DEFAULT_JOURNAL_BYTES", "NOT_READ", "Describe", "Excerptable", "Journal", "JournalEntry"]
 
 # How a surface shows a plan as its JSON answer (chat: the ``chat.completion`` object); called only
 # when the journal is read, never when a request is recorded.
 Describe = Callable[[ReplyPlan], dict[str, Any]]
+
+
+@runtime_checkable
+class Excerptable(Protocol):
+    """A description that holds more than its plan (a Response's echo of the request: its
+    instructions, its tools): for a large request or answer the journal keeps its excerpt."""
+
+    def __call__(self, plan: ReplyPlan, /) -> dict[str, Any]: ...
+
+    def excerpt(self) -> tuple[Describe, int]:
+        """A description holding a bounded excerpt of what this one holds, and the bytes it holds
+        beyond the plan (estimated on the high side)."""
+        ...
+
 
 DEFAULT_JOURNAL_BYTES = 32 << 20
 # A body (or an answer, or the headers) up to this size is kept whole; larger ones are cut down.
@@ -210,6 +225,14 @@ class Journal:
                 reply_cost = json_cost(answer)
             else:  # (made and cut when read: making it here held the loop for seconds, megabytes)
                 answer = _CUT_WHEN_SHOWN
+                if isinstance(reply, PlannedReply):  # (what is kept of it: an excerpt, not the plan)
+                    reply = replace(reply, plan=plan_excerpt(reply.plan))
+                    reply_cost = _reply_cost(reply)
+        if (answer is _CUT_WHEN_SHOWN or not isinstance(kept, bytes)) and isinstance(describe, Excerptable):
+            # A description holding parts of a large body (a Response's echo of its instructions):
+            # the excerpt of it, and what that costs.
+            describe, held = describe.excerpt()
+            reply_cost += held
         cost += _ENTRY_COST + headers_cost + len(query) + reply_cost
         self._entries.append(
             (self.total, method, path, query, headers, kept, status, source, reply, describe, answer, cost)
