@@ -119,10 +119,25 @@ class ResponseMemos:
         )
         self.echoes: Echoes = Memo(64, 4 << 20, _echo_size, second_sight=True)
         self.layouts: Layouts = Memo(64, 4 << 20, _layout_size, second_sight=True)
-        # Held from choosing a Response's id (one the store does not hold) to storing it: a
-        # Response heavy with logprobs is settled in a worker thread, and two settled at once
-        # would otherwise both find one id free.
-        self.settling = threading.Lock()
+        # The ids of Responses being settled (chosen, not yet stored): a Response heavy with
+        # logprobs is settled in a worker thread, and two settled at once would otherwise both
+        # find one id free.  The lock is held only to check and claim an id, never while a
+        # Response is rendered: the event loop claims ids too, and must not wait for a render.
+        self._claiming = threading.Lock()
+        self._claimed: set[str] = set()
+
+    def claim(self, store: ResponseStore, response_id: str) -> bool:
+        """Whether ``response_id`` is free (neither stored nor claimed); claimed if it is."""
+        with self._claiming:
+            if response_id in self._claimed or store.get(response_id) is not None:
+                return False
+            self._claimed.add(response_id)
+            return True
+
+    def release(self, response_id: str) -> None:
+        """``response_id`` no longer claimed (its Response is stored, or failed to be)."""
+        with self._claiming:
+            self._claimed.discard(response_id)
 
 
 def planned_response(
@@ -146,12 +161,12 @@ def planned_response(
         hit = _Rendered(reply.plan, planned)
         memos.plans.put(id(reply.plan), hit)
     rendered_from = planned.rendered_from  # (planned.id is its id: a memoised Response has no group of its own)
-    if not _kept(body) or store.get(rendered_from.id) is None:
+    if not _kept(body) or memos.claim(store, rendered_from.id):
         return planned
     old, tail, attempt = rendered_from.group, rendered_from.id[5 + len(rendered_from.group) :], seq
     while True:
         group = hashlib.blake2b(f"{old}/{attempt}".encode(), digest_size=8).hexdigest()
-        if store.get(f"resp_{group}{tail}") is None:
+        if memos.claim(store, f"resp_{group}{tail}"):
             pieces = hit.pieces
             if pieces is None:
                 pieces = hit.pieces = planned.payload.split(old.encode())
@@ -207,8 +222,8 @@ def settle(
     seq: int,
     tokens_per_chunk: int,
 ) -> Settled:
-    with memos.settling:
-        planned = planned_response(reply, body, store, memos, seq)
+    planned = planned_response(reply, body, store, memos, seq)  # (its id claimed, when it is kept)
+    try:
         events: tuple[bytes, ...] = ()
         whole = b""
         if body.get("stream"):
@@ -217,6 +232,9 @@ def settle(
             obfuscate = (body.get("stream_options") or {}).get("include_obfuscation") is not False
             events, whole = _events(reply, planned, size, obfuscate, memos)
         _keep(store, planned, body, planned.payload, events)
+    finally:
+        if _kept(body):
+            memos.release(planned.id)
     if body.get("stream") and _kept(body):
         return Settled(planned, events, whole, store, body)
     return Settled(planned, events, whole)

@@ -142,7 +142,7 @@ async def _answer(request: web.Request, surface: Surface) -> web.StreamResponse:
     if isinstance(reply, ErrorReply):
         reply = ErrorReply(surface.reword(reply.error, None), reply.delivery, reply.source)
     if isinstance(reply, PlannedReply) and slow_to_render(reply.plan):  # (a Response is rendered here;
-        # its id is chosen and it is stored under ResponseMemos.settling: never two with one id)
+        # its id is claimed in ResponseMemos until it is stored: never two with one id)
         write, describe = await asyncio.to_thread(surface.deliver, request, state, ctx, body, reply)
     else:
         write, describe = surface.deliver(request, state, ctx, body, reply)

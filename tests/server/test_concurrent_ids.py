@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import threading
+import time
 from typing import Any
 
 import httpx
@@ -73,3 +74,36 @@ def test_identical_stored_chat_requests_with_top_logprobs_each_get_their_own_id(
     assert len(ids) == 6
     listed = HTTP.get(f"{server.base_url}/chat/completions", params={"limit": 100}, headers=AUTH).json()
     assert {c["id"] for c in listed["data"]} == ids
+
+
+def test_a_stored_response_does_not_wait_for_a_heavy_one_being_settled(server_factory: ServerFactory) -> None:
+    """The id of a Response settled in a worker thread is claimed, not held under a lock while it
+    is rendered: before, a small stored Response asked meanwhile blocked the event loop (and every
+    request with it) until the heavy one's events were rendered."""
+    server = server_factory(store_bytes=1 << 30)
+    heavy = {
+        "model": "gpt-4o",
+        "input": "hello",
+        "stream": True,
+        "include": ["message.output_text.logprobs"],
+        "top_logprobs": 20,
+        "text": {"format": {"type": "json_schema", "name": "x", "strict": False, "schema": _LONG}},
+    }
+    done: list[float] = []
+    started = time.monotonic()
+    worker = threading.Thread(
+        target=lambda: (
+            HTTP.post(f"{server.base_url}/responses", json=heavy, headers=AUTH, timeout=120),
+            done.append(time.monotonic()),
+        )
+    )
+    worker.start()
+    waits: list[float] = []
+    while worker.is_alive():
+        asked = time.monotonic()
+        small = {"model": "gpt-4o-mini", "input": f"hi {len(waits)}", "store": True}
+        assert HTTP.post(f"{server.base_url}/responses", json=small, headers=AUTH, timeout=60).status_code == 200
+        waits.append(time.monotonic() - asked)
+    worker.join()
+    took = done[0] - started
+    assert len(waits) >= 3 and max(waits) < 0.5 * took, (max(waits), took, len(waits))
