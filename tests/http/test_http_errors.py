@@ -176,3 +176,22 @@ def test_no_5xx_on_any_body(base_url: str, body: Any) -> None:
 def test_no_5xx_on_any_bytes(base_url: str, raw: bytes) -> None:
     response = post(base_url, raw)
     assert response.status_code < 500, response.text
+
+
+_REFUSED_TWICE = {  # two different bodies each path refuses (a 400), read before they are refused
+    "chat/completions": ({"model": "gpt-4o-mini"}, {"model": "gpt-4o-mini", "messages": []}),
+    "responses": ({"model": "gpt-4o-mini", "temperature": 9}, {"model": "gpt-4o-mini", "top_p": 9}),
+    "embeddings": ({"model": "text-embedding-3-small"}, {"model": "text-embedding-3-small", "input": ""}),
+    "moderations": ({"model": "omni-moderation-latest"}, {"input": []}),
+}
+
+
+@pytest.mark.parametrize("path", sorted(_REFUSED_TWICE))
+def test_each_refused_body_has_a_request_id_of_its_own(base_url: str, path: str) -> None:
+    """As every real answer has (an audit found every refused embeddings or moderations request
+    given one id, from its path alone); the same bytes again give the same id, as answers do."""
+    first, second = (HTTP.post(f"{base_url}/{path}", json=body, headers=AUTH) for body in _REFUSED_TWICE[path])
+    again = HTTP.post(f"{base_url}/{path}", json=_REFUSED_TWICE[path][0], headers=AUTH)
+    assert first.status_code == second.status_code == again.status_code == 400, (first.text, second.text)
+    assert first.headers["x-request-id"] != second.headers["x-request-id"]
+    assert first.headers["x-request-id"] == again.headers["x-request-id"]
