@@ -28,6 +28,9 @@ def _serve_parser(sub: argparse._SubParsersAction[Parser]) -> None:
     p.add_argument("--admin-token", default=None, metavar="TOKEN",
                    help="the admin API (/_mockai/) answers only requests carrying this token (default: none needed)")
     p.add_argument("--strict-models", action="store_true", help="answer 404 for models not in the catalogue")
+    p.add_argument("--cors", action="store_true",
+                   help="let web pages call the /v1 routes (CORS preflights answered, any origin), as the real API "
+                        "does; the admin API never")
     p.add_argument("--model", metavar="ID", action="append", default=None, dest="models",
                    help="serve this model id (repeatable; replaces the built-in catalogue)")
     p.add_argument("--max-body-bytes", metavar="N", type=int, default=32 * 1024 * 1024, help="413 above this size")
@@ -78,6 +81,7 @@ def config_from_args(args: argparse.Namespace) -> ServerConfig:
         api_key=args.api_key,
         admin_token=args.admin_token,
         strict_models=args.strict_models,
+        cors=args.cors,
         models=tuple(args.models) if args.models else None,
         max_body_bytes=args.max_body_bytes,
         tokens_per_chunk=args.tokens_per_chunk,

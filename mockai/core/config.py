@@ -22,6 +22,11 @@ class ServerConfig:
     # (Authorization: Bearer TOKEN or X-Mockai-Admin-Token: TOKEN).
     admin_token: str | None = None
     strict_models: bool = False
+    # Browsers may call the /v1 routes from any page (a web app under test): CORS preflights are
+    # answered and answers to a request with an Origin allow any origin to read them, as the real
+    # API's do.  Off by default (a page on the web could otherwise read what a local mockai
+    # stores); the admin API never.
+    cors: bool = False
     # The model ids served (/v1/models, and what --strict-models allows) instead of the built-in
     # catalogue; None keeps the catalogue.
     models: tuple[str, ...] | None = None

@@ -38,6 +38,7 @@ def make_app(config: ServerConfig, state: ServerState | None = None) -> web.Appl
     app[UPSTREAM] = UpstreamSession()
     app[ACCESS_LOG] = access_log_for(config.access_log)
     app.on_cleanup.append(_close)
+    app.on_response_prepare.append(allow_origin)
     router = app.router
     router.add_post("/v1/chat/completions", chat_completions)
     router.add_post("/v1/embeddings", create_embeddings)
@@ -61,7 +62,11 @@ def fast_setup(app: web.Application) -> FastSetup:
         "/v1/embeddings": create_embeddings,
         "/v1/moderations": create_moderations,
     }
-    return FastSetup(routes, lambda: holder.current.cassette is None, holder.current.config.max_body_bytes)
+    return FastSetup(  # (--cors: aiohttp's path, whose on_response_prepare adds the CORS header)
+        routes,
+        lambda: holder.current.cassette is None and not holder.current.config.cors,
+        holder.current.config.max_body_bytes,
+    )
 
 
 @web.middleware
@@ -71,6 +76,8 @@ async def front_door(request: web.Request, handler: Handler) -> web.StreamRespon
     cassette = state.cassette
     if cassette is not None and request.path.startswith("/v1/") and (request.method, request.path) not in _PIPELINE:
         handler = _from_cassette(state, handler)
+    if request.method == "OPTIONS" and state.config.cors and _cors_applies(request):
+        return _preflight(request)
     access_log = request.app[ACCESS_LOG]
     state.enter()  # a state replaced meanwhile (a test's reset) is closed after this request
     try:
@@ -79,6 +86,31 @@ async def front_door(request: web.Request, handler: Handler) -> web.StreamRespon
         return await error_boundary(request, handler, state.config.max_body_bytes)
     finally:
         state.leave()
+
+
+def _cors_applies(request: web.BaseRequest) -> bool:
+    """Whether ``request`` is a browser's to a /v1 route (never the admin API's)."""
+    return "Origin" in request.headers and request.path.startswith("/v1/")
+
+
+def _preflight(request: web.Request) -> web.Response:
+    """A browser's CORS preflight, allowed: any origin, the methods the routes take, the headers
+    it asks for (an SDK's ``authorization`` and ``x-stainless-*`` among them)."""
+    headers = {
+        "Access-Control-Allow-Origin": "*",
+        "Access-Control-Allow-Methods": "GET, POST, DELETE, OPTIONS",
+        "Access-Control-Max-Age": "86400",
+    }
+    asked = request.headers.get("Access-Control-Request-Headers")
+    if asked:
+        headers["Access-Control-Allow-Headers"] = asked
+    return web.Response(status=200, headers=headers)
+
+
+async def allow_origin(request: web.Request, response: web.StreamResponse) -> None:
+    """With ``--cors``, a browser may read the answer of any /v1 route."""
+    if request.app[STATE].current.config.cors and _cors_applies(request):
+        response.headers["Access-Control-Allow-Origin"] = "*"
 
 
 def _from_cassette(state: ServerState, handler: Handler) -> Handler:
