@@ -32,10 +32,10 @@ from mockai.core.errors import APIError
 from mockai.core.model_capabilities import capabilities
 from mockai.responses.request_schema import REQUEST_SCHEMA
 
-__all__ = ["as_responses_error", "model_not_found", "validate_model_rules", "validate_responses_request"]
+__all__ = ["TOP_LEVEL", "as_responses_error", "model_not_found", "validate_model_rules", "validate_responses_request"]
 
 _VALIDATOR: Any = jsonschema_rs.validator_for(REQUEST_SCHEMA)
-_TOP_LEVEL: frozenset[str] = frozenset(REQUEST_SCHEMA["properties"])
+TOP_LEVEL: frozenset[str] = frozenset(REQUEST_SCHEMA["properties"])  # the parameters /v1/responses takes
 _SAMPLING = (("temperature", 1), ("top_p", 1))
 
 
@@ -52,7 +52,7 @@ def model_not_found(model: str) -> APIError:
 def _top_level_fault(body: dict[Any, Any]) -> APIError | None:
     if "model" not in body:
         return APIError.missing_required("model")
-    return unknown_parameter(body, _TOP_LEVEL)
+    return unknown_parameter(body, TOP_LEVEL)
 
 
 # --- rules across fields ------------------------------------------------------------------------

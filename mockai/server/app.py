@@ -21,6 +21,7 @@ from mockai.server import admin
 from mockai.server.access_log import ACCESS_LOG, access_log_for
 from mockai.server.embeddings_routes import create_embeddings, create_moderations
 from mockai.server.fast_front import FastSetup
+from mockai.server.input_tokens_route import count_input_tokens
 from mockai.server.pipeline import chat_completions, create_response, replay_recorded
 from mockai.server.state import STATE, ServerState, StateHolder
 from mockai.server.upstream import UPSTREAM, UpstreamSession, forward_upstream
@@ -44,6 +45,7 @@ def make_app(config: ServerConfig, state: ServerState | None = None) -> web.Appl
     router.add_post("/v1/embeddings", create_embeddings)
     router.add_post("/v1/moderations", create_moderations)
     router.add_post("/v1/responses", create_response)
+    router.add_post("/v1/responses/input_tokens", count_input_tokens)
     router.add_get("/v1/models", list_models)
     router.add_get("/v1/models/{model}", get_model)
     StoredCompletionRoutes(lambda request: request.app[STATE].current).add_to(router)
