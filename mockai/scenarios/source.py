@@ -41,6 +41,12 @@ __all__ = ["Miss", "Problem", "ScenarioError", "ScenarioSource", "endpoint_of"]
 
 _KEPT = 1000  # misses and problems kept (oldest dropped)
 _WHOLE_BODY_BYTES = 64 << 10  # a miss keeps a body up to this size whole
+# The memory the misses kept may hold, oldest dropped (the newest is always kept).  A body kept
+# whole is its parsed JSON: up to about 12 times its bytes (a body of many tiny messages), so a
+# miss is charged that.  An audit found 1,000 misses of 62 KiB bodies holding 700 MiB.
+_MISSES_BYTES = 32 << 20
+_PARSED_PER_BYTE = 12
+_MISS_COST = 1024  # the Miss, its explanation's closure, the request's headers
 
 
 def endpoint_of(path: str) -> Endpoint:
@@ -82,6 +88,31 @@ class Miss:
 
     def to_dict(self) -> dict[str, Any]:
         return {"seq": self.seq, "body": self.body, "explanation": self.explanation}
+
+
+class _Misses:
+    """The misses kept: the last :data:`_KEPT`, within about :data:`_MISSES_BYTES`."""
+
+    def __init__(self) -> None:
+        self._kept: deque[tuple[Miss, int]] = deque()
+        self._bytes = 0
+
+    def append(self, miss: Miss, cost: int) -> None:
+        kept = self._kept
+        kept.append((miss, cost))
+        self._bytes += cost
+        while len(kept) > _KEPT or (self._bytes > _MISSES_BYTES and len(kept) > 1):
+            self._bytes -= kept.popleft()[1]
+
+    def last(self) -> Miss | None:
+        return self._kept[-1][0] if self._kept else None
+
+    def all(self) -> list[Miss]:
+        return [miss for miss, _ in list(self._kept)]
+
+    def clear(self) -> None:
+        self._kept.clear()
+        self._bytes = 0
 
 
 @dataclass
@@ -131,7 +162,7 @@ class ScenarioSource:
         # Per endpoint (chat, embeddings, moderations): the index of its rules, and their entries.
         self._snapshot: dict[Endpoint, tuple[RuleIndex, tuple[_Entry, ...]]] | None = None
         self._lock = threading.RLock()
-        self._misses: deque[Miss] = deque(maxlen=_KEPT)
+        self._misses = _Misses()
         self._problems: deque[Problem] = deque(maxlen=_KEPT)
 
     # --- rules ---------------------------------------------------------------------------------
@@ -214,7 +245,7 @@ class ScenarioSource:
     @property
     def misses(self) -> list[Miss]:
         """Requests no rule matched (while rules were loaded), oldest first."""
-        return list(self._misses)
+        return self._misses.all()
 
     @property
     def problems(self) -> list[Problem]:
@@ -324,16 +355,21 @@ class ScenarioSource:
             entry.count += 1
             return rule, count
         if keep_miss:
-            self._misses.append(self._miss(ctx, view, index, entries))
+            self._misses.append(*self._miss(ctx, view, index, entries))
         return None
 
-    def _miss(self, ctx: RequestContext, view: RequestView, index: RuleIndex, entries: tuple[_Entry, ...]) -> Miss:
-        """A miss explained when first read; a large body is explained now and kept cut down, so
-        the 1,000 misses kept stay small whatever the requests weigh."""
+    def _miss(
+        self, ctx: RequestContext, view: RequestView, index: RuleIndex, entries: tuple[_Entry, ...]
+    ) -> tuple[Miss, int]:
+        """A miss explained when first read, and what keeping it costs; a large body is explained
+        now and kept cut down, so the misses kept stay small whatever the requests weigh."""
         if len(ctx.raw) <= _WHOLE_BODY_BYTES:
-            return Miss(ctx.seq, ctx.body, lambda: self._explain(view, index, entries))
+            miss = Miss(ctx.seq, ctx.body, lambda: self._explain(view, index, entries))
+            return miss, _MISS_COST + _PARSED_PER_BYTE * len(ctx.raw)
         text = self._explain(view, index, entries)
-        return Miss(ctx.seq, bounded_copy(ctx.body, _WHOLE_BODY_BYTES), lambda: text)
+        return Miss(ctx.seq, bounded_copy(ctx.body, _WHOLE_BODY_BYTES), lambda: text), _MISS_COST + 2 * (
+            _WHOLE_BODY_BYTES + len(text)
+        )
 
     def _reply(self, ctx: RequestContext, view: RequestView, rule: Rule, count: int) -> Reply:
         spec = rule.reply_for(count)
@@ -356,7 +392,7 @@ class ScenarioSource:
 
     async def no_match(self, ctx: RequestContext) -> APIError:
         """The 404 for a request no rule matched, naming the closest rules."""
-        last = self._misses[-1] if self._misses else None
+        last = self._misses.last()
         if last is not None and last.seq == ctx.seq:
             text = last.explanation
         else:

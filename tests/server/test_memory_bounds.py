@@ -263,3 +263,21 @@ def test_misses_keep_large_bodies_cut_down_and_still_explain_them(server_factory
     assert "never said" in miss.explanation
     assert json_cost(miss.body) < 128 << 10
     assert retained < 2 * MiB  # the 512 KiB body is not held (the journal keeps its own cut copy)
+
+
+def test_misses_are_kept_within_a_byte_budget(server_factory: ServerFactory) -> None:
+    """An audit found 1,000 misses of 62 KiB bodies (1,150 tiny messages each) holding 700 MiB: a
+    body under 64 KiB was kept as its parsed JSON, about 11 times its bytes, with no byte bound."""
+    server = server_factory(journal_size=0)
+    server.state.scenarios.on(user_contains="never said").reply("x")
+    messages = [{"role": "user", "content": f"m{i}"} for i in range(1150)]
+    sent = 0
+    for n in range(80):
+        body = {"model": "gpt-4o-mini", "messages": [*messages, {"role": "user", "content": f"question {n}"}]}
+        response = post_chat(server.base_url, body)
+        assert response.status_code == 200
+        sent += 1
+    misses = server.state.scenarios.misses
+    assert 10 < len(misses) < sent  # the newest kept, within 32 MiB at 12 bytes a byte of body
+    assert sum(json_cost(m.body) for m in misses) < 48 * MiB
+    assert misses[-1].body["messages"][-1]["content"] == "question 79" and "never said" in misses[-1].explanation
