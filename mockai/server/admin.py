@@ -24,6 +24,7 @@ under the prefix, known or not, goes through the guard first.
 
 from __future__ import annotations
 
+import asyncio
 import json
 from typing import Any
 
@@ -85,12 +86,22 @@ async def list_scenarios(request: web.Request) -> web.Response:
 async def _read_rules(request: web.Request) -> list[Rule]:
     raw = await request.read()
     origin = f"{request.method} {request.path}"
+    # (in a worker thread: a document of 100,000 values takes about half a second to read)
+    return await asyncio.to_thread(_parsed_rules, raw, origin)
+
+
+# The values a document sent to the admin API may hold: far more than any set of rules needs; a
+# larger one is refused before it is read (a scenario file on disk may hold 1,000,000).
+_UPLOAD_MAX_VALUES = 100_000
+
+
+def _parsed_rules(raw: bytes, origin: str) -> list[Rule]:
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError:
         raise APIError(400, f"{origin}: the body is not UTF-8 text", code="invalid_scenario") from None
     try:
-        data, lines = load_yaml(text, origin)  # JSON is YAML too
+        data, lines = load_yaml(text, origin, _UPLOAD_MAX_VALUES)  # JSON is YAML too
         if isinstance(data, dict):
             data, lines = [data], lines.prefixed(0)
         return parse_document(data, origin, lines)

@@ -217,3 +217,15 @@ def test_the_journal_limit_is_right_for_every_value(fresh: ServerThread, admin: 
 def test_a_bad_journal_limit_is_a_400(admin: httpx.Client, limit: str) -> None:
     response = admin.get("/_mockai/requests", params={"limit": limit})
     assert response.status_code == 400 and response.json()["error"]["param"] == "limit"
+
+
+def test_an_upload_of_too_many_values_is_refused_before_it_is_read(fresh: ServerThread, admin: httpx.Client) -> None:
+    """An audit's 4 MB list of 2,000,000 values held the server 7.6 s (700 MiB) before its 400: the
+    document was composed and walked on the event loop, then found too large."""
+    text = "- reply: {content: x}\n  match: {user_contains: [" + ", ".join(f"w{i}" for i in range(120_000)) + "]}\n"
+    refused = admin.post("/_mockai/scenarios", content=text, headers={"Content-Type": "application/yaml"})
+    error = _error(refused, 400, "invalid_scenario")
+    assert error["message"] == "POST /_mockai/scenarios: the YAML document has more than 100000 values"
+    assert _rules(fresh) == 0
+    accepted = admin.post("/_mockai/scenarios", content=RULE, headers={"Content-Type": "application/yaml"})
+    assert accepted.status_code == 201 and _rules(fresh) == 1
