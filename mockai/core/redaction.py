@@ -2,10 +2,23 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Mapping
+from functools import lru_cache
 from typing import Any
+from urllib.parse import unquote
 
-__all__ = ["REDACTED", "SECRET_HEADERS", "SECRET_QUERY_PARAMS", "redact_fields", "redact_headers", "redact_query"]
+__all__ = [
+    "REDACTED",
+    "SECRET_HEADERS",
+    "SECRET_NAME_PARTS",
+    "SECRET_QUERY_PARAMS",
+    "is_secret_header",
+    "is_secret_query_param",
+    "redact_fields",
+    "redact_headers",
+    "redact_query",
+]
 
 REDACTED = "<redacted>"
 SECRET_HEADERS = frozenset(
@@ -23,6 +36,44 @@ SECRET_HEADERS = frozenset(
 )
 # Query parameters that carry keys (Azure-style clients): their values are never shown or written.
 SECRET_QUERY_PARAMS = frozenset({"api-key", "api_key", "key", "access_token"})
+# Parts of a name (between '-', '_' or '.') that say a header or query parameter carries a secret,
+# whatever the service in front of the API: Azure API Management's Ocp-Apim-Subscription-Key,
+# Google's X-Goog-Api-Key, Cloudflare AI Gateway's cf-aig-authorization, Helicone-Auth,
+# X-Amz-Security-Token, a SAS URL's sig=.  (``tokens`` is not one: x-ratelimit-remaining-tokens.)
+SECRET_NAME_PARTS = frozenset(
+    {
+        "apikey",
+        "auth",
+        "authorization",
+        "cookie",
+        "credential",
+        "credentials",
+        "key",
+        "passwd",
+        "password",
+        "secret",
+        "session",
+        "sig",
+        "signature",
+        "token",
+    }
+)
+_NAME_PARTS = re.compile(r"[-_.]")
+
+
+@lru_cache(maxsize=1024)
+def is_secret_header(name: str) -> bool:
+    """Whether a header named ``name`` carries a secret: one of :data:`SECRET_HEADERS`, or a name
+    with a part of :data:`SECRET_NAME_PARTS`."""
+    low = name.lower()
+    return low in SECRET_HEADERS or not SECRET_NAME_PARTS.isdisjoint(_NAME_PARTS.split(low))
+
+
+@lru_cache(maxsize=1024)
+def is_secret_query_param(name: str) -> bool:
+    """Whether a query parameter named ``name`` carries a secret (as :func:`is_secret_header`)."""
+    low = name.lower()
+    return low in SECRET_QUERY_PARAMS or not SECRET_NAME_PARTS.isdisjoint(_NAME_PARTS.split(low))
 
 
 def redact_headers(
@@ -32,11 +83,11 @@ def redact_headers(
     drop: bool = False,
 ) -> dict[str, str]:
     """A copy of ``headers`` with secret ones replaced by ``<redacted>`` (or dropped)."""
-    secret = SECRET_HEADERS | {h.lower() for h in extra}
+    extra_names = {h.lower() for h in extra}
     items = headers.items() if isinstance(headers, Mapping) else headers
     out: dict[str, str] = {}
     for name, value in items:
-        if name.lower() in secret:
+        if is_secret_header(name) or name.lower() in extra_names:
             if not drop:
                 out[name] = REDACTED
         else:
@@ -63,5 +114,5 @@ def redact_query(query: str) -> str:
     parts = []
     for part in query.split("&"):
         name, sep, _ = part.partition("=")
-        parts.append(f"{name}={REDACTED}" if sep and name.lower() in SECRET_QUERY_PARAMS else part)
+        parts.append(f"{name}={REDACTED}" if sep and is_secret_query_param(unquote(name)) else part)
     return "&".join(parts)

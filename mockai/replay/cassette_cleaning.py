@@ -13,7 +13,7 @@ import re
 from collections.abc import Iterable
 from typing import Any
 
-from mockai.core.redaction import SECRET_HEADERS, redact_fields, redact_query
+from mockai.core.redaction import is_secret_header, redact_fields, redact_query
 from mockai.replay.cassette import NO_REDACTION, Redaction
 
 __all__ = ["clean_body", "clean_query", "clean_request_headers", "clean_response_headers", "split_events"]
@@ -40,11 +40,11 @@ _EVENT_END = re.compile(rb"\r\n\r\n|\n\n|\r\r")
 
 def clean_request_headers(headers: Iterable[tuple[str, str]], redaction: Redaction = NO_REDACTION) -> dict[str, str]:
     """The request headers worth keeping: no secrets, no hop-by-hop, lower-case names."""
-    drop = SECRET_HEADERS | _NOT_RECORDED | {h.lower() for h in redaction.headers}
+    drop = _NOT_RECORDED | {h.lower() for h in redaction.headers}
     out: dict[str, str] = {}
     for name, value in headers:
         low = name.lower()
-        if low not in drop:
+        if low not in drop and not is_secret_header(low):
             out[low] = value
     return out
 
@@ -52,8 +52,10 @@ def clean_request_headers(headers: Iterable[tuple[str, str]], redaction: Redacti
 def clean_response_headers(
     headers: Iterable[tuple[str, str]], redaction: Redaction = NO_REDACTION
 ) -> tuple[tuple[str, str], ...]:
-    drop = SECRET_HEADERS | _NOT_RECORDED | {h.lower() for h in redaction.headers}
-    return tuple((name.lower(), value) for name, value in headers if name.lower() not in drop)
+    drop = _NOT_RECORDED | {h.lower() for h in redaction.headers}
+    return tuple(
+        (name.lower(), value) for name, value in headers if name.lower() not in drop and not is_secret_header(name)
+    )
 
 
 def clean_query(query: str) -> str:

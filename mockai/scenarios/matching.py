@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from itertools import chain
 from typing import Any
 
-from mockai.core.redaction import REDACTED, SECRET_HEADERS
+from mockai.core.redaction import REDACTED, is_secret_header
 from mockai.core.request_reading import message_text
 from mockai.scenarios.regex_safety import compile_condition
 from mockai.scenarios.request_view import MISSING, RequestView
@@ -169,7 +169,7 @@ def compile_checks(m: Match) -> tuple[Check, ...]:
         checks.append(Check("schema_name", name, lambda v: v.schema_name == name, lambda v: str(v.schema_name)))
     for header, value in m.headers:
         ok = _glob_or_equal(value)
-        shown = _show_secret if header.lower() in SECRET_HEADERS else _show  # (a key is never shown)
+        shown = _show_secret if is_secret_header(header) else _show  # (a key is never shown)
         checks.append(
             Check(
                 f"headers.{header}",
