@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -24,9 +25,11 @@ def _serve_parser(sub: argparse._SubParsersAction[Parser]) -> None:
     p.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
     p.add_argument("--port", metavar="N", type=port_number, default=8000, help="port (0: a free one; default 8000)")
     p.add_argument("--seed", metavar="N", type=int, default=0, help="server seed for generated answers (default 0)")
-    p.add_argument("--api-key", metavar="KEY", default=None, help="accept only this API key (default: any key)")
-    p.add_argument("--admin-token", default=None, metavar="TOKEN",
-                   help="the admin API (/_mockai/) answers only requests carrying this token (default: none needed)")
+    p.add_argument("--api-key", metavar="KEY", default=os.environ.get("MOCKAI_API_KEY"),
+                   help="accept only this API key (default: $MOCKAI_API_KEY, else any key)")
+    p.add_argument("--admin-token", default=os.environ.get("MOCKAI_ADMIN_TOKEN"), metavar="TOKEN",
+                   help="the admin API (/_mockai/) answers only requests carrying this token "
+                        "(default: $MOCKAI_ADMIN_TOKEN, else none needed)")
     p.add_argument("--strict-models", action="store_true", help="answer 404 for models not in the catalogue")
     p.add_argument("--cors", action="store_true",
                    help="let web pages call the /v1 routes (CORS preflights answered, any origin), as the real API "

@@ -12,11 +12,20 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from typing import Any
+from urllib.parse import unquote
 
-from mockai.core.redaction import is_secret_header, redact_fields, redact_query
+from mockai.core.redaction import REDACTED, is_secret_header, is_secret_query_param, redact_fields, redact_query
 from mockai.replay.cassette import NO_REDACTION, Redaction
 
-__all__ = ["clean_body", "clean_query", "clean_request_headers", "clean_response_headers", "split_events"]
+__all__ = [
+    "clean_body",
+    "clean_query",
+    "clean_request_headers",
+    "clean_response_headers",
+    "scrub_secrets",
+    "secrets_sent",
+    "split_events",
+]
 
 # Never written: hop-by-hop and length headers (bodies are stored decoded) and volatile request ones.
 _NOT_RECORDED = frozenset(
@@ -56,6 +65,42 @@ def clean_response_headers(
     return tuple(
         (name.lower(), value) for name, value in headers if name.lower() not in drop and not is_secret_header(name)
     )
+
+
+def secrets_sent(
+    headers: Iterable[tuple[str, str]], query: str, redaction: Redaction = NO_REDACTION
+) -> tuple[bytes, ...]:
+    """The secrets a request carried (its secret headers' values, a bearer or basic credential
+    alone too, secret query parameters' values): an upstream may echo them in its answer, as a
+    gateway's 401 does ("Incorrect API key provided: sk-..."), and they must not be written there
+    either.  Values under 8 characters are left out (they would match ordinary text)."""
+    named = {h.lower() for h in redaction.headers}
+    found: set[str] = set()
+    for name, value in headers:
+        if is_secret_header(name) or name.lower() in named:
+            found.add(value)
+            scheme, _, credential = value.partition(" ")
+            if credential and scheme.lower() in ("bearer", "basic"):
+                found.add(credential.strip())
+    for part in query.split("&") if query else ():
+        name, sep, value = part.partition("=")
+        if sep and is_secret_query_param(unquote(name)):
+            found.update((value, unquote(value)))
+    return tuple(sorted((v.encode() for v in found if len(v) >= _SHORTEST_SECRET), key=len, reverse=True))
+
+
+_SHORTEST_SECRET = 8
+
+
+def scrub_secrets(data: bytes, secrets: tuple[bytes, ...]) -> bytes:
+    """``data`` with every occurrence of ``secrets`` (longest first) written ``<redacted>``."""
+    for secret in secrets:
+        if secret in data:
+            data = data.replace(secret, _REDACTED)
+    return data
+
+
+_REDACTED = REDACTED.encode()
 
 
 def clean_query(query: str) -> str:

@@ -27,6 +27,8 @@ from mockai.replay.cassette_cleaning import (
     clean_query,
     clean_request_headers,
     clean_response_headers,
+    scrub_secrets,
+    secrets_sent,
     split_events,
 )
 from mockai.replay.cassette_file import CassetteFile
@@ -108,7 +110,12 @@ class Recorder:
             response = await _start_reply(request, upstream)
             passed = await _pass_on(request, upstream, response, started)
             reply_headers = clean_response_headers(upstream.headers.items(), self.redaction)
-            recorded = CassetteResponse(upstream.status, reply_headers, passed.body, passed.events, started - sent)
+            secrets = secrets_sent(request.headers.items(), request.query_string, self.redaction)
+            body, events = passed.body, passed.events
+            if secrets:  # (an upstream's answer may echo the key it refused)
+                body = scrub_secrets(body, secrets)
+                events = None if events is None else tuple((t, scrub_secrets(e, secrets)) for t, e in events)
+            recorded = CassetteResponse(upstream.status, reply_headers, body, events, started - sent)
         # The response has started: from here nothing may raise (the server would write a 500 into it).
         try:
             interaction = Interaction(self._request(request, raw), recorded)

@@ -36,7 +36,7 @@ from aiohttp import web
 from mockai.core.config import ServerConfig
 from mockai.core.errors import APIError
 
-__all__ = ["check_admin_request", "guarded"]
+__all__ = ["check_admin_request", "check_not_from_a_page", "guarded"]
 
 _LOOPBACK_NAMES = frozenset({"localhost", "127.0.0.1", "::1"})
 _BODY_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
@@ -59,29 +59,7 @@ def guarded(config_of: Callable[[web.Request], ServerConfig], handler: AdminHand
 
 def check_admin_request(request: web.Request, config: ServerConfig) -> None:
     """Raise the :class:`APIError` that refuses ``request``, if it must be refused."""
-    allowed = _allowed_hosts(config)
-    host = request.headers.get("Host")
-    if host is not None and not _host_ok(_host_name(host), allowed, config):
-        raise APIError(
-            403,
-            f"The admin API answers only to loopback host names (or the --host it was started with), "
-            f"not Host: {host!r}.",
-            code="admin_host_refused",
-        )
-    origin = request.headers.get("Origin")
-    if origin is not None and not _same_server(origin, allowed, _server_port(request, config)):
-        raise APIError(
-            403,
-            f"The admin API refuses cross-origin requests (Origin: {origin!r}): a web page must not script the server.",
-            code="admin_origin_refused",
-        )
-    site = request.headers.get("Sec-Fetch-Site")
-    if site is not None and site.lower() not in _SAME_SITE:
-        raise APIError(
-            403,
-            f"The admin API refuses requests a browser sends for another site (Sec-Fetch-Site: {site}).",
-            code="admin_origin_refused",
-        )
+    check_not_from_a_page(request, config, "The admin API", "admin")
     if config.admin_token is not None and not _has_token(request, config.admin_token):
         raise APIError(
             401,
@@ -96,6 +74,34 @@ def check_admin_request(request: web.Request, config: ServerConfig) -> None:
             f"The admin API accepts JSON or YAML bodies (application/json, application/yaml, text/yaml), "
             f"not Content-Type: {content_type!r}.",
             code="unsupported_content_type",
+        )
+
+
+def check_not_from_a_page(request: web.Request, config: ServerConfig, who: str, code: str) -> None:
+    """Refuse (403) what a web page of another site could have sent ``who``: a ``Host`` that DNS
+    rebinding could have pointed here (checks 1 and 2 of the module's list); the error's code
+    starts with ``code``."""
+    allowed = _allowed_hosts(config)
+    host = request.headers.get("Host")
+    if host is not None and not _host_ok(_host_name(host), allowed, config):
+        raise APIError(
+            403,
+            f"{who} answers only to loopback host names (or the --host it was started with), not Host: {host!r}.",
+            code=f"{code}_host_refused",
+        )
+    origin = request.headers.get("Origin")
+    if origin is not None and not _same_server(origin, allowed, _server_port(request, config)):
+        raise APIError(
+            403,
+            f"{who} refuses cross-origin requests (Origin: {origin!r}): a web page must not script the server.",
+            code=f"{code}_origin_refused",
+        )
+    site = request.headers.get("Sec-Fetch-Site")
+    if site is not None and site.lower() not in _SAME_SITE:
+        raise APIError(
+            403,
+            f"{who} refuses requests a browser sends for another site (Sec-Fetch-Site: {site}).",
+            code=f"{code}_origin_refused",
         )
 
 

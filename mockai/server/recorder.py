@@ -15,17 +15,21 @@ from pathlib import Path
 import aiohttp
 from aiohttp import web
 
+from mockai.core.config import ServerConfig
 from mockai.core.errors import APIError
 from mockai.http.responses import Handler, error_boundary, request_id_of
 from mockai.replay.cassette import NO_REDACTION, Redaction, load_cassette
 from mockai.replay.cassette_file import CassetteFile
 from mockai.replay.recorder import Recorder, new_session
+from mockai.server.admin_guard import check_not_from_a_page
 from mockai.server.listening import Listener, serve_until_signal
 
 __all__ = ["make_recorder_app", "record_forever"]
 
 RECORDER: web.AppKey[Recorder] = web.AppKey("mockai_recorder", Recorder)
 SESSION: web.AppKey[list[aiohttp.ClientSession]] = web.AppKey("mockai_recorder_session", list)
+# Where the proxy listens (host and port): the names a request to it may give as Host and Origin.
+LISTENING: web.AppKey[ServerConfig] = web.AppKey("mockai_recorder_listening", ServerConfig)
 
 
 def _time_based_id(request: web.Request) -> str:
@@ -42,6 +46,7 @@ def _refusal(request: web.Request, exc: web.HTTPException) -> APIError:
 
 
 async def _proxy(request: web.Request) -> web.StreamResponse:
+    check_not_from_a_page(request, request.app[LISTENING], "Recording (forwarding upstream)", "record")
     raw = await request.read()
     return await request.app[RECORDER].forward(request, raw, request.app[SESSION][0])
 
@@ -57,7 +62,12 @@ async def _close(app: web.Application) -> None:
 
 
 def make_recorder_app(
-    upstream: str, cassette: Path, redaction: Redaction = NO_REDACTION, max_body_bytes: int = 64 * 1024 * 1024
+    upstream: str,
+    cassette: Path,
+    redaction: Redaction = NO_REDACTION,
+    max_body_bytes: int = 64 * 1024 * 1024,
+    host: str = "127.0.0.1",
+    port: int = 0,
 ) -> web.Application:
     """The recording proxy; an existing cassette is kept and appended to (it must load)."""
     existing = load_cassette(cassette) if cassette.exists() else None
@@ -69,6 +79,7 @@ def make_recorder_app(
     app = web.Application(middlewares=[boundary], client_max_size=max_body_bytes)
     app[RECORDER] = Recorder(upstream, CassetteFile(cassette, existing), redaction)
     app[SESSION] = []
+    app[LISTENING] = ServerConfig(host=host, port=port)
     app.on_startup.append(_open_session)
     app.on_cleanup.append(_close)
     app.router.add_route("*", "/v1/{tail:.*}", _proxy)
@@ -85,5 +96,5 @@ async def record_forever(
     announce: Callable[[str], None] = print,
 ) -> None:
     """Record until SIGINT or SIGTERM; in-flight exchanges finish and are written before exit."""
-    app = make_recorder_app(upstream, cassette, redaction)
+    app = make_recorder_app(upstream, cassette, redaction, host=host, port=port)
     await serve_until_signal(Listener(app, host, port, shutdown_timeout=30.0), announce)

@@ -5,10 +5,12 @@ from __future__ import annotations
 import aiohttp
 from aiohttp import web
 
+from mockai.core.config import ServerConfig
 from mockai.replay.cassette import Interaction
 from mockai.replay.index import parse_body
 from mockai.replay.recorder import new_session
 from mockai.replay.source import CassetteReplay
+from mockai.server.admin_guard import check_not_from_a_page
 from mockai.server.journal import Journal
 
 __all__ = ["UPSTREAM", "UpstreamSession", "forward_upstream"]
@@ -35,10 +37,13 @@ UPSTREAM: web.AppKey[UpstreamSession] = web.AppKey("mockai_upstream_session", Up
 
 
 async def forward_upstream(
-    request: web.Request, replay: CassetteReplay, journal: Journal, raw: bytes
+    request: web.Request, replay: CassetteReplay, journal: Journal, raw: bytes, config: ServerConfig
 ) -> web.StreamResponse:
-    """Pass the request upstream and record the exchange; journaled as answered by ``upstream``."""
+    """Pass the request upstream and record the exchange; journaled as answered by ``upstream``.
+    Never one a web page of another site sent (``config``: the server's): it would spend the
+    user's quota, read the answers (DNS rebinding) or put its own exchanges in the cassette."""
     assert replay.recorder is not None, "only a recording cassette forwards"
+    check_not_from_a_page(request, config, "Recording (forwarding upstream)", "record")
 
     def journal_it(item: Interaction) -> None:
         body, _ = parse_body(raw)

@@ -137,3 +137,16 @@ def test_a_port_out_of_range_is_a_usage_error_not_a_traceback(
         f"argument --port: invalid port: {port if port != 'http' else repr(port)} (a number from 0 to 65535)"
     )
     assert "Traceback" not in err
+
+
+def test_the_api_key_and_admin_token_may_come_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Given as arguments, both show in ``ps`` to every user of the machine (a security audit)."""
+    monkeypatch.setenv("MOCKAI_API_KEY", "sk-from-env")
+    monkeypatch.setenv("MOCKAI_ADMIN_TOKEN", "token-from-env")
+    config = config_from_args(build_parser().parse_args(["serve"]))
+    assert config.api_key == "sk-from-env" and config.admin_token == "token-from-env"
+    given = config_from_args(build_parser().parse_args(["serve", "--api-key", "sk-given"]))
+    assert given.api_key == "sk-given"  # an argument wins
+    monkeypatch.delenv("MOCKAI_API_KEY")
+    monkeypatch.delenv("MOCKAI_ADMIN_TOKEN")
+    assert config_from_args(build_parser().parse_args(["serve"])).api_key is None

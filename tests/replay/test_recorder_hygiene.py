@@ -20,7 +20,7 @@ from mockai.replay.cassette import (
 )
 from mockai.replay.cassette_file import CassetteFile, remove_stale_temp_files, write_atomic
 from tests.support.bodies import chat
-from tests.support.clients import post_chat
+from tests.support.clients import AUTH, post_chat
 from tests.support.servers import ServerFactory, mockai_process
 
 SECRET_USER = "alice.SECRET@example.com"
@@ -162,3 +162,63 @@ def test_mockais_admin_token_is_neither_forwarded_nor_kept(tmp_path: Path, serve
     [journaled] = [e.to_dict() for e in recorder.state.journal]
     assert {k.lower(): v for k, v in journaled["headers"].items()}["x-mockai-admin-token"] == "<redacted>"
     assert token not in cassette.read_text()
+
+
+ECHOED_KEY = "sk-ECHOED-secret-0123456789"
+
+
+def test_a_key_the_upstream_echoes_is_not_written(tmp_path: Path, server_factory: ServerFactory) -> None:
+    """An upstream (a gateway, a proxy) may quote the key it refused in its answer: a security
+    audit found "Incorrect API key provided: sk-..." written whole into the cassette, body and
+    stream events, while the request's own header was removed."""
+    upstream = server_factory()
+    upstream.state.scenarios.on().reply(f"Incorrect API key provided: {ECHOED_KEY}.")
+    cassette = tmp_path / "echo.yaml"
+    recorder = server_factory(cassette=cassette, record_mode="all", upstream=upstream.base_url)
+    headers = {"Authorization": f"Bearer {ECHOED_KEY}", "Content-Type": "application/json"}
+    for stream in (False, True):
+        answer = post_chat(recorder.base_url, {**chat("hi"), "stream": stream}, headers=headers)
+        assert answer.status_code == 200
+        if not stream:  # (a stream has it in pieces, a token a delta)
+            assert ECHOED_KEY in answer.text  # the client gets the answer as sent
+    text = cassette.read_text()
+    assert ECHOED_KEY not in text and text.count("Incorrect API key provided: <redacted>.") >= 1
+    assert len(load_cassette(cassette).interactions) == 2
+
+
+_PAGE_HEADERS = [
+    ({"Origin": "http://rebind.evil.example"}, "record_origin_refused"),
+    ({"Host": "rebind.evil.example:8000"}, "record_host_refused"),
+    ({"Sec-Fetch-Site": "cross-site"}, "record_origin_refused"),
+]
+
+
+def _page_refused(base_url: str) -> None:
+    for extra, code in _PAGE_HEADERS:
+        sent = post_chat(base_url, chat("INJECTED BY A WEB PAGE"), headers={**AUTH, **extra})
+        assert sent.status_code == 403, (extra, sent.text)
+        assert sent.json()["error"]["code"] == code
+
+
+def test_the_recorder_forwards_nothing_a_web_page_sends(tmp_path: Path, server_factory: ServerFactory) -> None:
+    """A security audit's text/plain POST with a foreign Origin and a rebound Host was forwarded
+    upstream (spending the user's quota, or read back through DNS rebinding) and appended to the
+    cassette."""
+    upstream = server_factory()
+    cassette = tmp_path / "poll.yaml"
+    with mockai_process("record", "--upstream", upstream.base_url, "--cassette", str(cassette), "--port", "0") as rec:
+        _page_refused(rec.url)
+        own = post_chat(rec.url, chat("hi"), headers={**AUTH, "Origin": rec.url.removesuffix("/v1")})
+        assert own.status_code == 200  # (a page of the proxy's own origin is the user's)
+    assert "INJECTED" not in cassette.read_text() and len(load_cassette(cassette).interactions) == 1
+
+
+def test_serve_in_a_record_mode_forwards_nothing_a_web_page_sends(
+    tmp_path: Path, server_factory: ServerFactory
+) -> None:
+    upstream = server_factory()
+    cassette = tmp_path / "poll.yaml"
+    recorder = server_factory(cassette=cassette, record_mode="all", upstream=upstream.base_url)
+    _page_refused(recorder.base_url)
+    assert post_chat(recorder.base_url, chat("hi")).status_code == 200
+    assert "INJECTED" not in cassette.read_text() and len(load_cassette(cassette).interactions) == 1
