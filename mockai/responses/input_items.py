@@ -49,11 +49,10 @@ def _item(item: Mapping[str, Any], kind: str, item_id: str) -> dict[str, Any]:
         return {"id": item_id, **type_first({**item, "type": kind, "status": item.get("status") or "completed"})}
     role = item.get("role")
     content = item.get("content")
-    part_type = "output_text" if role == "assistant" else "input_text"
     if isinstance(content, str):
-        parts: list[Any] = [{"type": part_type, "text": content}]
+        parts: list[Any] = [_part({"type": "output_text" if role == "assistant" else "input_text", "text": content})]
     else:
-        parts = [type_first(p) for p in content if isinstance(p, Mapping)] if isinstance(content, list) else []
+        parts = [_part(p) for p in content if isinstance(p, Mapping)] if isinstance(content, list) else []
     return {
         "id": item_id,
         "type": "message",
@@ -61,3 +60,12 @@ def _item(item: Mapping[str, Any], kind: str, item_id: str) -> dict[str, Any]:
         "content": parts,
         "role": role,
     }
+
+
+def _part(part: Mapping[str, Any]) -> dict[str, Any]:
+    """A content part as listed: an ``output_text`` (an assistant's text sent back) with its
+    ``annotations`` and ``logprobs`` (empty when not sent), as a Response's output has them (the
+    SDK requires ``annotations``)."""
+    if part.get("type") == "output_text":
+        part = {"annotations": [], "logprobs": [], **part}
+    return type_first(part)

@@ -46,6 +46,7 @@ from mockai.core.plan_excerpt import (
 from mockai.core.records import record
 from mockai.generate import text as textgen
 from mockai.generate.tokenizer import tokenize
+from mockai.responses.conversations import conversation_group, conversation_id_of
 from mockai.responses.echo import UNECHOED, request_echo
 
 __all__ = [
@@ -138,7 +139,7 @@ def response_plan(plan: ReplyPlan, body: Mapping[str, Any], echoes: Echoes | Non
     if body.get("store") is False:  # ids of their own: never one a stored twin's GET would find
         hashing.update(b"/not stored")
     seed = hashing.digest()
-    group = _parent_group(body.get("previous_response_id")) or seed[:8].hex()
+    group = _parent_group(body.get("previous_response_id")) or _conversation_group(body) or seed[:8].hex()
     created_at = plan.created
     choice = plan.choices[0] if plan.choices else ChoicePlan(index=0, finish_reason="stop", content_tokens=())
     reason = _INCOMPLETE.get(choice.finish_reason)
@@ -245,6 +246,16 @@ class _Ids:
 # What the seeds of a response and the tails of its item ids hash with (copied for each).
 _SEEDS = hashlib.blake2b(digest_size=32, key=b"mockai-responses")
 _TAILS = hashlib.blake2b(digest_size=_ID_TAIL // 2)
+
+
+def _conversation_group(body: Mapping[str, Any]) -> str | None:
+    """The group of a conversation of mockai's (its id's last 16 hex): its Responses share it."""
+    named = conversation_id_of(body.get("conversation"))
+    if named is not None and named.startswith("conv_") and len(named) == 53:
+        group = conversation_group(named)
+        if all(c in "0123456789abcdef" for c in group):
+            return group
+    return None
 
 
 def _parent_group(previous: Any) -> str | None:

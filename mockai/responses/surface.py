@@ -14,6 +14,8 @@ from mockai.core.errors import APIError, error_body_bytes
 from mockai.core.plan import ErrorReply, PlannedReply, RawReply, ReplyPlan
 from mockai.core.records import record
 from mockai.responses.chat_view import chat_view
+from mockai.responses.conversations import ConversationStore, conversation_id_of
+from mockai.responses.input_items import input_items
 from mockai.responses.planner import ResponsePlan, response_excerpt
 from mockai.responses.render_json import response_dict
 from mockai.responses.reply_writer import (
@@ -46,18 +48,27 @@ __all__ = [
 ]
 
 
-def request_view(body: dict[str, Any], store: ResponseStore, *, check_rules: bool) -> dict[str, Any]:
-    """The chat view of ``body`` (continuing its stored conversation, its ``item_reference``
-    items read as the stored items they name, its oldest messages dropped when it is too long for
-    the model and asks for ``truncation: "auto"``); the model's rules are
-    checked on it when ``check_rules`` (a body seen before passed them)."""
+def request_view(
+    body: dict[str, Any], store: ResponseStore, conversations: ConversationStore, *, check_rules: bool
+) -> dict[str, Any]:
+    """The chat view of ``body`` (continuing its stored conversation: a ``previous_response_id``
+    chain or a ``conversation``'s items; its ``item_reference`` items read as the stored items they
+    name, its oldest messages dropped when it is too long for the model and asks for
+    ``truncation: "auto"``); the model's rules are checked on it when ``check_rules`` (a body seen
+    before passed them)."""
     previous = body.get("previous_response_id")
+    conversation = body.get("conversation")
     given = body.get("input")
     history: Sequence[Any] = ()
     viewed = body
-    if previous is not None or not isinstance(given, str):  # (else the usual request: nothing to resolve or pair)
+    if previous is not None or conversation is not None or not isinstance(given, str):  # (else the usual
+        # request: nothing to resolve or pair)
         if isinstance(previous, str):
             history = resolve_references(store, conversation_items(store, previous), strict=False)
+        else:
+            named = conversation_id_of(conversation)
+            if named is not None:
+                history = resolve_references(store, conversations.items(named), strict=False)
         resolved = resolve_references(store, given)
         if isinstance(resolved, list):
             _refuse_duplicates(history, resolved)
@@ -185,14 +196,21 @@ def prepare(
     memos: ResponseMemos,
     seq: int,
     tokens_per_chunk: int,
+    conversations: ConversationStore,
 ) -> Answer:
     """``reply`` to the request ``body`` (number ``seq``), about to be written as a Response (a
-    planned one already made and kept)."""
+    planned one already made and kept, and added to its ``conversation``)."""
     if isinstance(reply, RawReply):
         keep_recorded(store, reply, body)
     if not isinstance(reply, PlannedReply):
         return Answer(reply, body, None)
-    return Answer(reply, body, settle(reply, body, store, memos, seq, tokens_per_chunk))
+    settled = settle(reply, body, store, memos, seq, tokens_per_chunk)
+    conversation = conversation_id_of(body.get("conversation"))
+    if conversation is not None:  # its input and its output, added together (as the real API does)
+        planned = settled.planned
+        made = response_dict(planned.plan())["output"]
+        conversations.add_turn(conversation, list(input_items(body.get("input"), planned.id)), made)
+    return Answer(reply, body, settled)
 
 
 class _ResponsesAPIError(APIError):

@@ -16,6 +16,7 @@ from mockai.core.errors import APIError
 from mockai.core.plan import ErrorReply, ForwardReply, RawReply
 from mockai.http.auth import check_auth
 from mockai.http.responses import Handler, error_boundary, error_response, json_response, request_id_of
+from mockai.responses.conversation_routes import ConversationRoutes
 from mockai.responses.store.routes import StoredResponseRoutes
 from mockai.server import admin
 from mockai.server.access_log import ACCESS_LOG, access_log_for
@@ -50,6 +51,7 @@ def make_app(config: ServerConfig, state: ServerState | None = None) -> web.Appl
     router.add_get("/v1/models/{model}", get_model)
     StoredCompletionRoutes(lambda request: request.app[STATE].current).add_to(router)
     StoredResponseRoutes(lambda request: request.app[STATE].current).add_to(router)
+    ConversationRoutes(lambda request: request.app[STATE].current).add_to(router)
     admin.add_routes(router)
     return app
 
@@ -128,7 +130,7 @@ def _from_cassette(state: ServerState, handler: Handler) -> Handler:
         if isinstance(reply, RawReply):
             return await replay_recorded(request, state, reply, raw)
         if isinstance(reply, ForwardReply):
-            return await forward_upstream(request, cassette, state.journal, raw)
+            return await forward_upstream(request, cassette, state.journal, raw, state.config)
         if isinstance(reply, ErrorReply):
             return error_response(reply.error, request_id_of(request))
         return await handler(request)

@@ -48,7 +48,7 @@ def _count(state: ServerState, parsed: Any) -> int:
     if state.config.strict_models and asked is not None and asked not in state.catalog:
         raise responses.model_not_found(body["model"])
     try:
-        view = responses.request_view(body, state.responses, check_rules=True)
+        view = responses.request_view(body, state.responses, state.conversations, check_rules=True)
     except APIError as error:
         raise responses.reword(error, body) from None
     return input_tokens(view)

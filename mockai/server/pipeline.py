@@ -81,14 +81,16 @@ def _as_is(error: APIError, body: dict[str, Any] | None) -> APIError:
 
 
 def _responses_view(state: ServerState, body: dict[str, Any], new: bool) -> dict[str, Any]:
-    return responses.request_view(body, state.responses, check_rules=new)
+    return responses.request_view(body, state.responses, state.conversations, check_rules=new)
 
 
 def _responses_deliver(
     request: web.Request, state: ServerState, ctx: RequestContext, body: dict[str, Any], reply: Delivered
 ) -> tuple[Writer, Describe]:
     tokens_per_chunk = state.config.tokens_per_chunk
-    answer = responses.prepare(reply, body, state.responses, state.rendered_responses, ctx.seq, tokens_per_chunk)
+    answer = responses.prepare(
+        reply, body, state.responses, state.rendered_responses, ctx.seq, tokens_per_chunk, state.conversations
+    )
     return answer.write, answer.description()
 
 
@@ -138,7 +140,7 @@ async def _answer(request: web.Request, surface: Surface) -> web.StreamResponse:
         raise error from None
     if isinstance(reply, ForwardReply):
         assert state.cassette is not None
-        return await forward_upstream(request, state.cassette, state.journal, ctx.raw)
+        return await forward_upstream(request, state.cassette, state.journal, ctx.raw, state.config)
     if isinstance(reply, ErrorReply):
         reply = ErrorReply(surface.reword(reply.error, None), reply.delivery, reply.source)
     if isinstance(reply, PlannedReply) and slow_to_render(reply.plan):  # (a Response is rendered here;
@@ -185,7 +187,7 @@ async def _read(
     ctx.counted = counted
     if view.get("store") is True:
         ctx.assign_id = state.store.id_for  # a repeated stored request gets an id of its own
-    elif view is not body and body.get("previous_response_id") is not None:
+    elif view is not body and (body.get("previous_response_id") is not None or body.get("conversation") is not None):
         ctx.assign_id = _same  # the answer depends on the stored conversation: never the memoised plan
     return ctx, body, known.req_id
 
@@ -202,7 +204,11 @@ def _view_and_prefixes(
 def _view_is_pure(body: dict[str, Any]) -> bool:
     """Whether a Responses request's chat view depends on its bytes alone: a string input and no
     stored conversation (items may name stored ones)."""
-    return isinstance(body.get("input"), str) and body.get("previous_response_id") is None
+    return (
+        isinstance(body.get("input"), str)
+        and body.get("previous_response_id") is None
+        and body.get("conversation") is None
+    )
 
 
 def _same(plan_id: str) -> str:
@@ -233,7 +239,7 @@ async def _after_refusal(
         raw = await request.read()
         reply = cassette.after_refusal(request.method, request.path, request.query_string, raw, refusal.status)
         if isinstance(reply, ForwardReply):
-            return await forward_upstream(request, cassette, state.journal, raw)
+            return await forward_upstream(request, cassette, state.journal, raw, state.config)
         if isinstance(reply, RawReply):
             return await replay_recorded(request, state, reply, raw)
     await received.journal_refusal(request, state, refusal)

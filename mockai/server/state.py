@@ -25,6 +25,7 @@ from mockai.core.model_catalog import ModelCatalog
 from mockai.core.plan import Delivery, ReplyPlan, plan_cost
 from mockai.core.records import record
 from mockai.replay.source import CassetteReplay, CassetteSource
+from mockai.responses.conversations import ConversationStore
 from mockai.responses.reply_writer import ResponseMemos
 from mockai.responses.store.backends import open_response_store
 from mockai.responses.store.records import ResponseStore
@@ -68,6 +69,8 @@ class ServerState:
         self.store = open_store(config)
         # Stored responses (/v1/responses with store not false), in the same kind of store.
         self.responses: ResponseStore = open_response_store(config)
+        # Conversations (/v1/conversations), in memory, bounded as the stored responses are.
+        self.conversations = ConversationStore(config.seed, config.store_cap, config.store_bytes)
         # Timing of seeded answers under --latency-profile (None: at once).
         self.timing = LatencyTiming.for_config(config, self.seeded_plan)
         # Asked in order; the first answer wins, seeded generation answers the rest.
@@ -153,6 +156,7 @@ class ServerState:
             self.cassette.index.rewind()
         self.store.clear()
         self.responses.clear()
+        self.conversations.clear()
         self.prompt_cache.clear()
 
     def close(self) -> None:

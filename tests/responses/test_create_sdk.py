@@ -177,10 +177,11 @@ def test_background_create_is_queued_then_retrievable_finished(fresh: ServerThre
 
 def test_conversation_and_prompt_are_echoed(module_server: ServerThread) -> None:
     client = client_for(module_server)
+    conversation = client.conversations.create()
     response = client.responses.create(
-        model="gpt-4o", conversation="conv_123", prompt={"id": "pmpt_1", "version": "2"}, store=False
+        model="gpt-4o", conversation=conversation.id, prompt={"id": "pmpt_1", "version": "2"}, store=False
     )
-    assert response.conversation is not None and response.conversation.id == "conv_123"
+    assert response.conversation is not None and response.conversation.id == conversation.id
     assert response.prompt is not None and response.prompt.id == "pmpt_1"
     assert response.output_text
 

@@ -43,7 +43,7 @@ def alike_requests(draw: st.DrawFn) -> list[dict[str, Any]]:
 
 
 def _plan(body: dict[str, Any]) -> Any:
-    return _STATE.planner.seeded(request_view(body, _STATE.responses, check_rules=False))
+    return _STATE.planner.seeded(request_view(body, _STATE.responses, _STATE.conversations, check_rules=False))
 
 
 @settings(max_examples=60, deadline=None)

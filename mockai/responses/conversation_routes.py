@@ -1,0 +1,187 @@
+"""The ``/v1/conversations`` family over HTTP (:mod:`mockai.responses.conversations` keeps them).
+
+* ``POST /v1/conversations`` ``{metadata?, items?}``: a new conversation (up to 20 items);
+* ``GET`` / ``POST {metadata}`` / ``DELETE /v1/conversations/{id}``: the conversation, its
+  metadata replaced, or ``{"id", "object": "conversation.deleted", "deleted": true}``;
+* ``POST /v1/conversations/{id}/items`` ``{items}`` (up to 20): the items added, as a list;
+* ``GET /v1/conversations/{id}/items`` (``limit``, ``order`` (``desc`` by default), ``after``): a
+  cursor page of its items;
+* ``GET`` / ``DELETE /v1/conversations/{id}/items/{item_id}``: the item, or the conversation
+  without it.
+
+Items and metadata are checked as ``POST /v1/responses`` checks its ``input`` and ``metadata``,
+with their errors (at ``items[N]...`` here); any other parameter is the real ``Unknown parameter``
+400.  Bodies are laid out as the Responses API's (2-space indent, no trailing newline).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any, Protocol
+
+from aiohttp import web
+
+from mockai.core.config import ServerConfig
+from mockai.core.errors import APIError, request_object
+from mockai.core.json_text import dumps_indented
+from mockai.http.auth import check_auth
+from mockai.http.cursor_lists import bad_cursor, cursor_page, limit_param, order_param, page_by_id
+from mockai.http.headers import success_headers
+from mockai.http.request_body import read_json_body
+from mockai.http.responses import request_id_of
+from mockai.responses.conversations import ConversationStore, item_not_found
+from mockai.responses.validation import validate_responses_request
+
+__all__ = ["ConversationAccess", "ConversationRoutes"]
+
+_MAX_ITEMS = 20  # items added at a time (spec: "You may add up to 20 items at a time.")
+_CREATE = frozenset({"metadata", "items"})
+_UPDATE = frozenset({"metadata"})
+_ADD = frozenset({"items"})
+
+
+class ConversationAccess(Protocol):
+    """What the routes need of the server answering a request."""
+
+    @property
+    def config(self) -> ServerConfig: ...
+
+    @property
+    def conversations(self) -> ConversationStore: ...
+
+
+class ConversationRoutes:
+    """The handlers; ``access(request)`` gives the server state answering that request."""
+
+    def __init__(self, access: Callable[[web.Request], ConversationAccess]) -> None:
+        self.access = access
+
+    def add_to(self, router: web.UrlDispatcher) -> None:
+        router.add_post("/v1/conversations", self.create)
+        router.add_get("/v1/conversations/{conversation_id}", self.retrieve)
+        router.add_post("/v1/conversations/{conversation_id}", self.update)
+        router.add_delete("/v1/conversations/{conversation_id}", self.delete)
+        router.add_post("/v1/conversations/{conversation_id}/items", self.add_items)
+        router.add_get("/v1/conversations/{conversation_id}/items", self.list_items)
+        router.add_get("/v1/conversations/{conversation_id}/items/{item_id}", self.retrieve_item)
+        router.add_delete("/v1/conversations/{conversation_id}/items/{item_id}", self.delete_item)
+
+    def _store(self, request: web.Request) -> ConversationStore:
+        state = self.access(request)
+        check_auth(request, state.config.api_key)
+        return state.conversations
+
+    async def _body(self, request: web.Request, known: frozenset[str]) -> dict[str, Any]:
+        state = self.access(request)
+        _, parsed = await read_json_body(request, state.config.max_body_bytes)
+        return request_object(parsed, known)
+
+    async def create(self, request: web.Request) -> web.Response:
+        store = self._store(request)
+        body = await self._body(request, _CREATE)
+        metadata = _metadata(body.get("metadata"))
+        items = _items(body.get("items"), required=False)
+        return _json(request, store.create(metadata, items).resource())
+
+    async def retrieve(self, request: web.Request) -> web.Response:
+        store = self._store(request)
+        return _json(request, store.get(request.match_info["conversation_id"]).resource())
+
+    async def update(self, request: web.Request) -> web.Response:
+        store = self._store(request)
+        conversation_id = request.match_info["conversation_id"]
+        store.get(conversation_id)  # (an unknown conversation first, as a missing one is)
+        body = await self._body(request, _UPDATE)
+        if "metadata" not in body:
+            raise APIError.missing_required("metadata")
+        return _json(request, store.update(conversation_id, _metadata(body["metadata"])).resource())
+
+    async def delete(self, request: web.Request) -> web.Response:
+        store = self._store(request)
+        conversation_id = request.match_info["conversation_id"]
+        store.delete(conversation_id)
+        return _json(request, {"id": conversation_id, "object": "conversation.deleted", "deleted": True})
+
+    async def add_items(self, request: web.Request) -> web.Response:
+        store = self._store(request)
+        conversation_id = request.match_info["conversation_id"]
+        store.get(conversation_id)
+        body = await self._body(request, _ADD)
+        added = store.add_items(conversation_id, _items(body.get("items"), required=True))
+        return _json(request, cursor_page(added, False))
+
+    async def list_items(self, request: web.Request) -> web.Response:
+        store = self._store(request)
+        conversation_id = request.match_info["conversation_id"]
+        items = store.items(conversation_id)
+        query = request.query
+        after = query.get("after") or None
+        try:
+            page, has_more = page_by_id(items, order_param(query, "desc"), limit_param(query), after=after)
+        except KeyError:
+            raise bad_cursor("after", f"conversation '{conversation_id}' has no item with id '{after}'") from None
+        return _json(request, cursor_page(page, has_more))
+
+    async def retrieve_item(self, request: web.Request) -> web.Response:
+        store = self._store(request)
+        item_id = request.match_info["item_id"]
+        for item in store.items(request.match_info["conversation_id"]):
+            if item.get("id") == item_id:
+                return _json(request, item)
+        raise item_not_found(item_id)
+
+    async def delete_item(self, request: web.Request) -> web.Response:
+        store = self._store(request)
+        conversation = store.delete_item(request.match_info["conversation_id"], request.match_info["item_id"])
+        return _json(request, conversation.resource())
+
+
+def _metadata(value: Any) -> dict[str, str]:
+    """``metadata`` as /v1/responses checks it (null: none)."""
+    if value is None:
+        return {}
+    checked = validate_responses_request({"model": "gpt-4o", "input": "", "metadata": value})
+    metadata: dict[str, str] = checked["metadata"]
+    return metadata
+
+
+def _items(value: Any, *, required: bool) -> list[dict[str, Any]]:
+    """``items`` as /v1/responses checks its ``input`` items (at ``items`` here), at most 20."""
+    if value is None:
+        if required:
+            raise APIError.missing_required("items")
+        return []
+    if isinstance(value, list) and len(value) > _MAX_ITEMS:
+        raise APIError(
+            400,
+            f"Invalid 'items': array too long. Expected an array with maximum length {_MAX_ITEMS}, but got an "
+            f"array with {len(value)} items instead.",
+            param="items",
+            code="array_above_max_length",
+        )
+    if not isinstance(value, list):
+        raise APIError.invalid_type("items", "an array of input items", _a(value))
+    try:
+        validate_responses_request({"model": "gpt-4o", "input": value})
+    except APIError as error:
+        raise _at_items(error) from None
+    return value
+
+
+def _at_items(error: APIError) -> APIError:
+    param = error.param
+    if param is None or not param.startswith("input"):
+        return error
+    renamed = "items" + param.removeprefix("input")
+    message = error.message.replace(f"'{param}'", f"'{renamed}'")
+    return APIError(error.status, message, type=error.type, param=renamed, code=error.code)
+
+
+def _a(value: Any) -> str:
+    kinds = {dict: "an object", str: "a string", bool: "a boolean", int: "an integer", float: "a decimal"}
+    return next((name for kind, name in kinds.items() if isinstance(value, kind)), "null")
+
+
+def _json(request: web.Request, payload: dict[str, Any]) -> web.Response:
+    headers = success_headers(request_id_of(request), 9, 0)
+    return web.Response(status=200, body=dumps_indented(payload).encode(), headers=headers)

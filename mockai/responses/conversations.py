@@ -1,0 +1,172 @@
+"""Conversations (``/v1/conversations``): items kept under an id, that a Response continues and adds to.
+
+A conversation has an id (``conv_`` + 8 hex of its ``created_at`` + 24 hex + the 16-hex group that
+the Responses made in it share, as the real ids do), a ``created_at``, ``metadata`` and its items,
+oldest first.  Items come from ``POST /v1/conversations`` (up to 20), ``POST .../items`` (up to
+20), and every Response created with ``conversation``: its input items and then its output items,
+added together once the Response is made (the real API adds them atomically).  A Response with
+``conversation`` reads its items as the conversation so far, as ``previous_response_id`` reads a
+chain.  Unknown ids are the real 404 ``Conversation with id '…' not found.`` (param and code
+null).  Deleting a conversation forgets it and its items.
+
+In memory only, also with ``--store-path``; bounded as the stored responses are (``--store-cap``
+conversations, ``--store-bytes`` of items, the oldest conversation evicted first).  Ids are drawn
+from the server's seed and the conversation's number: the same run gives the same ids.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import threading
+from collections import OrderedDict
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import orjson
+
+from mockai.core.errors import APIError
+from mockai.responses.input_items import input_items
+
+__all__ = ["Conversation", "ConversationStore", "conversation_group", "conversation_id_of", "conversation_not_found"]
+
+_CREATED_BASE = 1_760_000_000  # (2025-10-09: conversations came with 2025's Responses API)
+
+
+class Conversation:
+    """One conversation; its items are changed only through its store (under the store's lock)."""
+
+    __slots__ = ("added", "created_at", "id", "items", "metadata", "size")
+
+    def __init__(self, conversation_id: str, created_at: int, metadata: dict[str, str]) -> None:
+        self.id, self.created_at, self.metadata = conversation_id, created_at, metadata
+        self.items: list[dict[str, Any]] = []
+        self.added = 0  # batches of items added (each batch's ids are drawn from its number)
+        self.size = 256
+
+    def resource(self) -> dict[str, Any]:
+        """The conversation as the API shows it (``ConversationResource``)."""
+        return {"id": self.id, "object": "conversation", "created_at": self.created_at, "metadata": self.metadata}
+
+    @property
+    def group(self) -> str:
+        return conversation_group(self.id)
+
+
+def conversation_group(conversation_id: str) -> str:
+    """The 16-hex group a conversation's Responses share: its id's last 16 hex."""
+    return conversation_id[-16:]
+
+
+def conversation_id_of(value: Any) -> str | None:
+    """The id a request's ``conversation`` names (a string, or ``{"id": ...}``)."""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, Mapping) and isinstance(value.get("id"), str):
+        named: str = value["id"]
+        return named
+    return None
+
+
+def conversation_not_found(conversation_id: str) -> APIError:
+    """The real API's 404 for an unknown conversation (2026 probes; param and code null)."""
+    return APIError(404, f"Conversation with id '{conversation_id}' not found.")
+
+
+def item_not_found(item_id: str) -> APIError:
+    return APIError(404, f"Item with id '{item_id}' not found.")
+
+
+class ConversationStore:
+    """The conversations of one server, bounded by count and by the bytes of their items."""
+
+    def __init__(self, seed: int, cap: int, max_bytes: int) -> None:
+        self._seed = seed
+        self.cap, self.max_bytes = max(cap, 1), max_bytes
+        self._kept: OrderedDict[str, Conversation] = OrderedDict()
+        self._lock = threading.Lock()
+        self._made = 0
+        self.bytes = 0
+
+    def create(self, metadata: dict[str, str], items: Sequence[Mapping[str, Any]]) -> Conversation:
+        with self._lock:
+            self._made += 1
+            digest = hashlib.blake2b(f"{self._seed}/conversation/{self._made}".encode(), digest_size=20).hexdigest()
+            created_at = _CREATED_BASE + int(digest[:6], 16) % 31_536_000
+            conversation = Conversation(f"conv_{created_at:08x}{digest[:40]}", created_at, dict(metadata))
+            self._kept[conversation.id] = conversation
+            self._add(conversation, items)
+            return conversation
+
+    def get(self, conversation_id: str) -> Conversation:
+        """The conversation, or the real 404."""
+        with self._lock:
+            found = self._kept.get(conversation_id)
+        if found is None:
+            raise conversation_not_found(conversation_id)
+        return found
+
+    def items(self, conversation_id: str) -> list[dict[str, Any]]:
+        """A copy of the conversation's item list, oldest first (the items themselves are never
+        changed once added)."""
+        conversation = self.get(conversation_id)
+        with self._lock:
+            return list(conversation.items)
+
+    def update(self, conversation_id: str, metadata: dict[str, str]) -> Conversation:
+        conversation = self.get(conversation_id)
+        with self._lock:
+            conversation.metadata = dict(metadata)
+        return conversation
+
+    def delete(self, conversation_id: str) -> None:
+        with self._lock:
+            conversation = self._kept.pop(conversation_id, None)
+            if conversation is not None:
+                self.bytes -= conversation.size
+        if conversation is None:
+            raise conversation_not_found(conversation_id)
+
+    def add_items(self, conversation_id: str, items: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
+        """Add ``items`` (made into stored items with ids) at the end; the items added."""
+        conversation = self.get(conversation_id)
+        with self._lock:
+            return self._add(conversation, items)
+
+    def add_turn(self, conversation_id: str, given: Sequence[dict[str, Any]], made: Sequence[dict[str, Any]]) -> None:
+        """A Response's input items (already with their ids) and output items, added together."""
+        with self._lock:
+            conversation = self._kept.get(conversation_id)
+            if conversation is not None:  # (deleted meanwhile: nothing to add to)
+                self._append(conversation, [*given, *made])
+
+    def delete_item(self, conversation_id: str, item_id: str) -> Conversation:
+        conversation = self.get(conversation_id)
+        with self._lock:
+            for index, item in enumerate(conversation.items):
+                if item.get("id") == item_id:
+                    del conversation.items[index]
+                    return conversation
+        raise item_not_found(item_id)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._kept.clear()
+            self.bytes = 0
+
+    def _add(self, conversation: Conversation, items: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
+        conversation.added += 1
+        owner = f"resp_{conversation.group}00{conversation.created_at:08x}/{conversation.id}/{conversation.added}"
+        stored = list(input_items(list(items), owner))
+        self._append(conversation, stored)
+        return stored
+
+    def _append(self, conversation: Conversation, items: list[dict[str, Any]]) -> None:
+        size = sum(len(orjson.dumps(item)) * 4 for item in items)  # (the parsed items, on the high side)
+        conversation.items.extend(items)
+        conversation.size += size
+        self.bytes += size
+        self._kept.move_to_end(conversation.id)
+        kept = self._kept
+        while len(kept) > self.cap or (self.bytes > self.max_bytes and len(kept) > 1):
+            _, oldest = kept.popitem(last=False)
+            self.bytes -= oldest.size

@@ -1,0 +1,143 @@
+"""``/v1/conversations`` and ``responses.create(conversation=...)`` through the official SDK.
+
+A client audit found ``conversation`` accepted and ignored (any id, even one never made, answered
+200 without its items) while ``conversations.create`` was a 404 ``Invalid URL``: a test passed on
+an id the real API refuses, and an app's conversation state was never read."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from mockai.server.runner import ServerThread
+from tests.support.clients import AUTH, HTTP, sdk
+
+openai = pytest.importorskip("openai")
+
+
+def test_a_response_continues_a_conversation_and_adds_to_it(fresh: ServerThread) -> None:
+    client = sdk(fresh.base_url)
+    conversation = client.conversations.create(
+        metadata={"topic": "demo"}, items=[{"type": "message", "role": "user", "content": "Remember the number 7."}]
+    )
+    assert conversation.object == "conversation" and conversation.metadata == {"topic": "demo"}
+    assert conversation.id.startswith("conv_") and len(conversation.id) == 53
+    first = client.responses.create(model="gpt-4o-mini", input="Which number?", conversation=conversation.id)
+    alone = client.responses.create(model="gpt-4o-mini", input="Which number?", store=False)
+    assert first.conversation is not None and first.conversation.id == conversation.id
+    assert first.usage is not None and alone.usage is not None
+    assert first.usage.input_tokens > alone.usage.input_tokens  # the conversation's item is read
+    assert first.id[5:21] == conversation.id[-16:]  # its Responses share the conversation's group
+    listed = client.conversations.items.list(conversation.id)  # newest first
+    assert [(item.type, item.role) for item in listed.data] == [
+        ("message", "assistant"),
+        ("message", "user"),
+        ("message", "user"),
+    ]
+    assert listed.data[0].content[0].text == first.output_text
+    assert listed.data[1].content[0].text == "Which number?"
+    second = client.responses.create(model="gpt-4o-mini", input="And twice that?", conversation={"id": conversation.id})
+    assert second.usage is not None and second.usage.input_tokens > first.usage.input_tokens
+    assert len(client.conversations.items.list(conversation.id, limit=100).data) == 5
+
+
+def test_the_same_run_gives_the_same_ids(server_factory: Any) -> None:
+    made = []
+    for _ in range(2):
+        client = sdk(server_factory().base_url)
+        conversation = client.conversations.create(items=[{"role": "user", "content": "hi"}])
+        item = client.conversations.items.list(conversation.id).data[0]
+        made.append((conversation.id, conversation.created_at, item.id))
+    assert made[0] == made[1]
+
+
+def test_items_are_added_listed_read_and_deleted(fresh: ServerThread) -> None:
+    client = sdk(fresh.base_url)
+    conversation = client.conversations.create()
+    added = client.conversations.items.create(
+        conversation.id,
+        items=[{"role": "user", "content": "a"}, {"type": "message", "role": "assistant", "content": "b"}],
+    )
+    assert [item.role for item in added.data] == ["user", "assistant"] and added.has_more is False
+    first, second = added.data
+    assert added.first_id == first.id and added.last_id == second.id
+    page = client.conversations.items.list(conversation.id, order="asc", limit=1)
+    assert [item.id for item in page.data] == [first.id] and page.has_more is True
+    assert [item.id for item in client.conversations.items.list(conversation.id, order="asc")] == [first.id, second.id]
+    assert client.conversations.items.retrieve(second.id, conversation_id=conversation.id).id == second.id
+    after = client.conversations.items.delete(first.id, conversation_id=conversation.id)
+    assert after.id == conversation.id and after.object == "conversation"
+    assert [item.id for item in client.conversations.items.list(conversation.id).data] == [second.id]
+    with pytest.raises(openai.NotFoundError):
+        client.conversations.items.retrieve(first.id, conversation_id=conversation.id)
+
+
+def test_metadata_is_replaced_and_a_deleted_conversation_is_gone(fresh: ServerThread) -> None:
+    client = sdk(fresh.base_url)
+    conversation = client.conversations.create(metadata={"a": "1"})
+    assert client.conversations.update(conversation.id, metadata={"b": "2"}).metadata == {"b": "2"}
+    assert client.conversations.retrieve(conversation.id).metadata == {"b": "2"}
+    deleted = client.conversations.delete(conversation.id)
+    assert deleted.deleted is True and deleted.id == conversation.id and deleted.object == "conversation.deleted"
+    with pytest.raises(openai.NotFoundError) as gone:
+        client.conversations.retrieve(conversation.id)
+    assert gone.value.body["message"] == f"Conversation with id '{conversation.id}' not found."
+
+
+@pytest.mark.parametrize("named", ["conv_nope", {"id": "conv_nope"}])
+def test_an_unknown_conversation_is_the_real_404(fresh: ServerThread, named: Any) -> None:
+    """The real API: 404, ``Conversation with id '…' not found.``, param and code null (2026 probes)."""
+    for stream in (False, True):
+        answer = HTTP.post(
+            f"{fresh.base_url}/responses",
+            json={"model": "gpt-4o-mini", "input": "hi", "conversation": named, "stream": stream},
+            headers=AUTH,
+        )
+        assert answer.status_code == 404
+        error = answer.json()["error"]
+        assert error["message"] == "Conversation with id 'conv_nope' not found."
+        assert error["type"] == "invalid_request_error" and error["param"] is None and error["code"] is None
+
+
+@pytest.mark.parametrize(
+    ("body", "param", "code"),
+    [
+        ({"items": [{"role": "user", "content": 5}]}, "items[0].content", "invalid_type"),
+        ({"items": [{"role": "user", "content": "x"}] * 21}, "items", "array_above_max_length"),
+        ({"metadata": {f"k{i}": "v" for i in range(17)}}, "metadata", "object_above_max_properties"),
+        ({"bogus": 1}, "bogus", "unknown_parameter"),
+    ],
+)
+def test_what_create_refuses(fresh: ServerThread, body: dict[str, Any], param: str, code: str) -> None:
+    answer = HTTP.post(f"{fresh.base_url}/conversations", json=body, headers=AUTH)
+    assert answer.status_code == 400, answer.text
+    error = answer.json()["error"]
+    assert error["param"] == param and error["code"] == code
+
+
+def test_conversation_and_previous_response_id_exclude_each_other(fresh: ServerThread) -> None:
+    client = sdk(fresh.base_url)
+    conversation = client.conversations.create()
+    first = client.responses.create(model="gpt-4o-mini", input="hi")
+    with pytest.raises(openai.BadRequestError) as refused:
+        client.responses.create(
+            model="gpt-4o-mini", input="again", conversation=conversation.id, previous_response_id=first.id
+        )
+    assert refused.value.body["code"] == "mutually_exclusive_parameters"
+
+
+def test_the_input_tokens_count_reads_the_conversation(fresh: ServerThread) -> None:
+    client = sdk(fresh.base_url)
+    conversation = client.conversations.create(items=[{"role": "user", "content": "Remember the number 7."}])
+    asked = {"model": "gpt-4o-mini", "input": "Which number?", "conversation": conversation.id}
+    counted = client.responses.input_tokens.count(**asked).input_tokens
+    assert counted == client.responses.create(**asked).usage.input_tokens
+
+
+def test_a_reset_forgets_conversations(fresh: ServerThread) -> None:
+    client = sdk(fresh.base_url)
+    conversation = client.conversations.create()
+    fresh.server.state.reset()
+    with pytest.raises(openai.NotFoundError):
+        client.conversations.retrieve(conversation.id)
