@@ -38,10 +38,11 @@ from typing import Any
 
 import yaml
 
-from mockai.core.redaction import REDACTED, SECRET_HEADERS, SECRET_QUERY_PARAMS
+from mockai.core.redaction import REDACTED, SECRET_HEADERS, SECRET_NAME_PARTS, SECRET_QUERY_PARAMS
 from mockai.core.version import __version__
 
 __all__ = [
+    "HEADER_FIRST_LINE",
     "NO_REDACTION",
     "VERSION",
     "Cassette",
@@ -51,17 +52,23 @@ __all__ = [
     "Interaction",
     "Redaction",
     "dump_cassette",
+    "dump_document",
     "dump_header",
     "dump_interaction_json",
     "dump_interactions",
     "dump_json",
+    "header_comments",
+    "interactions_from",
     "load_cassette",
+    "load_yaml",
     "parse_cassette",
     "redaction_note",
     "with_body_as_text",
 ]
 
 VERSION = 1
+# The first line of a YAML cassette mockai writes.
+HEADER_FIRST_LINE = "mockai cassette: replay with `mockai serve --cassette FILE`."
 
 
 class CassetteError(ValueError):
@@ -220,9 +227,11 @@ def redaction_note(redaction: Redaction | None, earlier: int = 0) -> list[str]:
     """
     headers = ", ".join(sorted(SECRET_HEADERS))
     params = ", ".join(sorted(SECRET_QUERY_PARAMS))
+    parts = ", ".join(sorted(SECRET_NAME_PARTS))
     notes = [
         f"Never written, in requests or responses: the headers {headers}; the values of the query "
-        f"parameters {params} are written as {REDACTED}."
+        f"parameters {params} are written as {REDACTED}. The same for every header and query "
+        f"parameter whose name has one of these parts (between '-', '_' or '.'): {parts}."
     ]
     if redaction is None:
         notes.append("What else was redacted is not recorded: request and response bodies may be as sent and received.")
@@ -247,15 +256,27 @@ def redaction_note(redaction: Redaction | None, earlier: int = 0) -> list[str]:
     return notes
 
 
-def dump_header(version: int, empty: bool, redaction: Redaction | None = None, earlier: int = 0) -> bytes:
-    """What comes before the interactions of a YAML cassette: comments saying what was redacted."""
-    lines = ["mockai cassette: replay with `mockai serve --cassette FILE`."]
+def header_comments(redaction: Redaction | None = None, earlier: int = 0, first: str = HEADER_FIRST_LINE) -> bytes:
+    """The comment lines saying what was redacted: ``first``, then :func:`redaction_note` wrapped."""
+    lines = [first]
     for note in redaction_note(redaction, earlier):
         lines += textwrap.wrap(note, 100, break_long_words=False, break_on_hyphens=False)
-    comments = "".join(f"# {line}\n" for line in lines)
+    return "".join(f"# {line}\n" for line in lines).encode()
+
+
+def dump_header(version: int, empty: bool, redaction: Redaction | None = None, earlier: int = 0) -> bytes:
+    """What comes before the interactions of a YAML cassette: comments saying what was redacted."""
+    comments = header_comments(redaction, earlier).decode()
     return (
         f"{comments}version: {version}\nrecorded_with: mockai {__version__}\ninteractions:{' []' if empty else ''}\n"
     ).encode()
+
+
+def dump_document(data: Any) -> bytes:
+    """A whole YAML document (a cassette's top-level mapping as loaded, unknown keys included) in
+    the layout :func:`dump_interactions` writes."""
+    text: str = yaml.dump(data, Dumper=_Dumper, sort_keys=False, allow_unicode=True, width=1 << 30)
+    return text.encode()
 
 
 def dump_interaction_json(item: Interaction) -> bytes:
@@ -406,7 +427,7 @@ def parse_cassette(text: str | bytes, source: str = "<cassette>") -> Cassette:
     """Parse cassette text (YAML, or JSON when ``source`` ends in ``.json``)."""
     as_json = source.endswith(".json")
     try:
-        data = json.loads(text) if as_json else yaml.load(text, Loader=_SafeLoader)  # safe
+        data = json.loads(text) if as_json else load_yaml(text)
     except (ValueError, yaml.YAMLError) as exc:
         raise CassetteError(f"{source}: not valid {'JSON' if as_json else 'YAML'}: {exc}") from None
     if data is None:
@@ -418,7 +439,17 @@ def parse_cassette(text: str | bytes, source: str = "<cassette>") -> Cassette:
     if version < 1:
         raise top.error(f"unknown cassette version {version}")
     items = top.get("interactions", list, [], "a list")
-    return Cassette([_interaction_from(source, i, item) for i, item in enumerate(items)], version)
+    return Cassette(interactions_from(items, source), version)
+
+
+def load_yaml(text: str | bytes) -> Any:
+    """YAML text as plain data (safe: no tags that make objects); raises ``yaml.YAMLError``."""
+    return yaml.load(text, Loader=_SafeLoader)  # safe
+
+
+def interactions_from(items: list[Any], source: str = "<cassette>", first: int = 0) -> list[Interaction]:
+    """The exchanges of a loaded ``interactions`` list (``first``: the number of the first, for errors)."""
+    return [_interaction_from(source, first + i, item) for i, item in enumerate(items)]
 
 
 def load_cassette(path: Path) -> Cassette:
