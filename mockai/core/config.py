@@ -65,3 +65,9 @@ class ServerConfig:
     # A line per request on stderr (mockai.server.access_log): "off" (the default: the pytest plugin
     # and MockAI stay silent), "text" or "json"; `mockai serve` turns it on unless --quiet.
     access_log: Literal["off", "text", "json"] = "off"
+    # Connections that keep mockai waiting (mockai.server.slow_clients), in seconds: one on which
+    # nothing arrives (since it opened, or since the previous answer) is closed after idle_timeout
+    # (aiohttp's keep-alive timeout); a request's head must be whole within client_timeout of its
+    # first byte, and its body may go no longer than that without a byte (0: no bound).
+    idle_timeout: float = 75.0
+    client_timeout: float = 60.0

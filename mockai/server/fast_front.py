@@ -39,7 +39,8 @@ from aiohttp.http_parser import SINGLETON_HEADERS
 from aiohttp.http_writer import StreamWriter, _serialize_headers
 from multidict import CIMultiDict, CIMultiDictProxy, MultiDict, MultiDictProxy
 
-from mockai.http.protocol_errors import AppRunner, RequestHandler, Server
+from mockai.http.protocol_errors import RequestHandler
+from mockai.server.slow_clients import TimedAppRunner, TimedHandler, TimedServer
 
 __all__ = ["FastAppRunner", "FastFront", "FastRequest", "FastRoutes", "FastSetup", "RequestReader", "response_bytes"]
 
@@ -260,8 +261,10 @@ def response_bytes(response: web.StreamResponse) -> tuple[bytes, bytes, bool] | 
     return head, (b"" if status in EMPTY_BODY_STATUS_CODES else body), keep_alive
 
 
-class FastFront(RequestHandler):
-    """aiohttp's protocol handler, answering the plain generating requests itself (module doc)."""
+class FastFront(TimedHandler):
+    """aiohttp's protocol handler, answering the plain generating requests itself (module doc); a
+    connection whose request keeps it waiting for bytes is closed as :class:`TimedHandler` says,
+    whether the request is read here or by aiohttp."""
 
     __slots__ = ("_fast", "_needed", "_queue", "_remote", "_running", "_unanswered")
 
@@ -290,8 +293,10 @@ class FastFront(RequestHandler):
         if unanswered:
             unanswered += data
             if len(unanswered) < self._needed:  # (a large body arriving: not read again each time)
+                self._bytes_at = self._loop.time()
                 return
             data = bytes(unanswered)
+        started = not unanswered  # (a request begins in these bytes, when one is left unread)
         read = fast.reader.read(data) if fast.takes_requests() else None
         if read is None:
             self._hand_over(data)
@@ -301,6 +306,12 @@ class FastFront(RequestHandler):
             del unanswered[:used]
         elif used < len(data):
             unanswered += data[used:]
+        if unanswered:  # a request not whole yet: its head and body are timed (TimedHandler)
+            now = self._loop.time()
+            self._bytes_at = now
+            if started or used:
+                self._head_since = now
+            self._wait_for_client()
         if requests:
             fast.requests_count += len(requests)
             self._queue.extend(requests)
@@ -313,11 +324,24 @@ class FastFront(RequestHandler):
         """From now on the connection is aiohttp's: the bytes not answered go to its parser once the
         requests taken here are answered (in order)."""
         self._fast = None
+        if not self._unanswered:  # (else the head the fast front timed goes on being timed from its start)
+            self._head_since = None
         self._unanswered = bytearray()
         if self._running is None:
             super().data_received(data)
         else:
             self._unanswered += data
+
+    def _client_deadline(self) -> float | None:
+        if self._running is not None:  # answering
+            return None
+        if self._fast is None:
+            return super()._client_deadline()
+        if not self._unanswered or self._force_close or self._close:
+            return None
+        if self._needed:  # a body arriving
+            return self._bytes_at + self._client_timeout
+        return self._head_since + self._client_timeout if self._head_since is not None else None
 
     def _process_keepalive(self) -> None:
         if self._running is not None:  # busy here, though aiohttp's own loop looks idle
@@ -342,12 +366,16 @@ class FastFront(RequestHandler):
             raise
         finally:
             self._running = None
-            self._next_keepalive_close_time = self._loop.time() + self._keepalive_timeout
+            now = self._loop.time()
+            self._next_keepalive_close_time = now + self._keepalive_timeout
+            if self._unanswered:  # a request arrived in part meanwhile: timed from the answer's end
+                self._bytes_at = self._head_since = now
             if self._buffer_paused:
                 self._resume_reading_for_buffer()
             if self._fast is None and self._unanswered and not (self._force_close or self._close):
                 data, self._unanswered = bytes(self._unanswered), bytearray()
                 super().data_received(data)
+            self._wait_for_client()
 
     async def _answer(self, fast: FastServer, parsed: Parsed) -> bool:
         """Answer one request as aiohttp's handler would; whether the connection stays open."""
@@ -394,7 +422,7 @@ class FastFront(RequestHandler):
         await super().shutdown(timeout)
 
 
-class FastServer(Server):
+class FastServer(TimedServer):
     """aiohttp's low-level server, making :class:`FastFront` handlers for the application."""
 
     app: web.Application
@@ -414,8 +442,8 @@ def _through_middlewares(app: web.Application, route: Route) -> Route:
     return handler
 
 
-class FastAppRunner(AppRunner):
-    """:class:`~mockai.http.protocol_errors.AppRunner` whose connections answer what ``setup``
+class FastAppRunner(TimedAppRunner):
+    """:class:`~mockai.server.slow_clients.TimedAppRunner` whose connections answer what ``setup``
     says through the fast front."""
 
     def __init__(self, app: web.Application, setup: FastSetup, **kwargs: Any) -> None:

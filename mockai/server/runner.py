@@ -11,7 +11,7 @@ from typing import Any, TypeVar
 
 from mockai.core.config import ServerConfig
 from mockai.server.app import fast_setup, make_app
-from mockai.server.listening import Listener, serve_until_signal
+from mockai.server.listening import Listener, quiet_accept_errors, serve_until_signal
 from mockai.server.state import STATE, ServerState
 
 __all__ = ["MockServer", "ServerThread", "serve_forever"]
@@ -35,6 +35,8 @@ class MockServer(Listener):
             reuse_port=config.workers > 1,
             backlog=2048,
             fast=fast_setup(app),
+            idle_timeout=config.idle_timeout,
+            client_timeout=config.client_timeout,
         )
         self.config = config
 
@@ -89,6 +91,7 @@ class ServerThread:
 
     def _serve(self) -> None:
         asyncio.set_event_loop(self._loop)
+        quiet_accept_errors(self._loop)  # (the loop is this thread's own)
         try:
             self._loop.run_until_complete(self.server.start())
         except BaseException as exc:  # reported to the starting thread
