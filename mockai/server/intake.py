@@ -29,7 +29,9 @@ __all__ = ["Received"]
 # second, which the event loop would otherwise spend on it alone.  The counting hands the
 # interpreter back to the loop between pieces of text (mockai.generate.tokenizer), so other
 # requests go on meanwhile.
-_READ_IN_A_THREAD = 1 << 20
+# (256 KiB, not 1 MiB: an audit measured a Responses input of 20,000 items just under 1 MiB holding
+# the loop 264 ms; the hop to a thread costs tens of microseconds.)
+_READ_IN_A_THREAD = 256 << 10
 
 
 class Received:
