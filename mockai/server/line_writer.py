@@ -11,12 +11,13 @@ is closed or gone makes the lines vanish, never an error.
 from __future__ import annotations
 
 import contextlib
+import logging
 import sys
 import threading
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 
-__all__ = ["FLUSH_BYTES", "FLUSH_SECONDS", "MAX_PENDING", "LineWriter"]
+__all__ = ["FLUSH_BYTES", "FLUSH_SECONDS", "MAX_PENDING", "LineWriter", "LogLines", "logs_off_the_loop"]
 
 FLUSH_SECONDS = 0.05
 FLUSH_BYTES = 4000
@@ -90,3 +91,49 @@ class LineWriter:
     def _emit(self, lines: list[str]) -> None:
         with contextlib.suppress(OSError, ValueError):  # stderr closed or gone: the server keeps answering
             self._write("".join(lines))
+
+
+class LogLines(logging.Handler):
+    """A logging handler that hands each record's text to a :class:`LineWriter`: a warning or a
+    traceback logged on the event loop never waits on a stderr nobody reads."""
+
+    def __init__(self, writer: LineWriter | None = None) -> None:
+        super().__init__(logging.WARNING)
+        self.writer = writer or LineWriter()
+
+    def emit(self, record: logging.LogRecord) -> None:
+        try:
+            self.writer.add(self.format(record) + "\n")
+        except Exception:  # (logging must never raise into the server)
+            self.handleError(record)
+
+    def close(self) -> None:
+        self.writer.close()
+        super().close()
+
+
+# The loggers a server writes to: mockai's own, asyncio's (the loop's exception handler), aiohttp's.
+_SERVER_LOGGERS = ("mockai", "asyncio", "aiohttp")
+
+
+@contextlib.contextmanager
+def logs_off_the_loop() -> Iterator[None]:
+    """While serving (``mockai serve``, ``record``, a worker): records of the server's loggers are
+    written by a thread of their own, unless the application configured logging itself (a handler
+    on the root logger or on that logger).  Without this, Python's last-resort handler writes them
+    to stderr from the event loop, which then stops for good once a pipe nobody reads is full (an
+    audit: about 25 tracebacks)."""
+    if logging.getLogger().handlers:
+        yield
+        return
+    handler = LogLines()
+    handler.setFormatter(logging.Formatter("%(name)s: %(levelname)s: %(message)s"))
+    added = [logger for logger in map(logging.getLogger, _SERVER_LOGGERS) if not logger.handlers]
+    for logger in added:
+        logger.addHandler(handler)
+    try:
+        yield
+    finally:
+        for logger in added:
+            logger.removeHandler(handler)
+        handler.close()

@@ -17,6 +17,7 @@ from typing import Any, Protocol
 from aiohttp import web
 
 from mockai.server.fast_front import FastAppRunner, FastSetup
+from mockai.server.line_writer import logs_off_the_loop
 from mockai.server.slow_clients import CLIENT_TIMEOUT, IDLE_TIMEOUT, TimedAppRunner
 
 __all__ = [
@@ -138,11 +139,12 @@ class Server(Protocol):
 
 async def serve_until_signal(server: Server, announce: Callable[[str], None]) -> None:
     """Start ``server``, announce its base URL, and serve until SIGINT or SIGTERM; then stop cleanly."""
-    announce(await server.start())
-    try:
-        await wait_for_signal()
-    finally:
-        await server.stop()
+    with logs_off_the_loop():
+        announce(await server.start())
+        try:
+            await wait_for_signal()
+        finally:
+            await server.stop()
 
 
 # What asyncio's accept loop meets when the process is out of file descriptors or memory.

@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import json
+import logging
 import re
+import sys
 import threading
+import time
 from pathlib import Path
 
 import httpx
@@ -14,7 +17,7 @@ import pytest
 from mockai.core.config import ServerConfig
 from mockai.server.access_log import ACCESS_LOG, AccessLog
 from mockai.server.app import make_app
-from mockai.server.line_writer import MAX_PENDING, LineWriter
+from mockai.server.line_writer import MAX_PENDING, LineWriter, logs_off_the_loop
 from mockai.testing.mock import MockAI
 from tests.support.servers import mockai_process
 
@@ -126,3 +129,33 @@ def test_a_stderr_nobody_reads_never_stalls_the_server() -> None:
     assert dropped and int(dropped[0]) >= 50
     assert text.count("\n") <= MAX_PENDING + 51
     assert max(map(len, written)) <= 4000
+
+
+def test_server_logs_never_wait_on_a_stderr_nobody_reads(monkeypatch: pytest.MonkeyPatch) -> None:
+    """An audit: with no logging configured, a warning or traceback logged on the event loop went to
+    stderr from the loop (Python's last-resort handler), so about 25 tracebacks into a pipe nobody
+    reads stopped the server for good.  While serving, the server's loggers write from a thread."""
+    released = threading.Event()
+    written: list[str] = []
+
+    class FullPipe:
+        def write(self, text: str) -> int:
+            released.wait(10)
+            written.append(text)
+            return len(text)
+
+        def flush(self) -> None:
+            pass
+
+    monkeypatch.setattr(logging.getLogger(), "handlers", [])  # (pytest's own capture, off)
+    monkeypatch.setattr(sys, "stderr", FullPipe())
+    with logs_off_the_loop():
+        started = time.monotonic()
+        for n in range(200):
+            logging.getLogger("mockai").error("a traceback, number %d", n)
+            logging.getLogger("asyncio").error("the loop's own report")
+        assert time.monotonic() - started < 1.0  # (each call queued a line; none waited on the pipe)
+        released.set()
+    text = "".join(written)
+    assert "mockai: ERROR: a traceback, number 199" in text and "asyncio: ERROR: the loop's own report" in text
+    assert not logging.getLogger("mockai").handlers  # (and nothing left behind)
