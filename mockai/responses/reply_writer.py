@@ -135,9 +135,9 @@ class ResponseMemos:
             return True
 
     def release(self, response_id: str) -> None:
-        """``response_id`` no longer claimed (its Response is stored, or failed to be)."""
-        with self._claiming:
-            self._claimed.discard(response_id)
+        """``response_id`` no longer claimed (its Response is stored, or failed to be).  No lock:
+        a set's discard is atomic, and a claim checking meanwhile finds the id stored."""
+        self._claimed.discard(response_id)
 
 
 def planned_response(
@@ -223,19 +223,20 @@ def settle(
     tokens_per_chunk: int,
 ) -> Settled:
     planned = planned_response(reply, body, store, memos, seq)  # (its id claimed, when it is kept)
+    kept = _kept(body)
+    events: tuple[bytes, ...] = ()
+    whole = b""
     try:
-        events: tuple[bytes, ...] = ()
-        whole = b""
         if body.get("stream"):
             delivery = reply.delivery
             size = delivery.tokens_per_chunk if delivery.tokens_per_chunk > 1 else tokens_per_chunk
             obfuscate = (body.get("stream_options") or {}).get("include_obfuscation") is not False
             events, whole = _events(reply, planned, size, obfuscate, memos)
-        _keep(store, planned, body, planned.payload, events)
+        _keep(store, planned, body, planned.payload, events, kept)
     finally:
-        if _kept(body):
+        if kept:
             memos.release(planned.id)
-    if body.get("stream") and _kept(body):
+    if kept and body.get("stream"):
         return Settled(planned, events, whole, store, body)
     return Settled(planned, events, whole)
 
@@ -313,9 +314,14 @@ def _kept(body: Mapping[str, Any]) -> bool:
 
 
 def _keep(
-    store: ResponseStore, planned: PlannedResponse, body: Mapping[str, Any], payload: bytes, events: tuple[bytes, ...]
+    store: ResponseStore,
+    planned: PlannedResponse,
+    body: Mapping[str, Any],
+    payload: bytes,
+    events: tuple[bytes, ...],
+    kept: bool,
 ) -> None:
-    if _kept(body):
+    if kept:
         _add(store, planned.id, planned.rendered_from.created_at, body, payload, events)
 
 
