@@ -5,7 +5,8 @@ Defaults where the request is silent (``temperature: 1.0``, ``truncation: "disab
 and the rest in alphabetical order; a ``json_schema`` format gains ``"description": null``; a
 function tool gains ``"strict": true`` when the request left it out [R:12]; a reasoning model
 reports its effort (the request's, else the model's default) in the 2026-08 shape; ``top_p`` is the
-model's default (0.98 from gpt-5.2 on).
+model's default (0.98 from gpt-5.2 on); the penalties are the request's (0.0 when silent); the
+``fast`` tier is echoed as ``priority``.
 """
 
 from __future__ import annotations
@@ -33,12 +34,12 @@ def request_echo(body: Mapping[str, Any], service_tier: str) -> dict[str, Any]:
     metadata = get("metadata")
     return {
         "background": bool(get("background")),
-        "frequency_penalty": 0.0,
+        "frequency_penalty": _float(get("frequency_penalty"), 0.0),
         "instructions": get("instructions"),
         "max_output_tokens": get("max_output_tokens"),
         "max_tool_calls": get("max_tool_calls"),
         "parallel_tool_calls": get("parallel_tool_calls") is not False,
-        "presence_penalty": 0.0,
+        "presence_penalty": _float(get("presence_penalty"), 0.0),
         "previous_response_id": get("previous_response_id"),
         "conversation": _conversation(get("conversation")),
         "prompt": type_first(_mapping(get("prompt"))) if get("prompt") else None,
@@ -46,7 +47,7 @@ def request_echo(body: Mapping[str, Any], service_tier: str) -> dict[str, Any]:
         "prompt_cache_retention": get("prompt_cache_retention") or "in_memory",
         "reasoning": _reasoning(caps.reasoning, effort, reasoning.get("summary")),
         "safety_identifier": get("safety_identifier"),
-        "service_tier": get("service_tier") or service_tier,
+        "service_tier": _tier(get("service_tier")) or service_tier,
         "store": get("store") is not False,
         "temperature": _float(get("temperature"), 1.0),
         "text": {"format": _format(text.get("format")), "verbosity": text.get("verbosity") or "medium"},
@@ -58,6 +59,15 @@ def request_echo(body: Mapping[str, Any], service_tier: str) -> dict[str, Any]:
         "user": get("user"),
         "metadata": dict(metadata) if isinstance(metadata, Mapping) else {},
     }
+
+
+# A tier asked for under another name: ``fast`` is answered (and echoed) as ``priority`` (the
+# accepted half of a 2026 public probe list of the live API).
+_TIERS = {"fast": "priority"}
+
+
+def _tier(asked: Any) -> Any:
+    return _TIERS.get(asked, asked) if isinstance(asked, str) else asked
 
 
 def _reasoning(reasons: bool, effort: Any, summary: Any) -> dict[str, Any]:

@@ -7,6 +7,14 @@ item is reported at the member that is wrong.  The objects mockai reads (message
 calls and their outputs, function and custom tools, ``text.format``, ``reasoning``) are closed;
 built-in tools and the items of built-in tool calls are checked for their ``type`` only.
 
+Three faults the live API reports at the object rather than at its member are marked with a
+``false`` schema there, and worded by :mod:`mockai.responses.validation`: an input item whose
+``type`` is not one (:data:`ITEM_TYPES`), a message whose ``role`` is not one (:data:`ROLES`),
+and a message part of a type its role does not take (an assistant's ``input_text``, a user's
+``output_text``; a system or developer message's parts are not measured: any message part).
+Only an assistant's message has a ``phase``.  Enum values are in the live API's order (a 2026
+public probe list), since its messages list them.
+
 Errors are worded by :func:`mockai.chat.request_schema.first_fault` (the schema is registered
 with it), so both surfaces word a fault the same way.
 """
@@ -17,7 +25,7 @@ from typing import Any
 
 from mockai.chat.request_schema import register_schema
 
-__all__ = ["REQUEST_SCHEMA"]
+__all__ = ["ASSISTANT_PARTS", "INPUT_PARTS", "ITEM_TYPES", "PART_TYPES", "REQUEST_SCHEMA", "ROLES"]
 
 
 def _closed(required: list[str], **properties: Any) -> dict[str, Any]:
@@ -37,6 +45,13 @@ def _dispatch(key: str, cases: dict[str, str], default: str | None = None) -> li
     if default is not None:
         out.append({"if": {"not": {"required": [key]}}, "then": {"$ref": f"#/$defs/{default}"}})
     return out
+
+
+def _role_part(accepted: tuple[str, ...]) -> dict[str, Any]:
+    """A message part (``MessagePart``) of a type its role ``accepted``."""
+    others = [kind for kind in PART_TYPES if kind not in accepted]
+    wrong = {"required": ["type"], "properties": {"type": {"enum": others}}}
+    return {"type": "object", "allOf": [_ref("MessagePart"), {"if": wrong, "then": False}]}
 
 
 _STRING = {"type": "string"}
@@ -78,29 +93,79 @@ _BUILT_IN_ITEMS = [
     "mcp_approval_response",
     "mcp_call",
     "compaction",
+    # Item types of the 2026 live API that mockai reads for their ``type`` only (a 2026 public
+    # probe list of the live API lists them among the supported values).
+    "additional_tools",
+    "agent_message",
+    "compaction_trigger",
+    "multi_agent_call",
+    "multi_agent_call_output",
+    "program",
+    "program_output",
+    "tool_search_call",
+    "tool_search_output",
 ]
+# Every item type, as the live API lists them when an item's ``type`` is not one (alphabetical).
+ITEM_TYPES: tuple[str, ...] = tuple(
+    sorted(
+        {
+            "message",
+            "function_call",
+            "function_call_output",
+            "custom_tool_call",
+            "custom_tool_call_output",
+            "reasoning",
+            "item_reference",
+            *_BUILT_IN_ITEMS,
+        }
+    )
+)
+# A message's roles, in the live API's order ("Supported values are: 'assistant', …").
+ROLES: tuple[str, ...] = ("assistant", "system", "developer", "user")
+# The content part types of a message (any role), in the live API's order; then the ones each
+# role accepts (an assistant's, and a user's, system's or developer's), in its words.
+PART_TYPES: tuple[str, ...] = (
+    "input_text",
+    "input_image",
+    "input_audio",
+    "output_text",
+    "refusal",
+    "input_file",
+    "computer_screenshot",
+    "summary_text",
+    "encrypted_content",
+)
+ASSISTANT_PARTS: tuple[str, ...] = ("output_text", "refusal")
+INPUT_PARTS: tuple[str, ...] = ("input_text", "input_image", "input_file", "scoped_content", "input_audio")
 _OPEN_ITEM = {"type": "object", "required": ["type"], "properties": {"type": _STRING}}
 
 _DEFS: dict[str, Any] = {
     "InputItem": {
         "type": "object",
         "properties": {
-            "type": {
-                "type": ["string", "null"],
-                "enum": [
-                    None,  # an item_reference (its type is optional)
-                    "message",
-                    "function_call",
-                    "function_call_output",
-                    "custom_tool_call",
-                    "custom_tool_call_output",
-                    "reasoning",
-                    "item_reference",
-                    *_BUILT_IN_ITEMS,
-                ],
-            }
+            # (None: an item_reference, whose type is optional)
+            "type": {"type": ["string", "null"], "enum": [None, *ITEM_TYPES]}
         },
         "allOf": [
+            # A wrong ``type``, or a message's wrong ``role``, is the live API's fault of the item
+            # itself (param ``input[0]``, before any fault inside it): a ``false`` schema here,
+            # which mockai.responses.validation words.
+            {
+                "if": {"required": ["type"], "not": {"properties": {"type": {"enum": [None, *ITEM_TYPES]}}}},
+                "then": False,
+            },
+            {
+                "if": {
+                    "anyOf": [
+                        {"required": ["type"], "properties": {"type": {"const": "message"}}},
+                        {"allOf": [{"not": {"required": ["type"]}}, {"not": _ref("ItemReferenceShape")}]},
+                    ]
+                },
+                "then": {
+                    "if": {"not": {"required": ["role"], "properties": {"role": {"enum": list(ROLES)}}}},
+                    "then": False,
+                },
+            },
             *_dispatch(
                 "type",
                 {
@@ -117,26 +182,63 @@ _DEFS: dict[str, Any] = {
             {"if": {"required": ["type"], "properties": {"type": {"const": None}}}, "then": _ref("ItemReference")},
             {  # no type: a message, or an item_reference ({"id": ...} alone)
                 "if": {"not": {"required": ["type"]}},
-                "then": {
-                    "if": {"required": ["id"], "not": {"anyOf": [{"required": ["role"]}, {"required": ["content"]}]}},
-                    "then": _ref("ItemReference"),
-                    "else": _ref("Message"),
-                },
+                "then": {"if": _ref("ItemReferenceShape"), "then": _ref("ItemReference"), "else": _ref("Message")},
             },
         ],
     },
+    "ItemReferenceShape": {"required": ["id"], "not": {"anyOf": [{"required": ["role"]}, {"required": ["content"]}]}},
+    # An assistant's message (which alone has a ``phase``) and the others.
     "Message": {
         "type": "object",
-        "required": ["role", "content"],
-        "properties": {
-            "type": {"const": "message"},
-            "id": _STRING,
-            "status": _ITEM_STATUS,
-            "role": {"type": "string", "enum": ["user", "assistant", "system", "developer"]},
-            "content": {"type": ["string", "array"], "items": {"$ref": "#/$defs/ContentPart"}},
-            "phase": _NULLABLE_STRING,
-        },
-        "additionalProperties": False,
+        "allOf": _dispatch("role", {"assistant": "AssistantMessage", "user": "UserMessage"}),
+        "if": {"required": ["role"], "properties": {"role": {"enum": ["assistant", "user"]}}},
+        "else": _ref("InputMessage"),
+    },
+    "UserMessage": _closed(
+        ["role", "content"],
+        type={"const": "message"},
+        id=_STRING,
+        status=_ITEM_STATUS,
+        role={"type": "string", "enum": list(ROLES)},
+        content={"type": ["string", "array"], "items": _ref("InputPart")},
+    ),
+    # A system or developer message: which parts the live API refuses there is not measured.
+    "InputMessage": _closed(
+        ["role", "content"],
+        type={"const": "message"},
+        id=_STRING,
+        status=_ITEM_STATUS,
+        role={"type": "string", "enum": list(ROLES)},
+        content={"type": ["string", "array"], "items": {"type": "object", "allOf": [_ref("MessagePart")]}},
+    ),
+    "AssistantMessage": _closed(
+        ["role", "content"],
+        type={"const": "message"},
+        id=_STRING,
+        status=_ITEM_STATUS,
+        role={"type": "string", "enum": list(ROLES)},
+        content={"type": ["string", "array"], "items": _ref("AssistantPart")},
+        phase={"type": ["string", "null"], "enum": ["commentary", "final_answer", None]},
+    ),
+    # A part of a type a message takes, but not one of this role: the live API's fault of the part
+    # (param ``input[0].content[0]``), a ``false`` schema worded by mockai.responses.validation.
+    "InputPart": _role_part(INPUT_PARTS),
+    "AssistantPart": _role_part(ASSISTANT_PARTS),
+    "MessagePart": {
+        "type": "object",
+        "required": ["type"],
+        "properties": {"type": {"type": "string", "enum": list(PART_TYPES)}},
+        "allOf": _dispatch(
+            "type",
+            {
+                "input_text": "TextPart",
+                "output_text": "OutputTextPart",
+                "input_image": "ImagePart",
+                "input_file": "FilePart",
+                "input_audio": "AudioPart",
+                "refusal": "RefusalPart",
+            },
+        ),
     },
     "ContentPart": {
         "type": "object",
@@ -289,7 +391,7 @@ _DEFS: dict[str, Any] = {
     "TextFormat": {
         "type": "object",
         "required": ["type"],
-        "properties": {"type": {"type": "string", "enum": ["text", "json_schema", "json_object"]}},
+        "properties": {"type": {"type": "string", "enum": ["json_object", "text", "json_schema"]}},
         "allOf": _dispatch(
             "type", {"text": "PlainFormat", "json_object": "PlainFormat", "json_schema": "JsonSchemaFormat"}
         ),
@@ -337,10 +439,9 @@ REQUEST_SCHEMA: dict[str, Any] = {
             "properties": {
                 "effort": {
                     "type": ["string", "null"],
-                    "enum": ["none", "minimal", "low", "medium", "high", "xhigh", None],
+                    "enum": ["none", "minimal", "low", "medium", "high", "xhigh", "max", None],
                 },
-                "summary": {"type": ["string", "null"], "enum": ["auto", "concise", "detailed", None]},
-                "generate_summary": {"type": ["string", "null"], "enum": ["auto", "concise", "detailed", None]},
+                "summary": {"type": ["string", "null"], "enum": ["concise", "detailed", "auto", None]},
             },
             "additionalProperties": False,
         },
@@ -379,11 +480,17 @@ REQUEST_SCHEMA: dict[str, Any] = {
         "truncation": {"type": ["string", "null"], "enum": ["auto", "disabled", None]},
         "temperature": {"type": ["number", "null"], "minimum": 0, "maximum": 2},
         "top_p": {"type": ["number", "null"], "minimum": 0, "maximum": 1},
+        "presence_penalty": {"type": ["number", "null"], "minimum": -2, "maximum": 2},
+        "frequency_penalty": {"type": ["number", "null"], "minimum": -2, "maximum": 2},
         "top_logprobs": {"type": ["integer", "null"], "minimum": 0, "maximum": 20},
-        "service_tier": {"type": ["string", "null"], "enum": ["auto", "default", "flex", "scale", "priority", None]},
+        "service_tier": {"type": ["string", "null"], "enum": ["auto", "default", "fast", "flex", "priority", None]},
         "prompt_cache_key": _NULLABLE_STRING,
         "prompt_cache_retention": {"type": ["string", "null"], "enum": ["in_memory", "24h", None]},
-        "prompt_cache_options": {"type": ["object", "null"]},
+        "prompt_cache_options": {
+            "type": ["object", "null"],
+            "properties": {"mode": _STRING, "ttl": _STRING},
+            "additionalProperties": False,
+        },
         "safety_identifier": {"type": ["string", "null"], "maxLength": 64},
         "user": _STRING,
         "background": {"type": ["boolean", "null"]},

@@ -170,12 +170,20 @@ def test_input_too_long(module_server: ServerThread) -> None:
 
 
 def test_unknown_parameter(module_server: ServerThread) -> None:
-    error = _error(module_server.base_url, {"model": "gpt-4o", "input": "hi", "messages": []})
+    error = _error(module_server.base_url, {"model": "gpt-4o", "input": "hi", "zzz_unknown": []})
     assert (error["message"], error["param"], error["code"]) == (
-        "Unknown parameter: 'messages'.",
-        "messages",
+        "Unknown parameter: 'zzz_unknown'.",
+        "zzz_unknown",
         "unknown_parameter",
     )
+
+
+def test_chat_messages_parameter(module_server: ServerThread) -> None:
+    # Chat's ``messages`` has its own sentence, no param (a 2026 public probe list of the live API;
+    # this test said "Unknown parameter: 'messages'." before).
+    error = _error(module_server.base_url, {"model": "gpt-4o", "input": "hi", "messages": []})
+    assert (error["param"], error["code"]) == (None, "unsupported_parameter")
+    assert error["message"].startswith("Unsupported parameter: 'messages'. In the Responses API, this parameter has")
 
 
 def test_previous_response_not_found(module_server: ServerThread) -> None:
@@ -201,7 +209,8 @@ def test_reasoning_effort_on_a_model_without_reasoning(module_server: ServerThre
         ({"input": "hi"}, "model", "missing_required_parameter"),
         ({"model": "gpt-4o", "input": 3}, "input", "invalid_type"),
         ({"model": "gpt-4o", "input": "hi", "max_output_tokens": 5}, "max_output_tokens", "integer_below_min_value"),
-        ({"model": "gpt-4o", "input": [{"role": "robot", "content": "hi"}]}, "input[0].role", "invalid_value"),
+        # (the item, not its role: a 2026 public probe list of the live API; was "input[0].role")
+        ({"model": "gpt-4o", "input": [{"role": "robot", "content": "hi"}]}, "input[0]", "invalid_value"),
         ({"model": "gpt-4o", "input": "hi", "tool_choice": {"type": "function", "name": "f"}}, "tool_choice", None),
     ],
 )
