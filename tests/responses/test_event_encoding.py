@@ -67,7 +67,9 @@ _STATE = ServerState(ServerConfig())
 def test_the_stream_is_its_events_encoded_one_by_one(
     body: dict[str, Any], texts: list[str] | None, size: int, obfuscate: bool
 ) -> None:
-    plan = response_plan(_STATE.planner.seeded(request_view(body, _STATE.responses, _STATE.conversations, check_rules=False)), body)
+    plan = response_plan(
+        _STATE.planner.seeded(request_view(body, _STATE.responses, _STATE.conversations, check_rules=False)), body
+    )
     if texts is not None:
         tokens = tuple(
             text for text in texts if text.encode("utf-8", "surrogatepass").decode("utf-8", "replace") == text

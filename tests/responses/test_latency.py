@@ -102,7 +102,9 @@ def test_event_tokens_match_the_stream_event_for_event(body: dict[str, Any], siz
     # What the pacing counts (without rendering) is the stream the writer renders: one count an
     # event, tokens exactly on the deltas (their tokens), one on the terminal event.
     body = {**body, "background": background}
-    plan = response_plan(_STATE.planner.seeded(request_view(body, _STATE.responses, _STATE.conversations, check_rules=False)), body)
+    plan = response_plan(
+        _STATE.planner.seeded(request_view(body, _STATE.responses, _STATE.conversations, check_rules=False)), body
+    )
     kinds = [event["type"] for event in event_dicts(plan, tokens_per_chunk=size)]
     tokens = event_tokens(plan, tokens_per_chunk=size)
     assert len(tokens) == len(kinds) and tokens[-1] == 1
