@@ -16,7 +16,7 @@ with their errors (at ``items[N]...`` here); any other parameter is the real ``U
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from typing import Any, Protocol
 
 from aiohttp import web
@@ -30,6 +30,7 @@ from mockai.http.headers import success_headers
 from mockai.http.request_body import read_json_body
 from mockai.http.responses import request_id_of
 from mockai.responses.conversations import ConversationStore, item_not_found
+from mockai.responses.surface import reword
 from mockai.responses.validation import validate_responses_request
 
 __all__ = ["ConversationAccess", "ConversationRoutes"]
@@ -57,14 +58,16 @@ class ConversationRoutes:
         self.access = access
 
     def add_to(self, router: web.UrlDispatcher) -> None:
-        router.add_post("/v1/conversations", self.create)
-        router.add_get("/v1/conversations/{conversation_id}", self.retrieve)
-        router.add_post("/v1/conversations/{conversation_id}", self.update)
-        router.add_delete("/v1/conversations/{conversation_id}", self.delete)
-        router.add_post("/v1/conversations/{conversation_id}/items", self.add_items)
-        router.add_get("/v1/conversations/{conversation_id}/items", self.list_items)
-        router.add_get("/v1/conversations/{conversation_id}/items/{item_id}", self.retrieve_item)
-        router.add_delete("/v1/conversations/{conversation_id}/items/{item_id}", self.delete_item)
+        add = router.add_route
+        add("POST", "/v1/conversations", _in_responses_words(self.create))
+        add("GET", "/v1/conversations/{conversation_id}", _in_responses_words(self.retrieve))
+        add("POST", "/v1/conversations/{conversation_id}", _in_responses_words(self.update))
+        add("DELETE", "/v1/conversations/{conversation_id}", _in_responses_words(self.delete))
+        add("POST", "/v1/conversations/{conversation_id}/items", _in_responses_words(self.add_items))
+        add("GET", "/v1/conversations/{conversation_id}/items", _in_responses_words(self.list_items))
+        item = "/v1/conversations/{conversation_id}/items/{item_id}"
+        add("GET", item, _in_responses_words(self.retrieve_item))
+        add("DELETE", item, _in_responses_words(self.delete_item))
 
     def _store(self, request: web.Request) -> ConversationStore:
         state = self.access(request)
@@ -134,6 +137,22 @@ class ConversationRoutes:
         store = self._store(request)
         conversation = store.delete_item(request.match_info["conversation_id"], request.match_info["item_id"])
         return _json(request, conversation.resource())
+
+
+Handler = Callable[[web.Request], Awaitable[web.Response]]
+
+
+def _in_responses_words(handler: Handler) -> Handler:
+    """``handler``, its errors laid out as /v1/responses lays them out (2-space indent, nothing
+    escaped Go's way)."""
+
+    async def answer(request: web.Request) -> web.Response:
+        try:
+            return await handler(request)
+        except APIError as error:
+            raise reword(error, None) from None
+
+    return answer
 
 
 def _metadata(value: Any) -> dict[str, str]:

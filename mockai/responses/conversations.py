@@ -10,7 +10,8 @@ chain.  Unknown ids are the real 404 ``Conversation with id '…' not found.`` (
 null).  Deleting a conversation forgets it and its items.
 
 In memory only, also with ``--store-path``; bounded as the stored responses are (``--store-cap``
-conversations, ``--store-bytes`` of items, the oldest conversation evicted first).  Ids are drawn
+conversations, ``--store-bytes`` of items and metadata, the oldest conversation evicted first; a
+conversation that alone outgrows the budget loses its oldest items).  Ids are drawn
 from the server's seed and the conversation's number: the same run gives the same ids.
 """
 
@@ -29,7 +30,9 @@ from mockai.responses.input_items import input_items
 
 __all__ = ["Conversation", "ConversationStore", "conversation_group", "conversation_id_of", "conversation_not_found"]
 
-_CREATED_BASE = 1_760_000_000  # (2025-10-09: conversations came with 2025's Responses API)
+# A conversation's created_at: the day before the earliest a seeded answer says (mockai.chat.planner's
+# base, 2025-01-01), so that it is never later than a Response made in it.
+_CREATED_BASE = 1_735_689_600 - 86_400
 
 
 class Conversation:
@@ -91,9 +94,10 @@ class ConversationStore:
         with self._lock:
             self._made += 1
             digest = hashlib.blake2b(f"{self._seed}/conversation/{self._made}".encode(), digest_size=20).hexdigest()
-            created_at = _CREATED_BASE + int(digest[:6], 16) % 31_536_000
+            created_at = _CREATED_BASE + int(digest[:6], 16) % 86_400
             conversation = Conversation(f"conv_{created_at:08x}{digest[:40]}", created_at, dict(metadata))
             self._kept[conversation.id] = conversation
+            self._charge(conversation, _metadata_size(conversation.metadata))
             self._add(conversation, items)
             return conversation
 
@@ -115,7 +119,9 @@ class ConversationStore:
     def update(self, conversation_id: str, metadata: dict[str, str]) -> Conversation:
         conversation = self.get(conversation_id)
         with self._lock:
+            before = _metadata_size(conversation.metadata)
             conversation.metadata = dict(metadata)
+            self._charge(conversation, _metadata_size(conversation.metadata) - before)
         return conversation
 
     def delete(self, conversation_id: str) -> None:
@@ -145,8 +151,15 @@ class ConversationStore:
             for index, item in enumerate(conversation.items):
                 if item.get("id") == item_id:
                     del conversation.items[index]
+                    self._charge(conversation, -_item_size(item))
                     return conversation
         raise item_not_found(item_id)
+
+    def weight(self, conversation_id: str) -> int:
+        """About how many bytes continuing the conversation reads (0: no such conversation)."""
+        with self._lock:
+            found = self._kept.get(conversation_id)
+        return 0 if found is None else found.size
 
     def clear(self) -> None:
         with self._lock:
@@ -161,12 +174,36 @@ class ConversationStore:
         return stored
 
     def _append(self, conversation: Conversation, items: list[dict[str, Any]]) -> None:
-        size = sum(len(orjson.dumps(item)) * 4 for item in items)  # (the parsed items, on the high side)
         conversation.items.extend(items)
+        self._charge(conversation, sum(map(_item_size, items)))
+
+    def _charge(self, conversation: Conversation, size: int) -> None:
+        """Count ``size`` more bytes for ``conversation`` (the newest now), and keep the store
+        within its bounds: the oldest conversations go first; a conversation that alone is over
+        the budget loses its oldest items (the newest batch is always kept)."""
         conversation.size += size
         self.bytes += size
-        self._kept.move_to_end(conversation.id)
         kept = self._kept
+        if conversation.id in kept:
+            kept.move_to_end(conversation.id)
         while len(kept) > self.cap or (self.bytes > self.max_bytes and len(kept) > 1):
             _, oldest = kept.popitem(last=False)
             self.bytes -= oldest.size
+        items = conversation.items
+        dropped = 0
+        while self.bytes > self.max_bytes and len(items) - dropped > 1:
+            lost = _item_size(items[dropped])
+            conversation.size -= lost
+            self.bytes -= lost
+            dropped += 1
+        if dropped:
+            del items[:dropped]
+
+
+def _item_size(item: Mapping[str, Any]) -> int:
+    """An item's bytes in memory, estimated on the high side from its JSON's length."""
+    return 4 * len(orjson.dumps(item)) + 64
+
+
+def _metadata_size(metadata: Mapping[str, str]) -> int:
+    return sum(2 * (len(key) + len(value)) + 120 for key, value in metadata.items())

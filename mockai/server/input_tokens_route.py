@@ -16,6 +16,7 @@ from mockai.http.responses import request_id_of
 from mockai.responses import surface as responses
 from mockai.responses.input_tokens import count_body, input_tokens, validate_count_request
 from mockai.server.intake import Received
+from mockai.server.pipeline import responses_heavy
 from mockai.server.state import STATE, ServerState
 
 __all__ = ["count_input_tokens"]
@@ -26,7 +27,9 @@ async def count_input_tokens(request: web.Request) -> web.StreamResponse:
     received = Received()
     try:
         raw, parsed = await received.read(request, state)
-        if received.large:  # (megabytes of input: counted in a worker thread, as /v1/responses does)
+        heavy = isinstance(parsed, dict) and responses_heavy(state, parsed)
+        if received.large or heavy:  # (megabytes of input, or of a stored conversation continued:
+            # counted in a worker thread, as /v1/responses does)
             tokens = await asyncio.to_thread(_count, state, parsed)
         else:
             tokens = _count(state, parsed)

@@ -30,13 +30,14 @@ from mockai.core.errors import APIError
 from mockai.core.plan import ErrorReply, ForwardReply, PlannedReply, RawReply, Reply, slow_to_render
 from mockai.http.responses import request_id_of
 from mockai.responses import surface as responses
+from mockai.responses.conversations import conversation_id_of
 from mockai.server.intake import Received
 from mockai.server.journal import NOT_READ, Describe
 from mockai.server.prompt_cache import PromptPrefixes
 from mockai.server.state import STATE, KnownBody, ServerState
 from mockai.server.upstream import forward_upstream
 
-__all__ = ["Surface", "chat_completions", "choose_reply", "create_response"]
+__all__ = ["Surface", "chat_completions", "choose_reply", "create_response", "responses_heavy"]
 
 Delivered = PlannedReply | ErrorReply | RawReply
 Writer = Callable[[web.Request, str], Awaitable[web.StreamResponse]]
@@ -98,9 +99,14 @@ def _light(state: ServerState, body: dict[str, Any]) -> bool:
     return False
 
 
-def _responses_heavy(state: ServerState, body: dict[str, Any]) -> bool:
+def responses_heavy(state: ServerState, body: dict[str, Any]) -> bool:
+    """Whether a Responses request continues a stored conversation (a ``previous_response_id``
+    chain, or a ``conversation``'s items) that holds more than :data:`_HEAVY_CHAIN`."""
     previous = body.get("previous_response_id")
-    return isinstance(previous, str) and responses.chain_weight(state.responses, previous) > _HEAVY_CHAIN
+    if isinstance(previous, str):
+        return responses.chain_weight(state.responses, previous) > _HEAVY_CHAIN
+    named = conversation_id_of(body.get("conversation"))
+    return named is not None and state.conversations.weight(named) > _HEAVY_CHAIN
 
 
 # A conversation continued that holds more than this (measured: 4.9 MB of stored input took 2.4
@@ -111,7 +117,7 @@ _HEAVY_CHAIN = 1 << 20
 CHAT = Surface(validate_chat_request, APIError.model_not_found, _chat_view, _chat_deliver, _as_is, _light)
 RESPONSES = Surface(
     responses.validate_responses_request, responses.model_not_found, _responses_view, _responses_deliver,
-    responses.reword, _responses_heavy,
+    responses.reword, responses_heavy,
 )  # fmt: skip
 
 

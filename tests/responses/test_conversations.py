@@ -6,6 +6,8 @@ an id the real API refuses, and an app's conversation state was never read."""
 
 from __future__ import annotations
 
+import threading
+import time
 from typing import Any
 
 import pytest
@@ -141,3 +143,63 @@ def test_a_reset_forgets_conversations(fresh: ServerThread) -> None:
     fresh.server.state.reset()
     with pytest.raises(openai.NotFoundError):
         client.conversations.retrieve(conversation.id)
+
+
+def test_one_conversation_alone_stays_within_the_store_budget(server_factory: Any) -> None:
+    """An audit: 40 batches of 20 items of ~200 KB in one conversation took RSS from 68 to 245 MB
+    with --store-bytes 1000000 (the conversation being added to was never evicted)."""
+    server = server_factory(store_bytes=1_000_000)
+    client = sdk(server.base_url)
+    conversation = client.conversations.create()
+    for batch in range(12):
+        items = [{"role": "user", "content": f"batch {batch} item {i} " + "x" * 10_000} for i in range(20)]
+        client.conversations.items.create(conversation.id, items=items)
+    store = server.state.conversations
+    assert store.bytes <= 1_000_000 + 20 * 4 * 10_200  # (the newest batch is always kept)
+    listed = client.conversations.items.list(conversation.id, limit=100).data
+    assert 0 < len(listed) < 240 and listed[0].content[0].text.startswith("batch 11 item 19 ")
+
+
+def test_metadata_counts_and_a_deleted_item_gives_its_bytes_back(server_factory: Any) -> None:
+    server = server_factory(store_bytes=200_000)
+    client = sdk(server.base_url)
+    metadata = {f"k{i}": "v" * 512 for i in range(16)}
+    made = [client.conversations.create(metadata=metadata).id for _ in range(40)]
+    store = server.state.conversations
+    assert store.bytes <= 200_000
+    with pytest.raises(openai.NotFoundError):
+        client.conversations.retrieve(made[0])  # (the oldest went: 40 x 16 x 512 is over the budget)
+    last = client.conversations.create(items=[{"role": "user", "content": "y" * 5_000}])
+    before = store.bytes
+    item = client.conversations.items.list(last.id).data[0]
+    client.conversations.items.delete(item.id, conversation_id=last.id)
+    assert store.bytes < before - 5_000
+
+
+def test_continuing_a_large_conversation_does_not_hold_up_small_requests(fresh: ServerThread) -> None:
+    """An audit: continuing a conversation of 26 MB held every other request 0.8 s (read and counted
+    on the event loop; only previous_response_id chains over 1 MiB went to a worker thread)."""
+    client = sdk(fresh.base_url)
+    conversation = client.conversations.create()
+    for batch in range(4):
+        words = " ".join(f"w{batch}x{i}" for i in range(40_000))  # (distinct: no remembered counts)
+        client.conversations.items.create(conversation.id, items=[{"role": "user", "content": words}])
+    asked = {"model": "gpt-4.1-mini", "input": "Sum it up.", "conversation": conversation.id}
+    for path in ("responses", "responses/input_tokens"):
+        outcome: list[int] = []
+        started = time.monotonic()
+
+        def send(path: str = path, outcome: list[int] = outcome) -> None:
+            answer = HTTP.post(f"{fresh.base_url}/{path}", json=asked, headers=AUTH, timeout=60)
+            outcome.append(answer.status_code)
+
+        worker = threading.Thread(target=send)
+        worker.start()
+        waits = []
+        while worker.is_alive():
+            sent = time.monotonic()
+            assert HTTP.get(f"{fresh.base_url}/models", headers=AUTH, timeout=30).status_code == 200
+            waits.append(time.monotonic() - sent)
+        took = time.monotonic() - started
+        assert outcome == [200], (path, outcome)
+        assert len(waits) >= 3 and max(waits) < 0.5 * took, (path, max(waits), took, len(waits))
