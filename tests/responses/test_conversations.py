@@ -180,16 +180,16 @@ def test_continuing_a_large_conversation_does_not_hold_up_small_requests(fresh: 
     """An audit: continuing a conversation of 26 MB held every other request 0.8 s (read and counted
     on the event loop; only previous_response_id chains over 1 MiB went to a worker thread)."""
     client = sdk(fresh.base_url)
-    conversation = client.conversations.create()
-    for batch in range(4):
-        words = " ".join(f"w{batch}x{i}" for i in range(40_000))  # (distinct: no remembered counts)
-        client.conversations.items.create(conversation.id, items=[{"role": "user", "content": words}])
-    asked = {"model": "gpt-4.1-mini", "input": "Sum it up.", "conversation": conversation.id}
     for path in ("responses", "responses/input_tokens"):
+        conversation = client.conversations.create()
+        for batch in range(4):  # (words never seen before: no remembered token counts)
+            words = " ".join(f"{path[-3:]}{batch}x{i}" for i in range(40_000))
+            client.conversations.items.create(conversation.id, items=[{"role": "user", "content": words}])
+        asked = {"model": "gpt-4.1-mini", "input": "Sum it up.", "conversation": conversation.id}
         outcome: list[int] = []
         started = time.monotonic()
 
-        def send(path: str = path, outcome: list[int] = outcome) -> None:
+        def send(path: str = path, outcome: list[int] = outcome, asked: dict[str, Any] = asked) -> None:
             answer = HTTP.post(f"{fresh.base_url}/{path}", json=asked, headers=AUTH, timeout=60)
             outcome.append(answer.status_code)
 
