@@ -5,7 +5,8 @@ chat request: multi-typed values instead of ``anyOf`` (so that an error names on
 and ``if``/``then`` dispatch on an item's ``type`` (or a message's ``role``), so that a wrong
 item is reported at the member that is wrong.  The objects mockai reads (messages, function
 calls and their outputs, function and custom tools, ``text.format``, ``reasoning``) are closed;
-built-in tools and the items of built-in tool calls are checked for their ``type`` only.
+built-in tools are checked for their ``type``, the members the spec requires of them and a few
+settings' types; the items of built-in tool calls for their ``type`` only.
 
 Three faults the live API reports at the object rather than at its member are marked with a
 ``false`` schema there, and worded by :mod:`mockai.responses.validation`: an input item whose
@@ -30,6 +31,11 @@ __all__ = ["ASSISTANT_PARTS", "INPUT_PARTS", "ITEM_TYPES", "PART_TYPES", "REQUES
 
 def _closed(required: list[str], **properties: Any) -> dict[str, Any]:
     return {"type": "object", "required": required, "properties": properties, "additionalProperties": False}
+
+
+def _open(required: list[str], **properties: Any) -> dict[str, Any]:
+    """An object with these required members and these members' types; others are not checked."""
+    return {"type": "object", "required": required, "properties": {"type": _STRING, **properties}}
 
 
 def _ref(name: str) -> dict[str, str]:
@@ -348,8 +354,53 @@ _DEFS: dict[str, Any] = {
         "type": "object",
         "required": ["type"],
         "properties": {"type": {"type": "string", "enum": ["function", "custom", *_BUILT_IN_TOOLS]}},
-        "allOf": _dispatch("type", {"function": "FunctionTool", "custom": "CustomTool"}),
+        "allOf": _dispatch(
+            "type",
+            {
+                "function": "FunctionTool",
+                "custom": "CustomTool",
+                "file_search": "FileSearchTool",
+                "mcp": "McpTool",
+                "code_interpreter": "CodeInterpreterTool",
+                "computer_use_preview": "ComputerUseTool",
+                "web_search_preview": "WebSearchPreviewTool",
+                "web_search_preview_2025_03_11": "WebSearchPreviewTool",
+            },
+        ),
     },
+    # Built-in tools: what the spec requires of them and the types of the settings a test is
+    # likely to get wrong; other settings pass (echoed as sent).  A malformed one answered 200
+    # gave a Response the SDK's strict parsing refuses (a hostile audit).
+    "FileSearchTool": _open(
+        ["type", "vector_store_ids"],
+        vector_store_ids={"type": "array", "items": _STRING},
+        max_num_results={"type": "integer", "minimum": 1, "maximum": 50},
+        ranking_options={"type": "object"},
+        filters=_NULLABLE_OBJECT,
+    ),
+    "McpTool": _open(
+        ["type", "server_label"],
+        server_label=_STRING,
+        server_url=_STRING,
+        connector_id=_STRING,
+        authorization=_STRING,
+        server_description=_STRING,
+        headers=_NULLABLE_OBJECT,
+        allowed_tools={"type": ["array", "object", "null"]},
+        require_approval={"type": ["string", "object", "null"]},
+    ),
+    "CodeInterpreterTool": _open(["type", "container"], container={"type": ["string", "object"]}),
+    "ComputerUseTool": _open(
+        ["type", "environment", "display_width", "display_height"],
+        environment=_STRING,
+        display_width={"type": "integer"},
+        display_height={"type": "integer"},
+    ),
+    "WebSearchPreviewTool": _open(
+        ["type"],
+        search_context_size={"type": "string", "enum": ["low", "medium", "high"]},
+        user_location=_NULLABLE_OBJECT,
+    ),
     "FunctionTool": _closed(
         ["type", "name"],
         type=_STRING,
