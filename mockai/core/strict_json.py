@@ -1,7 +1,7 @@
 """JSON read strictly, as the real API reads it: RFC 8259 text and nothing more.
 
-Python's ``json`` is lenient in three ways that reach past the parser: it reads ``NaN`` and
-``Infinity``; it reads a lone surrogate escape (``"\\ud800"``, a high or low half with no partner)
+Python's ``json`` is lenient in four ways that reach past the parser: it reads ``NaN`` and
+``Infinity``, and a number beyond float's range (``1e999``) as infinity; it reads a lone surrogate escape (``"\\ud800"``, a high or low half with no partner)
 as a string no UTF-8 encoder accepts, so it fails later, in a digest, the journal or an answer; and
 given bytes it decodes them with ``surrogatepass``, so ``\\xed\\xa0\\x80`` (a surrogate encoded as if
 it were a character, not UTF-8) reads too.  Here all three are ``ValueError``, and so is nesting
@@ -20,7 +20,18 @@ def _reject_constant(name: str) -> Any:
     raise ValueError(f"{name} is not valid JSON")
 
 
-_DECODER = json.JSONDecoder(parse_constant=_reject_constant)
+def _finite(text: str) -> float:
+    """A number literal as a float; one beyond float's range (``1e999``) is not read as infinity,
+    which JSON cannot hold: anywhere in a body it is the real API's "could not parse" (before, only
+    where the schema looked at it; a hostile audit)."""
+    value = float(text)
+    if value in (_INFINITY, -_INFINITY):
+        raise ValueError(f"{text[:40]} is beyond the range of a JSON number")
+    return value
+
+
+_INFINITY = float("inf")
+_DECODER = json.JSONDecoder(parse_constant=_reject_constant, parse_float=_finite)
 
 
 def loads(raw: bytes) -> Any:
