@@ -136,19 +136,20 @@ def _lone_surrogate(value: Any) -> bool:
 
 
 def test_body_decoding_of_what_orjson_reads_otherwise() -> None:
-    """Integers beyond 64 bits, deep nesting, 1e400, a BOM: what json reads (or refuses)."""
+    """Integers beyond 64 bits, deep nesting, a BOM: what json reads (or refuses); 1e400, which
+    json reads as infinity, is not JSON (as NaN is not)."""
     deep = b"[" * 300 + b"1" + b"]" * 300
     for raw in (
         b'{"n": 123456789012345678901234567890}',
         b'{"n": -18446744073709551616}',
         deep,
-        b'{"x": 1e400}',
         b'\xef\xbb\xbf{"a": 1}',
         b'{"s": "\\ud83d\\ude00", "n": 12345678901234567890}',
     ):
         assert repr(strict_json.loads(raw)) == repr(json.loads(raw))
-    with pytest.raises(ValueError):
-        strict_json.loads(b"[" * 5000 + b"]" * 5000)
+    for refused in (b"[" * 5000 + b"]" * 5000, b'{"x": 1e400}', b'{"x": -1e400}'):
+        with pytest.raises(ValueError):
+            strict_json.loads(refused)
 
 
 def test_the_journal_redacts_when_read_and_stays_bounded() -> None:
