@@ -2,10 +2,10 @@
 any machine.
 
 A text becomes signed counts in :data:`BUCKETS` buckets (feature hashing): its lower-cased words
-(weight 4, a short list of stop words weight 1), the character trigrams of those words (weight 1),
-its raw whitespace-separated tokens with their case and punctuation (weight 1) and the whole text
-(weight 1).  So texts sharing words share most of their weight, while a change of case or
-punctuation moves only the small raw-token part.  Token-id inputs use the ids as words and their
+(weight 4, a short list of stop words weight 1), the character trigrams of those words (weight 1;
+a trigram repeated in a run, as in ``zzzz``, once), its raw whitespace-separated tokens with their
+case and punctuation (weight 1) and the whole text (weight 1).  So texts sharing words share most
+of their weight, while a change of case or punctuation moves only the small raw-token part.  Token-id inputs use the ids as words and their
 bigrams as trigrams.  The counts are projected to the model's full dimension by a fixed random
 ±1 matrix (seeded by the model's id), then normalised.  ``dimensions`` keeps the leading
 coordinates and normalises again: the leading columns of a random projection are a random
@@ -92,12 +92,16 @@ def _segments(codes: npt.NDArray[np.uint32], salt: int) -> tuple[npt.NDArray[np.
 
 
 def _trigrams(codes: npt.NDArray[np.uint32]) -> tuple[npt.NDArray[np.uint32], npt.NDArray[np.intp]]:
-    """Hashes of the character trigrams centred on each letter (spaces and NULs as spaces)."""
+    """Hashes of the character trigrams centred on each letter (spaces and NULs as spaces), a
+    trigram repeated in a run counted once: ``qqqqqqqqqqqq`` is not one bucket weighing ten (which
+    outweighed everything a sentence shares with a paraphrase)."""
     spaced = np.where(codes == 0, _U32(32), codes)
     padded = np.concatenate(([_U32(32)], spaced, [_U32(32)]))
     centre = np.flatnonzero(spaced != 32)
-    h = ((padded[centre] * _K1 + padded[centre + 1]) * _K2 + padded[centre + 2]) * _K1
-    return _mix(h), np.cumsum(codes == 0)[centre]
+    h = _mix(((padded[centre] * _K1 + padded[centre + 1]) * _K2 + padded[centre + 2]) * _K1)
+    kept = np.ones(len(h), dtype=bool)
+    kept[1:] = (h[1:] != h[:-1]) | (centre[1:] != centre[:-1] + 1)  # (a new value, or a new word)
+    return h[kept], np.cumsum(codes == 0)[centre[kept]]
 
 
 def _stop_hashes() -> npt.NDArray[np.uint32]:
@@ -136,10 +140,12 @@ def _word_hashes(word: str) -> tuple[int, int, tuple[int, ...]]:
     h = _segment_int(word, _SALT_WORD)
     k1, k2 = int(_K1), int(_K2)
     padded = " " + word + " "
-    grams = tuple(
+    every = [
         _mix_int((((ord(padded[i]) * k1 + ord(padded[i + 1])) * k2 + ord(padded[i + 2])) * k1) & _M)
         for i in range(len(word))
-    )
+    ]
+    grams = tuple(g for i, g in enumerate(every) if i == 0 or g != every[i - 1])  # (a run counted once, as
+    # _trigrams counts it)
     return h, _STOP if h in _STOP_INTS else _WORD, grams
 
 
