@@ -1,11 +1,12 @@
 """JSON read strictly, as the real API reads it: RFC 8259 text and nothing more.
 
 Python's ``json`` is lenient in four ways that reach past the parser: it reads ``NaN`` and
-``Infinity``, and a number beyond float's range (``1e999``) as infinity; it reads a lone surrogate escape (``"\\ud800"``, a high or low half with no partner)
-as a string no UTF-8 encoder accepts, so it fails later, in a digest, the journal or an answer; and
-given bytes it decodes them with ``surrogatepass``, so ``\\xed\\xa0\\x80`` (a surrogate encoded as if
-it were a character, not UTF-8) reads too.  Here all three are ``ValueError``, and so is nesting
-too deep to read (``RecursionError``).  Everything read here encodes as UTF-8.
+``Infinity``, and a number beyond float's range (``1e999``) as infinity; it reads a lone surrogate
+escape (``"\\ud800"``, a high or low half with no partner) as a string no UTF-8 encoder accepts, so
+it fails later, in a digest, the journal or an answer; and given bytes it decodes them with
+``surrogatepass``, so ``\\xed\\xa0\\x80`` (a surrogate encoded as if it were a character, not
+UTF-8) reads too.  Here all of them are ``ValueError``, and so is nesting too deep to read
+(``RecursionError``).  Everything read here encodes as UTF-8.
 """
 
 from __future__ import annotations

@@ -2,14 +2,14 @@
 any machine.
 
 A text becomes signed counts in :data:`BUCKETS` buckets (feature hashing): its lower-cased words
-(weight 4, a short list of stop words weight 1), the character trigrams of those words (weight 1;
-a trigram repeated in a run, as in ``zzzz``, once), its raw whitespace-separated tokens with their
+(weight 4, a short list of stop words weight 1), the character trigrams of those words (weight 1; a
+trigram repeated in a run, as in ``zzzz``, once), its raw whitespace-separated tokens with their
 case and punctuation (weight 1) and the whole text (weight 1).  So texts sharing words share most
-of their weight, while a change of case or punctuation moves only the small raw-token part.  Token-id inputs use the ids as words and their
-bigrams as trigrams.  The counts are projected to the model's full dimension by a fixed random
-±1 matrix (seeded by the model's id), then normalised.  ``dimensions`` keeps the leading
-coordinates and normalises again: the leading columns of a random projection are a random
-projection themselves, so shortened vectors keep the ranking.
+of their weight, while a change of case or punctuation moves only the small raw-token part.
+Token-id inputs use the ids as words and their bigrams as trigrams.  The counts are projected to
+the model's full dimension by a fixed random ±1 matrix (seeded by the model's id), then normalised.
+``dimensions`` keeps the leading coordinates and normalises again: the leading columns of a random
+projection are a random projection themselves, so shortened vectors keep the ranking.
 
 Identical everywhere: the hashes are CRC-32 and fixed integer arithmetic (never Python's
 ``hash()``); every count and every sum of the projection is an integer below 2**24, exact in
