@@ -75,6 +75,10 @@ class Capabilities:
     default_top_p: float = 1.0
     # A Response's message item says ``"phase": "final_answer"`` (gpt-5.4 on [R:22], §3b).
     message_phase: bool = False
+    # The ``prompt_cache_retention`` values it takes, the first its default (gpt-5.6: "24h" only,
+    # the 2026 probe list of the live API: "This model is compatible only with 24h extended prompt
+    # caching").
+    prompt_cache_retentions: tuple[str, ...] = ("in_memory", "24h")
 
     @property
     def voices(self) -> tuple[str, ...]:
@@ -187,6 +191,18 @@ FAMILIES: tuple[tuple[str, Capabilities], ...] = (
     # gpt-5.4, conformance/responses §3b for gpt-5.5).
     ("gpt-5.4", replace(_GPT52, family="gpt-5.4", message_phase=True)),
     ("gpt-5.5", replace(_GPT52, family="gpt-5.5", message_phase=True)),
+    # gpt-5.6 (cyber, luna, sol, terra in the 2026 spec): efforts and prompt caching as a 2026
+    # probe list of the live API shows them for gpt-5.6-terra ("'minimal' is not supported").
+    (
+        "gpt-5.6",
+        replace(
+            _GPT52,
+            family="gpt-5.6",
+            message_phase=True,
+            efforts=(*EFFORTS_GPT51, "xhigh", "max"),
+            prompt_cache_retentions=("24h",),
+        ),
+    ),
 )
 _BY_LENGTH = sorted(FAMILIES, key=lambda entry: len(entry[0]), reverse=True)
 GENERIC = Capabilities("generic", inputs=_VISION)

@@ -44,7 +44,7 @@ def request_echo(body: Mapping[str, Any], service_tier: str) -> dict[str, Any]:
         "conversation": _conversation(get("conversation")),
         "prompt": type_first(_mapping(get("prompt"))) if get("prompt") else None,
         "prompt_cache_key": get("prompt_cache_key"),
-        "prompt_cache_retention": get("prompt_cache_retention") or "in_memory",
+        "prompt_cache_retention": get("prompt_cache_retention") or caps.prompt_cache_retentions[0],
         "reasoning": _reasoning(caps.reasoning, effort, reasoning.get("summary")),
         "safety_identifier": get("safety_identifier"),
         "service_tier": _tier(get("service_tier")) or service_tier,

@@ -390,6 +390,14 @@ def validate_model_rules(body: Mapping[str, Any], view: dict[str, Any]) -> None:
             value = body.get(name)
             if value is not None and value != default:
                 raise APIError(400, f"Unsupported parameter: '{name}' is not supported with this model.", param=name)
+    retention = get("prompt_cache_retention")
+    if retention is not None and retention not in caps.prompt_cache_retentions:
+        raise APIError(
+            400,
+            f"This model is compatible only with {caps.prompt_cache_retentions[0]} extended prompt caching",
+            param="prompt_cache_retention",
+            code="invalid_parameter",
+        )
     if caps.reasoning and not caps.logprobs:  # (after the sampling parameters: the probe list)
         include = body.get("include") or ()
         wants = "message.output_text.logprobs" in include

@@ -440,3 +440,27 @@ def test_an_effort_the_model_does_not_take(module_server: ServerThread) -> None:
         "Unsupported value: 'minimal' is not supported with the 'gpt-5.5' model. Supported values are: "
         "'none', 'low', 'medium', 'high', and 'xhigh'."
     )
+
+
+def test_gpt_5_6_takes_the_efforts_and_the_prompt_caching_the_probes_show() -> None:
+    """The probe list's own model, gpt-5.6-terra: 'minimal' refused with the values it takes
+    (``max`` among them), and ``prompt_cache_retention: in_memory`` refused (24h only)."""
+    from tests.support.servers import running_server
+
+    with running_server() as server:
+        body = {"model": "gpt-5.6-terra", "input": "ping", "max_output_tokens": 16}
+        effort = _post(server.base_url, {**body, "reasoning": {"effort": "minimal"}}).json()["error"]
+        assert effort["message"] == (
+            "Unsupported value: 'minimal' is not supported with the 'gpt-5.6-terra' model. Supported values are: "
+            "'none', 'low', 'medium', 'high', 'xhigh', and 'max'."
+        )
+        cached = _post(server.base_url, {**body, "prompt_cache_retention": "in_memory"})
+        assert cached.status_code == 400
+        assert cached.json()["error"] == {
+            "message": "This model is compatible only with 24h extended prompt caching",
+            "type": "invalid_request_error",
+            "param": "prompt_cache_retention",
+            "code": "invalid_parameter",
+        }
+        taken = _post(server.base_url, {**body, "reasoning": {"effort": "max"}})
+        assert taken.status_code == 200 and taken.json()["prompt_cache_retention"] == "24h"
