@@ -53,6 +53,19 @@ def _dispatch(key: str, cases: dict[str, str], default: str | None = None) -> li
     return out
 
 
+def _message(part: dict[str, Any], **more: Any) -> dict[str, Any]:
+    """A message item whose content parts are ``part`` (and ``more`` members)."""
+    return _closed(
+        ["role", "content"],
+        type={"const": "message"},
+        id=_STRING,
+        status=_ITEM_STATUS,
+        role={"type": "string", "enum": list(ROLES)},
+        content={"type": ["string", "array"], "items": part},
+        **more,
+    )
+
+
 def _role_part(accepted: tuple[str, ...]) -> dict[str, Any]:
     """A message part (``MessagePart``) of a type its role ``accepted``."""
     others = [kind for kind in PART_TYPES if kind not in accepted]
@@ -65,6 +78,15 @@ _NULLABLE_STRING = {"type": ["string", "null"]}
 _NULLABLE_OBJECT = {"type": ["object", "null"]}
 _ALLOWED_CALLERS = {"type": ["array", "null"], "items": {"type": "string", "enum": ["direct", "programmatic"]}}
 _ITEM_STATUS = {"type": "string", "enum": ["in_progress", "completed", "incomplete"]}
+# A content part's definition, by its type.
+_PART_DEFINITIONS = {
+    "input_text": "TextPart",
+    "output_text": "OutputTextPart",
+    "input_image": "ImagePart",
+    "input_file": "FilePart",
+    "input_audio": "AudioPart",
+    "refusal": "RefusalPart",
+}
 _BUILT_IN_TOOLS = [
     "file_search",
     "web_search",
@@ -200,31 +222,11 @@ _DEFS: dict[str, Any] = {
         "if": {"required": ["role"], "properties": {"role": {"enum": ["assistant", "user"]}}},
         "else": _ref("InputMessage"),
     },
-    "UserMessage": _closed(
-        ["role", "content"],
-        type={"const": "message"},
-        id=_STRING,
-        status=_ITEM_STATUS,
-        role={"type": "string", "enum": list(ROLES)},
-        content={"type": ["string", "array"], "items": _ref("InputPart")},
-    ),
+    "UserMessage": _message(_ref("InputPart")),
     # A system or developer message: which parts the live API refuses there is not measured.
-    "InputMessage": _closed(
-        ["role", "content"],
-        type={"const": "message"},
-        id=_STRING,
-        status=_ITEM_STATUS,
-        role={"type": "string", "enum": list(ROLES)},
-        content={"type": ["string", "array"], "items": {"type": "object", "allOf": [_ref("MessagePart")]}},
-    ),
-    "AssistantMessage": _closed(
-        ["role", "content"],
-        type={"const": "message"},
-        id=_STRING,
-        status=_ITEM_STATUS,
-        role={"type": "string", "enum": list(ROLES)},
-        content={"type": ["string", "array"], "items": _ref("AssistantPart")},
-        phase={"type": ["string", "null"], "enum": ["commentary", "final_answer", None]},
+    "InputMessage": _message({"type": "object", "allOf": [_ref("MessagePart")]}),
+    "AssistantMessage": _message(
+        _ref("AssistantPart"), phase={"type": ["string", "null"], "enum": ["commentary", "final_answer", None]}
     ),
     # A part of a type a message takes, but not one of this role: the live API's fault of the part
     # (param ``input[0].content[0]``), a ``false`` schema worded by mockai.responses.validation.
@@ -234,17 +236,7 @@ _DEFS: dict[str, Any] = {
         "type": "object",
         "required": ["type"],
         "properties": {"type": {"type": "string", "enum": list(PART_TYPES)}},
-        "allOf": _dispatch(
-            "type",
-            {
-                "input_text": "TextPart",
-                "output_text": "OutputTextPart",
-                "input_image": "ImagePart",
-                "input_file": "FilePart",
-                "input_audio": "AudioPart",
-                "refusal": "RefusalPart",
-            },
-        ),
+        "allOf": _dispatch("type", _PART_DEFINITIONS),
     },
     "ContentPart": {
         "type": "object",
@@ -255,17 +247,7 @@ _DEFS: dict[str, Any] = {
                 "enum": ["input_text", "input_image", "input_file", "input_audio", "output_text", "refusal"],
             }
         },
-        "allOf": _dispatch(
-            "type",
-            {
-                "input_text": "TextPart",
-                "output_text": "OutputTextPart",
-                "input_image": "ImagePart",
-                "input_file": "FilePart",
-                "input_audio": "AudioPart",
-                "refusal": "RefusalPart",
-            },
-        ),
+        "allOf": _dispatch("type", _PART_DEFINITIONS),
     },
     "TextPart": _closed(["type", "text"], type=_STRING, text=_STRING, prompt_cache_breakpoint=_NULLABLE_OBJECT),
     "OutputTextPart": _closed(

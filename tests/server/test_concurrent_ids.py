@@ -17,6 +17,15 @@ from tests.support.clients import AUTH, HTTP
 from tests.support.servers import ServerFactory
 
 _LONG = {"type": "object", "properties": {"a": {"type": "string", "minLength": 9000}}, "required": ["a"]}
+# A streamed Response heavy with logprobs: settled in a worker thread.
+_HEAVY_STREAM = {
+    "model": "gpt-4o",
+    "input": "hello",
+    "stream": True,
+    "include": ["message.output_text.logprobs"],
+    "top_logprobs": 20,
+    "text": {"format": {"type": "json_schema", "name": "x", "strict": False, "schema": _LONG}},
+}
 
 
 def _at_once(url: str, bodies: list[dict[str, Any]]) -> list[httpx.Response]:
@@ -37,14 +46,7 @@ def _at_once(url: str, bodies: list[dict[str, Any]]) -> list[httpx.Response]:
 
 def test_streamed_responses_heavy_with_logprobs_each_get_their_own_stored_id(server_factory: ServerFactory) -> None:
     server = server_factory(store_bytes=1 << 30)
-    body = {
-        "model": "gpt-4o",
-        "input": "hello",
-        "stream": True,
-        "include": ["message.output_text.logprobs"],
-        "top_logprobs": 20,
-        "text": {"format": {"type": "json_schema", "name": "x", "strict": False, "schema": _LONG}},
-    }
+    body = _HEAVY_STREAM
     answers = _at_once(f"{server.base_url}/responses", [{**body, "metadata": {"who": str(k)}} for k in range(3)])
     ids = []
     for answer in answers:
@@ -81,14 +83,7 @@ def test_a_stored_response_does_not_wait_for_a_heavy_one_being_settled(server_fa
     is rendered: before, a small stored Response asked meanwhile blocked the event loop (and every
     request with it) until the heavy one's events were rendered."""
     server = server_factory(store_bytes=1 << 30)
-    heavy = {
-        "model": "gpt-4o",
-        "input": "hello",
-        "stream": True,
-        "include": ["message.output_text.logprobs"],
-        "top_logprobs": 20,
-        "text": {"format": {"type": "json_schema", "name": "x", "strict": False, "schema": _LONG}},
-    }
+    heavy = _HEAVY_STREAM
     done: list[float] = []
     started = time.monotonic()
     worker = threading.Thread(
