@@ -18,6 +18,11 @@ profile may take minutes):
 Once a request has begun to arrive these bounds replace the keep-alive one, so a request sent just
 before the connection would have been closed as idle is read, not cut.  A connection past a bound
 is closed without an answer (as nginx does); the ``mockai`` logger says why, at debug level.
+
+And one bound on the client reading: an answer the client stops reading stays in the connection's
+buffer (13 MB of logprobs, say: 30 such clients held 380 MiB), so a connection whose writing has
+been paused (its buffer full) for ``client_timeout`` seconds without draining is closed (nginx's
+``send_timeout``).  A client reading slowly resumes it, and its clock starts again.
 """
 
 from __future__ import annotations
@@ -43,7 +48,7 @@ class TimedHandler(RequestHandler):
     """aiohttp's protocol handler (:mod:`mockai.http.protocol_errors`), closing a connection whose
     request's head or body keeps it waiting too long (module doc)."""
 
-    __slots__ = ("_body", "_bytes_at", "_client_timeout", "_head_since", "_wait_timer")
+    __slots__ = ("_body", "_bytes_at", "_client_timeout", "_head_since", "_wait_timer", "_write_timer")
 
     def __init__(self, manager: web.Server, *, client_timeout: float = CLIENT_TIMEOUT, **kwargs: Any) -> None:
         super().__init__(manager, **kwargs)
@@ -52,6 +57,7 @@ class TimedHandler(RequestHandler):
         self._bytes_at = 0.0  # the last bytes received (or reading resumed)
         self._body: StreamReader | None = None  # the body of the last request aiohttp's parser read
         self._wait_timer: asyncio.TimerHandle | None = None
+        self._write_timer: asyncio.TimerHandle | None = None  # set while writing is paused
 
     def data_received(self, data: bytes) -> None:
         body = self._body
@@ -119,10 +125,31 @@ class TimedHandler(RequestHandler):
             return
         super()._process_keepalive()
 
-    def connection_lost(self, exc: BaseException | None) -> None:
-        timer, self._wait_timer = self._wait_timer, None
+    def pause_writing(self) -> None:
+        super().pause_writing()
+        if self._client_timeout > 0 and self._write_timer is None:
+            self._write_timer = self._loop.call_later(self._client_timeout, self._not_read)
+
+    def resume_writing(self) -> None:
+        timer, self._write_timer = self._write_timer, None
         if timer is not None:
             timer.cancel()
+        super().resume_writing()
+
+    def _not_read(self) -> None:
+        self._write_timer = None
+        log.debug(
+            "closed the connection from %s: it read nothing of its answer for %g s", self.peername, self._client_timeout
+        )
+        transport = self.transport
+        if transport is not None:
+            transport.abort()  # (its buffer goes with it; close() would wait for the client to read it)
+
+    def connection_lost(self, exc: BaseException | None) -> None:
+        for timer in (self._wait_timer, self._write_timer):
+            if timer is not None:
+                timer.cancel()
+        self._wait_timer = self._write_timer = None
         super().connection_lost(exc)
 
 

@@ -10,6 +10,7 @@ import errno
 import http.client
 import json
 import logging
+import re
 import socket
 import time
 from collections.abc import Callable, Iterator
@@ -272,3 +273,29 @@ def test_other_loop_errors_reach_the_default_handler_unchanged(caplog: pytest.Lo
 
 def test_the_server_thread_loop_reports_accept_errors_so(server: ServerThread) -> None:
     assert isinstance(server._loop.get_exception_handler(), AcceptErrors)
+
+
+@pytest.mark.parametrize("path", ["/v1/embeddings", "/v1/embeddings?via=aiohttp"])
+def test_an_answer_the_client_does_not_read_is_let_go(port: int, path: str) -> None:
+    """A client that stops reading kept its whole answer in the server's memory (an audit: 30 of
+    them, 13 MB each, held 380 MiB, for as long as they liked).  Writing paused (the buffer full)
+    for client_timeout closes the connection; here an answer of about 30 MB, never read."""
+    body = json.dumps(
+        {"model": "text-embedding-3-large", "input": [f"text {i}" for i in range(500)], "encoding_format": "float"}
+    ).encode()
+    sock = socket.socket()
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 16384)  # (a small window: the server's buffer fills)
+    sock.settimeout(5)
+    sock.connect(("127.0.0.1", port))
+    try:
+        sock.sendall(head(path, body) + body)
+        silent_until = time.monotonic() + CLIENT + 1.5
+        while time.monotonic() < silent_until:  # (the client reads nothing: what is tested)
+            time.sleep(0.05)
+        received, closed = read_until_closed(sock, timeout=10)
+        length = int(re.search(rb"Content-Length: (\d+)", received, re.IGNORECASE).group(1))  # type: ignore[union-attr]
+        # Closed: what the kernel held already came, and nothing of what the server still held.
+        assert closed is not None and len(received) < length, (len(received), length, closed)
+    finally:
+        sock.close()
+    assert answered(port) == 200
