@@ -6,9 +6,9 @@ from typing import Any
 
 from mockai.chat.rendered import RenderMemos
 from mockai.core.json_text import indented_bytes
-from mockai.core.plan import ChoicePlan, ReplyPlan
+from mockai.core.plan import ChoicePlan, ReplyPlan, slow_to_render
 
-__all__ = ["completion_dict", "message_dict", "render_completion"]
+__all__ = ["completion_dict", "indented_in_pieces", "message_dict", "render_completion"]
 
 
 def message_dict(choice: ChoicePlan) -> dict[str, Any]:
@@ -60,13 +60,57 @@ def completion_dict(plan: ReplyPlan) -> dict[str, Any]:
 def render_completion(plan: ReplyPlan, memos: RenderMemos | None = None) -> bytes:
     """The body bytes: 2-space indent and a trailing newline, as the real API sends (§1)."""
     if memos is None:
-        return indented_bytes(completion_dict(plan), floats=_has_floats(plan))
+        return _body(plan)
     hit = memos.bodies.get(id(plan))
     if hit is not None and hit[0] is plan:
         return hit[1]
-    body = indented_bytes(completion_dict(plan), floats=_has_floats(plan))
+    body = _body(plan)
     memos.bodies.put(id(plan), (plan, body))
     return body
+
+
+def _body(plan: ReplyPlan) -> bytes:
+    completion = completion_dict(plan)
+    if not slow_to_render(plan):
+        return indented_bytes(completion, floats=_has_floats(plan))
+    return indented_in_pieces(completion)
+
+
+# A list of logprobs longer than this is written a piece of this many entries at a time.
+PIECE = 500
+_CONTENT_INDENT = b" " * 8  # where a choice's logprobs.content list sits in the completion
+
+
+def indented_in_pieces(completion: dict[str, Any], piece: int = PIECE) -> bytes:
+    """:func:`indented_bytes` of a completion heavy with logprobs, written a piece of each long
+    logprobs list at a time: one call of the encoder over tens of megabytes holds the interpreter
+    for 60 ms and more (the encoder is C, and never lets go), in which the event loop, waiting on
+    a worker thread's render, answers nothing.  The same bytes (tests/chat/test_render_pieces.py)."""
+    lists: list[tuple[bytes, list[Any], dict[str, Any]]] = []
+    for index, choice in enumerate(completion["choices"]):
+        logprobs = choice.get("logprobs")
+        content = logprobs.get("content") if isinstance(logprobs, dict) else None
+        if isinstance(logprobs, dict) and isinstance(content, list) and len(content) > piece:
+            marker = f"\x00mockai-logprobs-{index}\x00"  # (written "\u0000mockai-...": no text has it)
+            lists.append((indented_bytes(marker)[:-1], content, logprobs))
+            logprobs["content"] = marker
+    try:
+        out = indented_bytes(completion)
+    finally:  # (the dict is the caller's: its lists go back)
+        for _, content, logprobs in lists:
+            logprobs["content"] = content
+    for written, content, _ in lists:
+        out = out.replace(written, _list_in_pieces(content, piece), 1)
+    return out
+
+
+def _list_in_pieces(items: list[Any], piece: int) -> bytes:
+    """``items`` as :func:`indented_bytes` writes a list at the content's depth, a piece at a time."""
+    parts = []
+    for start in range(0, len(items), piece):
+        text = indented_bytes(items[start : start + piece])  # "[\n  {...},\n  {...}\n]\n"
+        parts.append(_CONTENT_INDENT + text[2:-3].replace(b"\n", b"\n" + _CONTENT_INDENT))
+    return b"[\n" + b",\n".join(parts) + b"\n" + _CONTENT_INDENT + b"]"
 
 
 def _has_floats(plan: ReplyPlan) -> bool:
