@@ -5,10 +5,10 @@ from __future__ import annotations
 from typing import Any
 
 from mockai.chat.rendered import RenderMemos
-from mockai.core.json_text import indented_bytes
+from mockai.core.json_text import PIECE, indented_bytes, indented_bytes_in_pieces
 from mockai.core.plan import ChoicePlan, ReplyPlan, slow_to_render
 
-__all__ = ["completion_dict", "indented_in_pieces", "message_dict", "render_completion"]
+__all__ = ["completion_dict", "message_dict", "render_completion"]
 
 
 def message_dict(choice: ChoicePlan) -> dict[str, Any]:
@@ -73,44 +73,17 @@ def _body(plan: ReplyPlan) -> bytes:
     completion = completion_dict(plan)
     if not slow_to_render(plan):
         return indented_bytes(completion, floats=_has_floats(plan))
-    return indented_in_pieces(completion)
+    return indented_bytes_in_pieces(completion, _heavy_lists(completion))
 
 
-# A list of logprobs longer than this is written a piece of this many entries at a time.
-PIECE = 500
-_CONTENT_INDENT = b" " * 8  # where a choice's logprobs.content list sits in the completion
-
-
-def indented_in_pieces(completion: dict[str, Any], piece: int = PIECE) -> bytes:
-    """:func:`indented_bytes` of a completion heavy with logprobs, written a piece of each long
-    logprobs list at a time: one call of the encoder over tens of megabytes holds the interpreter
-    for 60 ms and more (the encoder is C, and never lets go), in which the event loop, waiting on
-    a worker thread's render, answers nothing.  The same bytes (tests/chat/test_render_pieces.py)."""
-    lists: list[tuple[bytes, list[Any], dict[str, Any]]] = []
-    for index, choice in enumerate(completion["choices"]):
+def _heavy_lists(completion: dict[str, Any]) -> list[tuple[dict[str, Any], str]]:
+    """Where a completion holds a long logprobs list (written in pieces)."""
+    holders: list[tuple[dict[str, Any], str]] = []
+    for choice in completion["choices"]:
         logprobs = choice.get("logprobs")
-        content = logprobs.get("content") if isinstance(logprobs, dict) else None
-        if isinstance(logprobs, dict) and isinstance(content, list) and len(content) > piece:
-            marker = f"\x00mockai-logprobs-{index}\x00"  # (written "\u0000mockai-...": no text has it)
-            lists.append((indented_bytes(marker)[:-1], content, logprobs))
-            logprobs["content"] = marker
-    try:
-        out = indented_bytes(completion)
-    finally:  # (the dict is the caller's: its lists go back)
-        for _, content, logprobs in lists:
-            logprobs["content"] = content
-    for written, content, _ in lists:
-        out = out.replace(written, _list_in_pieces(content, piece), 1)
-    return out
-
-
-def _list_in_pieces(items: list[Any], piece: int) -> bytes:
-    """``items`` as :func:`indented_bytes` writes a list at the content's depth, a piece at a time."""
-    parts = []
-    for start in range(0, len(items), piece):
-        text = indented_bytes(items[start : start + piece])  # "[\n  {...},\n  {...}\n]\n"
-        parts.append(_CONTENT_INDENT + text[2:-3].replace(b"\n", b"\n" + _CONTENT_INDENT))
-    return b"[\n" + b",\n".join(parts) + b"\n" + _CONTENT_INDENT + b"]"
+        if isinstance(logprobs, dict) and len(logprobs.get("content") or ()) > PIECE:
+            holders.append((logprobs, "content"))
+    return holders
 
 
 def _has_floats(plan: ReplyPlan) -> bool:

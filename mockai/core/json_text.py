@@ -28,7 +28,15 @@ from typing import Any
 
 import orjson
 
-__all__ = ["ascii_compact_text", "canonical_bytes", "compact_bytes", "dumps_indented", "indented_bytes"]
+__all__ = [
+    "PIECE",
+    "ascii_compact_text",
+    "canonical_bytes",
+    "compact_bytes",
+    "dumps_indented",
+    "indented_bytes",
+    "indented_bytes_in_pieces",
+]
 
 _ORJSON_OPTIONS = orjson.OPT_INDENT_2 | orjson.OPT_APPEND_NEWLINE
 # Where orjson may have written a float unlike Python: 0.0000ddd (Python: d.dde-05) or a one-digit
@@ -50,6 +58,46 @@ def indented_bytes(value: Any, *, floats: bool = True) -> bytes:
     if floats and (_ODD_MARKS[0] in out or _ODD_MARKS[1] in out):
         return _python_floats(out)
     return out
+
+
+# A list longer than this is written by indented_bytes_in_pieces a piece of this many items at a time.
+PIECE = 500
+
+
+def indented_bytes_in_pieces(value: Any, holders: list[tuple[dict[str, Any], str]], piece: int = PIECE) -> bytes:
+    """:func:`indented_bytes` of ``value``, the lists at ``holders`` (a dict inside ``value`` and
+    its key) written a piece of ``piece`` items at a time and spliced in at their depth: one call of
+    the encoder over tens of megabytes holds the interpreter 60 ms and more (orjson never lets go),
+    in which an event loop waiting on the worker thread that renders answers nothing.  The same
+    bytes (tests/core/test_json_pieces.py).  ``value`` is left as it was."""
+    parked: list[tuple[bytes, list[Any], dict[str, Any], str]] = []
+    for number, (holder, key) in enumerate(holders):
+        items = holder[key]
+        marker = f"\x00mockai-piece-{number}\x00"  # (written "\u0000mockai-piece-N\u0000")
+        parked.append((indented_bytes(marker)[:-1], items, holder, key))
+        holder[key] = marker
+    try:
+        out = indented_bytes(value)
+    finally:
+        for _, items, holder, key in parked:
+            holder[key] = items
+    for written, items, _, _ in parked:
+        at = out.find(written)
+        line = out.rfind(b"\n", 0, at) + 1
+        indent = b" " * (len(out[line:at]) - len(out[line:at].lstrip(b" ")))
+        out = out[:at] + _list_in_pieces(items, piece, indent) + out[at + len(written) :]
+    return out
+
+
+def _list_in_pieces(items: list[Any], piece: int, indent: bytes) -> bytes:
+    """``items`` as :func:`indented_bytes` writes a list whose key line is indented by ``indent``."""
+    if not items:
+        return b"[]"
+    parts = []
+    for start in range(0, len(items), piece):
+        text = indented_bytes(items[start : start + piece])  # "[\n  {...},\n  {...}\n]\n"
+        parts.append(indent + text[2:-3].replace(b"\n", b"\n" + indent))
+    return b"[\n" + b",\n".join(parts) + b"\n" + indent + b"]"
 
 
 def compact_bytes(value: Any) -> bytes:

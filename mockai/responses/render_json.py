@@ -14,7 +14,7 @@ from typing import Any
 import orjson
 
 from mockai.core.errors import APIError
-from mockai.core.json_text import indented_bytes
+from mockai.core.json_text import PIECE, indented_bytes, indented_bytes_in_pieces
 from mockai.core.memo import Memo
 from mockai.core.plan import TokenLogprob, Usage
 from mockai.responses.planner import CallItem, MessageItem, OutputItem, ReasoningItem, ResponsePlan
@@ -207,11 +207,24 @@ def render_response(plan: ResponsePlan, phase: str = FINISHED, layouts: Layouts 
                     return orjson.dumps(body, option=orjson.OPT_INDENT_2)
                 except TypeError:  # (what indented_bytes writes without orjson)
                     pass
-            return indented_bytes(body)[:-1]
+            return _indented(body)[:-1]
         body = _billed(response_dict(plan))
         layouts.put(id(echo), (echo, body, _plain(body)))  # (its own keys are replaced in every copy)
-        return indented_bytes(body)[:-1]
-    return indented_bytes(_billed(response_dict(plan, phase)))[:-1]  # (its layout, less the trailing newline)
+        return _indented(body)[:-1]
+    return _indented(_billed(response_dict(plan, phase)))[:-1]  # (its layout, less the trailing newline)
+
+
+def _indented(body: dict[str, Any]) -> bytes:
+    """:func:`indented_bytes` of a Response's body; its long logprobs lists written in pieces (a
+    Response heavy with logprobs is rendered in a worker thread, which must let the loop in)."""
+    holders = [
+        (part, "logprobs")
+        for item in body.get("output") or ()
+        if isinstance(item, dict) and item.get("type") == "message"
+        for part in item.get("content") or ()
+        if isinstance(part, dict) and len(part.get("logprobs") or ()) > PIECE
+    ]
+    return indented_bytes_in_pieces(body, holders) if holders else indented_bytes(body)
 
 
 def _plain(body: dict[str, Any]) -> bool:
