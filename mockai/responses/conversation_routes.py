@@ -22,14 +22,14 @@ from typing import Any, Protocol
 from aiohttp import web
 
 from mockai.core.config import ServerConfig
-from mockai.core.errors import APIError, request_object
+from mockai.core.errors import APIError, json_type_words, request_object
 from mockai.core.json_text import dumps_indented
 from mockai.http.auth import check_auth
 from mockai.http.cursor_lists import bad_cursor, cursor_page, limit_param, order_param, page_by_id
 from mockai.http.headers import success_headers
 from mockai.http.request_body import read_json_body
 from mockai.http.responses import request_id_of
-from mockai.responses.conversations import ConversationStore, item_not_found
+from mockai.responses.conversations import ConversationStore, conversation_item_not_found
 from mockai.responses.surface import reword
 from mockai.responses.validation import validate_responses_request
 
@@ -131,7 +131,7 @@ class ConversationRoutes:
         for item in store.items(request.match_info["conversation_id"]):
             if item.get("id") == item_id:
                 return _json(request, item)
-        raise item_not_found(item_id)
+        raise conversation_item_not_found(item_id)
 
     async def delete_item(self, request: web.Request) -> web.Response:
         store = self._store(request)
@@ -179,7 +179,7 @@ def _items(value: Any, *, required: bool) -> list[dict[str, Any]]:
             code="array_above_max_length",
         )
     if not isinstance(value, list):
-        raise APIError.invalid_type("items", "an array of input items", _a(value))
+        raise APIError.invalid_type("items", "an array of input items", json_type_words(value))
     try:
         validate_responses_request({"model": "gpt-4o", "input": value})
     except APIError as error:
@@ -194,11 +194,6 @@ def _at_items(error: APIError) -> APIError:
     renamed = "items" + param.removeprefix("input")
     message = error.message.replace(f"'{param}'", f"'{renamed}'")
     return APIError(error.status, message, type=error.type, param=renamed, code=error.code)
-
-
-def _a(value: Any) -> str:
-    kinds = {dict: "an object", str: "a string", bool: "a boolean", int: "an integer", float: "a decimal"}
-    return next((name for kind, name in kinds.items() if isinstance(value, kind)), "null")
 
 
 def _json(request: web.Request, payload: dict[str, Any]) -> web.Response:

@@ -26,9 +26,17 @@ from typing import Any
 import orjson
 
 from mockai.core.errors import APIError
+from mockai.responses.echo import conversation_id_of
 from mockai.responses.input_items import input_items
 
-__all__ = ["Conversation", "ConversationStore", "conversation_group", "conversation_id_of", "conversation_not_found"]
+__all__ = [
+    "Conversation",
+    "ConversationStore",
+    "conversation_group",
+    "conversation_id_of",
+    "conversation_item_not_found",
+    "conversation_not_found",
+]
 
 # A conversation's created_at: the day before the earliest a seeded answer says (mockai.chat.planner's
 # base, 2025-01-01), so that it is never later than a Response made in it.
@@ -60,22 +68,12 @@ def conversation_group(conversation_id: str) -> str:
     return conversation_id[-16:]
 
 
-def conversation_id_of(value: Any) -> str | None:
-    """The id a request's ``conversation`` names (a string, or ``{"id": ...}``)."""
-    if isinstance(value, str):
-        return value
-    if isinstance(value, Mapping) and isinstance(value.get("id"), str):
-        named: str = value["id"]
-        return named
-    return None
-
-
 def conversation_not_found(conversation_id: str) -> APIError:
     """The real API's 404 for an unknown conversation (2026 probes; param and code null)."""
     return APIError(404, f"Conversation with id '{conversation_id}' not found.")
 
 
-def item_not_found(item_id: str) -> APIError:
+def conversation_item_not_found(item_id: str) -> APIError:
     return APIError(404, f"Item with id '{item_id}' not found.")
 
 
@@ -153,7 +151,7 @@ class ConversationStore:
                     del conversation.items[index]
                     self._charge(conversation, -_item_size(item))
                     return conversation
-        raise item_not_found(item_id)
+        raise conversation_item_not_found(item_id)
 
     def weight(self, conversation_id: str) -> int:
         """About how many bytes continuing the conversation reads (0: no such conversation)."""

@@ -16,7 +16,7 @@ from typing import Any
 
 from mockai.core.model_capabilities import capabilities
 
-__all__ = ["UNECHOED", "request_echo", "type_first"]
+__all__ = ["UNECHOED", "conversation_id_of", "request_echo", "type_first"]
 
 # The request's parameters :func:`request_echo` does not read: requests that differ only in them
 # have the same echo (:func:`mockai.responses.planner.response_plan` shares it among them).
@@ -87,9 +87,18 @@ def type_first(value: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def _conversation(value: Any) -> dict[str, Any] | None:
+    named = conversation_id_of(value)
+    return None if named is None else {"id": named}
+
+
+def conversation_id_of(value: Any) -> str | None:
+    """The id a request's ``conversation`` names (a string, or ``{"id": ...}``)."""
     if isinstance(value, str):
-        return {"id": value}
-    return {"id": value["id"]} if isinstance(value, Mapping) and isinstance(value.get("id"), str) else None
+        return value
+    if isinstance(value, Mapping) and isinstance(value.get("id"), str):
+        named: str = value["id"]
+        return named
+    return None
 
 
 def _mapping(value: Any) -> Mapping[str, Any]:

@@ -251,19 +251,18 @@ _TAILS = hashlib.blake2b(digest_size=_ID_TAIL // 2)
 def _conversation_group(body: Mapping[str, Any]) -> str | None:
     """The group of a conversation of mockai's (its id's last 16 hex): its Responses share it."""
     named = conversation_id_of(body.get("conversation"))
-    if named is not None and named.startswith("conv_") and len(named) == 53:
-        group = conversation_group(named)
-        if all(c in "0123456789abcdef" for c in group):
-            return group
-    return None
+    return _group_of(named, "conv_", 53, conversation_group(named)) if named is not None else None
 
 
 def _parent_group(previous: Any) -> str | None:
     """The group of a ``resp_`` id of today's shape (the new response shares it, §2)."""
-    if isinstance(previous, str) and previous.startswith("resp_") and len(previous) == 55:
-        group = previous[5:21]
-        if all(c in "0123456789abcdef" for c in group):
-            return group
+    return _group_of(previous, "resp_", 55, previous[5:21]) if isinstance(previous, str) else None
+
+
+def _group_of(named: str, prefix: str, length: int, group: str) -> str | None:
+    """``group``, when ``named`` is an id of that ``prefix`` and ``length`` and ``group`` is hex."""
+    if named.startswith(prefix) and len(named) == length and all(c in "0123456789abcdef" for c in group):
+        return group
     return None
 
 

@@ -17,7 +17,7 @@ from mockai.responses.chat_view import chat_view
 from mockai.responses.conversations import ConversationStore, conversation_id_of
 from mockai.responses.input_items import input_items
 from mockai.responses.planner import ResponsePlan, response_excerpt
-from mockai.responses.render_json import response_dict
+from mockai.responses.render_json import item_dict, response_dict
 from mockai.responses.reply_writer import (
     ResponseMemos,
     Settled,
@@ -208,7 +208,7 @@ def prepare(
     conversation = conversation_id_of(body.get("conversation"))
     if conversation is not None:  # its input and its output, added together (as the real API does)
         planned = settled.planned
-        made = response_dict(planned.plan())["output"]
+        made = [item_dict(item) for item in planned.plan().output]
         conversations.add_turn(conversation, list(input_items(body.get("input"), planned.id)), made)
     return Answer(reply, body, settled)
 

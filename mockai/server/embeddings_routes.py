@@ -79,8 +79,6 @@ async def _answer(request: web.Request, surface: InputsSurface[T]) -> web.Stream
         ctx, known = read
     except APIError as refusal:
         await received.journal_refusal(request, state, refusal)
-        if received.raw is not None:  # an id of its own, as each of the real API's answers has
-            refusal.headers.setdefault("x-request-id", request_id_of(request, received.raw))
         raise
     script = await _scripted(state, ctx)
     if isinstance(script, ErrorReply):

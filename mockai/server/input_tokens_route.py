@@ -36,8 +36,6 @@ async def count_input_tokens(request: web.Request) -> web.StreamResponse:
     except APIError as refusal:
         error = responses.reword(refusal, None)
         await received.journal_refusal(request, state, error)
-        if received.raw is not None:  # an id of its own, as each of the real API's answers has
-            error.headers.setdefault("x-request-id", request_id_of(request, received.raw))
         raise error from None
     payload = count_body(tokens)
     received.journal(request, state, 200, "seeded", RawReply(200, (), payload, source="seeded"))

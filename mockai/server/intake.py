@@ -19,6 +19,7 @@ from mockai.core.errors import APIError
 from mockai.core.plan import ErrorReply, Reply
 from mockai.http.auth import check_auth
 from mockai.http.request_body import read_json_body
+from mockai.http.responses import request_id_of
 from mockai.server.journal import NOT_READ, Describe
 from mockai.server.state import ServerState
 
@@ -72,12 +73,15 @@ class Received:
     async def journal_refusal(self, request: web.Request, state: ServerState, refusal: APIError) -> None:
         """Journal ``refusal`` as ``rejected``, with the body of a request refused before it was
         read (a bad key, a content type); not a body refused for its size, nor one that cannot be
-        read."""
+        read.  A refusal of a body read gets an ``x-request-id`` of its own (from its bytes), as each
+        of the real API's answers has."""
         if self.raw is None and refusal.status != 413:
             # Over the size limit, cut off, badly framed: journaled as not read.
             with contextlib.suppress(Exception):
                 self.raw = await request.read()
         self.journal_error(request, state, refusal, "rejected")
+        if self.raw is not None:
+            refusal.headers.setdefault("x-request-id", request_id_of(request, self.raw))
 
     def journal_error(self, request: web.Request, state: ServerState, error: APIError, source: str) -> None:
         self.journal(request, state, error.status, source, ErrorReply(error, source=source))

@@ -99,14 +99,11 @@ class JournalEntry:
 
     def _response(self) -> dict[str, Any] | None:
         reply = self.reply
-        if self.answer is _CUT_WHEN_SHOWN:
-            return _cut_answer(JournalEntry(0, "", "", "", {}, None, 0, "", reply, self.describe)._response())
-        if reply is None:
+        if reply is None:  # (an error's envelope is kept as its answer: see Journal.record)
             return self.answer
         if isinstance(reply, PlannedReply):
-            return self.describe(reply.plan) if self.describe is not None else None
-        if isinstance(reply, ErrorReply):
-            return {"error": reply.error.to_dict()}
+            described = self.describe(reply.plan) if self.describe is not None else None
+            return _cut_answer(described) if self.answer is _CUT_WHEN_SHOWN else described
         if isinstance(reply, RawReply) and reply.body:
             try:
                 loaded = json.loads(reply.body)

@@ -249,8 +249,6 @@ async def _after_refusal(
         if isinstance(reply, RawReply):
             return await replay_recorded(request, state, reply, raw)
     await received.journal_refusal(request, state, refusal)
-    if received.raw is not None:  # an id of its own, as each of the real API's answers has
-        refusal.headers.setdefault("x-request-id", request_id_of(request, received.raw))
     raise refusal
 
 
