@@ -65,15 +65,18 @@ _NAME_PARTS = re.compile(r"[-_.]")
 def is_secret_header(name: str) -> bool:
     """Whether a header named ``name`` carries a secret: one of :data:`SECRET_HEADERS`, or a name
     with a part of :data:`SECRET_NAME_PARTS`."""
-    low = name.lower()
-    return low in SECRET_HEADERS or not SECRET_NAME_PARTS.isdisjoint(_NAME_PARTS.split(low))
+    return _secret_name(name, SECRET_HEADERS)
 
 
 @lru_cache(maxsize=1024)
 def is_secret_query_param(name: str) -> bool:
     """Whether a query parameter named ``name`` carries a secret (as :func:`is_secret_header`)."""
+    return _secret_name(name, SECRET_QUERY_PARAMS)
+
+
+def _secret_name(name: str, known: frozenset[str]) -> bool:
     low = name.lower()
-    return low in SECRET_QUERY_PARAMS or not SECRET_NAME_PARTS.isdisjoint(_NAME_PARTS.split(low))
+    return low in known or not SECRET_NAME_PARTS.isdisjoint(_NAME_PARTS.split(low))
 
 
 def redact_headers(
