@@ -6,7 +6,7 @@ from typing import Any
 
 from mockai.chat.rendered import RenderMemos
 from mockai.core.json_text import PIECE, indented_bytes, indented_bytes_in_pieces
-from mockai.core.plan import ChoicePlan, ReplyPlan, slow_to_render
+from mockai.core.plan import ChoicePlan, ReplyPlan
 
 __all__ = ["completion_dict", "message_dict", "render_completion"]
 
@@ -71,9 +71,10 @@ def render_completion(plan: ReplyPlan, memos: RenderMemos | None = None) -> byte
 
 def _body(plan: ReplyPlan) -> bytes:
     completion = completion_dict(plan)
-    if not slow_to_render(plan):
-        return indented_bytes(completion, floats=_has_floats(plan))
-    return indented_bytes_in_pieces(completion, _heavy_lists(completion))
+    if not _has_floats(plan):  # (no logprobs: the usual answer)
+        return indented_bytes(completion, floats=False)
+    holders = _heavy_lists(completion)
+    return indented_bytes_in_pieces(completion, holders) if holders else indented_bytes(completion)
 
 
 def _heavy_lists(completion: dict[str, Any]) -> list[tuple[dict[str, Any], str]]:

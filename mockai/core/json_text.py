@@ -81,23 +81,29 @@ def indented_bytes_in_pieces(value: Any, holders: list[tuple[dict[str, Any], str
     finally:
         for _, items, holder, key in parked:
             holder[key] = items
-    for written, items, _, _ in parked:
-        at = out.find(written)
+    segments: list[bytes] = []  # (joined once: each splice of its own would copy the whole text)
+    done = 0
+    for at, written, items in sorted((out.find(written), written, items) for written, items, _, _ in parked):
         line = out.rfind(b"\n", 0, at) + 1
         indent = b" " * (len(out[line:at]) - len(out[line:at].lstrip(b" ")))
-        out = out[:at] + _list_in_pieces(items, piece, indent) + out[at + len(written) :]
-    return out
+        segments.append(out[done:at])
+        segments += _list_in_pieces(items, piece, indent)
+        done = at + len(written)
+    segments.append(out[done:])
+    return b"".join(segments)
 
 
-def _list_in_pieces(items: list[Any], piece: int, indent: bytes) -> bytes:
-    """``items`` as :func:`indented_bytes` writes a list whose key line is indented by ``indent``."""
+def _list_in_pieces(items: list[Any], piece: int, indent: bytes) -> list[bytes]:
+    """The segments of ``items`` as :func:`indented_bytes` writes a list whose key line is
+    indented by ``indent``."""
     if not items:
-        return b"[]"
-    parts = []
+        return [b"[]"]
+    segments = [b"[\n"]
     for start in range(0, len(items), piece):
         text = indented_bytes(items[start : start + piece])  # "[\n  {...},\n  {...}\n]\n"
-        parts.append(indent + text[2:-3].replace(b"\n", b"\n" + indent))
-    return b"[\n" + b",\n".join(parts) + b"\n" + indent + b"]"
+        segments += (b",\n" if start else b"", indent, text[2:-3].replace(b"\n", b"\n" + indent))
+    segments.append(b"\n" + indent + b"]")
+    return segments
 
 
 def compact_bytes(value: Any) -> bytes:
