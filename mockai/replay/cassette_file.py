@@ -474,12 +474,7 @@ class CassetteFile:
             header = dump_header(self.cassette.version, False, self.redaction)
             self._save(target, base + header + b"".join(batch), len(batch))
             return _Seen([], whole=True)
-        if not isinstance(old, dict):
-            raise self._unreadable("is not a mapping")
-        items = old.get("interactions")
-        if items is not None and not isinstance(items, list):
-            raise self._unreadable("has 'interactions' that are not a list")
-        items = items or []
+        items = self._interactions_of(old, "a mapping")
         if "interactions" not in old:
             base += b"interactions:\n"
         elif not items:
@@ -510,6 +505,15 @@ class CassetteFile:
         self._save(target, data, len(items) + len(batch))
         return seen
 
+    def _interactions_of(self, old: Any, kind: str) -> list[Any]:
+        """The exchanges of a cassette read from disk (``kind``: what its document must be)."""
+        if not isinstance(old, dict):
+            raise self._unreadable(f"is not {kind}")
+        items = old.get("interactions")
+        if items is not None and not isinstance(items, list):
+            raise self._unreadable("has 'interactions' that are not a list")
+        return items or []
+
     # --- JSON ------------------------------------------------------------------------------------
 
     def _append_json(self, target: Path, disk: bytes, batch: list[bytes]) -> _Seen | None:
@@ -517,12 +521,7 @@ class CassetteFile:
             old = json.loads(disk)
         except ValueError as exc:
             raise self._unreadable(f"is not valid JSON ({str(exc)[:200]})") from None
-        if not isinstance(old, dict):
-            raise self._unreadable("is not a JSON object")
-        items = old.get("interactions")
-        if items is not None and not isinstance(items, list):
-            raise self._unreadable("has 'interactions' that are not a list")
-        items = items or []
+        items = self._interactions_of(old, "a JSON object")
         mine = redaction_note(self.redaction, 0)
         noted = [item["redaction"] for item in items if isinstance(item, dict) and "redaction" in item]
         in_effect = noted[-1] if noted else old.get("redaction")
