@@ -128,6 +128,8 @@ class ResponseMemos:
 
     def claim(self, store: ResponseStore, response_id: str) -> bool:
         """Whether ``response_id`` is free (neither stored nor claimed); claimed if it is."""
+        if store.get(response_id) is not None:  # (the usual taken id: no lock needed to say so)
+            return False
         with self._claiming:
             if response_id in self._claimed or store.get(response_id) is not None:
                 return False
