@@ -9,10 +9,14 @@ added together once the Response is made (the real API adds them atomically).  A
 chain.  Unknown ids are the real 404 ``Conversation with id '…' not found.`` (param and code
 null).  Deleting a conversation forgets it and its items.
 
-In memory only, also with ``--store-path``; bounded as the stored responses are (``--store-cap``
-conversations, ``--store-bytes`` of items and metadata, the oldest conversation evicted first; a
-conversation that alone outgrows the budget loses its oldest items).  Ids are drawn
-from the server's seed and the conversation's number: the same run gives the same ids.
+Two stores keep them (:class:`ConversationStore` is what both do): memory
+(:class:`MemoryConversationStore`), bounded as the stored responses are (``--store-cap``
+conversations, ``--store-bytes`` of items and metadata, the conversation changed longest ago
+evicted first), or the SQLite file of ``--store-path``
+(:mod:`mockai.responses.store.conversation_sqlite`), which every worker of ``--workers`` shares.
+In either, a conversation that alone outgrows ``--store-bytes`` loses its oldest items.  Ids are
+drawn from the server's seed and the conversation's number (in the file, its row's): the same run
+gives the same ids.
 """
 
 from __future__ import annotations
@@ -21,7 +25,7 @@ import hashlib
 import threading
 from collections import OrderedDict
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import Any, Protocol
 
 import orjson
 
@@ -32,10 +36,15 @@ from mockai.responses.input_items import input_items
 __all__ = [
     "Conversation",
     "ConversationStore",
+    "MemoryConversationStore",
     "conversation_group",
     "conversation_id_of",
     "conversation_item_not_found",
     "conversation_not_found",
+    "item_size",
+    "metadata_size",
+    "new_conversation",
+    "stored_items",
 ]
 
 # A conversation's created_at: the day before the earliest a seeded answer says (mockai.chat.planner's
@@ -44,7 +53,8 @@ _CREATED_BASE = 1_735_689_600 - 86_400
 
 
 class Conversation:
-    """One conversation; its items are changed only through its store (under the store's lock)."""
+    """One conversation; its items are changed only through its store (under the store's lock).
+    (The SQLite store's conversations carry no items: it reads them from the file when asked.)"""
 
     __slots__ = ("added", "created_at", "id", "items", "metadata", "size")
 
@@ -77,8 +87,62 @@ def conversation_item_not_found(item_id: str) -> APIError:
     return APIError(404, f"Item with id '{item_id}' not found.")
 
 
-class ConversationStore:
-    """The conversations of one server, bounded by count and by the bytes of their items."""
+def new_conversation(seed: int, number: int, metadata: Mapping[str, str]) -> Conversation:
+    """The ``number``-th conversation a server with ``seed`` makes (from 1): its id and
+    ``created_at`` are drawn from them."""
+    digest = hashlib.blake2b(f"{seed}/conversation/{number}".encode(), digest_size=20).hexdigest()
+    created_at = _CREATED_BASE + int(digest[:6], 16) % 86_400
+    return Conversation(f"conv_{created_at:08x}{digest[:40]}", created_at, dict(metadata))
+
+
+def stored_items(conversation: Conversation, batch: int, items: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
+    """``items`` as the ``batch``-th batch added to ``conversation`` keeps them: with their ids,
+    drawn from the conversation and the batch's number."""
+    owner = f"resp_{conversation.group}00{conversation.created_at:08x}/{conversation.id}/{batch}"
+    return list(input_items(list(items), owner))
+
+
+class ConversationStore(Protocol):
+    """What keeps a server's conversations.  Every method given an id that is not kept raises the
+    real 404 (:func:`conversation_not_found`) but :meth:`add_turn`, which adds nothing then, and
+    :meth:`weight`, which says 0."""
+
+    def create(self, metadata: dict[str, str], items: Sequence[Mapping[str, Any]]) -> Conversation: ...
+
+    def get(self, conversation_id: str) -> Conversation: ...
+
+    def items(self, conversation_id: str) -> list[dict[str, Any]]:
+        """The conversation's items, oldest first."""
+        ...
+
+    def update(self, conversation_id: str, metadata: dict[str, str]) -> Conversation: ...
+
+    def delete(self, conversation_id: str) -> None: ...
+
+    def add_items(self, conversation_id: str, items: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
+        """Add ``items`` (made into stored items with ids) at the end; the items added."""
+        ...
+
+    def add_turn(self, conversation_id: str, given: Sequence[dict[str, Any]], made: Sequence[dict[str, Any]]) -> None:
+        """A Response's input items (already with their ids) and output items, added together."""
+        ...
+
+    def delete_item(self, conversation_id: str, item_id: str) -> Conversation:
+        """Forget one item (the item's 404 if the conversation has none with that id)."""
+        ...
+
+    def weight(self, conversation_id: str) -> int:
+        """About how many bytes continuing the conversation reads (0: no such conversation)."""
+        ...
+
+    def clear(self) -> None: ...
+
+    def close(self) -> None: ...
+
+
+class MemoryConversationStore:
+    """The conversations of one server in its memory, bounded by count and by the bytes of their
+    items."""
 
     def __init__(self, seed: int, cap: int, max_bytes: int) -> None:
         self._seed = seed
@@ -91,11 +155,9 @@ class ConversationStore:
     def create(self, metadata: dict[str, str], items: Sequence[Mapping[str, Any]]) -> Conversation:
         with self._lock:
             self._made += 1
-            digest = hashlib.blake2b(f"{self._seed}/conversation/{self._made}".encode(), digest_size=20).hexdigest()
-            created_at = _CREATED_BASE + int(digest[:6], 16) % 86_400
-            conversation = Conversation(f"conv_{created_at:08x}{digest[:40]}", created_at, dict(metadata))
+            conversation = new_conversation(self._seed, self._made, metadata)
             self._kept[conversation.id] = conversation
-            self._charge(conversation, _metadata_size(conversation.metadata))
+            self._charge(conversation, metadata_size(conversation.metadata))
             self._add(conversation, items)
             return conversation
 
@@ -117,9 +179,9 @@ class ConversationStore:
     def update(self, conversation_id: str, metadata: dict[str, str]) -> Conversation:
         conversation = self.get(conversation_id)
         with self._lock:
-            before = _metadata_size(conversation.metadata)
+            before = metadata_size(conversation.metadata)
             conversation.metadata = dict(metadata)
-            self._charge(conversation, _metadata_size(conversation.metadata) - before)
+            self._charge(conversation, metadata_size(conversation.metadata) - before)
         return conversation
 
     def delete(self, conversation_id: str) -> None:
@@ -131,13 +193,11 @@ class ConversationStore:
             raise conversation_not_found(conversation_id)
 
     def add_items(self, conversation_id: str, items: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
-        """Add ``items`` (made into stored items with ids) at the end; the items added."""
         conversation = self.get(conversation_id)
         with self._lock:
             return self._add(conversation, items)
 
     def add_turn(self, conversation_id: str, given: Sequence[dict[str, Any]], made: Sequence[dict[str, Any]]) -> None:
-        """A Response's input items (already with their ids) and output items, added together."""
         with self._lock:
             conversation = self._kept.get(conversation_id)
             if conversation is not None:  # (deleted meanwhile: nothing to add to)
@@ -149,12 +209,11 @@ class ConversationStore:
             for index, item in enumerate(conversation.items):
                 if item.get("id") == item_id:
                     del conversation.items[index]
-                    self._charge(conversation, -_item_size(item))
+                    self._charge(conversation, -item_size(item))
                     return conversation
         raise conversation_item_not_found(item_id)
 
     def weight(self, conversation_id: str) -> int:
-        """About how many bytes continuing the conversation reads (0: no such conversation)."""
         with self._lock:
             found = self._kept.get(conversation_id)
         return 0 if found is None else found.size
@@ -164,16 +223,18 @@ class ConversationStore:
             self._kept.clear()
             self.bytes = 0
 
+    def close(self) -> None:
+        """(Nothing to close in memory.)"""
+
     def _add(self, conversation: Conversation, items: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
         conversation.added += 1
-        owner = f"resp_{conversation.group}00{conversation.created_at:08x}/{conversation.id}/{conversation.added}"
-        stored = list(input_items(list(items), owner))
+        stored = stored_items(conversation, conversation.added, items)
         self._append(conversation, stored)
         return stored
 
     def _append(self, conversation: Conversation, items: list[dict[str, Any]]) -> None:
         conversation.items.extend(items)
-        self._charge(conversation, sum(map(_item_size, items)))
+        self._charge(conversation, sum(map(item_size, items)))
 
     def _charge(self, conversation: Conversation, size: int) -> None:
         """Count ``size`` more bytes for ``conversation`` (the newest now), and keep the store
@@ -190,7 +251,7 @@ class ConversationStore:
         items = conversation.items
         dropped = 0
         while self.bytes > self.max_bytes and len(items) - dropped > 1:
-            lost = _item_size(items[dropped])
+            lost = item_size(items[dropped])
             conversation.size -= lost
             self.bytes -= lost
             dropped += 1
@@ -198,10 +259,11 @@ class ConversationStore:
             del items[:dropped]
 
 
-def _item_size(item: Mapping[str, Any]) -> int:
+def item_size(item: Mapping[str, Any]) -> int:
     """An item's bytes in memory, estimated on the high side from its JSON's length."""
     return 4 * len(orjson.dumps(item)) + 64
 
 
-def _metadata_size(metadata: Mapping[str, str]) -> int:
+def metadata_size(metadata: Mapping[str, str]) -> int:
+    """Metadata's bytes in memory, estimated on the high side."""
     return sum(2 * (len(key) + len(value)) + 120 for key, value in metadata.items())

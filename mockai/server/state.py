@@ -27,7 +27,7 @@ from mockai.core.records import record
 from mockai.replay.source import CassetteReplay, CassetteSource
 from mockai.responses.conversations import ConversationStore
 from mockai.responses.reply_writer import ResponseMemos
-from mockai.responses.store.backends import open_response_store
+from mockai.responses.store.backends import open_conversation_store, open_response_store
 from mockai.responses.store.records import ResponseStore
 from mockai.scenarios.source import ScenarioSource
 from mockai.server.journal import Journal
@@ -69,8 +69,8 @@ class ServerState:
         self.store = open_store(config)
         # Stored responses (/v1/responses with store not false), in the same kind of store.
         self.responses: ResponseStore = open_response_store(config)
-        # Conversations (/v1/conversations), in memory, bounded as the stored responses are.
-        self.conversations = ConversationStore(config.seed, config.store_cap, config.store_bytes)
+        # Conversations (/v1/conversations), in the same kind of store, bounded as the stored responses are.
+        self.conversations: ConversationStore = open_conversation_store(config)
         # Timing of seeded answers under --latency-profile (None: at once).
         self.timing = LatencyTiming.for_config(config, self.seeded_plan)
         # Asked in order; the first answer wins, seeded generation answers the rest.
@@ -166,6 +166,7 @@ class ServerState:
             self.cassette.recorder.file.flush()
         self.store.close()
         self.responses.close()
+        self.conversations.close()
 
     def enter(self) -> None:
         """A request begins with this state."""

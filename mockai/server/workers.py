@@ -8,7 +8,8 @@ all; a worker that dies is reported on stderr and replaced.
 
 Seeded answers are a pure function of the server seed and the request, so every worker gives the
 same bytes.  What a server *remembers* is per worker: the request journal and the admin API under
-``/_mockai/``, scenario sequences and ``times`` counters, stored completions.  Recording a cassette
+``/_mockai/``, scenario sequences and ``times`` counters, and, without ``--store-path``, stored
+completions, stored responses and conversations.  Recording a cassette
 from several processes would lose exchanges, so record modes other than ``none`` are refused.
 """
 

@@ -18,8 +18,18 @@ from tests.support.clients import AUTH, HTTP, sdk
 openai = pytest.importorskip("openai")
 
 
-def test_a_response_continues_a_conversation_and_adds_to_it(fresh: ServerThread) -> None:
-    client = sdk(fresh.base_url)
+@pytest.fixture(params=["memory", "store file"])
+def kept(request: pytest.FixtureRequest, server_factory: Any, tmp_path: Any) -> ServerThread:
+    """A fresh server keeping conversations in memory, or in a ``--store-path`` SQLite file."""
+    if request.param == "memory":
+        server: ServerThread = request.getfixturevalue("fresh")
+        return server
+    made: ServerThread = server_factory(store_path=tmp_path / "store.db")
+    return made
+
+
+def test_a_response_continues_a_conversation_and_adds_to_it(kept: ServerThread) -> None:
+    client = sdk(kept.base_url)
     conversation = client.conversations.create(
         metadata={"topic": "demo"}, items=[{"type": "message", "role": "user", "content": "Remember the number 7."}]
     )
@@ -54,8 +64,8 @@ def test_the_same_run_gives_the_same_ids(server_factory: Any) -> None:
     assert made[0] == made[1]
 
 
-def test_items_are_added_listed_read_and_deleted(fresh: ServerThread) -> None:
-    client = sdk(fresh.base_url)
+def test_items_are_added_listed_read_and_deleted(kept: ServerThread) -> None:
+    client = sdk(kept.base_url)
     conversation = client.conversations.create()
     added = client.conversations.items.create(
         conversation.id,
@@ -75,8 +85,8 @@ def test_items_are_added_listed_read_and_deleted(fresh: ServerThread) -> None:
         client.conversations.items.retrieve(first.id, conversation_id=conversation.id)
 
 
-def test_metadata_is_replaced_and_a_deleted_conversation_is_gone(fresh: ServerThread) -> None:
-    client = sdk(fresh.base_url)
+def test_metadata_is_replaced_and_a_deleted_conversation_is_gone(kept: ServerThread) -> None:
+    client = sdk(kept.base_url)
     conversation = client.conversations.create(metadata={"a": "1"})
     assert client.conversations.update(conversation.id, metadata={"b": "2"}).metadata == {"b": "2"}
     assert client.conversations.retrieve(conversation.id).metadata == {"b": "2"}
@@ -88,11 +98,11 @@ def test_metadata_is_replaced_and_a_deleted_conversation_is_gone(fresh: ServerTh
 
 
 @pytest.mark.parametrize("named", ["conv_nope", {"id": "conv_nope"}])
-def test_an_unknown_conversation_is_the_real_404(fresh: ServerThread, named: Any) -> None:
+def test_an_unknown_conversation_is_the_real_404(kept: ServerThread, named: Any) -> None:
     """The real API: 404, ``Conversation with id '…' not found.``, param and code null (2026 probes)."""
     for stream in (False, True):
         answer = HTTP.post(
-            f"{fresh.base_url}/responses",
+            f"{kept.base_url}/responses",
             json={"model": "gpt-4o-mini", "input": "hi", "conversation": named, "stream": stream},
             headers=AUTH,
         )
@@ -118,8 +128,8 @@ def test_what_create_refuses(fresh: ServerThread, body: dict[str, Any], param: s
     assert error["param"] == param and error["code"] == code
 
 
-def test_conversation_and_previous_response_id_exclude_each_other(fresh: ServerThread) -> None:
-    client = sdk(fresh.base_url)
+def test_conversation_and_previous_response_id_exclude_each_other(kept: ServerThread) -> None:
+    client = sdk(kept.base_url)
     conversation = client.conversations.create()
     first = client.responses.create(model="gpt-4o-mini", input="hi")
     with pytest.raises(openai.BadRequestError) as refused:
@@ -129,18 +139,18 @@ def test_conversation_and_previous_response_id_exclude_each_other(fresh: ServerT
     assert refused.value.body["code"] == "mutually_exclusive_parameters"
 
 
-def test_the_input_tokens_count_reads_the_conversation(fresh: ServerThread) -> None:
-    client = sdk(fresh.base_url)
+def test_the_input_tokens_count_reads_the_conversation(kept: ServerThread) -> None:
+    client = sdk(kept.base_url)
     conversation = client.conversations.create(items=[{"role": "user", "content": "Remember the number 7."}])
     asked = {"model": "gpt-4o-mini", "input": "Which number?", "conversation": conversation.id}
     counted = client.responses.input_tokens.count(**asked).input_tokens
     assert counted == client.responses.create(**asked).usage.input_tokens
 
 
-def test_a_reset_forgets_conversations(fresh: ServerThread) -> None:
-    client = sdk(fresh.base_url)
+def test_a_reset_forgets_conversations(kept: ServerThread) -> None:
+    client = sdk(kept.base_url)
     conversation = client.conversations.create()
-    fresh.server.state.reset()
+    kept.server.state.reset()
     with pytest.raises(openai.NotFoundError):
         client.conversations.retrieve(conversation.id)
 

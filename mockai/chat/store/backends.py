@@ -21,8 +21,9 @@ def open_store(config: ServerConfig) -> CompletionStore:
         return SQLiteStore(config.store_path, config.store_cap)
     if config.workers > 1:
         log.warning(
-            "stored completions are kept in memory by each of the %d worker processes, so a "
-            "request may not find what another worker stored: use --store-path to share them",
+            "stored completions, stored responses and conversations are kept in memory by each of "
+            "the %d worker processes, so a request may not find what another worker stored: use "
+            "--store-path to share them",
             config.workers,
         )
     return MemoryStore(config.store_cap, config.store_bytes)
