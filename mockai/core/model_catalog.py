@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from importlib import resources
 from typing import Any
 
-__all__ = ["DEFAULT_CATALOG", "ModelCatalog", "ModelInfo"]
+__all__ = ["DEFAULT_CATALOG", "ModelCatalog", "ModelInfo", "is_fine_tune"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,6 +66,12 @@ class ModelCatalog:
             if m.id == model_id and m.snapshot:
                 return m.snapshot
         return model_id
+
+
+def is_fine_tune(model_id: str) -> bool:
+    """Whether ``model_id`` names a fine-tuned model: ``ft:base:org:suffix:id``, or 2023's
+    ``base:ft-org-…``."""
+    return model_id.startswith("ft:") or ":ft-" in model_id
 
 
 def is_reasoning_model(model_id: str) -> bool:

@@ -13,6 +13,7 @@ from aiohttp import web
 from mockai.chat.store.routes import StoredCompletionRoutes
 from mockai.core.config import ServerConfig
 from mockai.core.errors import APIError
+from mockai.core.model_catalog import is_fine_tune
 from mockai.core.plan import ErrorReply, ForwardReply, RawReply
 from mockai.http.auth import check_auth
 from mockai.http.responses import Handler, error_boundary, error_response, json_response, request_id_of
@@ -49,6 +50,7 @@ def make_app(config: ServerConfig, state: ServerState | None = None) -> web.Appl
     router.add_post("/v1/responses/input_tokens", count_input_tokens)
     router.add_get("/v1/models", list_models)
     router.add_get("/v1/models/{model}", get_model)
+    router.add_delete("/v1/models/{model}", delete_model)
     StoredCompletionRoutes(lambda request: request.app[STATE].current).add_to(router)
     StoredResponseRoutes(lambda request: request.app[STATE].current).add_to(router)
     ConversationRoutes(lambda request: request.app[STATE].current).add_to(router)
@@ -161,3 +163,16 @@ async def get_model(request: web.Request) -> web.Response:
     if info is None:
         raise APIError.model_not_found(model_id)
     return json_response(info.to_dict(), request)
+
+
+async def delete_model(request: web.Request) -> web.Response:
+    """``client.models.delete``: a fine-tuned model's id (``ft:…``, or 2023's ``base:ft-…``, which
+    chat answers as any model) is deleted, with the recorded answer's layout (real_traffic 36); only
+    fine-tunes can be deleted, so any other id is the not-found ``retrieve`` gives an unknown one
+    (nothing is forgotten: a fine-tune is never listed)."""
+    state = request.app[STATE].current
+    check_auth(request, state.config.api_key)
+    model_id = request.match_info["model"]
+    if not is_fine_tune(model_id):
+        raise APIError.model_not_found(model_id)
+    return json_response({"object": "model", "id": model_id, "deleted": True}, request)

@@ -249,6 +249,16 @@ def test_models_endpoints(client: Any) -> None:
     assert info.value.code == "model_not_found"
 
 
+def test_a_fine_tuned_model_is_deleted_and_a_base_model_is_not(client: Any) -> None:
+    """``client.models.delete`` was a 405 (only GET was routed); only fine-tunes can be deleted."""
+    for model in ("ft:gpt-4o-mini-2024-07-18:acme:support:AbC123", "babbage:ft-acme-2023-06-01-23-15-52"):
+        deleted = client.models.delete(model)
+        assert (deleted.id, deleted.object, deleted.deleted) == (model, "model", True)
+    with pytest.raises(openai.NotFoundError) as info:
+        client.models.delete("gpt-4o-mini")
+    assert info.value.code == "model_not_found"
+
+
 async def test_async_client(async_client: Any) -> None:
     completion = await async_client.chat.completions.create(model="gpt-4o-mini", messages=USER)
     assert completion.choices[0].message.content

@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from tests.support.clients import post_chat
+from tests.support.clients import AUTH, HTTP, post_chat
 from tests.support.reference import shared_params
 from tests.support.servers import ServerFactory
 
@@ -116,3 +116,20 @@ def test_prompt_tokens_with_tools_are_near_the_recorded(base_url: str, path: Pat
     body = {k: v for k, v in record["request"]["body"].items() if k not in ("stream", "stream_options")}
     got = post_chat(base_url, body).json()["usage"]["prompt_tokens"]
     assert 0.8 * recorded <= got <= 1.2 * recorded, (got, recorded)
+
+
+def _model_deletes(folder: Path) -> list[Path]:
+    return [
+        path
+        for path in sorted(folder.glob("*.json"))
+        if json.loads(path.read_text())["request"]["method"] == "DELETE"
+        and json.loads(path.read_text())["request"]["path"].startswith("/v1/models/")
+    ]
+
+
+@pytest.mark.parametrize("path", shared_params(_model_deletes, "conformance", "real_traffic"))
+def test_a_recorded_model_delete_is_answered_alike(base_url: str, path: Path) -> None:
+    record = json.loads(path.read_text())
+    response = HTTP.delete(base_url.removesuffix("/v1") + record["request"]["path"], headers=AUTH)
+    assert response.status_code == record["response"]["status"]
+    assert response.text.strip() == record["response"]["body_text"].strip()  # the same keys, order and layout
