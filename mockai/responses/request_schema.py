@@ -103,6 +103,26 @@ _BUILT_IN_TOOLS = [
     "apply_patch",
     "tool_search",
 ]
+# What ``tool_choice`` may name (the spec's ToolChoiceParam, in its order; the SDK's ToolChoice union
+# reads nothing else): not every built-in tool can be chosen (``web_search``, ``local_shell``,
+# ``tool_search`` cannot), and an ``mcp`` choice names its server.
+_TOOL_CHOICE_TYPES = [
+    "allowed_tools",
+    "file_search",
+    "web_search_preview",
+    "computer",
+    "computer_use_preview",
+    "computer_use",
+    "web_search_preview_2025_03_11",
+    "image_generation",
+    "code_interpreter",
+    "function",
+    "mcp",
+    "custom",
+    "programmatic_tool_calling",
+    "apply_patch",
+    "shell",
+]
 _BUILT_IN_ITEMS = [
     "file_search_call",
     "web_search_call",
@@ -406,15 +426,19 @@ _DEFS: dict[str, Any] = {
     "ToolChoiceObject": {
         "type": "object",
         "required": ["type"],
-        "properties": {
-            "type": {"type": "string", "enum": ["function", "custom", "allowed_tools", "mcp", *_BUILT_IN_TOOLS]}
-        },
+        "properties": {"type": {"type": "string", "enum": _TOOL_CHOICE_TYPES}},
         "allOf": _dispatch(
             "type",
-            {"function": "NamedToolChoice", "custom": "NamedToolChoice", "allowed_tools": "AllowedTools"},
+            {
+                "function": "NamedToolChoice",
+                "custom": "NamedToolChoice",
+                "allowed_tools": "AllowedTools",
+                "mcp": "McpToolChoice",
+            },
         ),
     },
     "NamedToolChoice": _closed(["type", "name"], type=_STRING, name=_STRING),
+    "McpToolChoice": _closed(["type", "server_label"], type=_STRING, server_label=_STRING, name=_NULLABLE_STRING),
     "AllowedTools": _closed(
         ["type", "mode", "tools"],
         type=_STRING,
