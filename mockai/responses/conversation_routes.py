@@ -174,9 +174,16 @@ def _items(value: Any, *, required: bool) -> list[dict[str, Any]]:
         raise APIError(
             400,
             f"Invalid 'items': array too long. Expected an array with maximum length {_MAX_ITEMS}, but got an "
-            f"array with {len(value)} items instead.",
+            f"array with length {len(value)} instead.",
             param="items",
             code="array_above_max_length",
+        )
+    if value == [] and required:  # (nothing to add: the SDK's item list has no first_id to read)
+        raise APIError(
+            400,
+            "Invalid 'items': empty array. Expected an array with minimum length 1, but got an empty array instead.",
+            param="items",
+            code="empty_array",
         )
     if not isinstance(value, list):
         raise APIError.invalid_type("items", "an array of input items", json_type_words(value))

@@ -213,3 +213,23 @@ def test_continuing_a_large_conversation_does_not_hold_up_small_requests(fresh: 
         took = time.monotonic() - started
         assert outcome == [200], (path, outcome)
         assert len(waits) >= 3 and max(waits) < 0.5 * took, (path, max(waits), took, len(waits))
+
+
+def test_adding_no_items_is_refused_and_too_many_are_counted(fresh: ServerThread) -> None:
+    """An SDK audit: ``items.create(id, items=[])`` answered 200 with ``first_id`` and ``last_id``
+    null, which the SDK's strict ``ConversationItemList`` refuses; and the over-20 message said
+    "with 21 items" where the API says "with length 21"."""
+    conversation = sdk(fresh.base_url).conversations.create()
+    url = f"{fresh.base_url}/conversations/{conversation.id}/items"
+    empty = HTTP.post(url, json={"items": []}, headers=AUTH)
+    assert empty.status_code == 400
+    assert empty.json()["error"] == {
+        "message": "Invalid 'items': empty array. Expected an array with minimum length 1, but got an empty array instead.",
+        "type": "invalid_request_error",
+        "param": "items",
+        "code": "empty_array",
+    }
+    many = HTTP.post(url, json={"items": [{"role": "user", "content": "x"}] * 21}, headers=AUTH)
+    assert many.json()["error"]["message"] == (
+        "Invalid 'items': array too long. Expected an array with maximum length 20, but got an array with length 21 instead."
+    )
