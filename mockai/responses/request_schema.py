@@ -499,6 +499,9 @@ REQUEST_SCHEMA: dict[str, Any] = {
                     "enum": ["none", "minimal", "low", "medium", "high", "xhigh", "max", None],
                 },
                 "summary": {"type": ["string", "null"], "enum": ["concise", "detailed", "auto", None]},
+                # (the spec's; ``generate_summary``, in the spec too, is refused live: tests/responses/test_live_probes)
+                "context": {"type": ["string", "null"], "enum": ["auto", "current_turn", "all_turns", None]},
+                "mode": _STRING,
             },
             "additionalProperties": False,
         },
@@ -551,6 +554,25 @@ REQUEST_SCHEMA: dict[str, Any] = {
         "safety_identifier": {"type": ["string", "null"], "maxLength": 64},
         "user": _STRING,
         "background": {"type": ["boolean", "null"]},
+        # Newer than ../shared's spec, declared by the openai SDK 3.57 (ResponseCreateParams).
+        "background_options": {
+            "type": "object",
+            "properties": {
+                "completion_window": {"type": "string", "enum": ["soonest", "2h", "8h"]},
+                "continuation_id": _STRING,
+            },
+            "additionalProperties": False,
+        },
+        "image": {
+            "type": "object",
+            "properties": {"context_compression": {"type": "string", "enum": ["auto", "enabled", "disabled"]}},
+            "additionalProperties": False,
+        },
+        "access_programs": {
+            "type": "object",
+            "properties": {"cyber": {"type": "string", "enum": ["standard", "daybreak_blue", "daybreak_red"]}},
+            "additionalProperties": False,
+        },
         "stream": {"type": ["boolean", "null"]},
         "stream_options": {
             "type": ["object", "null"],

@@ -57,7 +57,8 @@ TOP_LEVEL: frozenset[str] = frozenset(REQUEST_SCHEMA["properties"])  # the param
 # stream, stream_options, background, max_output_tokens, max_tool_calls, reasoning, user,
 # safety_identifier, prompt_cache_options, prompt_cache_key, prompt_cache_retention, truncation,
 # instructions, store, service_tier, top_logprobs, context_management.  Not measured, placed by
-# mockai: previous_response_id, conversation, prompt, tool_choice and frequency_penalty.
+# mockai: previous_response_id, conversation, prompt, tool_choice, frequency_penalty, and the
+# parameters newer than the probes (image, background_options, access_programs).
 REPORT_ORDER: tuple[str, ...] = (
     "model",
     "input",
@@ -66,6 +67,7 @@ REPORT_ORDER: tuple[str, ...] = (
     "prompt",
     "moderation",
     "include",
+    "image",
     "tools",
     "tool_choice",
     "metadata",
@@ -78,6 +80,7 @@ REPORT_ORDER: tuple[str, ...] = (
     "stream",
     "stream_options",
     "background",
+    "background_options",
     "max_output_tokens",
     "max_tool_calls",
     "reasoning",
@@ -92,6 +95,7 @@ REPORT_ORDER: tuple[str, ...] = (
     "service_tier",
     "top_logprobs",
     "context_management",
+    "access_programs",
 )
 assert frozenset(REPORT_ORDER) == TOP_LEVEL and len(REPORT_ORDER) == len(TOP_LEVEL)
 _SAMPLING = (("temperature", 1), ("top_p", 1), ("presence_penalty", 0), ("frequency_penalty", 0))
