@@ -46,8 +46,21 @@ PREFIX = "/_mockai"
 
 
 def _json(payload: Any, status: int = 200) -> web.Response:
-    text = json.dumps(payload, indent=2, ensure_ascii=False, default=str) + "\n"
+    return _json_text(_dumps(payload), status)
+
+
+def _dumps(payload: Any) -> str:
+    return json.dumps(payload, indent=2, ensure_ascii=False, default=str) + "\n"
+
+
+def _json_text(text: str, status: int = 200) -> web.Response:
     return web.Response(status=status, text=text, content_type="application/json")
+
+
+# A journal dump of more entries than this is written in a worker thread: an audit measured a full
+# journal (1,000 requests of 63 KB bodies, 64 MB of indented JSON) holding every other request 4.8 s
+# on the loop.  (json's indented encoder is Python: in a thread, the loop gets its turns.)
+_DUMP_IN_A_THREAD = 64
 
 
 def _rules(request: web.Request) -> ScenarioSource:
@@ -132,13 +145,19 @@ async def clear_scenarios(request: web.Request) -> web.Response:
 
 async def requests(request: web.Request) -> web.Response:
     state = _state(request)
-    entries = _last(list(state.journal), request.query.get("limit"))
-    data = []
-    for entry in entries:
-        item = entry.to_dict()
-        item["rule"] = entry.source.removeprefix("scenario:") if entry.source.startswith("scenario:") else None
-        data.append(item)
-    return _json({"object": "list", "total": state.journal.total, "data": data})
+    journal = state.journal
+    kept = _last(journal.kept(), request.query.get("limit"))
+    total = journal.total
+
+    def dump() -> str:
+        data = []
+        for entry in journal.read(kept):
+            item = entry.to_dict()
+            item["rule"] = entry.source.removeprefix("scenario:") if entry.source.startswith("scenario:") else None
+            data.append(item)
+        return _dumps({"object": "list", "total": total, "data": data})
+
+    return _json_text(await asyncio.to_thread(dump) if len(kept) > _DUMP_IN_A_THREAD else dump())
 
 
 def _last(entries: list[Any], limit: str | None) -> list[Any]:

@@ -240,7 +240,16 @@ class Journal:
             self.bytes -= entries.popleft()[-1]
 
     def __iter__(self) -> Iterator[JournalEntry]:
-        return iter([self._entry(record) for record in list(self._entries)])
+        return iter(self.read(self.kept()))
+
+    def kept(self) -> list[_Record]:
+        """What the journal holds now, oldest first: cheap (a copy of a list), for :meth:`read`."""
+        return list(self._entries)
+
+    def read(self, kept: list[_Record]) -> list[JournalEntry]:
+        """The entries of ``kept`` as they are shown (bodies parsed, secrets redacted): the costly
+        part of reading, which may run in a worker thread while the journal goes on."""
+        return [self._entry(record) for record in kept]
 
     def _entry(self, record: _Record) -> JournalEntry:
         """An entry as it is read: secrets redacted, the body shown."""

@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from types import SimpleNamespace
 from typing import Any
 
@@ -203,3 +203,52 @@ def test_a_body_under_a_mib_of_many_items_does_not_hold_up_small_requests(fresh:
     answer, waits, took = _while_sent(fresh, "responses", body)
     assert answer.status_code == 200, answer.text
     assert len(waits) >= 3 and max(waits) < 0.6 * took, (max(waits), took, len(waits))
+
+
+def _requested(method: str, url: str, body: bytes | None = None) -> Callable[[], httpx.Response]:
+    return lambda: HTTP.request(
+        method, url, content=body, headers={**AUTH, "Content-Type": "application/json"}, timeout=120
+    )
+
+
+def _while_done(server: Any, send: Callable[[], httpx.Response]) -> tuple[httpx.Response, list[float], float]:
+    """``send()`` from another thread, a models list asked again and again while it runs."""
+    outcome: list[httpx.Response] = []
+    started = time.monotonic()
+    worker = threading.Thread(target=lambda: outcome.append(send()))
+    worker.start()
+    waits: list[float] = []
+    while worker.is_alive():
+        asked = time.monotonic()
+        assert HTTP.get(f"{server.base_url}/models", headers=AUTH, timeout=30).status_code == 200
+        waits.append(time.monotonic() - asked)
+    worker.join()
+    assert outcome, "the request got no answer"
+    return outcome[0], waits, time.monotonic() - started
+
+
+def test_adding_megabytes_of_conversation_items_does_not_hold_up_small_requests(served: Any) -> None:
+    """A hostile audit: 20 items of 45,000 parts (33 MB) added to a conversation held every other
+    request 6.5 s; they are now checked, kept and answered in a worker thread (their JSON is still
+    parsed on the loop, in one call: about a tenth of the time)."""
+    made = HTTP.post(f"{served.base_url}/conversations", json={}, headers=AUTH, timeout=30).json()
+    parts = [{"type": "input_text", "text": "x"}] * 20_000
+    body = json.dumps({"items": [{"role": "user", "content": parts} for _ in range(20)]}).encode()
+    url = f"{served.base_url}/conversations/{made['id']}/items"
+    answer, waits, took = _while_done(served, _requested("POST", url, body))
+    assert answer.status_code == 200 and len(answer.json()["data"]) == 20
+    assert len(waits) >= 3 and max(waits) < 0.5 * took, (max(waits), took, len(waits))
+
+
+def test_reading_a_full_journal_does_not_hold_up_small_requests(served: Any) -> None:
+    """A hostile audit: ``GET /_mockai/requests`` over 1,000 requests of 63 KB bodies (64 MB of
+    indented JSON) held every other request 4.8 s; the entries are now read and written in a
+    worker thread."""
+    messages = [{"role": "user", "content": f"w{i} " * 3} for i in range(1300)]
+    for i in range(300):
+        body = {"model": "gpt-4o-mini", "messages": messages, "max_tokens": 1, "user": f"u{i}"}
+        assert HTTP.post(f"{served.base_url}/chat/completions", json=body, headers=AUTH, timeout=30).status_code == 200
+    admin = served.base_url.removesuffix("/v1") + "/_mockai/requests"
+    answer, waits, took = _while_done(served, _requested("GET", admin))
+    assert answer.status_code == 200 and len(answer.json()["data"]) >= 300
+    assert len(waits) >= 3 and max(waits) < 0.5 * took, (max(waits), took, len(waits))
