@@ -46,7 +46,12 @@ def input_items(raw: Any, response_id: str) -> tuple[dict[str, Any], ...]:
 
 def _item(item: Mapping[str, Any], kind: str, item_id: str) -> dict[str, Any]:
     if kind != "message":
-        return {"id": item_id, **type_first({**item, "type": kind, "status": item.get("status") or "completed"})}
+        listed = {**item, "type": kind, "status": item.get("status") or "completed"}
+        listed.pop("id", None)  # (the id is the one found above, never a given one of another type)
+        output = item.get("output")
+        if kind in _OUTPUTS and isinstance(output, list):  # a tool's output as content parts
+            listed["output"] = [_part(part) if isinstance(part, Mapping) else part for part in output]
+        return {"id": item_id, **type_first(listed)}
     role = item.get("role")
     content = item.get("content")
     if isinstance(content, str):
@@ -62,10 +67,17 @@ def _item(item: Mapping[str, Any], kind: str, item_id: str) -> dict[str, Any]:
     }
 
 
+_OUTPUTS = frozenset({"function_call_output", "custom_tool_call_output"})
+
+
 def _part(part: Mapping[str, Any]) -> dict[str, Any]:
     """A content part as listed: an ``output_text`` (an assistant's text sent back) with its
     ``annotations`` and ``logprobs`` (empty when not sent), as a Response's output has them (the
-    SDK requires ``annotations``)."""
-    if part.get("type") == "output_text":
+    SDK requires ``annotations``); an ``input_image`` with its ``detail`` (``auto`` when not sent,
+    its default: the SDK's listed ``ResponseInputImage`` requires it)."""
+    kind = part.get("type")
+    if kind == "output_text":
         part = {"annotations": [], "logprobs": [], **part}
+    elif kind == "input_image" and part.get("detail") is None:
+        part = {**part, "detail": "auto"}
     return type_first(part)
