@@ -31,6 +31,8 @@ from mockai.http.headers import success_headers
 from mockai.http.request_body import read_json_body
 from mockai.http.responses import request_id_of
 from mockai.responses.conversations import ConversationStore, conversation_item_not_found
+from mockai.responses.store.history import resolve_references
+from mockai.responses.store.records import ResponseStore
 from mockai.responses.surface import reword
 from mockai.responses.validation import validate_responses_request
 
@@ -54,6 +56,9 @@ class ConversationAccess(Protocol):
 
     @property
     def conversations(self) -> ConversationStore: ...
+
+    @property
+    def responses(self) -> ResponseStore: ...
 
 
 class ConversationRoutes:
@@ -87,11 +92,12 @@ class ConversationRoutes:
 
     async def create(self, request: web.Request) -> web.Response:
         store = self._store(request)
+        responses = self.access(request).responses
         body, large = await self._body(request, _CREATE)
 
         def made() -> bytes:
             metadata = _metadata(body.get("metadata"))
-            items = _items(body.get("items"), required=False)
+            items = _items(body.get("items"), responses, required=False)
             return _text(store.create(metadata, items).resource())
 
         return _answer(request, await asyncio.to_thread(made) if large else made())
@@ -119,10 +125,12 @@ class ConversationRoutes:
         store = self._store(request)
         conversation_id = request.match_info["conversation_id"]
         store.get(conversation_id)
+        responses = self.access(request).responses
         body, large = await self._body(request, _ADD)
 
         def added() -> bytes:
-            return _text(cursor_page(store.add_items(conversation_id, _items(body.get("items"), required=True)), False))
+            items = _items(body.get("items"), responses, required=True)
+            return _text(cursor_page(store.add_items(conversation_id, items), False))
 
         return _answer(request, await asyncio.to_thread(added) if large else added())
 
@@ -184,8 +192,10 @@ def _metadata(value: Any) -> dict[str, str]:
     return metadata
 
 
-def _items(value: Any, *, required: bool) -> list[dict[str, Any]]:
-    """``items`` as /v1/responses checks its ``input`` items (at ``items`` here), at most 20."""
+def _items(value: Any, responses: ResponseStore, *, required: bool) -> list[dict[str, Any]]:
+    """``items`` as /v1/responses checks its ``input`` items (at ``items`` here), at most 20, each
+    ``item_reference`` replaced by the stored item it names (an unknown one: the real 404), as
+    /v1/responses reads them: a conversation keeps items, never references."""
     if value is None:
         if required:
             raise APIError.missing_required("items")
@@ -211,7 +221,8 @@ def _items(value: Any, *, required: bool) -> list[dict[str, Any]]:
         validate_responses_request({"model": "gpt-4o", "input": value})
     except APIError as error:
         raise _at_items(error) from None
-    return value
+    resolved: list[dict[str, Any]] = resolve_references(responses, value)
+    return resolved
 
 
 def _at_items(error: APIError) -> APIError:

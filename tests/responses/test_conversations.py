@@ -233,3 +233,20 @@ def test_adding_no_items_is_refused_and_too_many_are_counted(fresh: ServerThread
     assert many.json()["error"]["message"] == (
         "Invalid 'items': array too long. Expected an array with maximum length 20, but got an array with length 21 instead."
     )
+
+
+def test_an_item_reference_is_kept_as_the_item_it_names(kept: ServerThread) -> None:
+    """A hostile audit: ``{"type": "item_reference", "id": ...}`` (or ``{"id": ...}``) was kept as
+    it was sent, and listing it failed in the SDK (a reference is no ``ConversationItem``; the bare
+    one became a message with ``role: null``).  It is read as /v1/responses reads one."""
+    client = sdk(kept.base_url)
+    answer = client.responses.create(model="gpt-4o-mini", input="Name a colour.")
+    said = answer.output[0].id
+    conversation = client.conversations.create(items=[{"type": "item_reference", "id": said}])
+    client.conversations.items.create(conversation.id, items=[{"id": said}])
+    listed = client.conversations.items.list(conversation.id, order="asc").data
+    assert [(item.type, item.role, item.id) for item in listed] == [("message", "assistant", said)] * 2
+    assert listed[0].content[0].text == answer.output_text
+    with pytest.raises(openai.NotFoundError) as unknown:
+        client.conversations.create(items=[{"type": "item_reference", "id": "msg_nope"}])
+    assert unknown.value.body["message"].startswith("Item with id 'msg_nope' not found")
