@@ -13,8 +13,10 @@ __all__ = [
     "SECRET_HEADERS",
     "SECRET_NAME_PARTS",
     "SECRET_QUERY_PARAMS",
+    "body_secrets",
     "is_secret_header",
     "is_secret_query_param",
+    "redact_body_secrets",
     "redact_fields",
     "redact_headers",
     "redact_query",
@@ -119,3 +121,46 @@ def redact_query(query: str) -> str:
         name, sep, _ = part.partition("=")
         parts.append(f"{name}={REDACTED}" if sep and is_secret_query_param(unquote(name)) else part)
     return "&".join(parts)
+
+
+def body_secrets(body: Any) -> list[str]:
+    """The credentials a request body carries for a service the API calls on its behalf: an MCP
+    tool's ``authorization`` (an OAuth token) and the values of its secret-named ``headers``
+    (``Authorization``, ``X-Api-Key``…), in ``tools``."""
+    found: list[str] = []
+    for tool in _mcp_tools(body):
+        authorization = tool.get("authorization")
+        if isinstance(authorization, str):
+            found.append(authorization)
+        headers = tool.get("headers")
+        if isinstance(headers, Mapping):
+            found.extend(v for k, v in headers.items() if isinstance(v, str) and is_secret_header(str(k)))
+    return found
+
+
+def redact_body_secrets(body: Any) -> Any:
+    """``body`` (a request, or a Response that echoes its ``tools``) with :func:`body_secrets`
+    written ``<redacted>``; the same object when it has none (the usual case costs a lookup)."""
+    if not any(True for _ in _mcp_tools(body)):
+        return body
+    tools = [_mcp_redacted(tool) if _is_mcp(tool) else tool for tool in body["tools"]]
+    return {**body, "tools": tools}
+
+
+def _is_mcp(tool: Any) -> bool:
+    return isinstance(tool, Mapping) and tool.get("type") == "mcp"
+
+
+def _mcp_tools(body: Any) -> Iterable[Mapping[str, Any]]:
+    tools = body.get("tools") if isinstance(body, Mapping) else None
+    return [tool for tool in tools if _is_mcp(tool)] if isinstance(tools, list) else []
+
+
+def _mcp_redacted(tool: Mapping[str, Any]) -> dict[str, Any]:
+    out = dict(tool)
+    if isinstance(out.get("authorization"), str):
+        out["authorization"] = REDACTED
+    headers = out.get("headers")
+    if isinstance(headers, Mapping):
+        out["headers"] = {k: REDACTED if is_secret_header(str(k)) else v for k, v in headers.items()}
+    return out

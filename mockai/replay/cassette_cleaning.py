@@ -14,7 +14,15 @@ from collections.abc import Iterable
 from typing import Any
 from urllib.parse import unquote
 
-from mockai.core.redaction import REDACTED, is_secret_header, is_secret_query_param, redact_fields, redact_query
+from mockai.core.redaction import (
+    REDACTED,
+    body_secrets,
+    is_secret_header,
+    is_secret_query_param,
+    redact_body_secrets,
+    redact_fields,
+    redact_query,
+)
 from mockai.replay.cassette import NO_REDACTION, Redaction
 
 __all__ = [
@@ -68,14 +76,15 @@ def clean_response_headers(
 
 
 def secrets_sent(
-    headers: Iterable[tuple[str, str]], query: str, redaction: Redaction = NO_REDACTION
+    headers: Iterable[tuple[str, str]], query: str, redaction: Redaction = NO_REDACTION, body: Any = None
 ) -> tuple[bytes, ...]:
     """The secrets a request carried (its secret headers' values, a bearer or basic credential
-    alone too, secret query parameters' values): an upstream may echo them in its answer, as a
-    gateway's 401 does ("Incorrect API key provided: sk-..."), and they must not be written there
-    either.  Values under 8 characters are left out (they would match ordinary text)."""
+    alone too, secret query parameters' values, the credentials in its JSON ``body``): an upstream
+    may echo them in its answer, as a gateway's 401 does ("Incorrect API key provided: sk-..."),
+    or a Response its tools, and they must not be written there either.  Values under 8
+    characters are left out (they would match ordinary text)."""
     named = {h.lower() for h in redaction.headers}
-    found: set[str] = set()
+    found: set[str] = set(body_secrets(body))
     for name, value in headers:
         if is_secret_header(name) or name.lower() in named:
             found.add(value)
@@ -109,7 +118,9 @@ def clean_query(query: str) -> str:
 
 
 def clean_body(body: Any, redaction: Redaction) -> Any:
-    return redact_fields(body, redaction.fields)
+    """A JSON body as written: an MCP tool's credentials (:func:`~mockai.core.redaction.body_secrets`)
+    and the fields ``redaction`` names are ``<redacted>``."""
+    return redact_fields(redact_body_secrets(body), redaction.fields)
 
 
 def split_events(data: bytes) -> tuple[list[bytes], bytes]:

@@ -19,7 +19,7 @@ from typing import Any
 from urllib.parse import parse_qsl
 
 from mockai.core import strict_json
-from mockai.core.redaction import redact_fields
+from mockai.core.redaction import redact_body_secrets, redact_fields
 from mockai.replay.cassette import CassetteRequest, Interaction
 from mockai.replay.cassette_cleaning import clean_query
 
@@ -205,7 +205,7 @@ class CassetteIndex:
         if text is not None:
             parts = multipart_parts(text)
             return {"(text)": text} if parts is None else {"(multipart)": parts}
-        body = redact_fields(body, self._redacted)
+        body = redact_fields(redact_body_secrets(body), self._redacted)  # (as the cassette wrote it)
         for path in self._ignore:
             body = _strip(body, path)
         return _canonical(body)

@@ -110,7 +110,7 @@ class Recorder:
             response = await _start_reply(request, upstream)
             passed = await _pass_on(request, upstream, response, started)
             reply_headers = clean_response_headers(upstream.headers.items(), self.redaction)
-            secrets = secrets_sent(request.headers.items(), request.query_string, self.redaction)
+            secrets = secrets_sent(request.headers.items(), request.query_string, self.redaction, parse_body(raw)[0])
             body, events = passed.body, passed.events
             if secrets:  # (an upstream's answer may echo the key it refused)
                 body = scrub_secrets(body, secrets)

@@ -24,7 +24,7 @@ from mockai.core.json_budget import bounded_copy, json_cost
 from mockai.core.plan import ErrorReply, PlannedReply, RawReply, Reply, ReplyPlan, plan_cost
 from mockai.core.plan_excerpt import plan_excerpt
 from mockai.core.records import record
-from mockai.core.redaction import redact_fields, redact_headers, redact_query
+from mockai.core.redaction import redact_body_secrets, redact_fields, redact_headers, redact_query
 from mockai.server.access_log import note_answer
 
 __all__ = ["BODY_KEPT_BYTES", "DEFAULT_JOURNAL_BYTES", "NOT_READ", "Describe", "Excerptable", "Journal", "JournalEntry"]
@@ -94,7 +94,7 @@ class JournalEntry:
     @property
     def response(self) -> dict[str, Any] | None:
         """The answer as a JSON object: the completion, the error envelope or the recorded body."""
-        answer = self._response()
+        answer: dict[str, Any] | None = redact_body_secrets(self._response())  # (a Response echoes its tools)
         return redact_fields(answer, self.redacted_fields) if self.redacted_fields else answer
 
     def _response(self) -> dict[str, Any] | None:
@@ -255,7 +255,7 @@ class Journal:
         """An entry as it is read: secrets redacted, the body shown."""
         seq, method, path, query, headers, kept, status, source, reply, describe, answer, _ = record
         query, headers = redact_query(query), redact_headers(headers, self.redacted_headers)
-        body = _shown(kept)
+        body = redact_body_secrets(_shown(kept))
         fields = self.redacted_fields
         if fields:
             body = redact_fields(body, fields)

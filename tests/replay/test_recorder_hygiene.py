@@ -20,7 +20,7 @@ from mockai.replay.cassette import (
 )
 from mockai.replay.cassette_file import CassetteFile, remove_stale_temp_files, write_atomic
 from tests.support.bodies import chat
-from tests.support.clients import AUTH, post_chat
+from tests.support.clients import AUTH, HTTP, post_chat
 from tests.support.servers import ServerFactory, mockai_process
 
 SECRET_USER = "alice.SECRET@example.com"
@@ -222,3 +222,39 @@ def test_serve_in_a_record_mode_forwards_nothing_a_web_page_sends(
     _page_refused(recorder.base_url)
     assert post_chat(recorder.base_url, chat("hi")).status_code == 200
     assert "INJECTED" not in cassette.read_text() and len(load_cassette(cassette).interactions) == 1
+
+
+MCP_TOKEN = "oauth-SECRET-mcp-0123456789"
+MCP_HEADER = "Bearer sk-SECRET-mcp-header-0123"
+MCP_TOOL = {
+    "type": "mcp",
+    "server_label": "deepwiki",
+    "server_url": "https://mcp.example.com/mcp",
+    "authorization": MCP_TOKEN,
+    "headers": {"Authorization": MCP_HEADER, "X-Trace": "trace-kept"},
+    "require_approval": "never",
+}
+
+
+def test_an_mcp_tools_credentials_are_never_written_nor_shown(tmp_path: Path, server_factory: ServerFactory) -> None:
+    """A hostile audit: an MCP tool's OAuth ``authorization`` and its ``headers.Authorization``
+    (credentials in the body, for the API to call the MCP server with) were kept verbatim in the
+    journal, in the Response the journal shows, and in a recorded cassette (request, and the
+    Response echoing its tools).  They are ``<redacted>`` like an Authorization header; a
+    replay still matches the request that carries them."""
+    upstream = server_factory()
+    cassette = tmp_path / "mcp.yaml"
+    recorder = server_factory(cassette=cassette, record_mode="all", upstream=upstream.base_url)
+    body = {"model": "gpt-4o-mini", "input": "hi", "tools": [MCP_TOOL]}
+    recorded = HTTP.post(f"{recorder.base_url}/responses", json=body, headers=AUTH)
+    assert recorded.status_code == 200
+    text = cassette.read_text()
+    assert MCP_TOKEN not in text and MCP_HEADER not in text and "sk-SECRET-mcp-header" not in text
+    assert "trace-kept" in text  # (a header that is no secret stays)
+    for server in (upstream, recorder):
+        admin = server.base_url.removesuffix("/v1") + "/_mockai/requests"
+        shown = HTTP.get(admin).text
+        assert MCP_TOKEN not in shown and "sk-SECRET-mcp-header" not in shown and "trace-kept" in shown
+    replayer = server_factory(cassette=cassette)
+    replayed = HTTP.post(f"{replayer.base_url}/responses", json=body, headers=AUTH)
+    assert replayed.status_code == 200 and replayed.json()["id"] == recorded.json()["id"]
