@@ -25,6 +25,7 @@ EFFORT_RANGES: dict[str, tuple[int, int]] = {
     "medium": (192, 511),
     "high": (512, 1535),
     "xhigh": (1536, 3071),
+    "max": (3072, 6143),  # (gpt-5.6's; before, "max" fell back to the model's default, none: no reasoning)
 }
 
 

@@ -117,6 +117,13 @@ _GPT5 = Capabilities(  # [models] [reasoning]; verbosity: the gpt-5 guide
 _GPT52 = replace(_GPT5, family="gpt-5.2", efforts=(*EFFORTS_GPT51, "xhigh"), default_effort="none", default_top_p=0.98)
 
 # (prefix, capabilities), longest prefix wins.
+_GPT56 = replace(
+    _GPT52,
+    family="gpt-5.6",
+    message_phase=True,
+    efforts=(*EFFORTS_GPT51, "xhigh", "max"),
+    prompt_cache_retentions=("24h",),
+)
 FAMILIES: tuple[tuple[str, Capabilities], ...] = (
     ("gpt-3.5-turbo", Capabilities("gpt-3.5-turbo", context_window=16_385, max_output_tokens=4_096)),  # [models]
     ("gpt-4-turbo", Capabilities("gpt-4-turbo", max_output_tokens=4_096, inputs=_VISION)),  # [models]
@@ -193,16 +200,11 @@ FAMILIES: tuple[tuple[str, Capabilities], ...] = (
     ("gpt-5.5", replace(_GPT52, family="gpt-5.5", message_phase=True)),
     # gpt-5.6 (cyber, luna, sol, terra in the 2026 spec): efforts and prompt caching as a 2026
     # probe list of the live API shows them for gpt-5.6-terra ("'minimal' is not supported").
-    (
-        "gpt-5.6",
-        replace(
-            _GPT52,
-            family="gpt-5.6",
-            message_phase=True,
-            efforts=(*EFFORTS_GPT51, "xhigh", "max"),
-            prompt_cache_retentions=("24h",),
-        ),
-    ),
+    ("gpt-5.6", _GPT56),
+    # gpt-6 (astra, luna, sol; 6.1 and 6.2 sol, terra, astra), in the openai SDK 3.57's model list
+    # and nowhere else mockai has read: taken as gpt-5.6 (the newest family known), not as a generic
+    # model, which would refuse their reasoning effort.  An inference, not a recording.
+    ("gpt-6", replace(_GPT56, family="gpt-6")),
 )
 _BY_LENGTH = sorted(FAMILIES, key=lambda entry: len(entry[0]), reverse=True)
 GENERIC = Capabilities("generic", inputs=_VISION)

@@ -34,7 +34,7 @@ DEFAULT_CATALOG: tuple[ModelInfo, ...] = tuple(
     for entry in json.loads(resources.files("mockai").joinpath("core/model_catalog.json").read_text("utf-8"))
 )
 
-_REASONING_PREFIXES = ("o1", "o3", "o4", "gpt-5")
+_REASONING_PREFIXES = ("o1", "o3", "o4", "gpt-5", "gpt-6")
 
 
 class ModelCatalog:

@@ -249,6 +249,16 @@ def test_models_endpoints(client: Any) -> None:
     assert info.value.code == "model_not_found"
 
 
+def test_the_newest_sdks_models_are_listed_and_reason(client: Any) -> None:
+    """An SDK audit (openai 3.57): its gpt-6 models were 404s under --strict-models and, as
+    generic models, refused ``reasoning_effort``; gpt-audio-mini (live until 2027-01-20) was
+    missing from the list while its family answers with audio."""
+    ids = {m.id for m in client.models.list()}
+    assert {"gpt-6-sol", "gpt-6.2-astra", "gpt-audio-mini", "gpt-audio-mini-2025-12-15"} <= ids
+    answer = client.chat.completions.create(model="gpt-6-sol", messages=USER, reasoning_effort="max")
+    assert answer.usage.completion_tokens_details.reasoning_tokens > 0
+
+
 def test_a_fine_tuned_model_is_deleted_and_a_base_model_is_not(client: Any) -> None:
     """``client.models.delete`` was a 405 (only GET was routed); only fine-tunes can be deleted."""
     for model in ("ft:gpt-4o-mini-2024-07-18:acme:support:AbC123", "babbage:ft-acme-2023-06-01-23-15-52"):

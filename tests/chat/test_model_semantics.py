@@ -74,6 +74,9 @@ def test_reasoning_grows_with_effort(client: Any, prompt: str) -> None:
     assert o3 == sorted(set(o3)), o3
     assert _reasoning(client, "gpt-4o", None, prompt) == 0
     assert _reasoning(client, "gpt-5", "high", prompt) == _reasoning(client, "gpt-5", "high", prompt)
+    # gpt-5.6's efforts up to max (which fell back to the default, none: no reasoning at all)
+    gpt56 = [_reasoning(client, "gpt-5.6-sol", e, prompt) for e in ("none", "low", "medium", "high", "xhigh", "max")]
+    assert gpt56 == sorted(set(gpt56)) and gpt56[0] == 0, gpt56
 
 
 def test_verbosity_changes_the_visible_length(client: Any) -> None:
