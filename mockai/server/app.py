@@ -21,6 +21,7 @@ from mockai.responses.conversation_routes import ConversationRoutes
 from mockai.responses.store.routes import StoredResponseRoutes
 from mockai.server import admin
 from mockai.server.access_log import ACCESS_LOG, access_log_for
+from mockai.server.compact_route import compact_response
 from mockai.server.embeddings_routes import create_embeddings, create_moderations
 from mockai.server.fast_front import FastSetup
 from mockai.server.input_tokens_route import count_input_tokens
@@ -48,6 +49,7 @@ def make_app(config: ServerConfig, state: ServerState | None = None) -> web.Appl
     router.add_post("/v1/moderations", create_moderations)
     router.add_post("/v1/responses", create_response)
     router.add_post("/v1/responses/input_tokens", count_input_tokens)
+    router.add_post("/v1/responses/compact", compact_response)
     router.add_get("/v1/models", list_models)
     router.add_get("/v1/models/{model}", get_model)
     router.add_delete("/v1/models/{model}", delete_model)
