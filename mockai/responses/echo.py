@@ -42,7 +42,7 @@ def request_echo(body: Mapping[str, Any], service_tier: str) -> dict[str, Any]:
         "presence_penalty": _float(get("presence_penalty"), 0.0),
         "previous_response_id": get("previous_response_id"),
         "conversation": _conversation(get("conversation")),
-        "prompt": type_first(_mapping(get("prompt"))) if get("prompt") else None,
+        "prompt": _prompt(_mapping(get("prompt"))) if get("prompt") else None,
         "prompt_cache_key": get("prompt_cache_key"),
         "prompt_cache_retention": get("prompt_cache_retention") or caps.prompt_cache_retentions[0],
         "reasoning": _reasoning(caps.reasoning, effort, reasoning.get("summary")),
@@ -76,6 +76,20 @@ def _reasoning(reasons: bool, effort: Any, summary: Any) -> dict[str, Any]:
     if reasons:
         return {"context": "current_turn", "effort": effort, "mode": "standard", "summary": summary}
     return {"effort": effort, "summary": summary}
+
+
+def _prompt(prompt: Mapping[str, Any]) -> dict[str, Any]:
+    """``prompt`` as echoed: an image variable with its ``detail`` (``auto`` when not sent, as an
+    input image is listed: the SDK's ``ResponseInputImage`` requires it)."""
+    variables = prompt.get("variables")
+    if isinstance(variables, Mapping) and any(_undetailed_image(v) for v in variables.values()):
+        shown = {k: {**v, "detail": "auto"} if _undetailed_image(v) else v for k, v in variables.items()}
+        prompt = {**prompt, "variables": shown}
+    return type_first(prompt)
+
+
+def _undetailed_image(value: Any) -> bool:
+    return isinstance(value, Mapping) and value.get("type") == "input_image" and value.get("detail") is None
 
 
 def type_first(value: Mapping[str, Any]) -> dict[str, Any]:

@@ -5,8 +5,10 @@ chat request: multi-typed values instead of ``anyOf`` (so that an error names on
 and ``if``/``then`` dispatch on an item's ``type`` (or a message's ``role``), so that a wrong
 item is reported at the member that is wrong.  The objects mockai reads (messages, function
 calls and their outputs, function and custom tools, ``text.format``, ``reasoning``) are closed;
-built-in tools are checked for their ``type``, the members the spec requires of them and a few
-settings' types; the items of built-in tool calls for their ``type`` only.
+built-in tools, the items of their calls, the annotations and logprobs of an ``output_text`` part
+and ``prompt`` are checked as the openai SDK declares them, so that what mockai echoes (the
+Response's ``tools`` and ``prompt``) and lists (input items, a conversation's items) parses in the
+SDK: their definitions are in :mod:`mockai.responses.builtin_tool_schema`.
 
 Three faults the live API reports at the object rather than at its member are marked with a
 ``false`` schema there, and worded by :mod:`mockai.responses.validation`: an input item whose
@@ -25,32 +27,14 @@ from __future__ import annotations
 from typing import Any
 
 from mockai.chat.request_schema import register_schema
+from mockai.responses import builtin_tool_schema as built_in
+
+# The helpers (and common members) the definitions are built with, shared with the built-in ones.
+_closed, _dispatch, _ref = built_in.closed, built_in.dispatch, built_in.ref
+_STRING, _NULLABLE_STRING, _NULLABLE_OBJECT = built_in.STRING, built_in.NULLABLE_STRING, built_in.NULLABLE_OBJECT
+_ALLOWED_CALLERS, _ITEM_STATUS = built_in.ALLOWED_CALLERS, built_in.ITEM_STATUS
 
 __all__ = ["ASSISTANT_PARTS", "INPUT_PARTS", "ITEM_TYPES", "PART_TYPES", "REQUEST_SCHEMA", "ROLES"]
-
-
-def _closed(required: list[str], **properties: Any) -> dict[str, Any]:
-    return {"type": "object", "required": required, "properties": properties, "additionalProperties": False}
-
-
-def _open(required: list[str], **properties: Any) -> dict[str, Any]:
-    """An object with these required members and these members' types; others are not checked."""
-    return {"type": "object", "required": required, "properties": {"type": _STRING, **properties}}
-
-
-def _ref(name: str) -> dict[str, str]:
-    return {"$ref": f"#/$defs/{name}"}
-
-
-def _dispatch(key: str, cases: dict[str, str], default: str | None = None) -> list[dict[str, Any]]:
-    """``allOf`` entries choosing a definition by the value of ``key`` (``default``: when absent)."""
-    out: list[dict[str, Any]] = []
-    for value, ref in cases.items():
-        cond = {"required": [key], "properties": {key: {"const": value}}}
-        out.append({"if": cond, "then": {"$ref": f"#/$defs/{ref}"}})
-    if default is not None:
-        out.append({"if": {"not": {"required": [key]}}, "then": {"$ref": f"#/$defs/{default}"}})
-    return out
 
 
 def _message(part: dict[str, Any], **more: Any) -> dict[str, Any]:
@@ -73,11 +57,6 @@ def _role_part(accepted: tuple[str, ...]) -> dict[str, Any]:
     return {"type": "object", "allOf": [_ref("MessagePart"), {"if": wrong, "then": False}]}
 
 
-_STRING = {"type": "string"}
-_NULLABLE_STRING = {"type": ["string", "null"]}
-_NULLABLE_OBJECT = {"type": ["object", "null"]}
-_ALLOWED_CALLERS = {"type": ["array", "null"], "items": {"type": "string", "enum": ["direct", "programmatic"]}}
-_ITEM_STATUS = {"type": "string", "enum": ["in_progress", "completed", "incomplete"]}
 # A content part's definition, by its type.
 _PART_DEFINITIONS = {
     "input_text": "TextPart",
@@ -185,7 +164,6 @@ PART_TYPES: tuple[str, ...] = (
 )
 ASSISTANT_PARTS: tuple[str, ...] = ("output_text", "refusal")
 INPUT_PARTS: tuple[str, ...] = ("input_text", "input_image", "input_file", "scoped_content", "input_audio")
-_OPEN_ITEM = {"type": "object", "required": ["type"], "properties": {"type": _STRING}}
 
 _DEFS: dict[str, Any] = {
     "InputItem": {
@@ -225,6 +203,7 @@ _DEFS: dict[str, Any] = {
                     "reasoning": "Reasoning",
                     "item_reference": "ItemReference",
                     **dict.fromkeys(_BUILT_IN_ITEMS, "OpenItem"),
+                    **built_in.BUILT_IN_ITEM_CASES,
                 },
             ),
             {"if": {"required": ["type"], "properties": {"type": {"const": None}}}, "then": _ref("ItemReference")},
@@ -271,7 +250,11 @@ _DEFS: dict[str, Any] = {
     },
     "TextPart": _closed(["type", "text"], type=_STRING, text=_STRING, prompt_cache_breakpoint=_NULLABLE_OBJECT),
     "OutputTextPart": _closed(
-        ["type", "text"], type=_STRING, text=_STRING, annotations={"type": "array"}, logprobs={"type": "array"}
+        ["type", "text"],
+        type=_STRING,
+        text=_STRING,
+        annotations={"type": "array", "items": _ref("Annotation")},
+        logprobs={"type": "array", "items": _ref("Logprob")},
     ),
     "RefusalPart": _closed(["type", "refusal"], type=_STRING, refusal=_STRING),
     "ImagePart": _closed(
@@ -346,12 +329,11 @@ _DEFS: dict[str, Any] = {
             "type": "array",
             "items": _closed(["type", "text"], type={"const": "summary_text"}, text=_STRING),
         },
-        content={"type": "array"},
+        content={"type": "array", "items": _ref("ReasoningText")},
         encrypted_content=_NULLABLE_STRING,
         status=_ITEM_STATUS,
     ),
     "ItemReference": _closed(["id"], type={"type": ["string", "null"]}, id=_STRING),
-    "OpenItem": _OPEN_ITEM,
     "Tool": {
         "type": "object",
         "required": ["type"],
@@ -361,48 +343,10 @@ _DEFS: dict[str, Any] = {
             {
                 "function": "FunctionTool",
                 "custom": "CustomTool",
-                "file_search": "FileSearchTool",
-                "mcp": "McpTool",
-                "code_interpreter": "CodeInterpreterTool",
-                "computer_use_preview": "ComputerUseTool",
-                "web_search_preview": "WebSearchPreviewTool",
-                "web_search_preview_2025_03_11": "WebSearchPreviewTool",
+                **built_in.BUILT_IN_TOOL_CASES,
             },
         ),
     },
-    # Built-in tools: what the spec requires of them and the types of the settings a test is
-    # likely to get wrong; other settings pass (echoed as sent).  A malformed one answered 200
-    # gave a Response the SDK's strict parsing refuses (a hostile audit).
-    "FileSearchTool": _open(
-        ["type", "vector_store_ids"],
-        vector_store_ids={"type": "array", "items": _STRING},
-        max_num_results={"type": "integer", "minimum": 1, "maximum": 50},
-        ranking_options={"type": "object"},
-        filters=_NULLABLE_OBJECT,
-    ),
-    "McpTool": _open(
-        ["type", "server_label"],
-        server_label=_STRING,
-        server_url=_STRING,
-        connector_id=_STRING,
-        authorization=_STRING,
-        server_description=_STRING,
-        headers=_NULLABLE_OBJECT,
-        allowed_tools={"type": ["array", "object", "null"]},
-        require_approval={"type": ["string", "object", "null"]},
-    ),
-    "CodeInterpreterTool": _open(["type", "container"], container={"type": ["string", "object"]}),
-    "ComputerUseTool": _open(
-        ["type", "environment", "display_width", "display_height"],
-        environment=_STRING,
-        display_width={"type": "integer"},
-        display_height={"type": "integer"},
-    ),
-    "WebSearchPreviewTool": _open(
-        ["type"],
-        search_context_size={"type": "string", "enum": ["low", "medium", "high"]},
-        user_location=_NULLABLE_OBJECT,
-    ),
     "FunctionTool": _closed(
         ["type", "name"],
         type=_STRING,
@@ -419,7 +363,7 @@ _DEFS: dict[str, Any] = {
         type=_STRING,
         name=_STRING,
         description=_STRING,
-        format={"type": "object"},
+        format=_ref("CustomToolFormat"),
         defer_loading={"type": "boolean"},
         allowed_callers=_ALLOWED_CALLERS,
     ),
@@ -462,6 +406,16 @@ _DEFS: dict[str, Any] = {
         schema={"type": "object"},
         strict={"type": ["boolean", "null"]},
     ),
+    # A prompt's variable: a string or an input part (an image without ``detail`` is echoed with
+    # ``auto``, its default: the SDK's ResponsePrompt reads none without it).
+    "PromptVariable": {"type": ["string", "object"], "if": {"type": "object"}, "then": _ref("PromptPart")},
+    "PromptPart": {
+        "type": "object",
+        "required": ["type"],
+        "properties": {"type": {"type": "string", "enum": ["input_text", "input_image", "input_file"]}},
+        "allOf": _dispatch("type", {"input_text": "TextPart", "input_image": "ImagePart", "input_file": "FilePart"}),
+    },
+    **built_in.BUILT_IN_DEFS,
 }
 
 REQUEST_SCHEMA: dict[str, Any] = {
@@ -579,7 +533,15 @@ REQUEST_SCHEMA: dict[str, Any] = {
             "properties": {"include_obfuscation": {"type": "boolean"}},
             "additionalProperties": False,
         },
-        "prompt": {"type": ["object", "null"], "required": ["id"], "properties": {"id": _STRING}},
+        "prompt": {
+            "type": ["object", "null"],
+            "required": ["id"],
+            "properties": {
+                "id": _STRING,
+                "version": _NULLABLE_STRING,
+                "variables": {"type": ["object", "null"], "additionalProperties": _ref("PromptVariable")},
+            },
+        },
         "moderation": {"type": ["object", "null"]},
         "context_management": {"type": ["array", "null"], "minItems": 1, "items": {"type": "object"}},
     },

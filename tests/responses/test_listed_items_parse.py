@@ -45,18 +45,21 @@ def test_a_tool_output_of_parts_is_listed_as_the_sdk_reads_it(fresh: ServerThrea
 
 
 def test_an_item_id_is_a_string(fresh: ServerThread) -> None:
-    """An item sent with an ``id`` that is not a string gets the id mockai draws, not that value."""
-    given = [{"type": "function_call", "id": 7, "call_id": "c", "name": "f", "arguments": "{}"}]
-    answer = HTTP.post(
-        f"{fresh.base_url}/responses",
-        json={
-            "model": "gpt-4o-mini",
-            "input": [*given, {"type": "function_call_output", "call_id": "c", "output": "x"}],
+    """An item whose ``id`` is null (where the API takes one) is listed with the id mockai draws;
+    an ``id`` of another type is refused as the API refuses it."""
+    given = [
+        {
+            "type": "computer_call_output",
+            "id": None,
+            "call_id": "c",
+            "output": {"type": "computer_screenshot", "image_url": "https://x/s.png"},
         },
-        headers=AUTH,
-    )
-    if answer.status_code == 400:  # refused as the real API refuses an id of the wrong type: also right
-        assert answer.json()["error"]["param"] == "input[0].id"
-        return
+        {"role": "user", "content": "hi"},
+    ]
+    answer = HTTP.post(f"{fresh.base_url}/responses", json={"model": "gpt-4o-mini", "input": given}, headers=AUTH)
+    assert answer.status_code == 200, answer.text
     listed = sdk(fresh.base_url).responses.input_items.list(answer.json()["id"], order="asc").data
-    assert isinstance(listed[0].id, str) and listed[0].id.startswith("fc_")
+    assert isinstance(listed[0].id, str) and listed[0].id.startswith("item_")
+    wrong = [{"type": "function_call", "id": 7, "call_id": "c", "name": "f", "arguments": "{}"}]
+    refused = HTTP.post(f"{fresh.base_url}/responses", json={"model": "gpt-4o-mini", "input": wrong}, headers=AUTH)
+    assert refused.status_code == 400 and refused.json()["error"]["param"] == "input[0].id"
