@@ -1,5 +1,11 @@
 """The built-in model catalogue: ids served by ``/v1/models`` and the dated snapshot each alias
-resolves to in a completion's ``model`` field (conformance §5); the data is ``model_catalog.json``."""
+resolves to in a completion's ``model`` field (conformance §5); the data is ``model_catalog.json``.
+
+A model past its shutdown date (as the openai SDK's deprecation notes give it, against the date
+the catalogue was last brought up to date, :data:`CATALOG_DATE`) is retired: ``/v1/models`` does not
+list it and ``--strict-models`` refuses it, as the live API does, while its snapshot still
+resolves and ``--model`` can still name it.  A fixed date, never the clock: the same mockai gives
+the same answers whenever it runs."""
 
 from __future__ import annotations
 
@@ -11,7 +17,7 @@ from dataclasses import dataclass
 from importlib import resources
 from typing import Any
 
-__all__ = ["DEFAULT_CATALOG", "ModelCatalog", "ModelInfo", "is_fine_tune"]
+__all__ = ["CATALOG_DATE", "DEFAULT_CATALOG", "RETIRED", "ModelCatalog", "ModelInfo", "is_fine_tune"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -23,16 +29,22 @@ class ModelInfo:
     # Embedding models: the vector's full length and the tokens one input may have.
     dimensions: int | None = None
     max_input_tokens: int | None = None
+    shutdown: str | None = None  # the announced shutdown date (ISO), if any
 
     def to_dict(self) -> dict[str, Any]:
         return {"id": self.id, "object": "model", "created": self.created, "owned_by": self.owned_by}
 
 
-# The ids, creation times and owners ``/v1/models`` lists, and the snapshot each alias resolves to.
-DEFAULT_CATALOG: tuple[ModelInfo, ...] = tuple(
+# The day the catalogue was last brought up to date: a model shut down by then is retired.
+CATALOG_DATE = "2026-12-03"
+_ENTRIES = tuple(
     ModelInfo(**entry)
     for entry in json.loads(resources.files("mockai").joinpath("core/model_catalog.json").read_text("utf-8"))
 )
+# The ids, creation times and owners ``/v1/models`` lists, and the snapshot each alias resolves to.
+DEFAULT_CATALOG: tuple[ModelInfo, ...] = tuple(m for m in _ENTRIES if not m.shutdown or m.shutdown > CATALOG_DATE)
+# Models shut down by CATALOG_DATE: their snapshots, and their details for ``--model``.
+RETIRED: tuple[ModelInfo, ...] = tuple(m for m in _ENTRIES if m not in DEFAULT_CATALOG)
 
 _REASONING_PREFIXES = ("o1", "o3", "o4", "gpt-5", "gpt-6")
 
@@ -45,7 +57,7 @@ class ModelCatalog:
 
     @classmethod
     def from_ids(cls, ids: Iterable[str]) -> ModelCatalog:
-        known = {m.id: m for m in DEFAULT_CATALOG}
+        known = {m.id: m for m in _ENTRIES}
         return cls(known.get(i, ModelInfo(i, 1700000000, owned_by="mockai")) for i in ids)
 
     def __contains__(self, model_id: object) -> bool:
@@ -62,7 +74,7 @@ class ModelCatalog:
         info = self._models.get(model_id)
         if info is not None and info.snapshot:
             return info.snapshot
-        for m in DEFAULT_CATALOG:
+        for m in _ENTRIES:
             if m.id == model_id and m.snapshot:
                 return m.snapshot
         return model_id

@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 
 from tests.support.bodies import function_tool, weather_tool
+from tests.support.clients import sdk
 from tests.support.reference import assert_valid
 
 openai = pytest.importorskip("openai")
@@ -257,6 +258,23 @@ def test_the_newest_sdks_models_are_listed_and_reason(client: Any) -> None:
     assert {"gpt-6-sol", "gpt-6.2-astra", "gpt-audio-mini", "gpt-audio-mini-2025-12-15"} <= ids
     answer = client.chat.completions.create(model="gpt-6-sol", messages=USER, reasoning_effort="max")
     assert answer.usage.completion_tokens_details.reasoning_tokens > 0
+
+
+def test_a_model_past_its_shutdown_is_not_listed_and_strict_models_refuses_it(server_factory: Any) -> None:
+    """The SDK's deprecation notes put o4-mini, gpt-3.5-turbo and others past their shutdown by the
+    catalogue's date: the live API 404s them.  By default mockai still answers them (any id is),
+    with their snapshot; --strict-models refuses them; --model brings one back."""
+    lenient = sdk(server_factory().base_url)
+    assert not {"o4-mini", "gpt-3.5-turbo", "o1-mini"} & {m.id for m in lenient.models.list()}
+    answer = lenient.chat.completions.create(model="o4-mini", messages=USER)
+    assert answer.model == "o4-mini-2025-04-16"
+    strict = sdk(server_factory(strict_models=True).base_url)
+    with pytest.raises(openai.NotFoundError) as refused:
+        strict.chat.completions.create(model="gpt-3.5-turbo", messages=USER)
+    assert refused.value.code == "model_not_found"
+    chosen = sdk(server_factory(strict_models=True, models=("o4-mini",)).base_url)
+    assert chosen.models.retrieve("o4-mini").created == 1744225351  # (its real details)
+    assert chosen.chat.completions.create(model="o4-mini", messages=USER).model == "o4-mini-2025-04-16"
 
 
 def test_a_fine_tuned_model_is_deleted_and_a_base_model_is_not(client: Any) -> None:
