@@ -116,30 +116,30 @@ def _while_sent(server: Any, path: str, body: dict[str, Any]) -> tuple[httpx.Res
 
 
 @pytest.mark.parametrize("path", sorted(LARGE_BODIES))
-def test_megabytes_of_prompt_do_not_hold_up_small_requests(fresh: ServerThread, path: str) -> None:
+def test_megabytes_of_prompt_do_not_hold_up_small_requests(served: Any, path: str) -> None:
     """A large body is validated (its tokens counted) in a worker thread, the counting a piece of
     text at a time: small requests sent meanwhile are answered within a small part of the large
     one's time.  Before, the loop counted the whole prompt in one call, and every request sent
     meanwhile waited for most of it."""
-    answer, waits, took = _while_sent(fresh, path, LARGE_BODIES[path])
+    answer, waits, took = _while_sent(served, path, LARGE_BODIES[path])
     assert answer.status_code == 400, answer.text  # (over the context, or the request's token limit)
     assert len(waits) >= 3 and max(waits) < 0.5 * took, (max(waits), took, len(waits))
 
 
-def test_a_long_conversation_continued_does_not_hold_up_small_requests(fresh: ServerThread) -> None:
+def test_a_long_conversation_continued_does_not_hold_up_small_requests(served: Any) -> None:
     """A Response of 60,000 input items (a list: its view once read the store on the loop), then
     a one-word turn continuing it (which reads it all back): small requests sent meanwhile are
     answered within a small part of each one's time.  Before, each held the loop for all of it
     (a fuzzing audit: 0.8 s, then 2.4 to 3 s, for 120,000 items)."""
     items = [{"role": "user", "content": f"hi {i}"} for i in range(60_000)]
-    first = _post(fresh, "responses", {"model": "gpt-4.1", "input": items})
+    first = _post(served, "responses", {"model": "gpt-4.1", "input": items})
     assert first.status_code == 200, first.text
     bodies = [
         {"model": "gpt-4.1", "input": [*items, {"role": "user", "content": "and one more"}], "store": False},
         {"model": "gpt-4.1", "input": "turn", "previous_response_id": first.json()["id"], "store": False},
     ]
     for body in bodies:
-        answer, waits, took = _while_sent(fresh, "responses", body)
+        answer, waits, took = _while_sent(served, "responses", body)
         assert answer.status_code == 200, answer.text
         # (0.6: the parse of the 3 MB list, one call on the loop, is up to half of its time on a
         # busy machine; before, the loop was held for 0.75-0.9 of it)
@@ -193,14 +193,14 @@ def test_an_answer_of_megabytes_of_logprobs_does_not_hold_up_small_requests(
     assert 0 < len(shown) < 3_000_000  # (cut down to its budget when read)
 
 
-def test_a_body_under_a_mib_of_many_items_does_not_hold_up_small_requests(fresh: ServerThread) -> None:
+def test_a_body_under_a_mib_of_many_items_does_not_hold_up_small_requests(served: Any) -> None:
     """An audit measured a Responses input of 20,000 items just under 1 MiB holding the loop
     264 ms: bodies were read in a worker thread from 1 MiB on, and its validation and view (not its
     JSON parse) are most of its time."""
     items = [{"role": "user", "content": f"m{i}"} for i in range(20_000)]
     body = {"model": "gpt-4.1-mini", "input": items, "store": False, "max_output_tokens": 16}
     assert len(json.dumps(body)) < 1 << 20
-    answer, waits, took = _while_sent(fresh, "responses", body)
+    answer, waits, took = _while_sent(served, "responses", body)
     assert answer.status_code == 200, answer.text
     assert len(waits) >= 3 and max(waits) < 0.6 * took, (max(waits), took, len(waits))
 
