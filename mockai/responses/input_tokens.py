@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from mockai.core.errors import unknown_parameter
+from mockai.core.errors import APIError, json_type_words, unknown_parameter
 from mockai.core.json_text import indented_bytes
 from mockai.generate.tokenizer import count_prompt_tokens
 from mockai.responses.validation import TOP_LEVEL, validate_responses_request
@@ -34,10 +34,12 @@ COUNTED = frozenset(
         "conversation",
         "tool_choice",
         "parallel_tool_calls",
-        "personality",
     }
     & TOP_LEVEL
-)
+) | {"personality"}
+# ``personality`` (a style preset, "friendly", "pragmatic", …: the SDK 3.57's input_tokens params;
+# /v1/responses does not take it): a string of at most 64 characters, which counts no token.
+_PERSONALITY_LENGTH = 64
 # ``model`` may be left out or null: the count is the same for every model mockai knows.
 _ANY_MODEL = "gpt-4o"
 
@@ -51,7 +53,23 @@ def validate_count_request(body: object) -> dict[str, Any]:
             raise fault
         if body.get("model") is None:
             body = {**body, "model": _ANY_MODEL}
+        if "personality" in body:
+            _check_personality(body["personality"])
+            body = {k: v for k, v in body.items() if k != "personality"}
     return validate_responses_request(body)
+
+
+def _check_personality(value: Any) -> None:
+    if not isinstance(value, str):
+        raise APIError.invalid_type("personality", "a string", json_type_words(value))
+    if len(value) > _PERSONALITY_LENGTH:
+        raise APIError(
+            400,
+            f"Invalid 'personality': string too long. Expected a string with maximum length "
+            f"{_PERSONALITY_LENGTH}, but got a string with length {len(value)} instead.",
+            param="personality",
+            code="string_above_max_length",
+        )
 
 
 def input_tokens(view: dict[str, Any]) -> int:

@@ -88,6 +88,17 @@ def test_the_answer_and_its_headers(fresh: ServerThread) -> None:
             "input[0].content",
         ),
         ({"model": "gpt-4o"}, "Missing required parameter: 'input'.", "input"),
+        (
+            {"model": "gpt-4o", "input": "hi", "personality": 7},
+            "Invalid type for 'personality': expected a string, but got an integer instead.",
+            "personality",
+        ),
+        (
+            {"model": "gpt-4o", "input": "hi", "personality": "p" * 65},
+            "Invalid 'personality': string too long. Expected a string with maximum length 64, but got a string "
+            "with length 65 instead.",
+            "personality",
+        ),
     ],
 )
 def test_what_the_real_api_refuses(fresh: ServerThread, body: dict[str, Any], message: str, param: str) -> None:
@@ -126,3 +137,12 @@ def test_any_text_counts_as_the_response_does(fresh: ServerThread, text: str, in
     assert created.status_code == counted.status_code
     if created.status_code == 200:
         assert counted.json()["input_tokens"] == created.json()["usage"]["input_tokens"]
+
+
+def test_a_personality_is_taken_and_counts_nothing(fresh: ServerThread) -> None:
+    """The SDK 3.57 declares ``personality`` for the count (a style preset, "friendly",
+    "pragmatic", …); it was refused as an unknown parameter."""
+    client = sdk(fresh.base_url)
+    plain = client.responses.input_tokens.count(model="gpt-5.2", input="Tell me a joke.").input_tokens
+    styled = client.responses.input_tokens.count(model="gpt-5.2", input="Tell me a joke.", personality="friendly")
+    assert styled.input_tokens == plain
