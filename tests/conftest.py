@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import AsyncIterator, Iterator
+from types import SimpleNamespace
 from typing import Any
 
 import pytest
@@ -41,6 +42,16 @@ def fresh(module_server: ServerThread) -> ServerThread:
     """The module's server with a fresh state: no rules, an empty journal, counters at zero."""
     module_server.renew()
     return module_server
+
+
+@pytest.fixture(scope="module")
+def served() -> Iterator[Any]:
+    """A ``mockai serve`` of its own process for a test module, as users run it, for tests that time
+    how long other clients wait: in the test's process, a full collection of the garbage collector
+    walks every object the earlier tests left (a quarter of a second in a whole suite), and an
+    in-process server's loop waits for it.  ``.base_url`` as a ``ServerThread``'s."""
+    with mockai_process("serve", "--port", "0", "--quiet") as process:
+        yield SimpleNamespace(base_url=process.url)
 
 
 @pytest.fixture(scope="session")

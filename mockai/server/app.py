@@ -21,11 +21,10 @@ from mockai.responses.conversation_routes import ConversationRoutes
 from mockai.responses.store.routes import StoredResponseRoutes
 from mockai.server import admin
 from mockai.server.access_log import ACCESS_LOG, access_log_for
-from mockai.server.compact_route import compact_response
 from mockai.server.embeddings_routes import create_embeddings, create_moderations
 from mockai.server.fast_front import FastSetup
-from mockai.server.input_tokens_route import count_input_tokens
 from mockai.server.pipeline import chat_completions, create_response, replay_recorded
+from mockai.server.response_side_routes import compact_response, count_input_tokens
 from mockai.server.state import STATE, ServerState, StateHolder
 from mockai.server.upstream import UPSTREAM, UpstreamSession, forward_upstream
 

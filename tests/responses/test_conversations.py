@@ -8,15 +8,12 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Iterator
-from types import SimpleNamespace
 from typing import Any
 
 import pytest
 
 from mockai.server.runner import ServerThread
 from tests.support.clients import AUTH, HTTP, sdk
-from tests.support.servers import mockai_process
 
 openai = pytest.importorskip("openai")
 
@@ -187,16 +184,6 @@ def test_metadata_counts_and_a_deleted_item_gives_its_bytes_back(server_factory:
     item = client.conversations.items.list(last.id).data[0]
     client.conversations.items.delete(item.id, conversation_id=last.id)
     assert store.bytes < before - 5_000
-
-
-@pytest.fixture(scope="module")
-def served() -> Iterator[Any]:
-    """A ``mockai serve`` of its own process, as users run it: in the test's process, a full
-    collection of the garbage collector walks every object the earlier tests left (a quarter of a
-    second in a whole suite, which failed this module's timing test once), and the server's loop
-    waits for it."""
-    with mockai_process("serve", "--port", "0", "--quiet") as process:
-        yield SimpleNamespace(base_url=process.url)
 
 
 def test_continuing_a_large_conversation_does_not_hold_up_small_requests(served: Any) -> None:

@@ -10,8 +10,7 @@ from __future__ import annotations
 import json
 import threading
 import time
-from collections.abc import Callable, Iterator
-from types import SimpleNamespace
+from collections.abc import Callable
 from typing import Any
 
 import httpx
@@ -19,7 +18,6 @@ import pytest
 
 from mockai.server.runner import ServerThread
 from tests.support.clients import AUTH, HTTP
-from tests.support.servers import mockai_process
 
 
 def _post(server: Any, path: str, body: dict[str, Any]) -> httpx.Response:
@@ -101,18 +99,7 @@ LARGE_BODIES = {  # about 8 MB each: a second or so of token counting, ending in
 def _while_sent(server: Any, path: str, body: dict[str, Any]) -> tuple[httpx.Response, list[float], float]:
     """``body`` sent to ``path`` from another thread, a models list asked again and again while it
     runs: its answer, how long each models list waited, and how long it took in all."""
-    outcome: list[httpx.Response] = []
-    started = time.monotonic()
-    worker = threading.Thread(target=lambda: outcome.append(_post(server, path, body)))
-    worker.start()
-    waits: list[float] = []
-    while worker.is_alive():
-        asked = time.monotonic()
-        assert HTTP.get(f"{server.base_url}/models", headers=AUTH, timeout=30).status_code == 200
-        waits.append(time.monotonic() - asked)
-    worker.join()
-    assert outcome, "the large request got no answer"
-    return outcome[0], waits, time.monotonic() - started
+    return _while_done(server, lambda: _post(server, path, body))
 
 
 @pytest.mark.parametrize("path", sorted(LARGE_BODIES))
@@ -164,15 +151,6 @@ LOGPROBS_BODIES = {  # an answer of tens of megabytes: 30,000 characters, each t
         "text": {"format": {"type": "json_schema", "name": "x", "strict": False, "schema": _LONG}},
     },
 }
-
-
-@pytest.fixture(scope="module")
-def served() -> Iterator[Any]:
-    """A ``mockai serve`` of its own process, as users run it: in the test's process, a full
-    collection of the garbage collector walks every object the earlier tests left (a quarter of a
-    second in a whole suite), and the server's loop waits for it."""
-    with mockai_process("serve", "--port", "0", "--quiet") as process:
-        yield SimpleNamespace(base_url=process.url)
 
 
 @pytest.mark.parametrize("stream", [False, True])
