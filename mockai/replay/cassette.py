@@ -61,6 +61,7 @@ __all__ = [
     "interactions_from",
     "load_cassette",
     "load_yaml",
+    "mended_yaml",
     "parse_cassette",
     "redaction_note",
     "with_body_as_text",
@@ -216,7 +217,19 @@ def dump_interactions(items: Iterable[Interaction]) -> bytes:
     if not data:
         return b""
     text: str = yaml.dump(data, Dumper=_Dumper, sort_keys=False, allow_unicode=True, width=1 << 30)
-    return text.encode()
+    return _open_ended(text).encode()
+
+
+# PyYAML closes a document whose last value is a block scalar that keeps its trailing line breaks
+# (a body ending in "\n\n": a WebVTT transcript) with the document end marker "...".  Fragments are
+# joined and appended to: a marker between two list items made the whole cassette unloadable
+# ("did not find expected <document start>").  Without it the value reads the same, its breaks
+# kept up to the next, less indented, line or the end of the file.
+_DOCUMENT_END = "...\n"
+
+
+def _open_ended(text: str) -> str:
+    return text[: -len(_DOCUMENT_END)] if text.endswith("\n" + _DOCUMENT_END) else text
 
 
 def redaction_note(redaction: Redaction | None, earlier: int = 0) -> list[str]:
@@ -276,7 +289,7 @@ def dump_document(data: Any) -> bytes:
     """A whole YAML document (a cassette's top-level mapping as loaded, unknown keys included) in
     the layout :func:`dump_interactions` writes."""
     text: str = yaml.dump(data, Dumper=_Dumper, sort_keys=False, allow_unicode=True, width=1 << 30)
-    return text.encode()
+    return _open_ended(text).encode()
 
 
 def dump_interaction_json(item: Interaction) -> bytes:
@@ -443,8 +456,25 @@ def parse_cassette(text: str | bytes, source: str = "<cassette>") -> Cassette:
 
 
 def load_yaml(text: str | bytes) -> Any:
-    """YAML text as plain data (safe: no tags that make objects); raises ``yaml.YAMLError``."""
-    return yaml.load(text, Loader=_SafeLoader)  # safe
+    """YAML text as plain data (safe: no tags that make objects); raises ``yaml.YAMLError``.  A
+    cassette an earlier mockai broke (see :func:`_open_ended`) is read as it was meant."""
+    try:
+        return yaml.load(text, Loader=_SafeLoader)  # safe
+    except yaml.YAMLError:
+        raw = text.encode() if isinstance(text, str) else text
+        mended = mended_yaml(raw)
+        if mended is raw:
+            raise
+        return yaml.load(mended, Loader=_SafeLoader)  # safe
+
+
+_MARKER_BETWEEN_ITEMS = b"\n...\n- "
+
+
+def mended_yaml(text: bytes) -> bytes:
+    """``text`` without the document end markers an earlier mockai wrote between a cassette's
+    exchanges (the same object when there are none)."""
+    return text.replace(_MARKER_BETWEEN_ITEMS, b"\n- ") if _MARKER_BETWEEN_ITEMS in text else text
 
 
 def interactions_from(items: list[Any], source: str = "<cassette>", first: int = 0) -> list[Interaction]:

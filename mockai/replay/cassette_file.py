@@ -48,6 +48,7 @@ from mockai.replay.cassette import (
     header_comments,
     interactions_from,
     load_yaml,
+    mended_yaml,
     redaction_note,
     with_body_as_text,
 )
@@ -469,6 +470,7 @@ class CassetteFile:
             old = load_yaml(disk)
         except yaml.YAMLError as exc:
             raise self._unreadable(f"is not valid YAML ({str(exc)[:200]})") from None
+        disk = mended_yaml(disk)  # (what an earlier mockai broke is written mended)
         base = disk if not disk or disk.endswith(b"\n") else disk + b"\n"
         if old is None:  # empty, or nothing but comments: a header after them
             header = dump_header(self.cassette.version, False, self.redaction)
