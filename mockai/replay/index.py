@@ -19,7 +19,7 @@ from typing import Any
 from urllib.parse import parse_qsl
 
 from mockai.core import strict_json
-from mockai.core.redaction import redact_body_secrets, redact_fields
+from mockai.core.redaction import REDACTED, redact_body_secrets, redact_fields
 from mockai.replay.cassette import CassetteRequest, Interaction
 from mockai.replay.cassette_cleaning import clean_query
 
@@ -180,6 +180,23 @@ def _show(value: Any) -> str:
     return text if len(text) <= 60 else text[:57] + "..."
 
 
+def _redacted_names(bodies: Iterable[Any]) -> list[str]:
+    """The names of the object keys whose value is ``<redacted>`` in ``bodies`` (at any depth)."""
+    found: dict[str, None] = {}
+    stack = [body for body in bodies if isinstance(body, (dict, list))]
+    while stack:
+        value = stack.pop()
+        if isinstance(value, dict):
+            for key, item in value.items():
+                if item == REDACTED:
+                    found[key] = None
+                elif isinstance(item, (dict, list)):
+                    stack.append(item)
+        else:
+            stack.extend(item for item in value if isinstance(item, (dict, list)))
+    return list(found)
+
+
 class CassetteIndex:
     """Recorded exchanges by canonical request; each key replays its answers in order."""
 
@@ -190,7 +207,11 @@ class CassetteIndex:
         redacted: Iterable[str] = (),
     ) -> None:
         self._ignore = [name.split(".") for name in ignore if name]
-        self._redacted = tuple(redacted)
+        interactions = list(interactions)
+        # The fields recorded as <redacted> (--redact-field at record time) are left out of matching
+        # too, whether or not the replaying server was given the same flags: a record/replay audit
+        # found every such exchange a miss on a plain replay.
+        self._redacted = tuple(dict.fromkeys([*redacted, *_redacted_names(i.request.body for i in interactions)]))
         self._items: list[Interaction] = []
         self._by_key: dict[_Key, list[int]] = {}
         self._cursor: dict[_Key, int] = {}

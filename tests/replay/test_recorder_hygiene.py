@@ -120,6 +120,22 @@ def test_a_cassette_names_the_headers_and_fields_it_redacted(tmp_path: Path, ser
     assert load_cassette(cassette).interactions[0].request.body["user"] == "<redacted>"
 
 
+def test_a_cassette_with_redacted_fields_replays_without_the_flags(
+    tmp_path: Path, server_factory: ServerFactory
+) -> None:
+    """A record/replay audit: recorded with --redact-field content, the exchange was a miss on a
+    replay not given the flag again (the live request's content never equals "<redacted>").  The
+    fields recorded as <redacted> are left out of matching whatever the replaying server's flags."""
+    cassette = tmp_path / "redacted.yaml"
+    _record_one(server_factory, cassette, redact_fields=("content",))
+    assert load_cassette(cassette).interactions[0].request.body["messages"][0]["content"] == "<redacted>"
+    replayer = server_factory(cassette=cassette)
+    replayed = post_chat(replayer.base_url, chat("hello", user=SECRET_USER))
+    assert replayed.status_code == 200, replayed.text
+    other_model = {**chat("hello", user=SECRET_USER), "model": "gpt-4.1"}
+    assert post_chat(replayer.base_url, other_model).status_code == 404  # (what is not redacted still counts)
+
+
 def test_appending_to_a_cassette_says_earlier_exchanges_were_recorded_before(
     tmp_path: Path, server_factory: ServerFactory
 ) -> None:
