@@ -27,9 +27,8 @@ from collections import OrderedDict
 from collections.abc import Mapping, Sequence
 from typing import Any, Protocol
 
-import orjson
-
 from mockai.core.errors import APIError
+from mockai.core.json_text import compact_bytes
 from mockai.responses.echo import conversation_id_of
 from mockai.responses.input_items import input_items
 
@@ -261,7 +260,7 @@ class MemoryConversationStore:
 
 def item_size(item: Mapping[str, Any]) -> int:
     """An item's bytes in memory, estimated on the high side from its JSON's length."""
-    return 4 * len(orjson.dumps(item)) + 64
+    return 4 * len(compact_bytes(item)) + 64  # (json's text where orjson refuses: an integer past 64 bits)
 
 
 def metadata_size(metadata: Mapping[str, str]) -> int:

@@ -251,3 +251,14 @@ def test_an_item_reference_is_kept_as_the_item_it_names(kept: ServerThread) -> N
     with pytest.raises(openai.NotFoundError) as unknown:
         client.conversations.create(items=[{"type": "item_reference", "id": "msg_nope"}])
     assert unknown.value.body["message"].startswith("Item with id 'msg_nope' not found")
+
+
+def test_an_item_holding_an_integer_past_64_bits_is_kept(kept: ServerThread) -> None:
+    """Hypothesis (over the SDK's item types) found a 500: an item's size was measured with orjson,
+    which refuses integers past 64 bits."""
+    usage = {"input_tokens": 0, "model": "", "output_tokens": 0, "reasoning_tokens": 0, "total_tokens": -(2**63) - 1}
+    item = {"type": "image_generation_call", "id": "ig_1", "status": "failed", "result": None, "svg_usage": usage}
+    answer = HTTP.post(f"{kept.base_url}/conversations", json={"items": [item]}, headers=AUTH)
+    assert answer.status_code == 200, answer.text
+    listed = HTTP.get(f"{kept.base_url}/conversations/{answer.json()['id']}/items", headers=AUTH).json()
+    assert listed["data"][0]["svg_usage"]["total_tokens"] == -(2**63) - 1
