@@ -41,6 +41,9 @@ _DELIVERY_ONLY = (
     "reasoning_effort",
     "verbosity",
     "prediction",  # Predicted Outputs speed an answer up (and bill the misses); they do not change it
+    # The voice and the format say how the answer is spoken, not what: a stream (pcm16 only) and a
+    # wav answer to the same prompt say the same words.
+    "audio",
 )
 _DELIVERY_ONLY_KEYS = frozenset(_DELIVERY_ONLY)
 # json.dumps(..., sort_keys=True, separators=(",", ":"), ensure_ascii=False), built once: what

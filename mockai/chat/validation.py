@@ -26,6 +26,7 @@ from mockai.chat.model_rules import check_model_rules
 from mockai.chat.request_schema import REQUEST_SCHEMA, first_fault, passes, validated
 from mockai.chat.schema_rules import check_request_schemas
 from mockai.core.errors import APIError, unknown_parameter
+from mockai.core.model_catalog import is_not_chat_model
 
 __all__ = ["REQUEST_SCHEMA", "validate_chat_request", "validate_metadata"]
 
@@ -69,6 +70,8 @@ def _top_level_fault(body: dict[Any, Any]) -> APIError | None:
 def _check_cross_field(body: dict[str, Any]) -> None:
     if not body["model"]:
         raise APIError.missing_model()
+    if is_not_chat_model(body["model"]):
+        raise APIError(404, _NOT_A_CHAT_MODEL, param="model")
     get = body.get
     if get("top_logprobs") is not None and get("logprobs") is not True:
         raise _only_when_enabled("top_logprobs", "logprobs")
@@ -76,6 +79,8 @@ def _check_cross_field(body: dict[str, Any]) -> None:
         raise _only_when_enabled("stream_options", "stream")
     if "tool_choice" in body:
         _check_tool_choice(body["tool_choice"], get("tools"))
+    if get("parallel_tool_calls") is not None and get("tools") is None:  # (quoted in public reports, 2025-26)
+        raise _invalid_value("parallel_tool_calls", "'parallel_tool_calls' is only allowed when 'tools' are specified.")
     if "function_call" in body:
         _check_function_call(body["function_call"], get("functions"))
     _check_tool_messages(body["messages"])
@@ -103,6 +108,14 @@ def _check_function_call(call: str | dict[str, Any], functions: list[dict[str, A
 
 def _only_when_enabled(param: str, switch: str) -> APIError:
     return APIError(400, f"The '{param}' parameter is only allowed when '{switch}' is enabled.", param=param)
+
+
+# The live API's answer to a model of another endpoint (embeddings, moderations, audio, images, the
+# legacy completions) on chat, quoted whole in public reports from 2023 to 2026 (code null).
+_NOT_A_CHAT_MODEL = (
+    "This is not a chat model and thus not supported in the v1/chat/completions endpoint. "
+    "Did you mean to use v1/completions?"
+)
 
 
 def _invalid_value(param: str, why: str) -> APIError:

@@ -17,7 +17,15 @@ from dataclasses import dataclass
 from importlib import resources
 from typing import Any
 
-__all__ = ["CATALOG_DATE", "DEFAULT_CATALOG", "RETIRED", "ModelCatalog", "ModelInfo", "is_fine_tune"]
+__all__ = [
+    "CATALOG_DATE",
+    "DEFAULT_CATALOG",
+    "RETIRED",
+    "ModelCatalog",
+    "ModelInfo",
+    "is_fine_tune",
+    "is_not_chat_model",
+]
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,6 +86,27 @@ class ModelCatalog:
             if m.id == model_id and m.snapshot:
                 return m.snapshot
         return model_id
+
+
+# Model families of other endpoints than chat (embeddings, moderations, speech, transcription,
+# images, the legacy completions): known not to be chat models, whatever the catalogue says.
+_NOT_CHAT_PREFIXES = (
+    "text-embedding-",
+    "omni-moderation-",
+    "text-moderation-",
+    "whisper-",
+    "tts-",
+    "dall-e-",
+    "gpt-image-",
+    "davinci-",
+    "babbage-",
+    "gpt-3.5-turbo-instruct",
+)
+
+
+def is_not_chat_model(model_id: str) -> bool:
+    """Whether ``model_id`` names a model of another endpoint than chat (the live API refuses it there)."""
+    return model_id.startswith(_NOT_CHAT_PREFIXES)
 
 
 def is_fine_tune(model_id: str) -> bool:

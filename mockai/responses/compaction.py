@@ -27,7 +27,9 @@ from typing import Any
 
 from mockai.core.errors import unknown_parameter
 from mockai.core.json_text import canonical_bytes, indented_bytes
+from mockai.core.plan import Usage
 from mockai.responses.input_items import input_items
+from mockai.responses.render_json import usage_dict
 from mockai.responses.validation import TOP_LEVEL, validate_responses_request
 
 __all__ = ["COMPACTED", "compacted_body", "validate_compact_request"]
@@ -88,13 +90,7 @@ def compacted_body(
         }
     )
     summary = min(tokens, 64 + rng.randrange(max(tokens // 4, 1)))
-    usage = {
-        "input_tokens": tokens,
-        "input_tokens_details": {"cached_tokens": 0},
-        "output_tokens": summary,
-        "output_tokens_details": {"reasoning_tokens": 0},
-        "total_tokens": tokens + summary,
-    }
+    usage = usage_dict(Usage(prompt_tokens=tokens, completion_tokens=summary))  # (a Response's usage)
     payload = {
         "id": response_id,
         "object": "response.compaction",

@@ -200,3 +200,23 @@ def test_a_request_speaks_at_most_five_minutes(client: Any) -> None:
     assert audio_tokens == 6 * MAX_SPOKEN_TOKENS
     assert [c.finish_reason for c in answer.choices] == ["length", "length"]
     assert sum(len(base64.b64decode(c.message.audio.data)) for c in answer.choices) == 2 * 7_200 * MAX_SPOKEN_TOKENS
+
+
+def test_the_voice_and_the_format_do_not_change_the_words(client: Any) -> None:
+    """A client audit: ``audio.format`` and ``audio.voice`` were part of what decides the text, so a
+    stream (pcm16 only) never said what a wav answer to the same prompt said."""
+    wav = spoken(client, "wav").choices[0].message.audio.transcript
+    assert spoken(client, "mp3").choices[0].message.audio.transcript == wav
+    other_voice = client.chat.completions.create(
+        model="gpt-4o-audio-preview",
+        messages=HELLO,
+        modalities=["text", "audio"],
+        audio={"voice": "coral", "format": "wav"},
+    )
+    assert other_voice.choices[0].message.audio.transcript == wav
+    streamed = "".join(
+        chunk.choices[0].delta.audio.transcript or ""
+        for chunk in spoken(client, "pcm16", stream=True)
+        if chunk.choices and chunk.choices[0].delta.audio is not None
+    )
+    assert streamed == wav

@@ -706,8 +706,24 @@ def test_function_call_needs_functions_and_a_known_name() -> None:
     validate_chat_request(body(functions=[{"name": "f"}], function_call={"name": "f"}))
 
 
-def test_parallel_tool_calls_without_tools_is_accepted() -> None:
-    validate_chat_request(body(parallel_tool_calls=False))
+def test_parallel_tool_calls_without_tools_is_refused() -> None:
+    """As the live API refuses it (its message quoted whole in public reports, 2025-2026; the Vercel
+    AI SDK sends it with no tools when asked to): it was accepted, and changed the seeded text."""
+    error = rejected(body(parallel_tool_calls=False))
+    assert error.status == 400 and error.param == "parallel_tool_calls" and error.code is None
+    assert error.message == (
+        "Invalid value for 'parallel_tool_calls': 'parallel_tool_calls' is only allowed when 'tools' are specified."
+    )
+    validate_chat_request(body(parallel_tool_calls=False, tools=[{"type": "function", "function": {"name": "f"}}]))
+
+
+@pytest.mark.parametrize("model", ["text-embedding-3-small", "omni-moderation-latest", "whisper-1", "davinci-002"])
+def test_a_model_of_another_endpoint_is_not_a_chat_model(model: str) -> None:
+    """The live API's 404 for a model of another endpoint on chat (quoted whole in public reports,
+    2023-2026): chat answered text-embedding-3-small like any model, even with --strict-models."""
+    error = rejected(body(model=model))
+    assert (error.status, error.param, error.code) == (404, "model", None)
+    assert error.message.startswith("This is not a chat model and thus not supported in the v1/chat/completions")
 
 
 # --- order of reports --------------------------------------------------------------------------

@@ -46,6 +46,9 @@ def test_the_same_request_gives_the_same_bytes(fresh: ServerThread) -> None:
     first, second = (HTTP.post(f"{fresh.base_url}/responses/compact", json=body, headers=AUTH) for _ in range(2))
     assert first.status_code == 200 and first.content == second.content
     assert not first.content.endswith(b"\n")  # (a Response's layout)
+    usage = first.json()["usage"]  # (a Response's usage: the Node SDK requires cache_write_tokens)
+    assert usage["input_tokens_details"] == {"cache_write_tokens": 0, "cached_tokens": 0}
+    assert usage["output_tokens_details"] == {"reasoning_tokens": 0}
 
 
 def test_a_stored_chain_is_compacted_and_the_output_continues_it(fresh: ServerThread) -> None:
