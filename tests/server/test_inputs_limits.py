@@ -103,12 +103,12 @@ def _while_sent(server: Any, path: str, body: dict[str, Any]) -> tuple[httpx.Res
 
 
 @pytest.mark.parametrize("path", sorted(LARGE_BODIES))
-def test_megabytes_of_prompt_do_not_hold_up_small_requests(served: Any, path: str) -> None:
+def test_megabytes_of_prompt_do_not_hold_up_small_requests(fresh: ServerThread, path: str) -> None:
     """A large body is validated (its tokens counted) in a worker thread, the counting a piece of
     text at a time: small requests sent meanwhile are answered within a small part of the large
     one's time.  Before, the loop counted the whole prompt in one call, and every request sent
     meanwhile waited for most of it."""
-    answer, waits, took = _while_sent(served, path, LARGE_BODIES[path])
+    answer, waits, took = _while_sent(fresh, path, LARGE_BODIES[path])
     assert answer.status_code == 400, answer.text  # (over the context, or the request's token limit)
     assert len(waits) >= 3 and max(waits) < 0.5 * took, (max(waits), took, len(waits))
 
@@ -171,14 +171,14 @@ def test_an_answer_of_megabytes_of_logprobs_does_not_hold_up_small_requests(
     assert 0 < len(shown) < 3_000_000  # (cut down to its budget when read)
 
 
-def test_a_body_under_a_mib_of_many_items_does_not_hold_up_small_requests(served: Any) -> None:
+def test_a_body_under_a_mib_of_many_items_does_not_hold_up_small_requests(fresh: ServerThread) -> None:
     """An audit measured a Responses input of 20,000 items just under 1 MiB holding the loop
     264 ms: bodies were read in a worker thread from 1 MiB on, and its validation and view (not its
     JSON parse) are most of its time."""
     items = [{"role": "user", "content": f"m{i}"} for i in range(20_000)]
     body = {"model": "gpt-4.1-mini", "input": items, "store": False, "max_output_tokens": 16}
     assert len(json.dumps(body)) < 1 << 20
-    answer, waits, took = _while_sent(served, "responses", body)
+    answer, waits, took = _while_sent(fresh, "responses", body)
     assert answer.status_code == 200, answer.text
     assert len(waits) >= 3 and max(waits) < 0.6 * took, (max(waits), took, len(waits))
 
