@@ -149,31 +149,44 @@ def _word_hashes(word: str) -> tuple[int, int, tuple[int, ...]]:
     return h, _STOP if h in _STOP_INTS else _WORD, grams
 
 
-# The words seen most recently (most texts reuse most of their words); up to 32 characters, so the
-# cache stays within a few MiB whatever the texts are.
-_known_word_hashes = lru_cache(maxsize=1 << 13)(_word_hashes)
-_known_raw_hash = lru_cache(maxsize=1 << 13)(lambda token: _segment_int(token, _SALT_RAW))
+def _word_deltas(word: str) -> tuple[tuple[int, int], ...]:
+    """What a lower-cased word adds to a text's counts, as (bucket, signed weight): its own hash
+    and its trigrams' (:func:`_word_hashes`), each signed by its top bit."""
+    h, weight, grams = _word_hashes(word)
+    return (_delta(h, weight), *(_delta(g, _GRAM) for g in grams))
+
+
+def _raw_delta(token: str) -> tuple[int, int]:
+    """What a raw whitespace-separated token adds to a text's counts."""
+    return _delta(_segment_int(token, _SALT_RAW), _RAW)
+
+
+def _delta(h: int, weight: int) -> tuple[int, int]:
+    return h & (BUCKETS - 1), -weight if h >> 31 else weight
+
+
+# The words seen most recently (most texts reuse most of their words), with what each adds; up to
+# 32 characters, so the cache stays within a few MiB whatever the texts are.
+_known_word_deltas = lru_cache(maxsize=1 << 13)(_word_deltas)
+_known_raw_delta = lru_cache(maxsize=1 << 13)(_raw_delta)
 _CACHED_WORD = 32
 
 
 def _short_text_counts(text: str) -> dict[int, int]:
     """The nonzero bucket counts of one text, computed in Python: the same numbers as
     :func:`counts` (tests/embeddings/test_vectors.py holds them equal), without numpy's cost per
-    call, which dominates for a short text."""
-    features: list[tuple[int, int]] = []
-    for word in _WORDS.findall(text.lower()):
-        h, weight, grams = _known_word_hashes(word) if len(word) <= _CACHED_WORD else _word_hashes(word)
-        features.append((h, weight))
-        features.extend((g, _GRAM) for g in grams)
-    for token in text.replace("\0", " ").split():
-        raw = _known_raw_hash(token) if len(token) <= _CACHED_WORD else _segment_int(token, _SALT_RAW)
-        features.append((raw, _RAW))
-    features.append((_mix_int(zlib.crc32(text.encode("utf-8", "surrogatepass"))), _WHOLE))
+    call, which dominates for a short text.  Each word's and raw token's contribution is
+    remembered whole (a distinct question reuses most of its words)."""
     out: dict[int, int] = {}
-    mask = BUCKETS - 1
-    for h, weight in features:
-        bucket = h & mask
-        out[bucket] = out.get(bucket, 0) + (-weight if h >> 31 else weight)
+    get = out.get
+    for word in _WORDS.findall(text.lower()):
+        for bucket, delta in _known_word_deltas(word) if len(word) <= _CACHED_WORD else _word_deltas(word):
+            out[bucket] = get(bucket, 0) + delta
+    for token in text.replace("\0", " ").split():
+        bucket, delta = _known_raw_delta(token) if len(token) <= _CACHED_WORD else _raw_delta(token)
+        out[bucket] = get(bucket, 0) + delta
+    bucket, delta = _delta(_mix_int(zlib.crc32(text.encode("utf-8", "surrogatepass"))), _WHOLE)
+    out[bucket] = get(bucket, 0) + delta
     return {bucket: weight for bucket, weight in out.items() if weight}
 
 
