@@ -71,7 +71,7 @@ def _check_cross_field(body: dict[str, Any]) -> None:
     if not body["model"]:
         raise APIError.missing_model()
     if is_not_chat_model(body["model"]):
-        raise APIError(404, _NOT_A_CHAT_MODEL, param="model")
+        raise APIError(404, _NOT_A_CHAT_MODEL, param="model", auth_layer=True)  # (as model_not_found's 404)
     get = body.get
     if get("top_logprobs") is not None and get("logprobs") is not True:
         raise _only_when_enabled("top_logprobs", "logprobs")

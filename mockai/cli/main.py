@@ -54,11 +54,11 @@ def _serve_parser(sub: argparse._SubParsersAction[Parser]) -> None:
     p.add_argument("--replay-timing", choices=["fast", "recorded"], default="fast",
                    help="replayed streams: as fast as possible (default) or with the recorded gaps between events")
     p.add_argument("--store-cap", metavar="N", type=int, default=10_000,
-                   help="stored completions, and stored responses, kept (each; oldest evicted)")
+                   help="stored completions, stored responses and conversations kept (each; oldest evicted)")
     p.add_argument("--store-bytes", metavar="N", type=int, default=32 * 1024 * 1024,
                    help="memory each in-memory store may hold, oldest evicted (default 32 MiB)")
     p.add_argument("--store-path", metavar="FILE", type=Path, default=None,
-                   help="keep stored completions and stored responses in this SQLite file")
+                   help="keep stored completions, stored responses and conversations in this SQLite file")
     p.add_argument("--latency-profile", metavar="SPEC", default=None, help="seeded latency profile (see README)")
     p.add_argument("--workers", metavar="N", type=int, default=1, help="processes sharing the port (SO_REUSEPORT)")
     p.add_argument("--match-ignore", default="user,metadata", metavar="FIELDS",
@@ -136,7 +136,8 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
 def build_parser() -> argparse.ArgumentParser:
     parser = Parser(
-        prog="mockai", description="A deterministic emulator of the OpenAI Chat Completions API, for testing."
+        prog="mockai",
+        description="A deterministic emulator of the OpenAI API (chat, Responses, embeddings, moderations), for tests.",
     )
     parser.add_argument("--version", action="version", version=f"mockai {__version__}")
     sub = parser.add_subparsers(dest="command", required=True)

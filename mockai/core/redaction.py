@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Iterable, Mapping
 from functools import lru_cache
@@ -20,6 +21,7 @@ __all__ = [
     "redact_fields",
     "redact_headers",
     "redact_query",
+    "scrub_body_secrets",
 ]
 
 REDACTED = "<redacted>"
@@ -164,3 +166,17 @@ def _mcp_redacted(tool: Mapping[str, Any]) -> dict[str, Any]:
     if isinstance(headers, Mapping):
         out["headers"] = {k: REDACTED if is_secret_header(str(k)) else v for k, v in headers.items()}
     return out
+
+
+# A credential shorter than this is left where it stands in a text: it would match ordinary text.
+_SHORTEST_SECRET = 8
+
+
+def scrub_body_secrets(data: bytes, body: Any) -> bytes:
+    """``data`` (a JSON text that quotes ``body``'s :func:`body_secrets`, as a Response echoes its
+    tools) with each of them, as JSON writes it, replaced by ``<redacted>``."""
+    for secret in sorted(set(body_secrets(body)), key=len, reverse=True):
+        if len(secret) >= _SHORTEST_SECRET:
+            quoted = json.dumps(secret)[1:-1].encode()
+            data = data.replace(quoted, REDACTED.encode())
+    return data

@@ -246,6 +246,10 @@ def redaction_note(redaction: Redaction | None, earlier: int = 0) -> list[str]:
         f"parameters {params} are written as {REDACTED}. The same for every header and query "
         f"parameter whose name has one of these parts (between '-', '_' or '.'): {parts}."
     ]
+    notes.append(
+        f"An MCP tool's authorization and secret-named headers in a request body are written as {REDACTED}, "
+        "and so is any of them an answer quotes back."
+    )
     if redaction is None:
         notes.append("What else was redacted is not recorded: request and response bodies may be as sent and received.")
         return notes
@@ -258,8 +262,8 @@ def redaction_note(redaction: Redaction | None, earlier: int = 0) -> list[str]:
         )
     else:
         notes.append(
-            "Bodies were NOT redacted: requests and responses are written as sent and received, so any "
-            "secret in a body is in this file (--redact-field NAME redacts a request field)."
+            "Bodies were NOT otherwise redacted: requests and responses are written as sent and received, "
+            "so any other secret in a body is in this file (--redact-field NAME redacts a request field)."
         )
     if earlier:
         notes.append(

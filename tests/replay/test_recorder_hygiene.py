@@ -70,7 +70,7 @@ def test_serve_in_a_record_mode_removes_them_too(tmp_path: Path, server_factory:
     assert not any(p.exists() for p in stale) and all(p.exists() for p in decoys)
     assert post_chat(recorder.base_url, chat("hi")).status_code == 200
     notes = json.loads(cassette.read_text())["redaction"]  # a JSON cassette says it as data
-    assert any("Bodies were NOT redacted" in note for note in notes)
+    assert any("Bodies were NOT otherwise redacted" in note for note in notes)
     assert len(load_cassette(cassette).interactions) == 1
     assert sorted(p.name for p in tmp_path.iterdir() if p.name.endswith(".tmp")) == sorted(
         d.name for d in decoys if d.name.endswith(".tmp")
@@ -102,7 +102,7 @@ def test_a_cassette_with_bodies_not_redacted_says_so(tmp_path: Path, server_fact
     _record_one(server_factory, cassette)
     header, text = _header(cassette), cassette.read_text()
     assert "Secrets were removed" not in text
-    assert "Bodies were NOT redacted" in header.replace("\n", " ")
+    assert "Bodies were NOT otherwise redacted" in header.replace("\n", " ")
     assert SECRET_USER in text  # true: the body is as sent
     assert "authorization" in header and SECRET_KEY not in text  # true: the key is not written
     assert "x-trace" not in header and "trace-SECRET" in text  # not said to be removed, and it is not
@@ -146,7 +146,7 @@ def test_appending_to_a_cassette_says_earlier_exchanges_were_recorded_before(
     recorder = server_factory(cassette=cassette, record_mode="all", upstream=upstream.base_url)
     assert post_chat(recorder.base_url, chat("again")).status_code == 200
     header = _header(cassette).replace("\n", " ")
-    assert "Bodies were NOT redacted" in header and "the first 1 exchange(s) were recorded before it" in header
+    assert "Bodies were NOT otherwise redacted" in header and "the first 1 exchange(s) were recorded before it" in header
     assert len(load_cassette(cassette).interactions) == 2
 
 
@@ -274,3 +274,19 @@ def test_an_mcp_tools_credentials_are_never_written_nor_shown(tmp_path: Path, se
     replayer = server_factory(cassette=cassette)
     replayed = HTTP.post(f"{replayer.base_url}/responses", json=body, headers=AUTH)
     assert replayed.status_code == 200 and replayed.json()["id"] == recorded.json()["id"]
+
+
+def test_an_mcp_tools_credentials_are_not_written_to_the_store_file(
+    tmp_path: Path, server_factory: ServerFactory
+) -> None:
+    """A docs audit: the README says secrets never touch disk, but a stored Response (which echoes
+    its tools) kept an MCP tool's credentials whole in the --store-path file."""
+    path = tmp_path / "store.db"
+    server = server_factory(store_path=path)
+    for stream in (False, True):
+        body = {"model": "gpt-4o-mini", "input": "hi", "tools": [MCP_TOOL], "stream": stream, "background": stream}
+        assert HTTP.post(f"{server.base_url}/responses", json=body, headers=AUTH).status_code == 200
+    server.state.close()
+    written = path.read_bytes() + b"".join(p.read_bytes() for p in tmp_path.glob("store.db-*"))
+    assert MCP_TOKEN.encode() not in written and b"sk-SECRET-mcp-header" not in written
+    assert b"trace-kept" in written  # (what is no secret is kept)

@@ -18,6 +18,7 @@ import json
 from pathlib import Path
 from typing import Any
 
+from mockai.core.redaction import body_secrets, scrub_body_secrets
 from mockai.core.sqlite_file import SQLiteFile
 from mockai.responses.store.records import StoredResponse
 
@@ -51,6 +52,13 @@ def _text(data: bytes) -> str | bytes:
         return data
 
 
+def _json_or_none(data: bytes) -> Any:
+    try:
+        return json.loads(data)
+    except ValueError:
+        return None
+
+
 def _bytes(value: str | bytes) -> bytes:
     return value if isinstance(value, bytes) else value.encode()
 
@@ -71,14 +79,19 @@ class SQLiteResponseStore:
             return int(self._file.db.execute("SELECT count(*) FROM responses").fetchone()[0])
 
     def add(self, record: StoredResponse) -> None:
+        body, events = record.body, record.events
+        echoed = _json_or_none(body) if b'"mcp"' in body else None  # (a look before a parse)
+        if body_secrets(echoed):  # an MCP tool's credentials, echoed: never written to the file
+            body = scrub_body_secrets(body, echoed)
+            events = tuple(scrub_body_secrets(event, echoed) for event in events)
         row = (
             record.id,
             record.created_at,
             record.previous_response_id,
             int(record.background),
-            _text(record.body),
+            _text(body),
             _dumps(list(record.input_items())),
-            _dumps([event.decode(errors="surrogateescape") for event in record.events]),
+            _dumps([event.decode(errors="surrogateescape") for event in events]),
         )
         with self._file.lock, self._file.write() as db:
             db.execute("DELETE FROM responses WHERE id = ?", (record.id,))
