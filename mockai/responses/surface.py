@@ -206,7 +206,10 @@ def prepare(
         return Answer(reply, body, None)
     settled = settle(reply, body, store, memos, seq, tokens_per_chunk)
     conversation = conversation_id_of(body.get("conversation"))
-    if conversation is not None:  # its input and its output, added together (as the real API does)
+    # Its input and its output, added together (as the real API does), and only for a Response the
+    # client is given whole: a scripted fault (a reset connection, an empty body, a stream that
+    # fails or is cut) is a turn that did not happen, so a retried request is not its second turn.
+    if conversation is not None and reply.delivery.fault is None:
         planned = settled.planned
         made = [item_dict(item) for item in planned.plan().output]
         conversations.add_turn(conversation, list(input_items(body.get("input"), planned.id)), made)

@@ -262,3 +262,23 @@ def test_an_item_holding_an_integer_past_64_bits_is_kept(kept: ServerThread) -> 
     assert answer.status_code == 200, answer.text
     listed = HTTP.get(f"{kept.base_url}/conversations/{answer.json()['id']}/items", headers=AUTH).json()
     assert listed["data"][0]["svg_usage"]["total_tokens"] == -(2**63) - 1
+
+
+@pytest.mark.parametrize("fault", ["reset", "empty", "stream_error"])
+def test_a_faulted_response_adds_no_turn(fresh: ServerThread, fault: str) -> None:
+    """A plugin audit: a Response given with a scripted fault (a reset connection, an empty body, a
+    failed stream) still added its input and its whole answer to the conversation, so an SDK's
+    retry made the conversation two turns long and every later ``turn`` condition was off by one."""
+    rule = fresh.state.scenarios.on()
+    if fault == "stream_error":
+        rule.reply("a b c d e").stream_error(after=2, message="boom")
+    else:
+        getattr(rule, fault)()
+    client = sdk(fresh.base_url)
+    conversation = client.conversations.create()
+    with pytest.raises((openai.APIError, ValueError)):  # (an empty 200 body: the SDK's JSON error)
+        answer = client.responses.create(
+            model="gpt-4o-mini", input="q", conversation=conversation.id, stream=fault == "stream_error"
+        )
+        list(answer) if fault == "stream_error" else None
+    assert client.conversations.items.list(conversation.id).data == []
