@@ -107,6 +107,12 @@ class _Misses:
     def last(self) -> Miss | None:
         return self._kept[-1][0] if self._kept else None
 
+    def drop_last(self, seq: int) -> None:
+        """Forget the miss of request ``seq`` if it is the newest (it was answered after all)."""
+        kept = self._kept
+        if kept and kept[-1][0].seq == seq:
+            self._bytes -= kept.pop()[1]
+
     def all(self) -> list[Miss]:
         return [miss for miss, _ in list(self._kept)]
 
@@ -241,6 +247,22 @@ class ScenarioSource:
         return snapshot
 
     # --- what happened -------------------------------------------------------------------------
+
+    def answered_elsewhere(self, seq: int) -> None:
+        """Request ``seq``, which no rule matched, was answered by a later reply source (a
+        cassette): it is no miss of the script (the cassette answers when no rule matches)."""
+        self._misses.drop_last(seq)
+
+    def unanswered(self, ctx: RequestContext, why: str) -> None:
+        """Request ``ctx`` was answered by nothing the test prepared (no rule, and the cassette has
+        no answer for it: ``why``): a miss strict mode reports, as VCR.py fails a test on a request
+        its cassette lacks, even when the application swallows the 404."""
+        last = self._misses.last()
+        if last is not None and last.seq == ctx.seq:
+            return  # (the rules' own explanation is kept)
+        text = f"the cassette has no answer for it either: {why}"
+        body = bounded_copy(ctx.body, _WHOLE_BODY_BYTES)
+        self._misses.append(Miss(ctx.seq, body, lambda: text), _MISS_COST + 2 * (_WHOLE_BODY_BYTES + len(text)))
 
     @property
     def misses(self) -> list[Miss]:

@@ -225,6 +225,10 @@ async def choose_reply(state: ServerState, ctx: RequestContext) -> Reply:
     for source in state.sources:
         reply = await source.choose(ctx)
         if reply is not None:
+            if isinstance(reply, ErrorReply) and reply.source == "cassette-miss":
+                state.scenarios.unanswered(ctx, reply.error.message)
+            elif source is not state.scenarios:  # (a cassette answered what no rule matched)
+                state.scenarios.answered_elsewhere(ctx.seq)
             return reply
     if state.error_when_no_rule_matches():
         return ErrorReply(await state.scenarios.no_match(ctx), source="no-match")
