@@ -217,7 +217,7 @@ class MockAI:
 
     @property
     def requests(self) -> RequestLog:
-        """The chat requests answered so far (a snapshot; take it again after more requests)."""
+        """The requests answered so far, of every endpoint (a snapshot; take it again after more requests)."""
         server = self._running()
         # A stream's entry is written just after its last byte: let requests in flight finish.
         server.wait_idle(0.25)

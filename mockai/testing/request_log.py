@@ -26,7 +26,7 @@ __all__ = ["RecordedRequest", "RequestLog", "ToolResult"]
 
 @dataclass(frozen=True)
 class RecordedRequest:
-    """One chat request the server answered, or refused (``rejected``)."""
+    """One request the server answered (chat, Responses, embeddings, …), or refused (``rejected``)."""
 
     seq: int
     method: str
@@ -190,13 +190,13 @@ class RequestLog(Sequence[RecordedRequest]):
     @property
     def last(self) -> RecordedRequest:
         if not self._entries:
-            raise AssertionError("mockai received no chat request")
+            raise AssertionError("mockai received no request")
         return self._entries[-1]
 
     @property
     def first(self) -> RecordedRequest:
         if not self._entries:
-            raise AssertionError("mockai received no chat request")
+            raise AssertionError("mockai received no request")
         return self._entries[0]
 
     def filter(
@@ -241,18 +241,18 @@ class RequestLog(Sequence[RecordedRequest]):
     # assertions (messages say what was received)
     def _summary(self) -> str:
         if not self._entries:
-            return "no chat request was received"
-        lines = [f"{len(self._entries)} chat request(s) received:"]
+            return "no request was received"
+        lines = [f"{len(self._entries)} request(s) received:"]
         lines += [f"  {r!r}" for r in self._entries[-10:]]
         return "\n".join(lines)
 
     def assert_called(self) -> None:
         if not self._entries:
-            raise AssertionError("expected at least one chat request; " + self._summary())
+            raise AssertionError("expected at least one request; " + self._summary())
 
     def assert_not_called(self) -> None:
         if self._entries:
-            raise AssertionError("expected no chat request; " + self._summary())
+            raise AssertionError("expected no request; " + self._summary())
 
     def assert_called_once(self) -> RecordedRequest:
         self.assert_call_count(1)
@@ -260,4 +260,4 @@ class RequestLog(Sequence[RecordedRequest]):
 
     def assert_call_count(self, count: int) -> None:
         if len(self._entries) != count:
-            raise AssertionError(f"expected {count} chat request(s); " + self._summary())
+            raise AssertionError(f"expected {count} request(s); " + self._summary())

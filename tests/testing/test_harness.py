@@ -105,12 +105,12 @@ def test_request_log_helpers() -> None:
         assert (result.name, result.arguments, json.loads(result.text)) == ("lookup", {"q": "x"}, {"hits": 2})
         assert log[1].reply_text == "done"
         assert log[1:].call_count == 2
-        with pytest.raises(AssertionError, match=r"expected 1 chat request\(s\); 3 chat request\(s\) received"):
+        with pytest.raises(AssertionError, match=r"expected 1 request\(s\); 3 request\(s\) received"):
             log.assert_called_once()
-        with pytest.raises(AssertionError, match="expected no chat request"):
+        with pytest.raises(AssertionError, match="expected no request"):
             log.assert_not_called()
         m.reset()
-        with pytest.raises(AssertionError, match="mockai received no chat request"):
+        with pytest.raises(AssertionError, match="mockai received no request"):
             _ = m.requests.last
 
 
