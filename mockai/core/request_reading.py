@@ -21,6 +21,7 @@ __all__ = [
     "content_text",
     "last_user_text",
     "lazy",
+    "maybe_json",
     "message_text",
     "sent_key",
     "tool_name",
@@ -148,7 +149,7 @@ def tool_results(messages: Any) -> tuple[ToolResult, ...]:
                     calls[call["id"]] = _call_name_and_arguments(call)
             function_call = message.get("function_call")
             if isinstance(function_call, Mapping) and isinstance(function_call.get("name"), str):
-                function_calls[function_call["name"]] = _maybe_json(function_call.get("arguments"))
+                function_calls[function_call["name"]] = maybe_json(function_call.get("arguments"))
         elif role == "tool":
             raw_id = message.get("tool_call_id")
             call_id = "" if raw_id is None else str(raw_id)
@@ -172,10 +173,11 @@ def _call_name_and_arguments(call: Mapping[str, Any]) -> tuple[str | None, Any]:
         return None, None
     name = inner.get("name")
     raw = inner.get("arguments", inner.get("input"))
-    return (name if isinstance(name, str) else None), _maybe_json(raw)
+    return (name if isinstance(name, str) else None), maybe_json(raw)
 
 
-def _maybe_json(raw: Any) -> Any:
+def maybe_json(raw: Any) -> Any:
+    """``raw`` parsed when it is JSON text (strictly, as :attr:`ToolResult.json`), else as it is."""
     if isinstance(raw, str):
         try:
             return loads_text(raw)  # strict, as ToolResult.json

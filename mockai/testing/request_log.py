@@ -13,7 +13,7 @@ ending in ``…[truncated N bytes]``.
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, overload
 
 from mockai.core import request_reading as reading
@@ -142,6 +142,26 @@ class RecordedRequest:
         return f"<RecordedRequest #{self.seq} {self.model} {self.status} by {self.source}{said}>"
 
 
+def _calls_answered(response: Any) -> Iterator[tuple[str, tuple[str | None, Any]]]:
+    """The tool calls an answer made, by id: a chat completion's ``tool_calls``, a Response's
+    ``function_call`` and ``custom_tool_call`` items."""
+    if not isinstance(response, dict):
+        return
+    for item in response.get("output") or ():
+        if isinstance(item, dict) and item.get("type") in ("function_call", "custom_tool_call"):
+            call_id = item.get("call_id")
+            if isinstance(call_id, str):
+                raw = item.get("arguments", item.get("input"))
+                yield call_id, (item.get("name"), reading.maybe_json(raw))
+    for choice in response.get("choices") or ():
+        message = choice.get("message") if isinstance(choice, dict) else None
+        for call in (message or {}).get("tool_calls") or ():
+            if isinstance(call, dict) and isinstance(call.get("id"), str):
+                function = call.get("function") or call.get("custom") or {}
+                raw = function.get("arguments", function.get("input"))
+                yield call["id"], (function.get("name"), reading.maybe_json(raw))
+
+
 def _output_text(output: list[Any]) -> str | None:
     """What the SDK's ``response.output_text`` gives: the text of every output_text part, or None."""
     texts = [
@@ -230,12 +250,20 @@ class RequestLog(Sequence[RecordedRequest]):
         return RequestLog(r for r in self._entries if keep(r))
 
     def tool_results(self, name: str | None = None) -> list[ToolResult]:
-        """Every tool result the client sent back, once each (an agent loop resends its history)."""
+        """Every tool result the client sent back, once each (an agent loop resends its history).
+        A result whose call is not in its own request (a Responses turn continuing a stored one
+        with ``previous_response_id`` or a ``conversation``) is named from the answer that made
+        the call, earlier in the log."""
+        called: dict[str, tuple[str | None, Any]] = {}  # call id -> (name, arguments), as answered
         seen: dict[str | None, ToolResult] = {}
         for request in self._entries:
             for result in request.tool_results:
+                if result.name is None and result.call_id in called:
+                    found_name, arguments = called[result.call_id]
+                    result = replace(result, name=found_name, arguments=arguments)
                 if result.call_id not in seen and (name is None or result.name == name):
                     seen[result.call_id] = result
+            called.update(_calls_answered(request.response))
         return list(seen.values())
 
     # assertions (messages say what was received)

@@ -69,6 +69,29 @@ def test_on_no_match_modes() -> None:
         assert 'expected "weather", got "hello"' in miss.explanation
 
 
+@pytest.mark.parametrize("continued_by", ["previous_response_id", "conversation"])
+def test_tool_results_of_a_responses_turn_continuing_a_stored_one_are_named(continued_by: str) -> None:
+    """A plugin audit: a Responses turn continuing a stored one sends the call's output alone
+    (the call is in the stored turn), so ``tool_results("get_weather")`` found nothing, while the
+    server's own ``tool_result=`` rule matched.  The log names it from the answer that made it."""
+    weather = {"type": "function", "name": "get_weather", "parameters": {"type": "object", "properties": {}}}
+    with MockAI() as m:
+        m.on(user_contains="weather", last_role="user").reply(tool_call=("get_weather", {"location": "Paris"}))
+        m.on(tool_result="get_weather").reply("It is {{ tool_result.celsius }} C")
+        client = m.openai(max_retries=0)
+        state: dict[str, str] = {}
+        if continued_by == "conversation":
+            state["conversation"] = client.conversations.create().id
+        first = client.responses.create(model="gpt-4.1", input="weather in Paris?", tools=[weather], **state)
+        if continued_by == "previous_response_id":
+            state["previous_response_id"] = first.id
+        output = {"type": "function_call_output", "call_id": first.output[0].call_id, "output": '{"celsius": 21}'}
+        second = client.responses.create(model="gpt-4.1", input=[output], tools=[weather], **state)
+        assert second.output_text == "It is 21 C"
+        [result] = m.requests.tool_results("get_weather")
+        assert (result.name, result.arguments, result.json) == ("get_weather", {"location": "Paris"}, {"celsius": 21})
+
+
 def test_reset_starts_over() -> None:
     with MockAI() as m:
         m.on(user_contains="hello").reply("Hi!")
