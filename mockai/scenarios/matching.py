@@ -354,7 +354,7 @@ class RuleIndex:
 
 
 def describe_request(view: RequestView) -> str:
-    parts = [f"model {_show(view.model)}"]
+    parts = [f"model {_show(view.model)}"] if view.model else ["no model"]
     if view.inputs:
         parts.append(
             f"input {_show(view.inputs[0])}" + (f" and {len(view.inputs) - 1} more" if len(view.inputs) > 1 else "")
@@ -377,7 +377,7 @@ def explain(
     """Why no rule matched ``view``: the closest rules and the conditions each one failed."""
     head = f"No scenario rule matched this request ({describe_request(view)})."
     if not rules:
-        return head + " No rules are loaded."
+        return head + " No rules for this endpoint are loaded."  # (other endpoints' rules never answer it)
     scored = []
     for compiled in rules:
         reasons = [f"{c.label}: expected {c.expected}, got {c.actual(view)}" for c in compiled.failures(view)]

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import importlib
+import pkgutil
 
 import pytest
 
@@ -12,6 +14,26 @@ import pytest
 PRELOADED = ("yaml", "mockai.testing.mock", "mockai.scenarios.source", "mockai.replay.source")
 for _name in PRELOADED:
     importlib.import_module(_name)
+# The HTTP stacks the clients use load parts of themselves on their first connection or error. If
+# that was inside a run, the run unloaded them, and the next import made new exception classes:
+# the openai SDK then let a raw httpcore2.ReadTimeout through where it raises APIConnectionError
+# (tests/scenarios/test_scenarios_replies.py failed after tests/testing/test_plugin.py in one
+# worker).  Every module of them is loaded here, once.
+HTTP_STACKS = ("h11", "httpcore", "httpx", "httpcore2", "httpx2")
+
+
+def _load_all(package_name: str) -> None:
+    try:
+        package = importlib.import_module(package_name)
+    except ImportError:
+        return
+    for found in pkgutil.walk_packages(getattr(package, "__path__", []), package_name + "."):
+        with contextlib.suppress(Exception):  # (optional parts: http2, socks, trio)
+            importlib.import_module(found.name)
+
+
+for _package in HTTP_STACKS:
+    _load_all(_package)
 
 INI = """
 [pytest]

@@ -40,8 +40,8 @@ def test_embeddings_and_moderations_bodies_meet_their_own_endpoints_rules(mockai
     assert mockai.explain({**query, "input": "hello"}).startswith("No scenario rule matched")
     # The same words sent to chat or moderations meet no embeddings rule.
     chat = {"model": "gpt-4o", "messages": [{"role": "user", "content": "I want my money back"}]}
-    assert "No rules are loaded" in mockai.explain(chat)
-    assert "No rules are loaded" in mockai.explain(query, path="/v1/moderations")
+    assert "No rules for this endpoint are loaded" in mockai.explain(chat)
+    assert "No rules for this endpoint are loaded" in mockai.explain(query, path="/v1/moderations")
 
 
 def test_the_admin_explain_takes_a_path_or_guesses_it(mockai: MockAI) -> None:
