@@ -146,7 +146,9 @@ def test_appending_to_a_cassette_says_earlier_exchanges_were_recorded_before(
     recorder = server_factory(cassette=cassette, record_mode="all", upstream=upstream.base_url)
     assert post_chat(recorder.base_url, chat("again")).status_code == 200
     header = _header(cassette).replace("\n", " ")
-    assert "Bodies were NOT otherwise redacted" in header and "the first 1 exchange(s) were recorded before it" in header
+    assert (
+        "Bodies were NOT otherwise redacted" in header and "the first 1 exchange(s) were recorded before it" in header
+    )
     assert len(load_cassette(cassette).interactions) == 2
 
 
