@@ -43,10 +43,6 @@ class RuleRegistry(Protocol):
         """Put ``rule`` in the place of the one registered under ``handle`` (its counter stays)."""
         ...
 
-    def unregister(self, handle: object) -> None:
-        """Take away the rule registered under ``handle``."""
-        ...
-
     def counts(self) -> Sequence[tuple[Rule, int]]: ...
 
 
@@ -262,8 +258,6 @@ class RuleBuilder:
             rule = self._build()
         except ValueError:
             self._replies, self._last_has_times, self._spec = saved
-            if not self._replies:  # (its first reply failed: no rule is left answering for it)
-                self._source.unregister(self._handle)
             raise
         self._rule = rule
         self._source.update(self._handle, rule)

@@ -225,11 +225,6 @@ class ScenarioSource:
             self._snapshot = None
             return entry
 
-    def unregister(self, handle: object) -> None:
-        with self._lock:
-            self._entries = [entry for entry in self._entries if entry is not handle]
-            self._snapshot = None
-
     def update(self, handle: object, rule: Rule) -> None:
         with self._lock:
             for entry in self._entries:
