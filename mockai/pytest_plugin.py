@@ -18,6 +18,7 @@ This is the only module of the package that imports pytest.
 
 from __future__ import annotations
 
+import difflib
 from collections.abc import Generator, Iterator, Mapping
 from dataclasses import fields, replace
 from pathlib import Path
@@ -213,8 +214,14 @@ def _usage(message: str) -> NoReturn:
 def _checked(values: Mapping[str, Any], where: str) -> dict[str, Any]:
     unknown = set(values) - _PLUGIN_KEYS - CONFIG_FIELDS
     if unknown:
-        known = ", ".join(sorted(_PLUGIN_KEYS | CONFIG_FIELDS))
-        _usage(f"{where}: unknown mockai setting(s) {sorted(unknown)}; known: {known}")
+        names = sorted(_PLUGIN_KEYS | CONFIG_FIELDS)
+        hints = [
+            f"{word!r}: did you mean {close[0]!r}?"
+            for word in sorted(unknown)
+            if (close := difflib.get_close_matches(word, names, n=1, cutoff=0.6))
+        ]
+        hint = f" ({'; '.join(hints)})" if hints else ""
+        _usage(f"{where}: unknown mockai setting(s) {sorted(unknown)}{hint}; known: {', '.join(names)}")
     return dict(values)
 
 
