@@ -14,6 +14,7 @@ __all__ = [
     "SECRET_HEADERS",
     "SECRET_NAME_PARTS",
     "SECRET_QUERY_PARAMS",
+    "SHORTEST_SECRET",
     "body_secrets",
     "is_secret_header",
     "is_secret_query_param",
@@ -22,6 +23,8 @@ __all__ = [
     "redact_headers",
     "redact_query",
     "scrub_body_secrets",
+    "scrub_secrets",
+    "scrubbable",
 ]
 
 REDACTED = "<redacted>"
@@ -143,7 +146,7 @@ def body_secrets(body: Any) -> list[str]:
 def redact_body_secrets(body: Any) -> Any:
     """``body`` (a request, or a Response that echoes its ``tools``) with :func:`body_secrets`
     written ``<redacted>``; the same object when it has none (the usual case costs a lookup)."""
-    if not any(True for _ in _mcp_tools(body)):
+    if not _mcp_tools(body):
         return body
     tools = [_mcp_redacted(tool) if _is_mcp(tool) else tool for tool in body["tools"]]
     return {**body, "tools": tools}
@@ -153,7 +156,7 @@ def _is_mcp(tool: Any) -> bool:
     return isinstance(tool, Mapping) and tool.get("type") == "mcp"
 
 
-def _mcp_tools(body: Any) -> Iterable[Mapping[str, Any]]:
+def _mcp_tools(body: Any) -> list[Mapping[str, Any]]:
     tools = body.get("tools") if isinstance(body, Mapping) else None
     return [tool for tool in tools if _is_mcp(tool)] if isinstance(tools, list) else []
 
@@ -168,15 +171,27 @@ def _mcp_redacted(tool: Mapping[str, Any]) -> dict[str, Any]:
     return out
 
 
-# A credential shorter than this is left where it stands in a text: it would match ordinary text.
-_SHORTEST_SECRET = 8
+# A secret shorter than this is left where it stands in a text: it would match ordinary text.
+SHORTEST_SECRET = 8
+
+
+def scrubbable(secrets: Iterable[bytes]) -> tuple[bytes, ...]:
+    """``secrets`` as :func:`scrub_secrets` takes them: once each, none too short, longest first."""
+    return tuple(sorted({s for s in secrets if len(s) >= SHORTEST_SECRET}, key=len, reverse=True))
+
+
+def scrub_secrets(data: bytes, secrets: tuple[bytes, ...]) -> bytes:
+    """``data`` with every occurrence of ``secrets`` (from :func:`scrubbable`) written ``<redacted>``."""
+    for secret in secrets:
+        if secret in data:
+            data = data.replace(secret, _REDACTED_BYTES)
+    return data
+
+
+_REDACTED_BYTES = REDACTED.encode()
 
 
 def scrub_body_secrets(data: bytes, body: Any) -> bytes:
     """``data`` (a JSON text that quotes ``body``'s :func:`body_secrets`, as a Response echoes its
     tools) with each of them, as JSON writes it, replaced by ``<redacted>``."""
-    for secret in sorted(set(body_secrets(body)), key=len, reverse=True):
-        if len(secret) >= _SHORTEST_SECRET:
-            quoted = json.dumps(secret)[1:-1].encode()
-            data = data.replace(quoted, REDACTED.encode())
-    return data
+    return scrub_secrets(data, scrubbable(json.dumps(secret)[1:-1].encode() for secret in body_secrets(body)))

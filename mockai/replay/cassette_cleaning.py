@@ -15,13 +15,14 @@ from typing import Any
 from urllib.parse import unquote
 
 from mockai.core.redaction import (
-    REDACTED,
     body_secrets,
     is_secret_header,
     is_secret_query_param,
     redact_body_secrets,
     redact_fields,
     redact_query,
+    scrub_secrets,
+    scrubbable,
 )
 from mockai.replay.cassette import NO_REDACTION, Redaction
 
@@ -95,21 +96,7 @@ def secrets_sent(
         name, sep, value = part.partition("=")
         if sep and is_secret_query_param(unquote(name)):
             found.update((value, unquote(value)))
-    return tuple(sorted((v.encode() for v in found if len(v) >= _SHORTEST_SECRET), key=len, reverse=True))
-
-
-_SHORTEST_SECRET = 8
-
-
-def scrub_secrets(data: bytes, secrets: tuple[bytes, ...]) -> bytes:
-    """``data`` with every occurrence of ``secrets`` (longest first) written ``<redacted>``."""
-    for secret in secrets:
-        if secret in data:
-            data = data.replace(secret, _REDACTED)
-    return data
-
-
-_REDACTED = REDACTED.encode()
+    return scrubbable(v.encode() for v in found)
 
 
 def clean_query(query: str) -> str:
