@@ -29,6 +29,7 @@ from mockai.core.errors import unknown_parameter
 from mockai.core.json_text import canonical_bytes, indented_bytes
 from mockai.core.plan import Usage
 from mockai.responses.input_items import input_items
+from mockai.responses.planner import parent_group
 from mockai.responses.render_json import usage_dict
 from mockai.responses.validation import TOP_LEVEL, validate_responses_request
 
@@ -75,8 +76,7 @@ def compacted_body(
     digest = hashlib.blake2b(canonical_bytes(body), key=b"mockai-compaction", digest_size=32)
     digest.update(str(server_seed).encode())
     seed = digest.digest()
-    previous = body.get("previous_response_id")
-    group = previous[5:21] if isinstance(previous, str) and len(previous) == 55 else seed[:8].hex()
+    group = parent_group(body.get("previous_response_id")) or seed[:8].hex()  # (as a Response continuing it)
     created_at = _CREATED_BASE + int.from_bytes(seed[8:12], "big") % _YEAR
     response_id = f"resp_{group}00{created_at:08x}{seed[12:24].hex()}"
     given = input_items(body.get("input"), response_id)

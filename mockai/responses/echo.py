@@ -16,7 +16,7 @@ from typing import Any
 
 from mockai.core.model_capabilities import capabilities
 
-__all__ = ["UNECHOED", "conversation_id_of", "request_echo", "type_first"]
+__all__ = ["UNECHOED", "conversation_id_of", "request_echo", "type_first", "with_image_detail"]
 
 # The request's parameters :func:`request_echo` does not read: requests that differ only in them
 # have the same echo (:func:`mockai.responses.planner.response_plan` shares it among them).
@@ -83,9 +83,14 @@ def _prompt(prompt: Mapping[str, Any]) -> dict[str, Any]:
     input image is listed: the SDK's ``ResponseInputImage`` requires it)."""
     variables = prompt.get("variables")
     if isinstance(variables, Mapping) and any(_undetailed_image(v) for v in variables.values()):
-        shown = {k: {**v, "detail": "auto"} if _undetailed_image(v) else v for k, v in variables.items()}
-        prompt = {**prompt, "variables": shown}
+        prompt = {**prompt, "variables": {k: with_image_detail(v) for k, v in variables.items()}}
     return type_first(prompt)
+
+
+def with_image_detail(part: Any) -> Any:
+    """``part``, an ``input_image`` given its ``detail`` (``auto``, its default, when not sent: the
+    SDK's listed ``ResponseInputImage`` requires it); any other value as it is."""
+    return {**part, "detail": "auto"} if _undetailed_image(part) else part
 
 
 def _undetailed_image(value: Any) -> bool:

@@ -9,7 +9,7 @@ import hashlib
 from collections.abc import Mapping
 from typing import Any
 
-from mockai.responses.echo import type_first
+from mockai.responses.echo import type_first, with_image_detail
 
 __all__ = ["input_items"]
 
@@ -75,9 +75,6 @@ def _part(part: Mapping[str, Any]) -> dict[str, Any]:
     ``annotations`` and ``logprobs`` (empty when not sent), as a Response's output has them (the
     SDK requires ``annotations``); an ``input_image`` with its ``detail`` (``auto`` when not sent,
     its default: the SDK's listed ``ResponseInputImage`` requires it)."""
-    kind = part.get("type")
-    if kind == "output_text":
+    if part.get("type") == "output_text":
         part = {"annotations": [], "logprobs": [], **part}
-    elif kind == "input_image" and part.get("detail") is None:
-        part = {**part, "detail": "auto"}
-    return type_first(part)
+    return type_first(with_image_detail(part))

@@ -56,6 +56,7 @@ __all__ = [
     "OutputItem",
     "ReasoningItem",
     "ResponsePlan",
+    "parent_group",
     "response_excerpt",
     "response_plan",
     "with_group",
@@ -139,7 +140,7 @@ def response_plan(plan: ReplyPlan, body: Mapping[str, Any], echoes: Echoes | Non
     if body.get("store") is False:  # ids of their own: never one a stored twin's GET would find
         hashing.update(b"/not stored")
     seed = hashing.digest()
-    group = _parent_group(body.get("previous_response_id")) or _conversation_group(body) or seed[:8].hex()
+    group = parent_group(body.get("previous_response_id")) or _conversation_group(body) or seed[:8].hex()
     created_at = plan.created
     choice = plan.choices[0] if plan.choices else ChoicePlan(index=0, finish_reason="stop", content_tokens=())
     reason = _INCOMPLETE.get(choice.finish_reason)
@@ -254,7 +255,7 @@ def _conversation_group(body: Mapping[str, Any]) -> str | None:
     return _group_of(named, "conv_", 53, conversation_group(named)) if named is not None else None
 
 
-def _parent_group(previous: Any) -> str | None:
+def parent_group(previous: Any) -> str | None:
     """The group of a ``resp_`` id of today's shape (the new response shares it, §2)."""
     return _group_of(previous, "resp_", 55, previous[5:21]) if isinstance(previous, str) else None
 
