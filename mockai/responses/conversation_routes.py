@@ -28,7 +28,7 @@ from mockai.core.json_text import dumps_indented
 from mockai.http.auth import check_auth
 from mockai.http.cursor_lists import bad_cursor, cursor_page, limit_param, order_param, page_by_id
 from mockai.http.headers import success_headers
-from mockai.http.request_body import read_json_body
+from mockai.http.request_body import READ_IN_A_THREAD, read_json_body
 from mockai.http.responses import request_id_of
 from mockai.responses.conversations import ConversationStore, conversation_item_not_found
 from mockai.responses.store.history import resolve_references
@@ -39,10 +39,9 @@ from mockai.responses.validation import validate_responses_request
 __all__ = ["ConversationAccess", "ConversationRoutes"]
 
 _MAX_ITEMS = 20  # items added at a time (spec: "You may add up to 20 items at a time.")
-# A body larger than this is checked, kept and answered in a worker thread (as /v1/responses reads
-# one): an audit measured 20 items of 45,000 parts (33 MB) holding every other request 2.4 s to
-# create and 6.5 s to add.  (Its JSON is still parsed on the loop, in one C call.)
-_LARGE_BODY = 256 << 10
+# (A body over READ_IN_A_THREAD is checked, kept and answered in a worker thread, as /v1/responses
+# reads one: an audit measured 20 items of 45,000 parts, 33 MB, holding every other request 2.4 s
+# to create and 6.5 s to add.)
 _CREATE = frozenset({"metadata", "items"})
 _UPDATE = frozenset({"metadata"})
 _ADD = frozenset({"items"})
@@ -88,7 +87,7 @@ class ConversationRoutes:
         """The body's members, and whether it is large (the work on it is then done in a thread)."""
         state = self.access(request)
         raw, parsed = await read_json_body(request, state.config.max_body_bytes)
-        return request_object(parsed, known), len(raw) > _LARGE_BODY
+        return request_object(parsed, known), len(raw) > READ_IN_A_THREAD
 
     async def create(self, request: web.Request) -> web.Response:
         store = self._store(request)
@@ -241,7 +240,7 @@ def _json(request: web.Request, payload: dict[str, Any]) -> web.Response:
 async def _off_the_loop_if_heavy(store: ConversationStore, conversation_id: str, work: Callable[[], bytes]) -> bytes:
     """``work()`` on the conversation, in a worker thread if the conversation holds much (reading
     and laying out a page of huge items held every other request 0.22 s)."""
-    if store.weight(conversation_id) > _LARGE_BODY:
+    if store.weight(conversation_id) > READ_IN_A_THREAD:
         return await asyncio.to_thread(work)
     return work()
 

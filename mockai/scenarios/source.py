@@ -121,6 +121,16 @@ class _Misses:
         self._bytes = 0
 
 
+def _kept_miss(ctx: RequestContext, explain: Callable[[], str]) -> tuple[Miss, int]:
+    """A miss explained when first read, and what keeping it costs; a large body is explained now
+    and kept cut down, so the misses kept stay small whatever the requests weigh."""
+    if len(ctx.raw) <= _WHOLE_BODY_BYTES:
+        return Miss(ctx.seq, ctx.body, explain), _MISS_COST + _PARSED_PER_BYTE * len(ctx.raw)
+    text = explain()
+    kept = bounded_copy(ctx.body, _WHOLE_BODY_BYTES)
+    return Miss(ctx.seq, kept, lambda: text), _MISS_COST + 2 * (_WHOLE_BODY_BYTES + len(text))
+
+
 @dataclass
 class Problem:
     """A rule matched but its reply could not be sent as written."""
@@ -260,9 +270,7 @@ class ScenarioSource:
         last = self._misses.last()
         if last is not None and last.seq == ctx.seq:
             return  # (the rules' own explanation is kept)
-        text = f"the cassette has no answer for it either: {why}"
-        body = bounded_copy(ctx.body, _WHOLE_BODY_BYTES)
-        self._misses.append(Miss(ctx.seq, body, lambda: text), _MISS_COST + 2 * (_WHOLE_BODY_BYTES + len(text)))
+        self._misses.append(*_kept_miss(ctx, lambda: f"the cassette has no answer for it either: {why}"))
 
     @property
     def misses(self) -> list[Miss]:
@@ -383,15 +391,7 @@ class ScenarioSource:
     def _miss(
         self, ctx: RequestContext, view: RequestView, index: RuleIndex, entries: tuple[_Entry, ...]
     ) -> tuple[Miss, int]:
-        """A miss explained when first read, and what keeping it costs; a large body is explained
-        now and kept cut down, so the misses kept stay small whatever the requests weigh."""
-        if len(ctx.raw) <= _WHOLE_BODY_BYTES:
-            miss = Miss(ctx.seq, ctx.body, lambda: self._explain(view, index, entries))
-            return miss, _MISS_COST + _PARSED_PER_BYTE * len(ctx.raw)
-        text = self._explain(view, index, entries)
-        return Miss(ctx.seq, bounded_copy(ctx.body, _WHOLE_BODY_BYTES), lambda: text), _MISS_COST + 2 * (
-            _WHOLE_BODY_BYTES + len(text)
-        )
+        return _kept_miss(ctx, lambda: self._explain(view, index, entries))
 
     def _reply(self, ctx: RequestContext, view: RequestView, rule: Rule, count: int) -> Reply:
         spec = rule.reply_for(count)

@@ -18,21 +18,12 @@ from mockai.core.context import RequestContext
 from mockai.core.errors import APIError
 from mockai.core.plan import ErrorReply, Reply
 from mockai.http.auth import check_auth
-from mockai.http.request_body import read_json_body
+from mockai.http.request_body import READ_IN_A_THREAD, read_json_body
 from mockai.http.responses import request_id_of
 from mockai.server.journal import NOT_READ, Describe
 from mockai.server.state import ServerState
 
 __all__ = ["Received"]
-
-# A body larger than this is read (validated: its prompt's tokens counted) in a worker thread, by
-# every surface (:attr:`Received.large`): counting the tokens of megabytes of text takes up to a
-# second, which the event loop would otherwise spend on it alone.  The counting hands the
-# interpreter back to the loop between pieces of text (mockai.generate.tokenizer), so other
-# requests go on meanwhile.
-# (256 KiB, not 1 MiB: an audit measured a Responses input of 20,000 items just under 1 MiB holding
-# the loop 264 ms; the hop to a thread costs tens of microseconds.)
-_READ_IN_A_THREAD = 256 << 10
 
 
 class Received:
@@ -59,7 +50,7 @@ class Received:
         token counting) is done in a worker thread (``asyncio.to_thread``), not on the loop.  A
         property, not a helper that awaits: the usual request pays no coroutine for it."""
         assert self.raw is not None
-        return len(self.raw) > _READ_IN_A_THREAD
+        return len(self.raw) > READ_IN_A_THREAD
 
     def numbered(self, request: web.Request, state: ServerState, view: dict[str, Any]) -> RequestContext:
         """The request read, as reply sources see it (``view``: its body, or what stands for it),
