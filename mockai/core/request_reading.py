@@ -146,7 +146,7 @@ def tool_results(messages: Any) -> tuple[ToolResult, ...]:
         if role == "assistant":
             for call in _list(message.get("tool_calls")):
                 if isinstance(call, Mapping) and isinstance(call.get("id"), str):
-                    calls[call["id"]] = _call_name_and_arguments(call)
+                    calls[call["id"]] = call_name_and_arguments(call)
             function_call = message.get("function_call")
             if isinstance(function_call, Mapping) and isinstance(function_call.get("name"), str):
                 function_calls[function_call["name"]] = maybe_json(function_call.get("arguments"))
@@ -163,7 +163,7 @@ def tool_results(messages: Any) -> tuple[ToolResult, ...]:
     return tuple(results)
 
 
-def _call_name_and_arguments(call: Mapping[str, Any]) -> tuple[str | None, Any]:
+def call_name_and_arguments(call: Mapping[str, Any]) -> tuple[str | None, Any]:
     """A tool call of the history: ``{"type": "function", "function": {"name", "arguments"}}`` or
     ``{"type": "custom", "custom": {"name", "input"}}``."""
     inner = call.get(str(call.get("type", "function")))

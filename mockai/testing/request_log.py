@@ -157,9 +157,7 @@ def _calls_answered(response: Any) -> Iterator[tuple[str, tuple[str | None, Any]
         message = choice.get("message") if isinstance(choice, dict) else None
         for call in (message or {}).get("tool_calls") or ():
             if isinstance(call, dict) and isinstance(call.get("id"), str):
-                function = call.get("function") or call.get("custom") or {}
-                raw = function.get("arguments", function.get("input"))
-                yield call["id"], (function.get("name"), reading.maybe_json(raw))
+                yield call["id"], reading.call_name_and_arguments(call)
 
 
 def _output_text(output: list[Any]) -> str | None:
