@@ -1,7 +1,8 @@
 """``POST /v1/responses/compact`` (``client.responses.compact``): a conversation compacted.
 
 The body takes the parameters of the spec's compact body (``model``, required; ``input``,
-``instructions``, ``previous_response_id``, prompt caching, ``service_tier``, ``image``), checked
+``instructions``, ``previous_response_id``, prompt caching, ``service_tier``, ``image``,
+``safety_identifier``, which the answer echoes), checked
 as ``POST /v1/responses`` checks them; any other is the real ``Unknown parameter`` 400.  The
 conversation is the one a Response to the same request would read: the stored chain of
 ``previous_response_id`` (an unknown id: the real 404), then ``input``.
@@ -35,7 +36,7 @@ from mockai.responses.validation import TOP_LEVEL, validate_responses_request
 
 __all__ = ["COMPACTED", "compacted_body", "validate_compact_request"]
 
-# The compact body's parameters (the spec's, and the SDK 3.57's), as /v1/responses knows them.
+# The compact body's parameters (the spec's, and the SDK 3.57's and 3.60's), as /v1/responses knows them.
 COMPACTED = (
     frozenset(
         {
@@ -48,6 +49,7 @@ COMPACTED = (
             "prompt_cache_retention",
             "service_tier",
             "image",
+            "safety_identifier",  # (the SDK 3.60's)
         }
     )
     & TOP_LEVEL
@@ -98,6 +100,8 @@ def compacted_body(
         "output": output,
         "usage": usage,
     }
+    if body.get("safety_identifier") is not None:  # (the SDK 3.60's compacted response has it)
+        payload["safety_identifier"] = body["safety_identifier"]
     return indented_bytes(payload)[:-1]  # (a Response's layout: 2-space indent, no trailing newline)
 
 

@@ -1,6 +1,7 @@
 """The ``/v1/conversations`` family over HTTP (:mod:`mockai.responses.conversations` keeps them).
 
-* ``POST /v1/conversations`` ``{metadata?, items?}``: a new conversation (up to 20 items);
+* ``POST /v1/conversations`` ``{metadata?, items?, safety_identifier?}``: a new conversation (up to
+  20 items; the safety identifier is checked, not shown);
 * ``GET`` / ``POST {metadata}`` / ``DELETE /v1/conversations/{id}``: the conversation, its
   metadata replaced, or ``{"id", "object": "conversation.deleted", "deleted": true}``;
 * ``POST /v1/conversations/{id}/items`` ``{items}`` (up to 20): the items added, as a list;
@@ -42,7 +43,7 @@ _MAX_ITEMS = 20  # items added at a time (spec: "You may add up to 20 items at a
 # (A body over READ_IN_A_THREAD is checked, kept and answered in a worker thread, as /v1/responses
 # reads one: an audit measured 20 items of 45,000 parts, 33 MB, holding every other request 2.4 s
 # to create and 6.5 s to add.)
-_CREATE = frozenset({"metadata", "items"})
+_CREATE = frozenset({"metadata", "items", "safety_identifier"})  # (safety_identifier: SDK 3.60)
 _UPDATE = frozenset({"metadata"})
 _ADD = frozenset({"items"})
 
@@ -96,6 +97,7 @@ class ConversationRoutes:
 
         def made() -> bytes:
             metadata = _metadata(body.get("metadata"))
+            _safety_identifier(body.get("safety_identifier"))
             items = _items(body.get("items"), responses, required=False)
             return _text(store.create(metadata, items).resource())
 
@@ -189,6 +191,12 @@ def _metadata(value: Any) -> dict[str, str]:
     checked = validate_responses_request({"model": "gpt-4o", "input": "", "metadata": value})
     metadata: dict[str, str] = checked["metadata"]
     return metadata
+
+
+def _safety_identifier(value: Any) -> None:
+    """``safety_identifier`` as /v1/responses checks it; a conversation does not show it."""
+    if value is not None:
+        validate_responses_request({"model": "gpt-4o", "input": "", "safety_identifier": value})
 
 
 def _items(value: Any, responses: ResponseStore, *, required: bool) -> list[dict[str, Any]]:

@@ -51,6 +51,15 @@ def test_the_same_request_gives_the_same_bytes(fresh: ServerThread) -> None:
     assert usage["output_tokens_details"] == {"reasoning_tokens": 0}
 
 
+def test_a_safety_identifier_is_taken_and_echoed(fresh: ServerThread) -> None:
+    # The openai SDK 3.60 sends it, and its CompactedResponse has the field; it was refused as an
+    # unknown parameter.  Without one, the answer has no such key, as before.
+    compacted = _client(fresh).responses.compact(model="gpt-5.2", input=TURNS, safety_identifier="user-7")
+    assert compacted.safety_identifier == "user-7"
+    plain = HTTP.post(f"{fresh.base_url}/responses/compact", json={"model": "gpt-5.2", "input": TURNS}, headers=AUTH)
+    assert "safety_identifier" not in plain.json()
+
+
 def test_a_stored_chain_is_compacted_and_the_output_continues_it(fresh: ServerThread) -> None:
     client = _client(fresh)
     first = client.responses.create(model="gpt-5.2", input="Remember the number 7.")

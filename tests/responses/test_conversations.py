@@ -119,6 +119,8 @@ def test_an_unknown_conversation_is_the_real_404(kept: ServerThread, named: Any)
         ({"items": [{"role": "user", "content": "x"}] * 21}, "items", "array_above_max_length"),
         ({"metadata": {f"k{i}": "v" for i in range(17)}}, "metadata", "object_above_max_properties"),
         ({"bogus": 1}, "bogus", "unknown_parameter"),
+        ({"safety_identifier": 5}, "safety_identifier", "invalid_type"),
+        ({"safety_identifier": "x" * 65}, "safety_identifier", "string_above_max_length"),
     ],
 )
 def test_what_create_refuses(fresh: ServerThread, body: dict[str, Any], param: str, code: str) -> None:
@@ -126,6 +128,14 @@ def test_what_create_refuses(fresh: ServerThread, body: dict[str, Any], param: s
     assert answer.status_code == 400, answer.text
     error = answer.json()["error"]
     assert error["param"] == param and error["code"] == code
+
+
+def test_create_takes_a_safety_identifier(fresh: ServerThread) -> None:
+    # The openai SDK 3.60 sends it (conversations.create(safety_identifier=...)); it was refused as
+    # an unknown parameter.  The conversation object has no such field.
+    made = sdk(fresh.base_url).conversations.create(safety_identifier="user-7", metadata={"k": "v"})
+    assert made.id.startswith("conv_") and made.metadata == {"k": "v"}
+    assert "safety_identifier" not in HTTP.get(f"{fresh.base_url}/conversations/{made.id}", headers=AUTH).json()
 
 
 def test_conversation_and_previous_response_id_exclude_each_other(kept: ServerThread) -> None:
