@@ -26,6 +26,7 @@ from mockai.chat.model_rules import check_model_rules
 from mockai.chat.request_schema import REQUEST_SCHEMA, first_fault, passes, validated
 from mockai.chat.schema_rules import check_request_schemas
 from mockai.core.errors import APIError, unknown_parameter
+from mockai.core.model_capabilities import capabilities
 from mockai.core.model_catalog import is_not_chat_model
 
 __all__ = ["REQUEST_SCHEMA", "validate_chat_request", "validate_metadata"]
@@ -72,6 +73,8 @@ def _check_cross_field(body: dict[str, Any]) -> None:
         raise APIError.missing_model()
     if is_not_chat_model(body["model"]):
         raise APIError(404, _NOT_A_CHAT_MODEL, param="model", auth_layer=True)  # (as model_not_found's 404)
+    if not capabilities(body["model"]).chat:
+        raise APIError(404, _RESPONSES_ONLY_MODEL, param="model", auth_layer=True)
     get = body.get
     if get("top_logprobs") is not None and get("logprobs") is not True:
         raise _only_when_enabled("top_logprobs", "logprobs")
@@ -116,6 +119,11 @@ _NOT_A_CHAT_MODEL = (
     "This is not a chat model and thus not supported in the v1/chat/completions endpoint. "
     "Did you mean to use v1/completions?"
 )
+
+
+# The live API's answer to a Responses-only model (o1-pro, o3-pro, gpt-5-pro, codex, ...) on chat,
+# quoted whole in public code and reports of 2025-26 (a 404, as the answer above).
+_RESPONSES_ONLY_MODEL = "This model is only supported in v1/responses and not in v1/chat/completions."
 
 
 def _invalid_value(param: str, why: str) -> APIError:

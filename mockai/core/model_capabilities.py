@@ -79,6 +79,9 @@ class Capabilities:
     # the 2026 probe list of the live API: "This model is compatible only with 24h extended prompt
     # caching").
     prompt_cache_retentions: tuple[str, ...] = ("in_memory", "24h")
+    # Served on /v1/chat/completions; False: a Responses-only model ([spec] ``ResponsesOnlyModel``),
+    # which chat refuses with the live API's 404.
+    chat: bool = True
 
     @property
     def voices(self) -> tuple[str, ...]:
@@ -205,6 +208,40 @@ FAMILIES: tuple[tuple[str, Capabilities], ...] = (
     # and nowhere else mockai has read: taken as gpt-5.6 (the newest family known), not as a generic
     # model, which would refuse their reasoning effort.  An inference, not a recording.
     ("gpt-6", replace(_GPT56, family="gpt-6")),
+    # Responses-only models: the spec's ``ResponsesOnlyModel`` list, and the gpt-6 ones the openai SDK
+    # 3.60's ``ResponsesModel`` adds to it (cyber, rosalind, law, healthcare).  Each takes its base
+    # family's rules; gpt-5-pro reasons at ``high`` only (the live API: "Supported values are:
+    # 'high'.", quoted in public code); the rules of the 2026 ones are inferred as gpt-6's above.
+    ("o1-pro", replace(_O_SERIES, family="o1-pro", chat=False)),
+    ("o3-pro", replace(_O_SERIES, family="o3-pro", chat=False)),
+    ("o3-deep-research", replace(_O_SERIES, family="o3-deep-research", chat=False)),
+    ("o4-mini-deep-research", replace(_O_SERIES, family="o4-mini-deep-research", chat=False)),
+    (
+        "computer-use-preview",
+        Capabilities("computer-use-preview", context_window=8_192, max_output_tokens=1_024, inputs=_VISION, chat=False),
+    ),  # [models]
+    (
+        "gpt-5-pro",
+        replace(
+            _GPT5, family="gpt-5-pro", efforts=("high",), default_effort="high", max_output_tokens=272_000, chat=False
+        ),
+    ),  # [models]
+    ("gpt-5-codex", replace(_GPT5, family="gpt-5-codex", chat=False)),
+    (
+        "gpt-5.1-codex-max",
+        replace(_GPT5, family="gpt-5.1-codex-max", efforts=EFFORTS_GPT51, default_effort="none", chat=False),
+    ),
+    ("gpt-5.5-pro", replace(_GPT52, family="gpt-5.5-pro", message_phase=True, chat=False)),
+    ("gpt-5.6-cyber", replace(_GPT56, family="gpt-5.6-cyber", chat=False)),
+    ("gpt-daybreak-", replace(_GPT56, family="gpt-daybreak", chat=False)),
+    ("gpt-rosalind-", replace(_GPT56, family="gpt-rosalind", chat=False)),
+    ("gpt-6-cyber", replace(_GPT56, family="gpt-6-cyber", chat=False)),
+    ("gpt-6-rosalind", replace(_GPT56, family="gpt-6-rosalind", chat=False)),
+    ("gpt-6.2-astra-law", replace(_GPT56, family="gpt-6.2-astra-law", chat=False)),
+    ("gpt-6-astra-healthcare", replace(_GPT56, family="gpt-6-astra-healthcare", chat=False)),
+    ("gpt-6.1-sol-healthcare", replace(_GPT56, family="gpt-6.1-sol-healthcare", chat=False)),
+    ("gpt-6.2-astra-healthcare", replace(_GPT56, family="gpt-6.2-astra-healthcare", chat=False)),
+    ("gpt-6.2-sol-healthcare", replace(_GPT56, family="gpt-6.2-sol-healthcare", chat=False)),
 )
 _BY_LENGTH = sorted(FAMILIES, key=lambda entry: len(entry[0]), reverse=True)
 GENERIC = Capabilities("generic", inputs=_VISION)
@@ -242,7 +279,8 @@ def markdown_table() -> str:
     """The table as Markdown, for docs/models.md (generated, never written by hand)."""
     head = (
         "| model prefix | reasoning (efforts, default) | sampling | logprobs | n | context | max output "
-        "| inputs | audio out | search | predicted | tools |\n|---|---|---|---|---|---:|---:|---|---|---|---|---|\n"
+        "| inputs | audio out | search | predicted | tools | chat |\n"
+        "|---|---|---|---|---|---:|---:|---|---|---|---|---|---|\n"
     )
     rows = []
     for prefix, c in FAMILIES:
@@ -251,7 +289,7 @@ def markdown_table() -> str:
         rows.append(
             f"| `{prefix}*` | {effort} | {yes[c.sampling]} | {yes[c.logprobs]} | {yes[c.n]} | {c.context_window:,} "
             f"| {c.max_output_tokens:,} | {', '.join(sorted(c.inputs))} | {yes[c.audio_output]} | {yes[c.search]} "
-            f"| {yes[c.predicted_outputs]} | {yes[c.tools]} |"
+            f"| {yes[c.predicted_outputs]} | {yes[c.tools]} | {yes[c.chat] if c.chat else 'no (Responses only)'} |"
         )
     voices = ", ".join(f"`{v}`" for v in VOICES)
     formats = ", ".join(f"`{f}`" for f in AUDIO_FORMATS)

@@ -40,7 +40,14 @@ class ModelInfo:
     shutdown: str | None = None  # the announced shutdown date (ISO), if any
 
     def to_dict(self) -> dict[str, Any]:
-        return {"id": self.id, "object": "model", "created": self.created, "owned_by": self.owned_by}
+        # ``shutdown_date``: the API reference's model object (2026), null when none is announced.
+        return {
+            "id": self.id,
+            "object": "model",
+            "created": self.created,
+            "owned_by": self.owned_by,
+            "shutdown_date": self.shutdown,
+        }
 
 
 # The day the catalogue was last brought up to date: a model shut down by then is retired.

@@ -277,6 +277,49 @@ def test_a_model_past_its_shutdown_is_not_listed_and_strict_models_refuses_it(se
     assert chosen.chat.completions.create(model="o4-mini", messages=USER).model == "o4-mini-2025-04-16"
 
 
+def test_a_model_tells_its_shutdown_date(client: Any) -> None:
+    """The API reference's model object (2026) has ``shutdown_date``, a date or null; mockai left it
+    out.  The dates are the openai SDK's deprecation notes."""
+    assert client.models.retrieve("gpt-4o").shutdown_date == "2027-01-14"
+    assert client.models.retrieve("gpt-5.4").shutdown_date is None
+    listed = {m.id: m.shutdown_date for m in client.models.list()}
+    assert listed["o3"] == "2026-12-11" and listed["gpt-6-sol"] is None
+
+
+def test_responses_only_models_are_listed_and_chat_refuses_them(server_factory: Any) -> None:
+    """The spec's ``ResponsesOnlyModel`` list (o1-pro, o3-pro, gpt-5-pro, codex, ...): chat answered
+    them, where the live API gives its 404; and --strict-models refused them on /v1/responses too."""
+    strict = sdk(server_factory(strict_models=True).base_url)
+    ids = {m.id for m in strict.models.list()}
+    assert {"o1-pro", "o3-pro", "gpt-5-pro", "gpt-5-codex", "computer-use-preview", "gpt-6-cyber"} <= ids
+    for model in ("o3-pro", "gpt-5-pro-2025-10-06", "gpt-5.6-cyber", "gpt-6.2-astra-law"):
+        with pytest.raises(openai.NotFoundError) as refused:
+            strict.chat.completions.create(model=model, messages=USER)
+        error = refused.value.body
+        assert error == {
+            "message": "This model is only supported in v1/responses and not in v1/chat/completions.",
+            "type": "invalid_request_error",
+            "param": "model",
+            "code": None,
+        }
+        assert strict.responses.create(model=model, input="Hello").status == "completed"
+    lenient = sdk(server_factory().base_url)  # (whatever the flags, as the live API)
+    with pytest.raises(openai.NotFoundError):
+        lenient.chat.completions.create(model="o1-pro", messages=USER)
+
+
+def test_gpt_5_pro_reasons_at_high_only(client: Any) -> None:
+    """The live API's refusal of another effort, quoted whole in public code (2025-26)."""
+    with pytest.raises(openai.BadRequestError) as refused:
+        client.responses.create(model="gpt-5-pro", input="Hello", reasoning={"effort": "low"})
+    assert refused.value.message.endswith(
+        "Unsupported value: 'low' is not supported with the 'gpt-5-pro' model. Supported values are: 'high'."
+    )
+    assert refused.value.param == "reasoning.effort" and refused.value.code == "unsupported_value"
+    answer = client.responses.create(model="gpt-5-pro", input="Hello")
+    assert answer.reasoning.effort == "high" and answer.model == "gpt-5-pro-2025-10-06"
+
+
 def test_a_fine_tuned_model_is_deleted_and_a_base_model_is_not(client: Any) -> None:
     """``client.models.delete`` was a 405 (only GET was routed); only fine-tunes can be deleted."""
     for model in ("ft:gpt-4o-mini-2024-07-18:acme:support:AbC123", "babbage:ft-acme-2023-06-01-23-15-52"):

@@ -99,7 +99,8 @@ def test_verbosity_changes_the_visible_length(client: Any) -> None:
 KNOWN = [
     model
     for model in dict.fromkeys([m.id for m in ModelCatalog().list()] + [prefix for prefix, _ in FAMILIES])
-    if not is_not_chat_model(model)  # (embeddings and moderations models: chat refuses them, as the API does)
+    # (embeddings, moderations and Responses-only models: chat refuses them, as the API does)
+    if not is_not_chat_model(model) and capabilities(model).chat
 ]
 
 
