@@ -44,6 +44,7 @@ def request_echo(body: Mapping[str, Any], service_tier: str) -> dict[str, Any]:
         "conversation": _conversation(get("conversation")),
         "prompt": _prompt(_mapping(get("prompt"))) if get("prompt") else None,
         "prompt_cache_key": get("prompt_cache_key"),
+        "prompt_cache_options": _cache_options(get("prompt_cache_options")),
         "prompt_cache_retention": get("prompt_cache_retention") or caps.prompt_cache_retentions[0],
         "reasoning": _reasoning(caps.reasoning, effort, reasoning.get("summary")),
         "safety_identifier": get("safety_identifier"),
@@ -68,6 +69,19 @@ _TIERS = {"fast": "priority"}
 
 def _tier(asked: Any) -> Any:
     return _TIERS.get(asked, asked) if isinstance(asked, str) else asked
+
+
+def _cache_options(asked: Any) -> dict[str, Any] | None:
+    """The prompt-caching options applied, as the openai SDK 3.57+ types them on a Response (mode,
+    ttl and the comparison id, their defaults ``implicit`` and ``30m``): only when the request
+    gives some (the SDK: "Supported for gpt-5.6 and later models"; no recording shows them)."""
+    if not isinstance(asked, Mapping):
+        return None
+    return {
+        "comparison_response_id": asked.get("comparison_response_id"),
+        "mode": asked.get("mode") or "implicit",
+        "ttl": asked.get("ttl") or "30m",
+    }
 
 
 def _reasoning(reasons: bool, effort: Any, summary: Any) -> dict[str, Any]:

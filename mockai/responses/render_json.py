@@ -140,6 +140,8 @@ def response_dict(plan: ResponsePlan, phase: str = FINISHED, *, error: APIError 
         out[key] = echo[key]
     if echo["prompt"] is not None:  # only when the request names one, between its alphabetical neighbours
         out = _after(out, "previous_response_id", "prompt", echo["prompt"])
+    if echo["prompt_cache_options"] is not None:  # (the same)
+        out = _after(out, "prompt_cache_key", "prompt_cache_options", echo["prompt_cache_options"])
     if not finished and not plan.tier_asked:
         out["service_tier"] = "auto"
     for key in ("store", "temperature", "text", "tool_choice"):

@@ -500,9 +500,15 @@ REQUEST_SCHEMA: dict[str, Any] = {
         "service_tier": {"type": ["string", "null"], "enum": ["auto", "default", "fast", "flex", "priority", None]},
         "prompt_cache_key": _NULLABLE_STRING,
         "prompt_cache_retention": {"type": ["string", "null"], "enum": ["in_memory", "24h", None]},
+        # The openai SDK 3.57+'s PromptCacheOptions (pydantic-ai sends comparison_response_id on gpt-5.6+).
         "prompt_cache_options": {
             "type": ["object", "null"],
-            "properties": {"mode": _STRING, "ttl": _STRING},
+            "properties": {
+                "comparison_response_id": {"type": ["string", "null"]},
+                "mode": {"type": "string", "enum": ["implicit", "explicit"]},
+                "prewarm": {"type": "boolean"},
+                "ttl": {"type": "string", "enum": ["30m", "12h"]},
+            },
             "additionalProperties": False,
         },
         "safety_identifier": {"type": ["string", "null"], "maxLength": 64},

@@ -19,6 +19,7 @@ TAKEN: list[dict[str, Any]] = [
     {"image": {"context_compression": "disabled"}},
     {"access_programs": {"cyber": "standard"}},
     {"reasoning": {"effort": "low", "context": "all_turns", "mode": "standard"}},
+    {"prompt_cache_options": {"comparison_response_id": "resp_abc", "prewarm": False, "mode": "explicit"}},
 ]
 
 
@@ -40,6 +41,8 @@ def test_a_newer_parameter_is_taken(module_server: ServerThread, extra: dict[str
         ({"access_programs": {"cyber": "daybreak_green"}}, "access_programs.cyber", "invalid_value"),
         ({"reasoning": {"context": "everything"}}, "reasoning.context", "invalid_value"),
         ({"reasoning": {"generate_summary": "auto"}}, "reasoning.generate_summary", "unknown_parameter"),
+        ({"prompt_cache_options": {"ttl": "24h"}}, "prompt_cache_options.ttl", "invalid_value"),
+        ({"prompt_cache_options": {"prewarm": "yes"}}, "prompt_cache_options.prewarm", "invalid_type"),
     ],
 )
 def test_a_malformed_newer_parameter_is_refused(
@@ -48,3 +51,20 @@ def test_a_malformed_newer_parameter_is_refused(
     with pytest.raises(openai.BadRequestError) as refused:
         sdk(module_server.base_url).responses.create(model="gpt-5-mini", input="hi", **extra)
     assert (refused.value.body["param"], refused.value.body["code"]) == (param, code)
+
+
+def test_prompt_cache_options_are_echoed_as_applied(module_server: ServerThread) -> None:
+    """pydantic-ai's Responses model sends ``prompt_cache_options.comparison_response_id`` on every
+    request after the first to gpt-5.6 and later (its prompt-cache diagnostics, on by default): it was
+    an unknown-parameter 400 on the second request of every tool loop.  The Response echoes the
+    options applied (the SDK's ``Response.prompt_cache_options``), and none when none were asked."""
+    client = sdk(module_server.base_url)
+    first = client.responses.create(model="gpt-5.6-sol", input="hi")
+    assert first.prompt_cache_options is None
+    options = {"comparison_response_id": first.id}
+    second = client.responses.create(model="gpt-5.6-sol", input="and again", prompt_cache_options=options)
+    applied = second.prompt_cache_options
+    assert applied is not None
+    assert (applied.comparison_response_id, applied.mode, applied.ttl) == (first.id, "implicit", "30m")
+    with client.responses.stream(model="gpt-5.6-sol", input="and again", prompt_cache_options=options) as stream:
+        assert stream.get_final_response().prompt_cache_options == applied
