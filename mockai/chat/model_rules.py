@@ -74,12 +74,13 @@ def unsupported_by_model(body: Mapping[str, Any]) -> APIError | None:
 
 def _check_parameters(body: dict[str, Any], caps: Capabilities) -> None:
     get = body.get
-    if not caps.sampling:
+    samples = caps.takes_sampling(get("reasoning_effort"))  # (gpt-5.1 and later at effort none)
+    if not samples:
         for name, default in _SAMPLING_DEFAULTS:
             value = get(name)
             if value is not None and value != default:
                 raise _only_default(name, value, default)  # [issue] (temperature on gpt-5)
-    if not caps.logprobs and get("logprobs") is True:
+    if not (caps.logprobs or samples) and get("logprobs") is True:
         raise _only_default("logprobs", True, False)  # [issue] shape; today it was dropped
     if not caps.n and (get("n") or 1) > 1:
         raise _only_default("n", get("n"), 1)  # [style]

@@ -181,7 +181,8 @@ class Planner:
             usage=usage,
             system_fingerprint=system_fingerprint(model),
             service_tier=_service_tier(body.get("service_tier")),
-            omit_logprobs_key=is_reasoning_model(model),
+            # (a reasoning model's choices have no logprobs key, unless asked at effort none)
+            omit_logprobs_key=is_reasoning_model(model) and not want_logprobs,
             obfuscation_seed=int.from_bytes(key[4:12], "big"),
         )
 

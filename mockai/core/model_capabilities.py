@@ -87,6 +87,15 @@ class Capabilities:
     def voices(self) -> tuple[str, ...]:
         return VOICES if self.audio_output else ()
 
+    def takes_sampling(self, effort: object) -> bool:
+        """Whether ``temperature``, ``top_p``, the penalties and logprobs are taken at reasoning
+        ``effort`` (the request's, ``None`` when silent): by a model that samples, and by one that
+        reasons only when asked while it does not ([reasoning]: gpt-5.1 and later take them at
+        effort ``none`` only; 2026 public probes: gpt-5.2 and gpt-5.4 take ``temperature`` 0.7)."""
+        if self.sampling:
+            return True
+        return "none" in self.efforts and (effort or self.default_effort) == "none"
+
 
 _VISION = frozenset({"text", "image", "file"})
 _GPT4O = Capabilities("gpt-4o", inputs=_VISION, predicted_outputs=True)  # [models] [predicted]
@@ -120,12 +129,23 @@ _GPT5 = Capabilities(  # [models] [reasoning]; verbosity: the gpt-5 guide
 _GPT52 = replace(_GPT5, family="gpt-5.2", efforts=(*EFFORTS_GPT51, "xhigh"), default_effort="none", default_top_p=0.98)
 
 # (prefix, capabilities), longest prefix wins.
+# Reasons by default, at medium (pydantic-ai's live-checked model notes for gpt-5.5, gpt-5.6 and
+# gpt-6; the 2026 probe list: gpt-5.6-terra, asked no effort, refuses temperature).
 _GPT56 = replace(
     _GPT52,
     family="gpt-5.6",
     message_phase=True,
     efforts=(*EFFORTS_GPT51, "xhigh", "max"),
+    default_effort="medium",
     prompt_cache_retentions=("24h",),
+)
+_GPT5X_CHAT = replace(
+    _GPT5,
+    family="gpt-5.x-chat",
+    efforts=("medium",),
+    default_effort="medium",
+    context_window=128_000,
+    max_output_tokens=16_384,
 )
 FAMILIES: tuple[tuple[str, Capabilities], ...] = (
     ("gpt-3.5-turbo", Capabilities("gpt-3.5-turbo", context_window=16_385, max_output_tokens=4_096)),  # [models]
@@ -196,11 +216,21 @@ FAMILIES: tuple[tuple[str, Capabilities], ...] = (
         Capabilities("gpt-5-chat", context_window=128_000, max_output_tokens=16_384, inputs=_VISION),
     ),  # [models]
     ("gpt-5.1", replace(_GPT5, family="gpt-5.1", efforts=EFFORTS_GPT51, default_effort="none")),  # [reasoning]
+    # The chat-latest snapshots reason at medium only and take no sampling parameters (a 2026 public
+    # compatibility matrix of the live API, and public probes: temperature 1.0 only).
+    ("gpt-5.1-chat", _GPT5X_CHAT),
+    ("gpt-5.2-chat", _GPT5X_CHAT),
+    ("gpt-5.3-chat", _GPT5X_CHAT),
+    # gpt-5.2-pro: medium, high and xhigh (the same matrix).
+    (
+        "gpt-5.2-pro",
+        replace(_GPT52, family="gpt-5.2-pro", efforts=("medium", "high", "xhigh"), default_effort="medium"),
+    ),
     ("gpt-5.2", _GPT52),
     # As gpt-5.2, and their Responses' messages carry ``"phase": "final_answer"`` ([R:22] for
     # gpt-5.4, conformance/responses §3b for gpt-5.5).
     ("gpt-5.4", replace(_GPT52, family="gpt-5.4", message_phase=True)),
-    ("gpt-5.5", replace(_GPT52, family="gpt-5.5", message_phase=True)),
+    ("gpt-5.5", replace(_GPT52, family="gpt-5.5", message_phase=True, default_effort="medium")),  # (as gpt-5.6)
     # gpt-5.6 (cyber, luna, sol, terra in the 2026 spec): efforts and prompt caching as a 2026
     # probe list of the live API shows them for gpt-5.6-terra ("'minimal' is not supported").
     ("gpt-5.6", _GPT56),
@@ -226,12 +256,21 @@ FAMILIES: tuple[tuple[str, Capabilities], ...] = (
             _GPT5, family="gpt-5-pro", efforts=("high",), default_effort="high", max_output_tokens=272_000, chat=False
         ),
     ),  # [models]
-    ("gpt-5-codex", replace(_GPT5, family="gpt-5-codex", chat=False)),
+    # The codex models: low to high (gpt-5.1-codex-max also xhigh), the compatibility matrix above.
+    ("gpt-5-codex", replace(_GPT5, family="gpt-5-codex", efforts=EFFORTS_O, chat=False)),
+    ("gpt-5.1-codex-max", replace(_GPT5, family="gpt-5.1-codex-max", efforts=(*EFFORTS_O, "xhigh"), chat=False)),
+    # As gpt-5.2-pro (an inference).
     (
-        "gpt-5.1-codex-max",
-        replace(_GPT5, family="gpt-5.1-codex-max", efforts=EFFORTS_GPT51, default_effort="none", chat=False),
+        "gpt-5.5-pro",
+        replace(
+            _GPT52,
+            family="gpt-5.5-pro",
+            efforts=("medium", "high", "xhigh"),
+            default_effort="medium",
+            message_phase=True,
+            chat=False,
+        ),
     ),
-    ("gpt-5.5-pro", replace(_GPT52, family="gpt-5.5-pro", message_phase=True, chat=False)),
     ("gpt-5.6-cyber", replace(_GPT56, family="gpt-5.6-cyber", chat=False)),
     ("gpt-daybreak-", replace(_GPT56, family="gpt-daybreak", chat=False)),
     ("gpt-rosalind-", replace(_GPT56, family="gpt-rosalind", chat=False)),

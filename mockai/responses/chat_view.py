@@ -69,7 +69,9 @@ def chat_view(body: Mapping[str, Any], history: Iterable[Mapping[str, Any]] = ()
         view["reasoning_effort"] = reasoning["effort"]
     include = body.get("include")
     wants_logprobs = isinstance(include, list) and "message.output_text.logprobs" in include
-    if wants_logprobs and capabilities(str(body.get("model", ""))).logprobs:  # (reasoning models give none)
+    caps = capabilities(str(body.get("model", "")))
+    # (reasoning models give none, but at effort none from gpt-5.1 on: Capabilities.takes_sampling)
+    if wants_logprobs and (caps.logprobs or caps.takes_sampling(view.get("reasoning_effort"))):
         view["logprobs"] = True
         if isinstance(body.get("top_logprobs"), int) and body["top_logprobs"] > 0:
             view["top_logprobs"] = body["top_logprobs"]

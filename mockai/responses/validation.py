@@ -389,7 +389,9 @@ def validate_model_rules(body: Mapping[str, Any], view: dict[str, Any]) -> None:
         # Nothing to answer: after the stored state is read, before the model's rules (the probe list).
         raise APIError(400, _NOTHING_TO_ANSWER, param=None, code="missing_required_parameter")
     caps = capabilities(str(body["model"]))
-    if not caps.sampling:
+    reasoning = get("reasoning")
+    samples = caps.takes_sampling(reasoning.get("effort") if isinstance(reasoning, Mapping) else None)
+    if not samples:
         for name, default in _SAMPLING:
             value = body.get(name)
             if value is not None and value != default:
@@ -402,7 +404,7 @@ def validate_model_rules(body: Mapping[str, Any], view: dict[str, Any]) -> None:
             param="prompt_cache_retention",
             code="invalid_parameter",
         )
-    if caps.reasoning and not caps.logprobs:  # (after the sampling parameters: the probe list)
+    if caps.reasoning and not (caps.logprobs or samples):  # (after the sampling parameters: the probe list)
         include = body.get("include") or ()
         wants = "message.output_text.logprobs" in include
         if wants or body.get("top_logprobs") not in (None, 0):

@@ -59,6 +59,32 @@ def test_sampling_defaults_are_accepted_on_a_reasoning_model(client: Any) -> Non
     assert answer.choices
 
 
+def test_sampling_and_logprobs_are_taken_at_effort_none(client: Any) -> None:
+    """gpt-5.1 and later take temperature, top_p and logprobs while they do not reason (effort
+    none, their default): an audit found them refused, so pydantic-ai's temperature failed on
+    gpt-5.1 in CI and not in production.  At another effort they are still refused."""
+    answer = client.chat.completions.create(
+        model="gpt-5.2", messages=HELLO, temperature=0.5, top_p=0.9, logprobs=True, top_logprobs=2
+    )
+    content = answer.choices[0].logprobs.content
+    assert content and len(content[0].top_logprobs) == 2
+    plain = client.chat.completions.create(model="gpt-5.1", messages=HELLO, reasoning_effort="none", temperature=0)
+    assert plain.choices and "logprobs" not in plain.choices[0].model_dump(exclude_unset=True)
+    error = refused(client, "gpt-5.2", reasoning_effort="low", temperature=0.5)
+    assert (error.param, error.code) == ("temperature", "unsupported_value")
+
+
+def test_the_chat_latest_models_reason_at_medium_only(client: Any) -> None:
+    """A 2026 compatibility matrix of the live API: gpt-5.x-chat-latest takes effort medium only,
+    and no sampling parameters."""
+    error = refused(client, "gpt-5.2-chat-latest", reasoning_effort="low")
+    assert (error.param, error.code) == ("reasoning_effort", "unsupported_value")
+    error = refused(client, "gpt-5.1-chat-latest", temperature=0.5)
+    assert (error.param, error.code) == ("temperature", "unsupported_value")
+    answer = client.chat.completions.create(model="gpt-5.3-chat-latest", messages=HELLO, reasoning_effort="medium")
+    assert answer.usage.completion_tokens_details.reasoning_tokens > 0
+
+
 def test_logprobs_on_a_reasoning_model_are_refused(client: Any) -> None:
     error = refused(client, "gpt-5-mini", logprobs=True, top_logprobs=2)
     message = "Unsupported value: 'logprobs' does not support true with this model. Only the default (false) value is supported."

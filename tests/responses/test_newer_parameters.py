@@ -68,3 +68,14 @@ def test_prompt_cache_options_are_echoed_as_applied(module_server: ServerThread)
     assert (applied.comparison_response_id, applied.mode, applied.ttl) == (first.id, "implicit", "30m")
     with client.responses.stream(model="gpt-5.6-sol", input="and again", prompt_cache_options=options) as stream:
         assert stream.get_final_response().prompt_cache_options == applied
+
+
+def test_sampling_and_logprobs_are_taken_at_effort_none(module_server: ServerThread) -> None:
+    """As on chat (tests/chat/test_model_rules.py): gpt-5.1 and later, not reasoning, take them."""
+    client = sdk(module_server.base_url)
+    logprobs = ["message.output_text.logprobs"]
+    answer = client.responses.create(model="gpt-5.2", input="hi", temperature=0.5, top_logprobs=2, include=logprobs)
+    assert answer.temperature == 0.5 and answer.output[-1].content[0].logprobs
+    with pytest.raises(openai.BadRequestError) as refused:
+        client.responses.create(model="gpt-5.2", input="hi", temperature=0.5, reasoning={"effort": "high"})
+    assert refused.value.body["param"] == "temperature"
