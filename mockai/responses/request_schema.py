@@ -512,7 +512,9 @@ REQUEST_SCHEMA: dict[str, Any] = {
             "additionalProperties": False,
         },
         "safety_identifier": {"type": ["string", "null"], "maxLength": 64},
-        "user": _STRING,
+        # (null taken: LlamaIndex's OpenAIResponses sends ``"user": null`` on every call, and the live
+        # API echoes null; the spec types it as a plain string)
+        "user": {"type": ["string", "null"]},
         "background": {"type": ["boolean", "null"]},
         # Newer than ../shared's spec, declared by the openai SDK 3.57 (ResponseCreateParams).
         "background_options": {

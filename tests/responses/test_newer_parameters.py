@@ -12,7 +12,7 @@ import openai
 import pytest
 
 from mockai.server.runner import ServerThread
-from tests.support.clients import sdk
+from tests.support.clients import AUTH, HTTP, sdk
 
 TAKEN: list[dict[str, Any]] = [
     {"background_options": {"completion_window": "soonest", "continuation_id": "batch-7"}},
@@ -79,3 +79,27 @@ def test_sampling_and_logprobs_are_taken_at_effort_none(module_server: ServerThr
     with pytest.raises(openai.BadRequestError) as refused:
         client.responses.create(model="gpt-5.2", input="hi", temperature=0.5, reasoning={"effort": "high"})
     assert refused.value.body["param"] == "temperature"
+
+
+def test_the_body_llamaindex_sends_is_taken(module_server: ServerThread) -> None:
+    """LlamaIndex's ``OpenAIResponses`` (0.8) sends every field, ``"user": null`` among them: it was
+    refused (``Invalid type for 'user'``), so every call of that class failed against mockai."""
+    body = {
+        "include": None,
+        "input": "Say hello.",
+        "instructions": None,
+        "max_output_tokens": None,
+        "metadata": None,
+        "model": "gpt-4o-mini",
+        "previous_response_id": None,
+        "store": False,
+        "stream": False,
+        "temperature": 0.1,
+        "tools": [],
+        "top_p": 1.0,
+        "truncation": "disabled",
+        "user": None,
+    }
+    answer = HTTP.post(f"{module_server.base_url}/responses", json=body, headers=AUTH)
+    assert answer.status_code == 200, answer.text
+    assert answer.json()["user"] is None
