@@ -26,7 +26,7 @@ def request_id(material: bytes) -> str:
     return "req_" + hashlib.blake2b(material, digest_size=16).hexdigest()
 
 
-def _success_template(content_type: str) -> CIMultiDict[str]:
+def _success_template(content_type: str, proxy_wasm: bool = True) -> CIMultiDict[str]:
     headers = {
         "content-type": content_type,
         "access-control-expose-headers": "X-Request-ID",
@@ -34,9 +34,11 @@ def _success_template(content_type: str) -> CIMultiDict[str]:
         "openai-processing-ms": "",
         "openai-project": PROJECT,
         "openai-version": "2020-10-01",
-        "x-openai-proxy-wasm": "v0.1",  # (every recording from 2025-09-22 on: conformance §3a)
+        "x-openai-proxy-wasm": "v0.1",  # (every chat recording from 2025-09-22 on: conformance §3a)
         "x-request-id": "",
     }
+    if not proxy_wasm:  # (/v1/responses: on 34 answers of 733, none of the 9 verbatim ones since 2025-09, §8)
+        del headers["x-openai-proxy-wasm"]
     headers.update(_RATE_LIMITS)
     headers["x-ratelimit-remaining-tokens"] = ""
     return CIMultiDict(headers)
@@ -44,12 +46,20 @@ def _success_template(content_type: str) -> CIMultiDict[str]:
 
 # Built once: a request copies one and fills in its three values (same names, same order).  A
 # CIMultiDict, as aiohttp keeps response headers: copying one is cheaper than converting a dict.
-_JSON_TEMPLATE = _success_template("application/json")
-_STREAM_TEMPLATE = _success_template("text/event-stream; charset=utf-8")
+_TEMPLATES = {
+    (stream, proxy_wasm): _success_template(
+        "text/event-stream; charset=utf-8" if stream else "application/json", proxy_wasm
+    )
+    for stream in (False, True)
+    for proxy_wasm in (False, True)
+}
 
 
-def success_headers(req_id: str, processing_ms: int, tokens: int, *, stream: bool = False) -> CIMultiDict[str]:
-    headers: CIMultiDict[str] = (_STREAM_TEMPLATE if stream else _JSON_TEMPLATE).copy()
+def success_headers(
+    req_id: str, processing_ms: int, tokens: int, *, stream: bool = False, responses: bool = False
+) -> CIMultiDict[str]:
+    """A 200's headers; ``responses``: an answer of the /v1/responses family (no proxy header)."""
+    headers: CIMultiDict[str] = _TEMPLATES[stream, not responses].copy()
     headers["openai-processing-ms"] = str(processing_ms)
     headers["x-request-id"] = req_id
     headers["x-ratelimit-remaining-tokens"] = str(max(_TOKEN_LIMIT - tokens, 0))
@@ -59,14 +69,17 @@ def success_headers(req_id: str, processing_ms: int, tokens: int, *, stream: boo
 def error_headers(req_id: str, header_set: str, status: int) -> dict[str, str]:
     """The headers of an error of ``header_set`` (``APIError.header_set``).
 
-    * ``front``: chat's and embeddings' 401/404 come from the front end (``vary: Origin``, no
-      ``openai-*``) [T:26], [R:43];
+    * ``front``: chat's and embeddings' 401/404 come from the front end (``vary: Origin``; a 404
+      also names the organization, a 401 nothing else) [T:26], [T:28], [R:43];
     * ``api``: chat's 400s carry the full set, rate limits included [T:33];
+    * both, as every chat answer since 2025-09: ``x-openai-proxy-wasm`` [T:26], [T:33];
     * ``responses``: /v1/responses errors carry no ``x-ratelimit-*`` [R:30], [R:32]; its 401 is the
       API layer's, not the front end's (``openai-version``, no ``vary``) [R:35].
     """
     if header_set == "front":
-        return {"vary": "Origin", "x-request-id": req_id}
+        if status == 404:
+            return {"openai-organization": "user-mockai", "vary": "Origin", "x-request-id": req_id}
+        return {"vary": "Origin", "x-openai-proxy-wasm": "v0.1", "x-request-id": req_id}
     if header_set == "responses" and status == 401:
         return {
             "access-control-expose-headers": "X-Request-ID",
@@ -75,13 +88,16 @@ def error_headers(req_id: str, header_set: str, status: int) -> dict[str, str]:
             "x-request-id": req_id,
         }
     headers = {
+        "access-control-expose-headers": "X-Request-ID",
         "openai-organization": "user-mockai",
         "openai-processing-ms": "7",
         "openai-project": PROJECT,
         "openai-version": "2020-10-01",
+        "x-openai-proxy-wasm": "v0.1",
         "x-request-id": req_id,
     }
     if header_set == "responses":
+        del headers["access-control-expose-headers"], headers["x-openai-proxy-wasm"]
         return headers
     headers.update(_RATE_LIMITS)
     headers["x-ratelimit-remaining-tokens"] = str(_TOKEN_LIMIT)

@@ -258,5 +258,5 @@ def _text(payload: dict[str, Any]) -> bytes:
 
 
 def _answer(request: web.Request, body: bytes) -> web.Response:
-    headers = success_headers(request_id_of(request), 9, 0)
+    headers = success_headers(request_id_of(request), 9, 0, responses=True)
     return web.Response(status=200, body=body, headers=headers)

@@ -266,7 +266,7 @@ async def write_response(
     if body.get("background"):  # answered at once, queued; what is stored is the finished response
         payload = render_response(planned.plan(), QUEUED)
     usage = planned.rendered_from.usage
-    headers = success_headers(req_id, 7 + usage.completion_tokens % 200, usage.total_tokens)
+    headers = success_headers(req_id, 7 + usage.completion_tokens % 200, usage.total_tokens, responses=True)
     headers.update(delivery.headers)
     return web.Response(status=200, body=faulted_body(payload, delivery.fault), headers=headers)
 
@@ -300,7 +300,7 @@ _RATE_LIMIT_HEADERS = tuple(
 def _stream_headers() -> CIMultiDict[str]:
     """A stream's headers: a chat stream's less the rate limits, sent with JSON answers only
     (api_behaviour §8: 5 streams of 213); a request fills in its processing time and id."""
-    headers = success_headers("", 0, 0, stream=True)
+    headers = success_headers("", 0, 0, stream=True, responses=True)
     for name in _RATE_LIMIT_HEADERS:
         headers.popall(name, None)
     return headers

@@ -53,7 +53,7 @@ async def _answer(request: web.Request, work: Work, processing_ms: int) -> web.S
         await received.journal_refusal(request, state, error)
         raise error from None
     received.journal(request, state, 200, "seeded", RawReply(200, (), payload, source="seeded"))
-    headers = success_headers(request_id_of(request, raw), processing_ms + tokens % 40, tokens)
+    headers = success_headers(request_id_of(request, raw), processing_ms + tokens % 40, tokens, responses=True)
     return web.Response(status=200, body=payload, headers=headers)
 
 

@@ -71,6 +71,26 @@ def test_recorded_error_is_reproduced(server_factory: ServerFactory, path: Path)
     length = {k.lower(): v for k, v in record["response"]["headers"].items()}.get("content-length")
     if length is not None and path.name not in KEY_FOR:
         assert len(response.content) == int(length)
+    # The API's own headers the recording kept (recorders drop some; the Cloudflare front's, the
+    # transfer's and the image rate limits aside) are all in the answer: an audit found the 400s
+    # without access-control-expose-headers and x-openai-proxy-wasm, and the model 404 without
+    # openai-organization.
+    ours = {name.lower() for name in response.headers}
+    theirs = {name.lower() for name in record["response"]["headers"]} & _API_HEADERS
+    assert theirs <= ours
+
+
+_API_HEADERS = {
+    "access-control-expose-headers",
+    "openai-organization",
+    "openai-processing-ms",
+    "openai-project",
+    "openai-version",
+    "vary",
+    "x-openai-proxy-wasm",
+    "x-request-id",
+    *(f"x-ratelimit-{what}-{of}" for what in ("limit", "remaining", "reset") for of in ("requests", "tokens")),
+}
 
 
 @pytest.mark.parametrize("path", shared_params(partial(recordings, "json"), "conformance", "real_traffic"))

@@ -118,13 +118,13 @@ class StoredResponseRoutes:
 
 
 def _json_bytes(request: web.Request, body: bytes) -> web.Response:
-    headers = success_headers(request_id_of(request), 5, 0)
+    headers = success_headers(request_id_of(request), 5, 0, responses=True)
     return web.Response(status=200, body=body, headers=headers)
 
 
 async def _replay(request: web.Request, events: tuple[bytes, ...], *, obfuscated: bool) -> web.StreamResponse:
     """Stored SSE events, as a stream (no rate-limit headers on streams, conformance §8)."""
-    headers = success_headers(request_id_of(request), 5, 0, stream=True)
+    headers = success_headers(request_id_of(request), 5, 0, stream=True, responses=True)
     for name in [key for key in headers if key.lower().startswith(_RATE_LIMIT_PREFIX)]:
         headers.popall(name)
     response = web.StreamResponse(status=200, headers=headers)
