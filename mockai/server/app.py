@@ -25,13 +25,15 @@ from mockai.server.embeddings_routes import create_embeddings, create_moderation
 from mockai.server.fast_front import FastSetup
 from mockai.server.pipeline import chat_completions, create_response, replay_recorded
 from mockai.server.response_side_routes import compact_response, count_input_tokens
+from mockai.server.responses_websocket import ResponsesWebSocket, is_upgrade
 from mockai.server.state import STATE, ServerState, StateHolder
 from mockai.server.upstream import UPSTREAM, UpstreamSession, forward_upstream
 
 __all__ = ["fast_setup", "make_app"]
 
-# Answered by the pipeline, where the cassette is one of the reply sources (after scenario rules).
-_PIPELINE = frozenset({("POST", "/v1/chat/completions"), ("POST", "/v1/responses")})
+# Answered by the pipeline, where the cassette is one of the reply sources (after scenario rules);
+# the Responses WebSocket's each response.create too (as the POST it stands for).
+_PIPELINE = frozenset({("POST", "/v1/chat/completions"), ("POST", "/v1/responses"), ("GET", "/v1/responses")})
 
 
 def make_app(config: ServerConfig, state: ServerState | None = None) -> web.Application:
@@ -85,6 +87,11 @@ async def front_door(request: web.Request, handler: Handler) -> web.StreamRespon
         handler = _from_cassette(state, handler)
     if request.method == "OPTIONS" and state.config.cors and _cors_applies(request):
         return _preflight(request)
+    if request.method == "GET" and request.path == "/v1/responses" and is_upgrade(request):
+        # The Responses API's WebSocket mode.  Not a route of its own: a GET route would change the
+        # 405s of the path's other methods ("Only POST requests are accepted."), and a GET that is
+        # no handshake keeps that 405.  Each response.create is answered as a POST, through here.
+        handler = _RESPONSES_WEBSOCKET.handle
     access_log = request.app[ACCESS_LOG]
     state.enter()  # a state replaced meanwhile (a test's reset) is closed after this request
     try:
@@ -93,6 +100,14 @@ async def front_door(request: web.Request, handler: Handler) -> web.StreamRespon
         return await error_boundary(request, handler, state.config.max_body_bytes)
     finally:
         state.leave()
+
+
+async def _post_response(request: web.Request) -> web.StreamResponse:
+    """A POST /v1/responses as the front door answers it (journal, access log, errors)."""
+    return await front_door(request, create_response)
+
+
+_RESPONSES_WEBSOCKET = ResponsesWebSocket(_post_response)
 
 
 def _cors_applies(request: web.BaseRequest) -> bool:
