@@ -226,7 +226,9 @@ FAMILIES: tuple[tuple[str, Capabilities], ...] = (
         "gpt-5.2-pro",
         replace(_GPT52, family="gpt-5.2-pro", efforts=("medium", "high", "xhigh"), default_effort="medium"),
     ),
-    ("gpt-5.2", _GPT52),
+    # A gpt-5.2 Response asked no retention echoes "24h" [R:23] (gpt-5-nano's, the same account and
+    # day, "in_memory" [R:04]; gpt-5.4's "in_memory" [R:22]).
+    ("gpt-5.2", replace(_GPT52, prompt_cache_retentions=("24h", "in_memory"))),
     # As gpt-5.2, and their Responses' messages carry ``"phase": "final_answer"`` ([R:22] for
     # gpt-5.4, conformance/responses §3b for gpt-5.5).
     ("gpt-5.4", replace(_GPT52, family="gpt-5.4", message_phase=True)),

@@ -103,7 +103,13 @@ def test_the_same_keys_in_the_same_order_as_the_2026_recordings(module_server: S
     assert [list(m) for m in _messages(recorded)] == [list(m) for m in _messages(mine)]
     # [R:23] gpt-5.2 (2026-08): the reasoning settings
     recorded = json.loads(_recorded("23"))
-    assert recorded["reasoning"] == _create(module_server, {"model": "gpt-5.2", "input": "Say hi"})["reasoning"]
+    mine = _create(module_server, {"model": "gpt-5.2", "input": "Say hi"})
+    assert recorded["reasoning"] == mine["reasoning"]
+    # and the retention it echoes when asked none: "24h" (an audit found "in_memory"), where
+    # gpt-5.4 [R:22] and gpt-5-nano [R:04] echo "in_memory"
+    assert recorded["prompt_cache_retention"] == mine["prompt_cache_retention"] == "24h"
+    assert json.loads(_recorded("22"))["prompt_cache_retention"] == "in_memory"
+    assert _create(module_server, {"model": "gpt-5.4", "input": "Say hi"})["prompt_cache_retention"] == "in_memory"
     # [R:04] gpt-5-nano (2026-08), stream: the reasoning item's keys in output_item.done
     done = [
         json.loads(line[6:])["item"]
