@@ -95,7 +95,9 @@ def _decide_tool_calls(
         several = _several_calls(body, tools, chosen)
         if several:
             return [_draft_call(body, t, rng, budget, subject) for t, subject in several]
-    return [_draft_call(body, t, rng, budget) for t in chosen]
+    # One call about one named thing ("the weather in Paris"): the thing is its argument.
+    subject = named_thing(last_user_text(body.get("messages")) or "") if len(chosen) == 1 else None
+    return [_draft_call(body, t, rng, budget, subject) for t in chosen]
 
 
 def _mentioned(body: Mapping[str, Any], tools: list[Mapping[str, Any]]) -> list[Mapping[str, Any]]:
@@ -193,6 +195,21 @@ def listed_things(text: str) -> list[str]:
     return list(dict.fromkeys(things))[:_MAX_PARALLEL]
 
 
+_NAMED_THING = re.compile(rf"\b(?:in|for|at|near|from|about)\s+({_ITEM})")
+
+
+def named_thing(text: str) -> str | None:
+    """The one thing a prompt names after a preposition, as a name is written: "What is the
+    weather in Paris?" -> "Paris", "flights from New York" -> "New York"; None when it names none."""
+    match = _NAMED_THING.search(text)
+    if match is None:
+        return None
+    words = match.group(1).split(" ")
+    while words and words[-1].lower() in _ENDS:
+        words.pop()
+    return " ".join(words) or None
+
+
 def _lowercase_things(text: str) -> list[str]:
     match = _LOWER_LIST.search(text)
     if match is None:
@@ -226,6 +243,9 @@ def _several_calls(
 
 
 def _pick_tools(body: Mapping[str, Any], tools: list[Mapping[str, Any]], rng: random.Random) -> list[Mapping[str, Any]]:
+    named = _named_distinctly(body, tools)
+    if len(named) == 1:  # the prompt names one of the tools ("use get_weather for Paris"): that one
+        return named
     first = rng.randrange(len(tools))
     picked = [tools[first]]
     if body.get("parallel_tool_calls", True) is not False and len(tools) > 1 and rng.random() < 0.3:

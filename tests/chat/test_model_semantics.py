@@ -259,6 +259,18 @@ def test_several_tools_named_make_one_call_each(client: Any) -> None:
         jsonschema.validate(json.loads(call.function.arguments), tool["function"]["parameters"])
 
 
+@pytest.mark.parametrize("choice", ["auto", "required"])
+def test_a_named_tool_is_called_with_the_one_thing_named(client: Any, choice: str) -> None:
+    """An audit (pydantic-ai): "Use get_weather for Paris" with get_weather and get_time offered
+    called get_time with a made-up city.  The tool the prompt names is the one called, and the one
+    place it names is the argument."""
+    for prompt, place in [("Use get_weather for Paris", "Paris"), ("What is the weather in New York?", "New York")]:
+        [call] = _calls(client, prompt, [TIME_TOOL, WEATHER_TOOL], tool_choice=choice)
+        arguments = json.loads(call.function.arguments)
+        assert (call.function.name, arguments["location"]) == ("get_weather", place)
+        jsonschema.validate(arguments, WEATHER_TOOL["function"]["parameters"])
+
+
 def test_parallel_tool_calls_false_makes_one_call_at_most(client: Any) -> None:
     for prompt in ("What is the weather in Paris, Tokyo and Rome?", "What is the weather and the time in Paris?"):
         calls = _calls(client, prompt, [WEATHER_TOOL, TIME_TOOL], tool_choice="required", parallel_tool_calls=False)
