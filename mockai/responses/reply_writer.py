@@ -232,7 +232,10 @@ def settle(
         if body.get("stream"):
             delivery = reply.delivery
             size = delivery.tokens_per_chunk if delivery.tokens_per_chunk > 1 else tokens_per_chunk
-            obfuscate = (body.get("stream_options") or {}).get("include_obfuscation") is not False
+            # A background stream has no obfuscation, nor its replay ([R:28], 2026-02, both of its
+            # streams; foreground ones of the time have it on every delta).
+            asked = (body.get("stream_options") or {}).get("include_obfuscation") is not False
+            obfuscate = asked and body.get("background") is not True
             events, whole = _events(reply, planned, size, obfuscate, memos)
         _keep(store, planned, body, planned.payload, events, kept)
     finally:

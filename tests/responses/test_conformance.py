@@ -202,3 +202,16 @@ def test_a_partial_web_search_location_is_filled_in(module_server: ServerThread)
         "timezone": None,
     }
     assert list(echo) == ["type", "return_token_budget", "search_content_types", "search_context_size", "user_location"]
+
+
+def test_a_background_stream_has_no_obfuscation(module_server: ServerThread) -> None:
+    """[R:28] (2026-02): neither the background stream nor its replay carries ``obfuscation`` on its
+    deltas, while foreground streams of the time have it on every one; mockai added it to both."""
+    body = {"model": "gpt-4o-mini", "input": "Tell me about streams.", "stream": True}
+    foreground = _post(module_server, body).text
+    background = _post(module_server, {**body, "background": True}).text
+    assert '"type":"response.output_text.delta"' in background and '"obfuscation"' not in background
+    assert '"obfuscation"' in foreground
+    response_id = json.loads(background.split("data: ", 2)[1].split("\n", 1)[0])["response"]["id"]
+    replay = HTTP.get(f"{module_server.base_url}/responses/{response_id}", params={"stream": "true"}, headers=AUTH)
+    assert replay.status_code == 200 and '"obfuscation"' not in replay.text
