@@ -731,3 +731,26 @@ def test_recursive_schema_validation() -> None:
     assert is_valid(LINKED_LIST, {"linked_list": {"value": 1, "next": {"value": 2.5, "next": None}}})
     error = first_error(LINKED_LIST, {"linked_list": {"value": 1, "next": {"value": "2", "next": None}}})
     assert error is not None and "/linked_list/next" in error
+
+
+def test_pydantic_types_that_words_do_not_satisfy_get_values_that_do() -> None:
+    """Audits of instructor and pydantic-ai: pydantic's ``Decimal`` (``anyOf: [number, string]``)
+    got words half the time, and its IP address and network formats always, which the schema
+    allows and pydantic refuses, so a structured output failed its validation (and a retry loop
+    ran out).  A number comes first where free text is the other branch; the formats get theirs."""
+    from decimal import Decimal
+
+    from pydantic import BaseModel, IPvAnyAddress, IPvAnyInterface, IPvAnyNetwork
+
+    class Order(BaseModel):
+        price: Decimal
+        discount: Decimal | None
+        host: IPvAnyAddress
+        network: IPvAnyNetwork
+        interface: IPvAnyInterface
+
+    schema = Order.model_json_schema()
+    for seed in range(100):
+        value = generate(schema, random.Random(seed))
+        Order.model_validate(value)
+        assert isinstance(value["price"], (int, float))

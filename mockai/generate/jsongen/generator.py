@@ -91,6 +91,21 @@ _OBJECT_KEYS = ("properties", "required", "additionalProperties", "patternProper
                 "maxProperties", "propertyNames", "dependentRequired", "dependentSchemas")  # fmt: skip
 _ARRAY_KEYS = ("items", "prefixItems", "minItems", "maxItems", "uniqueItems", "contains")
 _STRING_KEYS = ("minLength", "maxLength", "pattern", "format")
+
+
+def _numeric(branch: Any) -> bool:
+    return isinstance(branch, Mapping) and branch.get("type") in ("number", "integer")
+
+
+def _free_text(branch: Any) -> bool:
+    """A branch any words satisfy: a string with no pattern, format, enum or const."""
+    return (
+        isinstance(branch, Mapping)
+        and branch.get("type") == "string"
+        and not any(key in branch for key in ("pattern", "format", "enum", "const"))
+    )
+
+
 _NUMBER_KEYS = ("minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum", "multipleOf")
 # Keywords the generators below satisfy by construction (given valid children): a value for a schema
 # using only these needs no check of its own.
@@ -238,7 +253,10 @@ class _Generator:
             order.sort(key=lambda i: (not nullish(branches[i]), counts[i]))
         else:  # any, but null last: a value says more than a null
             self.rng.shuffle(order)
-            order.sort(key=lambda i: nullish(branches[i]))
+            # and a number before free text: a model fills pydantic's Decimal (``anyOf: [number,
+            # string]``) with a number, and words there fail the model's validation
+            numeric = any(_numeric(branch) for branch in branches)
+            order.sort(key=lambda i: (nullish(branches[i]), numeric and _free_text(branches[i])))
         self.budget.spend(len(branches))
 
         def options() -> Iterator[Any]:
