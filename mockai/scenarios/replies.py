@@ -34,11 +34,12 @@ class ScriptProblem(Exception):
 
 
 def problem_error(rule: Rule, message: str, code: str = "scenario_error") -> APIError:
-    """The error a client gets for a rule that cannot answer as written: a 422 (the request is fine,
-    the script cannot be carried out for it), which the SDKs raise as UnprocessableEntityError and
-    do not retry. Never a 5xx: nothing went wrong inside the server."""
+    """The error a client gets for a rule that cannot answer as written: a 400 of its own type (the
+    script cannot be carried out for this request), which the SDKs raise as BadRequestError and no
+    client retries.  Never a 5xx: nothing went wrong inside the server.  (It was a 422, which
+    LangChain.js retries with backoff for about 1.5 minutes: its no-retry list has 400, not 422.)"""
     return APIError(
-        422,
+        400,
         f"mockai: {rule.describe()}: {message}",
         type="mockai_scenario_error",
         code=code,

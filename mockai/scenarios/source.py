@@ -356,7 +356,7 @@ class ScenarioSource:
         return build_inputs_reply(rule, rule.reply_for(count), view, bearer_key(ctx.headers))
 
     def problem(self, seq: int, rule: Rule, message: str) -> ErrorReply:
-        """A reply of ``rule`` that cannot be sent for request ``seq``: kept, and answered as a 422."""
+        """A reply of ``rule`` that cannot be sent for request ``seq``: kept, and answered as a 400."""
         self._problems.append(Problem(seq, rule, message))
         return ErrorReply(problem_error(rule, message), source=f"scenario:{rule.label}")
 

@@ -54,7 +54,7 @@ class InputsSurface(Generic[T]):
     # What the body asks for, if it is a valid request (else the API's error); pure, so its seeded
     # answer is memoised by the raw bytes.
     read: Callable[[Any], T]
-    # The answer, seeded but for the inputs a scenario rule scripts; or the rule's problem (a 422).
+    # The answer, seeded but for the inputs a scenario rule scripts; or the rule's problem (a 400).
     answer: Callable[[ServerState, RequestContext, T, InputsReply | None], InputsAnswer | ErrorReply]
     # About how long answering takes, in ns (an estimate from the inputs' count and size).
     work: Callable[[T], int]

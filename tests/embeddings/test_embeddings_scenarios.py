@@ -49,7 +49,7 @@ def test_given_values_are_zero_padded_to_the_dimensions(fresh: ServerThread) -> 
 
 def test_too_many_values_is_a_problem_of_the_rule(fresh: ServerThread) -> None:
     fresh.state.scenarios.on(input_equals="ping").reply(embedding=[0.1] * 20)
-    with pytest.raises(openai.UnprocessableEntityError) as caught:
+    with pytest.raises(openai.BadRequestError) as caught:
         _embed(fresh, "ping", dimensions=8)
     assert "the embedding has 20 values, the request asks for 8" in caught.value.message
     assert fresh.state.scenarios.problems

@@ -158,7 +158,7 @@ def test_exhausted_error_names_the_rule(fresh: ServerThread) -> None:
     server = fresh
     server.state.scenarios.on(name="only twice").reply("a").then("b").exhausted("error")
     assert [ask(server) for _ in range(2)] == ["a", "b"]
-    with pytest.raises(openai.UnprocessableEntityError) as info:
+    with pytest.raises(openai.BadRequestError) as info:
         ask(server)
     assert 'rule "only twice"' in info.value.message
     assert "used up" in info.value.message

@@ -213,7 +213,7 @@ def test_templates_read_the_request(fresh: ServerThread) -> None:
 
 def test_a_template_naming_what_the_request_lacks_is_reported(fresh: ServerThread) -> None:
     fresh.state.scenarios.on(name="needs a tool result").reply("{{ tool_result.temperature }}")
-    with pytest.raises(openai.UnprocessableEntityError) as info:
+    with pytest.raises(openai.BadRequestError) as info:
         ask(fresh)
     assert 'rule "needs a tool result"' in info.value.message
     assert "the request has no tool result" in info.value.message
@@ -236,7 +236,7 @@ def test_tool_arguments_are_templated_and_keep_their_type(fresh: ServerThread) -
 
 def test_tool_arguments_that_violate_the_tool_schema_are_reported(fresh: ServerThread) -> None:
     fresh.state.scenarios.on().reply(tool_call=("get_weather", {"city": "Boston"}))
-    with pytest.raises(openai.UnprocessableEntityError) as info:
+    with pytest.raises(openai.BadRequestError) as info:
         ask(fresh, tools=[WEATHER])
     assert "the arguments of the get_weather call do not match its parameters" in info.value.message
     assert "location" in info.value.message
@@ -244,7 +244,7 @@ def test_tool_arguments_that_violate_the_tool_schema_are_reported(fresh: ServerT
 
 def test_a_tool_the_request_does_not_offer_is_reported(fresh: ServerThread) -> None:
     fresh.state.scenarios.on().reply(tool_call=("get_weather", {"location": "Boston"}))
-    with pytest.raises(openai.UnprocessableEntityError) as info:
+    with pytest.raises(openai.BadRequestError) as info:
         ask(fresh, tools=[TIME])
     assert "calls tool 'get_weather', which the request does not offer (get_time)" in info.value.message
 
@@ -309,7 +309,7 @@ def test_structured_json_is_compact_and_checked_against_json_object(fresh: Serve
     json_mode = {"type": "json_object"}
     answer = ask(fresh, response_format=json_mode, messages=[{"role": "user", "content": "an object, in JSON"}])
     assert answer == '{"a":[1,2],"b":"é"}'
-    with pytest.raises(openai.UnprocessableEntityError, match="asks for a JSON object"):
+    with pytest.raises(openai.BadRequestError, match="asks for a JSON object"):
         ask(fresh, response_format=json_mode, messages=[{"role": "user", "content": "a list, in JSON"}])
 
 
