@@ -79,6 +79,10 @@ class Capabilities:
     # the 2026 probe list of the live API: "This model is compatible only with 24h extended prompt
     # caching").
     prompt_cache_retentions: tuple[str, ...] = ("in_memory", "24h")
+    # A Response's ``reasoning.context`` when the request gives none: "current_turn" (gpt-5-nano
+    # [R:04], gpt-5.2 [R:23]); "all_turns" for gpt-5.6 (the openai-node 7.60 types: "The gpt-5.6
+    # model family defaults to all_turns").
+    reasoning_context: str = "current_turn"
     # Served on /v1/chat/completions; False: a Responses-only model ([spec] ``ResponsesOnlyModel``),
     # which chat refuses with the live API's 404.
     chat: bool = True
@@ -138,6 +142,7 @@ _GPT56 = replace(
     efforts=(*EFFORTS_GPT51, "xhigh", "max"),
     default_effort="medium",
     prompt_cache_retentions=("24h",),
+    reasoning_context="all_turns",
 )
 _GPT5X_CHAT = replace(
     _GPT5,
@@ -147,6 +152,7 @@ _GPT5X_CHAT = replace(
     context_window=128_000,
     max_output_tokens=16_384,
 )
+_GPT5X_PRO = replace(_GPT52, family="gpt-5.2-pro", efforts=("medium", "high", "xhigh"), default_effort="medium")
 FAMILIES: tuple[tuple[str, Capabilities], ...] = (
     ("gpt-3.5-turbo", Capabilities("gpt-3.5-turbo", context_window=16_385, max_output_tokens=4_096)),  # [models]
     ("gpt-4-turbo", Capabilities("gpt-4-turbo", max_output_tokens=4_096, inputs=_VISION)),  # [models]
@@ -221,11 +227,13 @@ FAMILIES: tuple[tuple[str, Capabilities], ...] = (
     ("gpt-5.1-chat", _GPT5X_CHAT),
     ("gpt-5.2-chat", _GPT5X_CHAT),
     ("gpt-5.3-chat", _GPT5X_CHAT),
-    # gpt-5.2-pro: medium, high and xhigh (the same matrix).
-    (
-        "gpt-5.2-pro",
-        replace(_GPT52, family="gpt-5.2-pro", efforts=("medium", "high", "xhigh"), default_effort="medium"),
-    ),
+    # gpt-5.2-pro: medium, high and xhigh (the same matrix); gpt-5.4-pro as it (the Agents SDK asks
+    # both for medium).  gpt-5.2-codex: low to xhigh (the matrix); gpt-5.3-codex also none, which
+    # the Agents SDK (0.20) sends it by default.
+    ("gpt-5.2-pro", _GPT5X_PRO),
+    ("gpt-5.4-pro", replace(_GPT5X_PRO, family="gpt-5.4-pro", message_phase=True)),
+    ("gpt-5.2-codex", replace(_GPT52, family="gpt-5.2-codex", efforts=(*EFFORTS_O, "xhigh"), default_effort="medium")),
+    ("gpt-5.3-codex", replace(_GPT52, family="gpt-5.3-codex")),
     # A gpt-5.2 Response asked no retention echoes "24h" [R:23] (gpt-5-nano's, the same account and
     # day, "in_memory" [R:04]; gpt-5.4's "in_memory" [R:22]).
     ("gpt-5.2", replace(_GPT52, prompt_cache_retentions=("24h", "in_memory"))),

@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from mockai.core.model_capabilities import capabilities
+from mockai.core.model_capabilities import Capabilities, capabilities
 
 __all__ = ["UNECHOED", "conversation_id_of", "request_echo", "type_first", "with_image_detail"]
 
@@ -46,7 +46,7 @@ def request_echo(body: Mapping[str, Any], service_tier: str) -> dict[str, Any]:
         "prompt_cache_key": get("prompt_cache_key"),
         "prompt_cache_options": _cache_options(get("prompt_cache_options")),
         "prompt_cache_retention": get("prompt_cache_retention") or caps.prompt_cache_retentions[0],
-        "reasoning": _reasoning(caps.reasoning, effort, reasoning.get("summary")),
+        "reasoning": _reasoning(caps, effort, reasoning),
         "safety_identifier": get("safety_identifier"),
         "service_tier": _tier(get("service_tier")) or service_tier,
         "store": get("store") is not False,
@@ -84,11 +84,16 @@ def _cache_options(asked: Any) -> dict[str, Any] | None:
     }
 
 
-def _reasoning(reasons: bool, effort: Any, summary: Any) -> dict[str, Any]:
+def _reasoning(caps: Capabilities, effort: Any, asked: Mapping[str, Any]) -> dict[str, Any]:
     """A reasoning model's reasoning settings as 2026-08 echoes them (gpt-5-nano [R:04], gpt-5.2
-    [R:23]: a context and a mode around the effort); another model's effort is null [R:01]."""
-    if reasons:
-        return {"context": "current_turn", "effort": effort, "mode": "standard", "summary": summary}
+    [R:23]: a context and a mode around the effort, the request's or the model's defaults: the
+    effective ones, as the SDK types say); another model's effort is null [R:01]."""
+    summary = asked.get("summary")
+    if caps.reasoning:
+        context = asked.get("context")
+        if context in (None, "auto"):  # (the effective one is echoed, not "auto")
+            context = caps.reasoning_context
+        return {"context": context, "effort": effort, "mode": asked.get("mode") or "standard", "summary": summary}
     return {"effort": effort, "summary": summary}
 
 

@@ -123,3 +123,42 @@ def test_the_same_keys_in_the_same_order_as_the_2026_recordings(module_server: S
         if e["type"] == "response.output_item.done" and e["item"]["type"] == "reasoning"
     ]
     assert [list(i) for i in done] == [list(i) for i in mine_done]
+
+
+def test_the_reasoning_context_and_mode_echoed_are_the_effective_ones(module_server: ServerThread) -> None:
+    """A JS audit (the Agents SDK's default model is gpt-5.6-luna): a Response always echoed
+    ``current_turn`` and ``standard``.  The request's are echoed; unasked (or ``auto``), the model's:
+    ``all_turns`` for gpt-5.6 (the openai-node 7.60 types), ``current_turn`` before it ([R:04])."""
+
+    def reasoning(model: str, **asked: Any) -> Any:
+        body: dict[str, Any] = {"model": model, "input": "Say hi", **({"reasoning": asked} if asked else {})}
+        return _create(module_server, body)["reasoning"]
+
+    assert reasoning("gpt-5.6-luna")["context"] == "all_turns"
+    assert reasoning("gpt-5.6-luna", context="auto")["context"] == "all_turns"
+    assert reasoning("gpt-5.6-luna", context="current_turn", mode="pro")["context"] == "current_turn"
+    assert reasoning("gpt-5.6-luna", effort="low", mode="pro")["mode"] == "pro"
+    assert reasoning("gpt-5-nano") == {
+        "context": "current_turn",
+        "effort": "medium",
+        "mode": "standard",
+        "summary": None,
+    }
+
+
+def test_the_agents_sdks_default_efforts_are_taken(server_factory: Any) -> None:
+    """The JS Agents SDK sends each model its own default effort: gpt-5.3-codex ``none`` was refused
+    (it took gpt-5's efforts), and --strict-models refused gpt-5.2-pro, the codex models,
+    gpt-5.4-pro and the bare gpt-5.6."""
+    strict = server_factory(strict_models=True)
+    for model, effort in [
+        ("gpt-5.3-codex", "none"),
+        ("gpt-5.2-codex", "low"),
+        ("gpt-5.2-pro", "medium"),
+        ("gpt-5.4-pro", "medium"),
+        ("gpt-5.6", "none"),
+        ("gpt-5.5", "none"),
+    ]:
+        body = {"model": model, "input": "Say hi", "reasoning": {"effort": effort}}
+        answer = HTTP.post(f"{strict.base_url}/responses", json=body, headers=AUTH)
+        assert answer.status_code == 200, (model, answer.text)
