@@ -306,7 +306,7 @@ def _check_image(index: int, j: int, url: str, caps: Capabilities) -> None:
 
 def _check_context(body: dict[str, Any], caps: Capabilities, requested: int) -> None:
     """The prompt and the completion tokens asked for must fit the context window."""
-    tokens = count_prompt_tokens(body["messages"], body.get("tools"), body.get("functions"))
+    tokens = count_prompt_tokens(body["messages"], body.get("tools"), body.get("functions"), body["model"])
     window = caps.context_window
     # [conf] "context too long" (both quoted variants), counted with mockai's own tokenizer
     if requested and tokens + requested > window:

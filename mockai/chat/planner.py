@@ -168,7 +168,9 @@ class Planner:
         created = _CREATED_BASE + int.from_bytes(key[:4], "big") % 31_536_000
         choices = cite(body, voiced(body, choices, budgets, key, created), key)
         if prompt_tokens is None:
-            prompt_tokens = count_prompt_tokens(body.get("messages") or (), body.get("tools"), body.get("functions"))
+            prompt_tokens = count_prompt_tokens(
+                body.get("messages") or (), body.get("tools"), body.get("functions"), model
+            )
         usage = planned_usage(
             body, choices, prompt_tokens=prompt_tokens, reasoning=thought, cached=cached_tokens, override=usage_override
         )

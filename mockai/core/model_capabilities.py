@@ -14,6 +14,9 @@ family by prefix).  An id matching no family is a generic non-reasoning chat mod
 * [predicted] the predicted-outputs guide: gpt-4o, gpt-4o-mini and the gpt-4.1 family only;
 * [search] the web-search guide: the ``*-search-preview`` models, which take no sampling
   parameters;
+* [vision] the vision guide's image costs: tiles (gpt-4o and gpt-4.1: 85 + 170 a tile; gpt-4o-mini
+  2,833 + 5,667; o1/o3 75 + 150; gpt-5 70 + 140; computer-use-preview 65 + 129) or 32-px patches
+  times a rate (gpt-4.1-mini and gpt-5-mini 1.62, gpt-4.1-nano and gpt-5-nano 2.46, o4-mini 1.72);
 * [R:NN] a recording in the conformance material.
 
 ``docs/models.md`` is generated from this table (``python -m mockai.core.model_capabilities``).
@@ -83,6 +86,12 @@ class Capabilities:
     # [R:04], gpt-5.2 [R:23]); "all_turns" for gpt-5.6 (the openai-node 7.60 types: "The gpt-5.6
     # model family defaults to all_turns").
     reasoning_context: str = "current_turn"
+    # [vision] What an image costs: a base and a price per 512-px tile (the image fit in 2048 px,
+    # then its short side in 768); ``image_patch_rate`` > 0: 32-px patches (at most 1,536) times it
+    # instead.  gpt-4o's 85 and 170 give the 1,105 tokens of [T:02]'s image.
+    image_base: int = 85
+    image_tile: int = 170
+    image_patch_rate: float = 0.0
     # Served on /v1/chat/completions; False: a Responses-only model ([spec] ``ResponsesOnlyModel``),
     # which chat refuses with the live API's 404.
     chat: bool = True
@@ -114,6 +123,8 @@ _O_SERIES = Capabilities(  # [models] [reasoning]
     context_window=200_000,
     max_output_tokens=100_000,
     inputs=_VISION,
+    image_base=75,  # [vision]
+    image_tile=150,
 )
 _GPT5 = Capabilities(  # [models] [reasoning]; verbosity: the gpt-5 guide
     "gpt-5",
@@ -127,6 +138,8 @@ _GPT5 = Capabilities(  # [models] [reasoning]; verbosity: the gpt-5 guide
     context_window=400_000,
     max_output_tokens=128_000,
     inputs=_VISION,
+    image_base=70,  # [vision]
+    image_tile=140,
 )
 # Reasons only when asked, as gpt-5.1: a gpt-5.2 Response echoes effort "none" and has no
 # reasoning item [R:23]; it adds the "xhigh" effort, and echoes top_p 0.98 [R:23].
@@ -152,6 +165,9 @@ _GPT5X_CHAT = replace(
     context_window=128_000,
     max_output_tokens=16_384,
 )
+_GPT41 = Capabilities(
+    "gpt-4.1", context_window=1_047_576, max_output_tokens=32_768, inputs=_VISION, predicted_outputs=True
+)
 _GPT5X_PRO = replace(_GPT52, family="gpt-5.2-pro", efforts=("medium", "high", "xhigh"), default_effort="medium")
 FAMILIES: tuple[tuple[str, Capabilities], ...] = (
     ("gpt-3.5-turbo", Capabilities("gpt-3.5-turbo", context_window=16_385, max_output_tokens=4_096)),  # [models]
@@ -159,7 +175,7 @@ FAMILIES: tuple[tuple[str, Capabilities], ...] = (
     ("gpt-4", Capabilities("gpt-4", context_window=8_192, max_output_tokens=8_192)),  # [models]
     ("gpt-4o", _GPT4O),
     ("gpt-4o-2024-05-13", replace(_GPT4O, family="gpt-4o-2024-05-13", max_output_tokens=4_096)),  # [models]
-    ("gpt-4o-mini", replace(_GPT4O, family="gpt-4o-mini")),  # [models] [predicted]
+    ("gpt-4o-mini", replace(_GPT4O, family="gpt-4o-mini", image_base=2_833, image_tile=5_667)),  # [predicted] [vision]
     ("chatgpt-4o", replace(_GPT4O, family="chatgpt-4o", tools=False, predicted_outputs=False)),  # [models]
     (
         "gpt-4o-audio-preview",
@@ -178,12 +194,9 @@ FAMILIES: tuple[tuple[str, Capabilities], ...] = (
         "gpt-4o-mini-search-preview",
         Capabilities("gpt-4o-mini-search", sampling=False, logprobs=False, n=False, search=True),
     ),  # [search]
-    (
-        "gpt-4.1",
-        Capabilities(
-            "gpt-4.1", context_window=1_047_576, max_output_tokens=32_768, inputs=_VISION, predicted_outputs=True
-        ),
-    ),  # [models] [predicted]
+    ("gpt-4.1", _GPT41),  # [models] [predicted]
+    ("gpt-4.1-mini", replace(_GPT41, image_patch_rate=1.62)),  # [vision]
+    ("gpt-4.1-nano", replace(_GPT41, image_patch_rate=2.46)),  # [vision]
     ("o1", _O_SERIES),
     (
         "o1-mini",
@@ -215,11 +228,20 @@ FAMILIES: tuple[tuple[str, Capabilities], ...] = (
     ),
     ("o3", _O_SERIES),
     ("o3-mini", replace(_O_SERIES, family="o3-mini", inputs=frozenset({"text"}))),  # [models]
-    ("o4-mini", _O_SERIES),
+    ("o4-mini", replace(_O_SERIES, image_patch_rate=1.72)),  # [vision]
     ("gpt-5", _GPT5),
+    ("gpt-5-mini", replace(_GPT5, image_patch_rate=1.62)),  # [vision]
+    ("gpt-5-nano", replace(_GPT5, image_patch_rate=2.46)),  # [vision]
     (
         "gpt-5-chat",
-        Capabilities("gpt-5-chat", context_window=128_000, max_output_tokens=16_384, inputs=_VISION),
+        Capabilities(
+            "gpt-5-chat",
+            context_window=128_000,
+            max_output_tokens=16_384,
+            inputs=_VISION,
+            image_base=70,
+            image_tile=140,
+        ),
     ),  # [models]
     ("gpt-5.1", replace(_GPT5, family="gpt-5.1", efforts=EFFORTS_GPT51, default_effort="none")),  # [reasoning]
     # The chat-latest snapshots reason at medium only and take no sampling parameters (a 2026 public
@@ -258,7 +280,15 @@ FAMILIES: tuple[tuple[str, Capabilities], ...] = (
     ("o4-mini-deep-research", replace(_O_SERIES, family="o4-mini-deep-research", chat=False)),
     (
         "computer-use-preview",
-        Capabilities("computer-use-preview", context_window=8_192, max_output_tokens=1_024, inputs=_VISION, chat=False),
+        Capabilities(
+            "computer-use-preview",
+            context_window=8_192,
+            max_output_tokens=1_024,
+            inputs=_VISION,
+            chat=False,
+            image_base=65,  # [vision]
+            image_tile=129,
+        ),
     ),  # [models]
     (
         "gpt-5-pro",

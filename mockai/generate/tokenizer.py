@@ -18,6 +18,8 @@ import orjson
 from mockai.core.json_budget import emptied_below
 from mockai.core.json_text import ascii_compact_text
 from mockai.core.memo import Memo
+from mockai.core.model_capabilities import capabilities
+from mockai.generate.image_tokens import image_tokens
 from mockai.generate.tool_prompt import tools_text
 
 __all__ = [
@@ -110,7 +112,7 @@ _PER_NAME = 1
 _REPLY_PRIMING = 3
 
 
-def _content_tokens(content: Any) -> int:
+def _content_tokens(content: Any, model: str) -> int:
     if content is None:
         return 0
     if isinstance(content, str):
@@ -126,7 +128,7 @@ def _content_tokens(content: Any) -> int:
             elif kind == "refusal" and isinstance(part.get("refusal"), str):
                 total += count_tokens(part["refusal"])
             elif kind == "image_url":
-                total += 85  # a low-detail image tile, as the real API bills it
+                total += image_tokens(part.get("image_url"), capabilities(model))
             elif kind == "input_audio":
                 total += 50
             elif kind == "file":
@@ -134,9 +136,12 @@ def _content_tokens(content: Any) -> int:
     return total
 
 
-def count_prompt_tokens(messages: Iterable[Mapping[str, Any]], tools: Any = None, functions: Any = None) -> int:
-    """Prompt tokens of a request: message contents, names, tool calls, and offered tools."""
-    return prompt_tokens_from([offered_tools_tokens(tools, functions), *(message_tokens(m) for m in messages)])
+def count_prompt_tokens(
+    messages: Iterable[Mapping[str, Any]], tools: Any = None, functions: Any = None, model: str = ""
+) -> int:
+    """Prompt tokens of a request: message contents, names, tool calls, and offered tools; images
+    at ``model``'s price (:mod:`mockai.generate.image_tokens`)."""
+    return prompt_tokens_from([offered_tools_tokens(tools, functions), *(message_tokens(m, model) for m in messages)])
 
 
 def prompt_tokens_from(shares: Iterable[int]) -> int:
@@ -145,9 +150,9 @@ def prompt_tokens_from(shares: Iterable[int]) -> int:
     return _REPLY_PRIMING + sum(shares)
 
 
-def message_tokens(message: Mapping[str, Any]) -> int:
-    """One message's share of :func:`count_prompt_tokens`."""
-    total = _PER_MESSAGE + _content_tokens(message.get("content"))
+def message_tokens(message: Mapping[str, Any], model: str = "") -> int:
+    """One message's share of :func:`count_prompt_tokens` (for ``model``: what its images cost)."""
+    total = _PER_MESSAGE + _content_tokens(message.get("content"), model)
     if message.get("name"):
         total += _PER_NAME
     tool_calls = message.get("tool_calls")

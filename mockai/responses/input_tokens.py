@@ -74,7 +74,9 @@ def _check_personality(value: Any) -> None:
 
 def input_tokens(view: dict[str, Any]) -> int:
     """The input tokens of a Response whose chat view is ``view`` (what its ``usage`` reports)."""
-    return count_prompt_tokens(view.get("messages") or (), view.get("tools"), view.get("functions"))
+    return count_prompt_tokens(
+        view.get("messages") or (), view.get("tools"), view.get("functions"), str(view.get("model", ""))
+    )
 
 
 def count_body(tokens: int) -> bytes:

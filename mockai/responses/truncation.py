@@ -32,7 +32,7 @@ def truncated(view: dict[str, Any], body: Mapping[str, Any]) -> dict[str, Any]:
     chars = sum(len(str(m.get("content") or "")) + len(str(m.get("tool_calls") or "")) + 8 for m in messages)
     if chars + len(str(view.get("tools") or "")) + requested <= window // 2:  # fits for sure (as chat's check)
         return view
-    shares = [message_tokens(message) for message in messages]
+    shares = [message_tokens(message, str(body.get("model", ""))) for message in messages]
     tools = offered_tools_tokens(view.get("tools"))
     total = prompt_tokens_from([tools, *shares])
     kept = 1 if isinstance(body.get("instructions"), str) and body["instructions"] else 0

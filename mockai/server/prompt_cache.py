@@ -46,7 +46,7 @@ class PromptPrefixes:
         messages = [m for m in sent if isinstance(m, Mapping)]
         if not tools and not functions and _surely_short(messages):
             return cls()
-        counts = [offered_tools_tokens(tools, functions), *(message_tokens(m) for m in messages)]
+        counts = [offered_tools_tokens(tools, functions), *(message_tokens(m, model) for m in messages)]
         tokens = prompt_tokens_from(counts) if len(messages) == len(sent) else None
         if sum(counts) < MIN_CACHED:
             return cls(tokens=tokens)
