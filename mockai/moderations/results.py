@@ -22,9 +22,9 @@ from decimal import Decimal
 from typing import Any
 
 from mockai.core.json_text import dumps_indented
-from mockai.moderations.request import ModerationInput, ModerationRequest
+from mockai.moderations.request import ModerationInput, ModerationRequest, moderation_model
 
-__all__ = ["CATEGORIES", "Verdict", "moderation_body", "moderation_id"]
+__all__ = ["CATEGORIES", "Verdict", "moderation_body", "moderation_id", "moderation_result"]
 
 CATEGORIES = (
     "harassment",
@@ -98,6 +98,24 @@ def _result(item: ModerationInput, verdict: Verdict | None, order: tuple[str, ..
         "categories": categories,
         "category_scores": scores,
         "category_applied_input_types": applied,
+    }
+
+
+def moderation_result(text: str, images: int, model_id: str) -> dict[str, Any]:
+    """A Response's ``moderation.input`` or ``.output`` (``moderation: {"model"}`` asked): the
+    result ``/v1/moderations`` gives the same text with ``model_id``, as the openai SDK 3.60 types
+    it (``moderation_result``: its keys in alphabetical order, as a Response's are), not flagged."""
+    model = moderation_model(model_id)
+    omni = model is None or model.id.startswith("omni-")
+    item = ModerationInput(text, images, bool(text) or not images)
+    result = _result(item, None, CATEGORIES if omni else _LEGACY_ORDER, omni)
+    return {
+        "categories": result["categories"],
+        "category_applied_input_types": result["category_applied_input_types"],
+        "category_scores": result["category_scores"],
+        "flagged": result["flagged"],
+        "model": (model.snapshot or model.id) if model is not None else model_id,
+        "type": "moderation_result",
     }
 
 

@@ -46,6 +46,8 @@ from mockai.core.plan_excerpt import (
 from mockai.core.records import record
 from mockai.generate import text as textgen
 from mockai.generate.tokenizer import tokenize
+from mockai.moderations.results import moderation_result
+from mockai.responses.chat_view import input_messages
 from mockai.responses.conversations import conversation_group, conversation_id_of
 from mockai.responses.echo import UNECHOED, request_echo
 
@@ -121,6 +123,8 @@ class ResponsePlan:
     group: str = ""  # the 16 hex every id of the response shares
     # Whether the request named a service tier (if not, an unfinished Response says "auto").
     tier_asked: bool = False
+    # ``moderation: {"model"}`` asked: the results for the input and the output (else null).
+    moderation: dict[str, Any] | None = None
 
     @property
     def output_text(self) -> str:
@@ -179,7 +183,36 @@ def response_plan(plan: ReplyPlan, body: Mapping[str, Any], echoes: Echoes | Non
         plan.obfuscation_seed,
         group,
         body.get("service_tier") is not None,  # tier_asked
+        _moderation(body, output),
     )
+
+
+def _moderation(body: Mapping[str, Any], output: list[OutputItem]) -> dict[str, Any] | None:
+    """The moderation of the request's input (its user text and images) and of the answer's text,
+    by the model ``moderation`` names; ``None`` when it names none."""
+    asked = body.get("moderation")
+    if not isinstance(asked, Mapping) or not isinstance(asked.get("model"), str):
+        return None
+    texts, images = _user_input(body.get("input"))
+    answer = "".join(i.text for i in output if isinstance(i, MessageItem))
+    model = asked["model"]
+    return {"input": moderation_result(texts, images, model), "output": moderation_result(answer, 0, model)}
+
+
+def _user_input(raw: Any) -> tuple[str, int]:
+    """The text of the input's user messages (joined by a newline) and how many images they hold."""
+    texts: list[str] = []
+    images = 0
+    for message in input_messages(raw if raw is not None else []):
+        if message.get("role") != "user":
+            continue
+        content = message.get("content")
+        for part in [{"type": "text", "text": content}] if isinstance(content, str) else content or ():
+            if part.get("type") == "text":
+                texts.append(str(part.get("text") or ""))
+            elif part.get("type") == "image_url":
+                images += 1
+    return "\n".join(texts), images
 
 
 def _echo(body: Mapping[str, Any], service_tier: str, echoes: Echoes) -> dict[str, Any]:

@@ -134,7 +134,7 @@ def response_dict(plan: ResponsePlan, phase: str = FINISHED, *, error: APIError 
     for key in ("instructions", "max_output_tokens", "max_tool_calls"):
         out[key] = echo[key]
     out["model"] = plan.model
-    out["moderation"] = None
+    out["moderation"] = plan.moderation if finished else None  # (the request's text's and the answer's)
     out["output"] = [item_dict(item) for item in plan.output] if finished else []
     for key in _MIDDLE:
         out[key] = echo[key]
@@ -191,7 +191,7 @@ _TOOL_USAGE = {
 # place, and what each does (_OWN) is set on a copy; and whether that layout is plain, orjson's
 # own text being indented_bytes' (no float it writes otherwise, see mockai.core.json_text).
 Layouts = Memo[int, tuple[dict[str, Any], dict[str, Any], bool]]
-_OWN = ("id", "created_at", "status", "completed_at", "incomplete_details", "model", "output", "usage")
+_OWN = ("id", "created_at", "status", "completed_at", "incomplete_details", "model", "moderation", "output", "usage")
 
 
 def render_response(plan: ResponsePlan, phase: str = FINISHED, layouts: Layouts | None = None) -> bytes:
@@ -204,7 +204,8 @@ def render_response(plan: ResponsePlan, phase: str = FINISHED, layouts: Layouts 
         if hit is not None and hit[0] is echo:
             body = _laid_out(hit[1], plan)
             # Its own keys hold no float but logprobs': a plain layout is written by orjson alone.
-            if hit[2] and not any(isinstance(item, MessageItem) and item.logprobs for item in plan.output):
+            plain = hit[2] and plan.moderation is None  # (moderation scores are floats)
+            if plain and not any(isinstance(item, MessageItem) and item.logprobs for item in plan.output):
                 try:
                     return orjson.dumps(body, option=orjson.OPT_INDENT_2)
                 except TypeError:  # (what indented_bytes writes without orjson)
@@ -256,6 +257,7 @@ def _laid_out(layout: dict[str, Any], plan: ResponsePlan) -> dict[str, Any]:
     reason = plan.incomplete_reason
     out["incomplete_details"] = {"reason": reason} if reason is not None else None
     out["model"] = plan.model
+    out["moderation"] = plan.moderation
     out["output"] = [item_dict(item) for item in plan.output]
     out["usage"] = usage_dict(plan.usage)
     return out

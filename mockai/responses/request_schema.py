@@ -550,7 +550,28 @@ REQUEST_SCHEMA: dict[str, Any] = {
                 "variables": {"type": ["object", "null"], "additionalProperties": _ref("PromptVariable")},
             },
         },
-        "moderation": {"type": ["object", "null"]},
+        # The openai SDK 3.60's Moderation: a model, and a policy (score or block) for each side.
+        "moderation": {
+            "type": ["object", "null"],
+            "properties": {
+                "model": _STRING,
+                "policy": {
+                    "type": ["object", "null"],
+                    "properties": {
+                        side: {
+                            "type": ["object", "null"],
+                            "properties": {"mode": {"type": "string", "enum": ["score", "block"]}},
+                            "required": ["mode"],
+                            "additionalProperties": False,
+                        }
+                        for side in ("input", "output")
+                    },
+                    "additionalProperties": False,
+                },
+            },
+            "required": ["model"],
+            "additionalProperties": False,
+        },
         "context_management": {"type": ["array", "null"], "minItems": 1, "items": {"type": "object"}},
     },
     "$defs": _DEFS,

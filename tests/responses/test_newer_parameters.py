@@ -103,3 +103,26 @@ def test_the_body_llamaindex_sends_is_taken(module_server: ServerThread) -> None
     answer = HTTP.post(f"{module_server.base_url}/responses", json=body, headers=AUTH)
     assert answer.status_code == 200, answer.text
     assert answer.json()["user"] is None
+
+
+def test_moderation_asked_gives_the_results_of_input_and_output(module_server: ServerThread) -> None:
+    """An audit (pydantic-ai's ``openai_moderation``): ``moderation: {"model"}`` was taken and the
+    Response said ``"moderation": null``, so the application's moderation handling never ran in CI.
+    The results are those /v1/moderations gives (not flagged by default), typed as the SDK 3.60
+    types them; the stream's final Response carries the same."""
+    client = sdk(module_server.base_url)
+    asked = {"model": "omni-moderation-latest", "policy": {"input": {"mode": "score"}}}
+    answer = client.responses.create(model="gpt-4o-mini", input="Tell me about owls.", moderation=asked)
+    moderation = answer.moderation
+    assert moderation is not None
+    assert moderation.input.type == moderation.output.type == "moderation_result"
+    assert moderation.input.model == "omni-moderation-latest" and not moderation.input.flagged
+    assert set(moderation.output.category_scores) == set(moderation.input.categories)
+    alone = client.moderations.create(model="omni-moderation-latest", input="Tell me about owls.").results[0]
+    assert moderation.input.category_scores == alone.category_scores.model_dump(by_alias=True)
+    assert client.responses.create(model="gpt-4o-mini", input="Tell me about owls.").moderation is None
+    with client.responses.stream(model="gpt-4o-mini", input="Tell me about owls.", moderation=asked) as stream:
+        assert stream.get_final_response().moderation == moderation
+    with pytest.raises(openai.BadRequestError) as refused:
+        client.responses.create(model="gpt-4o-mini", input="hi", moderation={"policy": None})  # type: ignore[typeddict-item]
+    assert refused.value.body["param"] == "moderation.model"
