@@ -27,6 +27,7 @@ import re
 from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
+from mockai.chat.prose_keys import prose_schema
 from mockai.generate import text as textgen
 from mockai.generate.jsongen import generator as jsongen
 
@@ -70,6 +71,8 @@ def followed_answer(body: Mapping[str, Any], rng: random.Random, budget: jsongen
     if kind != "json_object" and not json_block_requested(messages):
         return None
     schema = prompt_schema(messages)
+    if schema is None and kind == "json_object":  # keys named in words ("with keys title and year")
+        schema = prose_schema(messages)
     if schema is None:
         return None
     state = rng.getstate()
