@@ -10,6 +10,7 @@ import asyncio
 from typing import Any
 
 from aiohttp import web
+from multidict import CIMultiDict
 
 from mockai.chat.render_json import render_completion
 from mockai.chat.render_sse import DONE, StreamOptions, error_event, rendered_events
@@ -39,13 +40,14 @@ async def write_reply(
     if body.get("stream"):
         return await _deliver_stream(request, reply, body, req_id, tokens_per_chunk, memos)
     if slow_to_render(reply.plan):  # (other requests are answered meanwhile)
-        return _deliver_json(reply, req_id, await asyncio.to_thread(render_completion, reply.plan, memos))
-    return _deliver_json(reply, req_id, render_completion(reply.plan, memos))
+        return _deliver_json(reply, body, req_id, await asyncio.to_thread(render_completion, reply.plan, memos))
+    return _deliver_json(reply, body, req_id, render_completion(reply.plan, memos))
 
 
-def _deliver_json(reply: PlannedReply, req_id: str, rendered: bytes) -> web.Response:
+def _deliver_json(reply: PlannedReply, body: dict[str, Any], req_id: str, rendered: bytes) -> web.Response:
     plan = reply.plan
     headers = success_headers(req_id, 7 + plan.usage.completion_tokens % 200, plan.usage.total_tokens)
+    _image_limits(headers, body)
     headers.update(reply.delivery.headers)
     return web.Response(status=200, body=faulted_body(rendered, reply.delivery.fault), headers=headers)
 
@@ -67,7 +69,25 @@ async def _deliver_stream(
     else:
         events = rendered_events(plan, options, memos)
     headers = success_headers(req_id, 7 + len(events) % 200, plan.usage.total_tokens, stream=True)
+    _image_limits(headers, body)
     headers.update(delivery.headers)
     return await write_events(
         request, headers, events, delivery, tail=DONE, failure=lambda error, _: error_event(error) + DONE
     )
+
+
+_IMAGE_LIMIT = 250_000  # [T:02]: x-ratelimit-limit-input-images 250000, remaining 249999 after one
+
+
+def _image_limits(headers: CIMultiDict[str], body: dict[str, Any]) -> None:
+    """The input-image rate limits a request with images is answered with (api_behaviour §3a:
+    "only on requests with image input")."""
+    images = 0
+    for message in body.get("messages") or ():
+        content = message.get("content") if isinstance(message, dict) else None
+        if isinstance(content, list):
+            images += sum(1 for part in content if isinstance(part, dict) and part.get("type") == "image_url")
+    if images:
+        headers["x-ratelimit-limit-input-images"] = str(_IMAGE_LIMIT)
+        headers["x-ratelimit-remaining-input-images"] = str(max(_IMAGE_LIMIT - images, 0))
+        headers["x-ratelimit-reset-input-images"] = "0s"

@@ -80,6 +80,7 @@ def test_recorded_error_is_reproduced(server_factory: ServerFactory, path: Path)
     assert theirs <= ours
 
 
+_IMAGE_LIMITS = {f"x-ratelimit-{what}-input-images" for what in ("limit", "remaining", "reset")}
 _API_HEADERS = {
     "access-control-expose-headers",
     "openai-organization",
@@ -112,6 +113,9 @@ def test_recorded_answer_layout(base_url: str, path: Path) -> None:
     if real.get("system_fingerprint") is None or ours.get("system_fingerprint") is None:
         real["system_fingerprint"] = ours["system_fingerprint"] = None
     assert layout(ours) == layout(real)
+    # and the API's headers the recording kept: the input-image rate limits of [T:02] were missing
+    theirs = {name.lower() for name in record["response"]["headers"]} & (_API_HEADERS | _IMAGE_LIMITS)
+    assert theirs <= {name.lower() for name in response.headers}
 
 
 def _tools_and_usage(folder: Path) -> list[Path]:
