@@ -168,6 +168,7 @@ _GPT5X_CHAT = replace(
 _GPT41 = Capabilities(
     "gpt-4.1", context_window=1_047_576, max_output_tokens=32_768, inputs=_VISION, predicted_outputs=True
 )
+_GPT6_ALWAYS = replace(_GPT56, family="gpt-6-astra", efforts=("low", "medium", "high", "xhigh", "max"))
 _GPT5X_PRO = replace(_GPT52, family="gpt-5.2-pro", efforts=("medium", "high", "xhigh"), default_effort="medium")
 FAMILIES: tuple[tuple[str, Capabilities], ...] = (
     ("gpt-3.5-turbo", Capabilities("gpt-3.5-turbo", context_window=16_385, max_output_tokens=4_096)),  # [models]
@@ -270,6 +271,10 @@ FAMILIES: tuple[tuple[str, Capabilities], ...] = (
     # and nowhere else mockai has read: taken as gpt-5.6 (the newest family known), not as a generic
     # model, which would refuse their reasoning effort.  An inference, not a recording.
     ("gpt-6", replace(_GPT56, family="gpt-6")),
+    # gpt-6 Astra and gpt-6.1 Sol reason always, low to max: they refuse effort none (their model
+    # pages, as pydantic-ai's live-checked notes cite them; the JS Agents SDK asks astra for low).
+    ("gpt-6-astra", _GPT6_ALWAYS),
+    ("gpt-6.1-sol", replace(_GPT6_ALWAYS, family="gpt-6.1-sol")),
     # Responses-only models: the spec's ``ResponsesOnlyModel`` list, and the gpt-6 ones the openai SDK
     # 3.60's ``ResponsesModel`` adds to it (cyber, rosalind, law, healthcare).  Each takes its base
     # family's rules; gpt-5-pro reasons at ``high`` only (the live API: "Supported values are:
@@ -317,8 +322,8 @@ FAMILIES: tuple[tuple[str, Capabilities], ...] = (
     ("gpt-6-cyber", replace(_GPT56, family="gpt-6-cyber", chat=False)),
     ("gpt-6-rosalind", replace(_GPT56, family="gpt-6-rosalind", chat=False)),
     ("gpt-6.2-astra-law", replace(_GPT56, family="gpt-6.2-astra-law", chat=False)),
-    ("gpt-6-astra-healthcare", replace(_GPT56, family="gpt-6-astra-healthcare", chat=False)),
-    ("gpt-6.1-sol-healthcare", replace(_GPT56, family="gpt-6.1-sol-healthcare", chat=False)),
+    ("gpt-6-astra-healthcare", replace(_GPT6_ALWAYS, family="gpt-6-astra-healthcare", chat=False)),
+    ("gpt-6.1-sol-healthcare", replace(_GPT6_ALWAYS, family="gpt-6.1-sol-healthcare", chat=False)),
     ("gpt-6.2-astra-healthcare", replace(_GPT56, family="gpt-6.2-astra-healthcare", chat=False)),
     ("gpt-6.2-sol-healthcare", replace(_GPT56, family="gpt-6.2-sol-healthcare", chat=False)),
 )

@@ -162,3 +162,16 @@ def test_the_agents_sdks_default_efforts_are_taken(server_factory: Any) -> None:
         body = {"model": model, "input": "Say hi", "reasoning": {"effort": effort}}
         answer = HTTP.post(f"{strict.base_url}/responses", json=body, headers=AUTH)
         assert answer.status_code == 200, (model, answer.text)
+
+
+def test_gpt_6_astra_and_6_1_sol_reason_always(module_server: ServerThread) -> None:
+    """Their model pages (as pydantic-ai's live-checked notes cite them): effort none is refused,
+    low to max taken; gpt-6-sol and gpt-6.1-terra still take none."""
+    for model in ("gpt-6-astra", "gpt-6.1-sol"):
+        body = {"model": model, "input": "Say hi", "reasoning": {"effort": "none"}}
+        refused = HTTP.post(f"{module_server.base_url}/responses", json=body, headers=AUTH)
+        assert refused.status_code == 400
+        assert refused.json()["error"]["param"] == "reasoning.effort"
+        assert _create(module_server, {**body, "reasoning": {"effort": "low"}})["reasoning"]["effort"] == "low"
+    for model in ("gpt-6-sol", "gpt-6.1-terra"):
+        assert _create(module_server, {"model": model, "input": "Hi", "reasoning": {"effort": "none"}})["status"]
