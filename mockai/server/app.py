@@ -11,6 +11,7 @@ from __future__ import annotations
 from aiohttp import web
 
 from mockai.chat.store.routes import StoredCompletionRoutes
+from mockai.completions.routes import CompletionRoutes
 from mockai.core.config import ServerConfig
 from mockai.core.errors import APIError
 from mockai.core.model_catalog import is_fine_tune
@@ -55,6 +56,7 @@ def make_app(config: ServerConfig, state: ServerState | None = None) -> web.Appl
     router.add_get("/v1/models/{model}", get_model)
     router.add_delete("/v1/models/{model}", delete_model)
     StoredCompletionRoutes(lambda request: request.app[STATE].current).add_to(router)
+    CompletionRoutes(lambda request: request.app[STATE].current).add_to(router)  # POST /v1/completions
     StoredResponseRoutes(lambda request: request.app[STATE].current).add_to(router)
     ConversationRoutes(lambda request: request.app[STATE].current).add_to(router)
     admin.add_routes(router)

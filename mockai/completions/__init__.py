@@ -1,0 +1,1 @@
+"""The legacy Completions surface: ``POST /v1/completions`` (text completions)."""
