@@ -57,6 +57,7 @@ from mockai.core.errors import APIError
 from mockai.core.json_text import compact_bytes
 from mockai.core.strict_json import loads
 from mockai.http.auth import check_auth
+from mockai.http.request_body import READ_IN_A_THREAD
 from mockai.server.state import STATE
 
 __all__ = ["ResponsesWebSocket", "is_upgrade"]
@@ -111,7 +112,8 @@ class ResponsesWebSocket:
             # A web page opens a WebSocket to any address without a CORS preflight: without --cors
             # (which lets browsers call /v1), a browser's handshake is refused, so a page the user
             # visits cannot drive the server.  Clients of the API send no Origin.
-            raise web.HTTPForbidden(text="Cross-origin WebSocket refused: start mockai with --cors to allow browsers.")
+            message = "mockai: a browser's WebSocket (with an Origin) is refused: start mockai with --cors to allow it."
+            raise APIError(403, message, type="invalid_request_error", code="cross_origin_refused")
         await socket.prepare(request)
         await _Connection(request, socket, self._answer).run()
         return socket
@@ -126,16 +128,22 @@ class _Connection:
         self.lanes: dict[str | None, tuple[asyncio.Lock, int]] = {}  # lane -> (its turn, creates queued)
         self.tasks: set[asyncio.Task[None]] = set()
         self.over = False  # the client closed, or the socket broke: nothing more is sent
+        # Messages being answered (queued in a lane or running): at most _IN_FLIGHT, after which the
+        # socket is not read until one is done, so a client that sends without reading, or opens
+        # thousands of lanes, holds a bounded share of the server (the TCP window pushes back).
+        self.slots = asyncio.Semaphore(_IN_FLIGHT)
 
     async def run(self) -> None:
         try:
             async for message in self.socket:
-                if message.type == WSMsgType.TEXT:
-                    self.dispatch(message.data.encode("utf-8", "surrogatepass"))
-                elif message.type == WSMsgType.BINARY:  # (the SDK sends text; bytes are read alike)
-                    self.dispatch(message.data)
-                else:  # an error reading the socket: the connection is over
+                if message.type not in (WSMsgType.TEXT, WSMsgType.BINARY):  # the connection is over
                     break
+                await self.slots.acquire()  # (released when its answer is sent: see start)
+                data = message.data  # (text, or bytes: the SDK sends text; bytes are read alike)
+                if len(data) > READ_IN_A_THREAD:  # parsed off the loop, as a large POST body is
+                    self.dispatch(*await asyncio.to_thread(_parsed, data))
+                else:
+                    self.dispatch(*_parsed(data))
         finally:
             self.over = True
             for task in self.tasks:
@@ -143,11 +151,10 @@ class _Connection:
             if self.tasks:
                 await asyncio.gather(*self.tasks, return_exceptions=True)
 
-    def dispatch(self, data: bytes) -> None:
-        """Answer one client message (a ``response.create`` in its lane, after those before it)."""
-        try:
-            event = loads(data)
-        except ValueError:  # the POST's words for a body that is not JSON
+    def dispatch(self, event: Any, body: bytes | None) -> None:
+        """Answer one client message (a ``response.create`` in its lane, after those before it);
+        ``event`` as parsed (``_NOT_JSON``: it was not JSON), ``body`` the POST body it stands for."""
+        if event is _NOT_JSON:  # the POST's words for a body that is not JSON
             self.refuse(APIError.invalid_json(), None)
             return
         if not isinstance(event, dict):
@@ -159,8 +166,15 @@ class _Connection:
             message = "Invalid type for 'stream_id': expected a string, but got something else instead."
             self.refuse(APIError(400, message, param="stream_id", code="invalid_type"), None)
             return
-        if kind == "response.create":
-            self.start(self.turn(event, lane))
+        if lane is not None and len(lane) > _MAX_LANE_CHARS:  # (unknown: the real limit; every event echoes it)
+            message = (
+                f"Invalid 'stream_id': string too long. Expected a string with maximum length {_MAX_LANE_CHARS}, "
+                f"but got a string with length {len(lane)} instead."
+            )
+            self.refuse(APIError(400, message, param="stream_id", code="string_above_max_length"), None)
+            return
+        if kind == "response.create" and body is not None:
+            self.start(self.turn(event, lane, body))
         elif kind == "response.steer":  # (unknown: what the real API sends where steering is off)
             message = "mockai does not emulate response.steer: send a response.create with previous_response_id."
             self.refuse(APIError(400, message, param="type", code="unsupported_value"), lane)
@@ -176,9 +190,15 @@ class _Connection:
             self.refuse(APIError(400, message, param="type", code="invalid_value"), lane)
 
     def start(self, work: Awaitable[None]) -> None:
+        """Run ``work``, the answer to the message whose slot ``run`` took: the slot is given back
+        when it is done."""
         task = asyncio.ensure_future(work)
         self.tasks.add(task)
-        task.add_done_callback(self.tasks.discard)
+        task.add_done_callback(self._done)
+
+    def _done(self, task: asyncio.Task[None]) -> None:
+        self.tasks.discard(task)
+        self.slots.release()
 
     def refuse(self, error: APIError, lane: str | None) -> None:
         """Send ``error`` as an ``error`` event, in ``lane``'s turn."""
@@ -204,17 +224,15 @@ class _Connection:
             else:
                 self.lanes[lane] = (lock, queued - 1)
 
-    async def turn(self, event: dict[str, Any], lane: str | None) -> None:
-        """One ``response.create``: the POST it stands for, answered by the pipeline, sent on."""
+    async def turn(self, event: dict[str, Any], lane: str | None, body: bytes) -> None:
+        """One ``response.create``: the POST it stands for (``body``), answered by the pipeline, sent on."""
         async with self.lane(lane):
             refusal = _websocket_refusal(event)
             if refusal is not None:
                 await self.send(_error_event(refusal.status, refusal.to_dict(), lane))
                 return
-            body = {key: value for key, value in event.items() if key not in _ENVELOPE}
-            body["stream"] = True  # (unknown: a stream sent anyway is ignored; over WebSocket it is implicit)
             events = _Events(self.send, lane)
-            request = _post_request(self.upgrade, compact_bytes(body), events)
+            request = _post_request(self.upgrade, body, events)
             response = await self.answer(request)
             if not response.prepared:  # an error, or a JSON body: written as aiohttp would write it
                 await response.prepare(request)
@@ -231,6 +249,26 @@ class _Connection:
 
 # The envelope of a response.create: not part of the POST body it stands for.
 _ENVELOPE = frozenset({"type", "stream_id", "generate"})
+# Messages of one connection answered at once (see _Connection.slots), and a lane name's length.
+_IN_FLIGHT = 8
+_MAX_LANE_CHARS = 256
+_NOT_JSON = object()
+
+
+def _parsed(data: str | bytes) -> tuple[Any, bytes | None]:
+    """A client message as parsed (``_NOT_JSON`` if it is not JSON), and, for an object, the POST
+    body it stands for: its fields less the envelope, with ``stream: true`` (unknown: a stream
+    sent anyway is ignored; over WebSocket it is implicit)."""
+    raw = data.encode("utf-8", "surrogatepass") if isinstance(data, str) else data
+    try:
+        event = loads(raw)
+    except ValueError:
+        return _NOT_JSON, None
+    if not isinstance(event, dict):
+        return event, None
+    fields = {key: value for key, value in event.items() if key not in _ENVELOPE}
+    fields["stream"] = True
+    return event, compact_bytes(fields)
 
 
 def _websocket_refusal(event: dict[str, Any]) -> APIError | None:

@@ -214,5 +214,25 @@ def test_a_browser_handshake_is_refused_without_cors(server_factory: ServerFacto
     }
     refused = HTTP.get(f"{server_factory().base_url}/responses", headers=handshake)
     assert refused.status_code == 403
+    assert "--cors" in refused.json()["error"]["message"]  # (it said only "Forbidden")
     allowed = HTTP.get(f"{server_factory(cors=True).base_url}/responses", headers=handshake)
     assert allowed.status_code == 101
+
+
+def test_a_connection_answers_a_few_messages_at_a_time_and_all_of_them(fresh: ServerThread) -> None:
+    """A hostile audit: one connection sending 20,000 creates on as many lanes without reading took
+    the server to 1.2 GB and held other clients up for seconds; each message is now read only when
+    one of the eight being answered is done (TCP pushes back on the sender).  A burst on many
+    lanes is still answered whole, each lane in order, and a lane's name is bounded."""
+    with client_for(fresh).responses.connect() as connection:
+        for i in range(60):
+            connection.response.create(model="gpt-4o-mini", input=f"Hello {i}", stream_id=f"lane-{i % 12}")
+        finished: dict[str, list[str]] = {}
+        while sum(len(ids) for ids in finished.values()) < 60:
+            event = connection.recv()
+            if event.type == "response.completed":
+                finished.setdefault(str(event.stream_id), []).append(event.response.output_text)
+        assert sorted(finished) == sorted(f"lane-{i}" for i in range(12))
+        connection.send({"type": "response.create", "model": "gpt-4o-mini", "input": "hi", "stream_id": "x" * 300})
+        error = connection.recv()
+        assert error.type == "error" and error.error.code == "string_above_max_length"
