@@ -35,7 +35,10 @@ __all__ = [
 # in runs of up to 8 made Chinese and Japanese count 0.25-0.5 of o200k's tokens, so a prompt over the
 # context window was answered; one a character counts 1.2-1.4 of them (o200k itself takes about 0.8
 # a character), so the window's refusal comes a little early rather than never.
-_CJK = "\u3000-\u303f\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff\uff00-\uffef"
+_CJK = (
+    "\u3000-\u303f\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff\uff00-\uffef"
+    "\U00020000-\U0003ffff"  # (the ideographs of the supplementary planes, Extension B on)
+)
 _TOKEN = re.compile(rf" ?[{_CJK}]| ?[^\W\d_{_CJK}]{{1,8}}| ?\d{{1,3}}| ?[^\s\w]| ?_|\s+(?=\S)|\s+")
 # The same tokens for ASCII text, in explicit classes (a third faster than Unicode's categories):
 # letters, digits, and the characters Unicode calls whitespace (\x1c to \x1f among them).
@@ -77,23 +80,45 @@ _counted: Memo[str, int] = Memo(4096, 16 << 20, lambda text, _: 64 + len(text), 
 # A long text is counted a piece at a time: one regular-expression call over megabytes holds the
 # interpreter for a second, so a thread counting it (mockai.server.pipeline reads large requests
 # off the event loop) would still stall every other request.  Pieces end where a token surely
-# ends, whatever follows: after a punctuation mark or "_" (one-character tokens), or after any
-# other non-space character followed by whitespace (a run of letters or digits ends there).  A
-# token never looks behind where it starts, so the pieces' counts add up to the whole text's.
+# ends, whatever follows: after a punctuation mark, "_" or a CJK character (one-character tokens),
+# or after any other non-space character followed by whitespace (a run of letters or digits ends
+# there).  A token never looks behind where it starts, so the pieces' counts add up to the whole
+# text's.  Where none comes within a chunk (megabytes of letters or digits with no space: a hostile
+# audit held the loop 0.5 s on one regex call), the run is cut where its tokens end: every 8 letters
+# or 3 digits from where it starts.
 _CHUNK = 1 << 16
-_TOKEN_END = re.compile(r"[^\s\w]|_|\S(?=\s)")
+_TOKEN_END = re.compile(rf"[^\s\w]|_|\S(?=\s)|[{_CJK}]")
+_LETTERS = re.compile(rf"[^\W\d_{_CJK}]+")
+_DIGITS = re.compile(r"\d+")
 
 
 def _count_in_chunks(text: str) -> int:
     total, start, size = 0, 0, len(text)
     while start < size:
         end = start + _CHUNK
-        found = _TOKEN_END.search(text, end) if end < size else None
-        end = found.end() if found is not None else size
+        if end < size:
+            found = _TOKEN_END.search(text, end, end + _CHUNK)
+            end = found.end() if found is not None else _within_run(text, start, end)
+        else:
+            end = size
         piece = text[start:end]
         total += _pattern_for(piece).subn("", piece)[1]  # (counts without making the tokens)
         start = end
     return total
+
+
+def _within_run(text: str, start: int, end: int) -> int:
+    """Where to cut ``text`` at or after ``end`` (``start``: the piece's start, itself a token's):
+    inside the run of letters or digits that ``end`` falls in, at a token's end; else at the next
+    token end, wherever it is."""
+    backwards = text[end - 1 : start - 1 if start else None : -1]  # (the piece, last character first)
+    for run, length in ((_LETTERS, 8), (_DIGITS, 3)):
+        found = run.match(backwards)
+        if found is not None and found.end() >= length:
+            run_start = end - found.end()
+            return run_start + (end - run_start) // length * length
+    found = _TOKEN_END.search(text, end)
+    return found.end() if found is not None else len(text)
 
 
 def _json_tokens(value: Any) -> int:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -116,3 +118,31 @@ def test_chinese_japanese_and_korean_count_near_the_real_tokenizer() -> None:
         tokens = tokenize(text)
         assert "".join(tokens) == text and tokenize("".join(tokens)) == tokens
         assert 0.9 <= len(tokens) / real <= 1.5
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "a" * 300_000,
+        "9" * 300_001,
+        "我" * 200_000,
+        "ab" * 100_000 + "!" + "c" * 70_000,
+        "Привет" * 60_000,
+        "𠮷" * 100_000,
+    ],
+)
+def test_runs_with_no_token_end_are_counted_in_pieces_exactly(text: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A hostile audit: megabytes of CJK, or of letters or digits with no space, were counted in one
+    regex call that held the event loop 0.3-0.9 s (the pieces are cut where a token surely ends, and
+    none was found).  CJK characters end tokens; a long run is cut every 8 letters or 3 digits."""
+    whole = len(tokenizer._pattern_for(text).findall(text))
+    sizes: list[int] = []
+    pattern_for = tokenizer._pattern_for
+
+    def recording(piece: str) -> Any:
+        sizes.append(len(piece))
+        return pattern_for(piece)
+
+    monkeypatch.setattr(tokenizer, "_pattern_for", recording)
+    assert tokenizer._count_in_chunks(text) == whole
+    assert max(sizes) <= 2 * tokenizer._CHUNK
