@@ -60,11 +60,12 @@ def _patches(width: float, height: float) -> int:
     patches = math.ceil(width / _PATCH) * math.ceil(height / _PATCH)
     if patches <= _MAX_PATCHES:
         return patches
-    # Scaled to fit 1,536 patches, then down to a whole number of patches across.
+    # Scaled to fit 1,536 patches, then down to whole patches across or down, whichever cuts more
+    # (the guide's min of the two ratios: 1800 x 2400 and 2400 x 1800 both give 33 x 44).
     scale = math.sqrt(_PATCH * _PATCH * _MAX_PATCHES / (width * height))
     width, height = width * scale, height * scale
-    across = width / _PATCH
-    scale = math.floor(across) / across if across >= 1 else 1.0
+    across, down = width / _PATCH, height / _PATCH
+    scale = min(math.floor(across) / across if across >= 1 else 1.0, math.floor(down) / down if down >= 1 else 1.0)
     width, height = width * scale, height * scale
     return min(math.ceil(width / _PATCH) * math.ceil(height / _PATCH), _MAX_PATCHES)
 
@@ -72,12 +73,13 @@ def _patches(width: float, height: float) -> int:
 def image_size(url: str) -> tuple[int, int] | None:
     """The width and height in a ``data:`` URL's image header, or ``None`` (not a data URL, or a
     header mockai does not read)."""
-    if not url.startswith("data:"):
+    if url[:5].lower() != "data:":
         return None
     _, comma, data = url.partition(",")
     if not comma:
         return None
-    head = data[: _HEAD_BYTES // 3 * 4].strip()
+    # (base64 wrapped in lines, MIME style, read as one; a few more characters for the line breaks)
+    head = "".join(data[: _HEAD_BYTES // 3 * 4 * 81 // 76].split())[: _HEAD_BYTES // 3 * 4]
     try:
         raw = base64.b64decode(head[: len(head) // 4 * 4], validate=False)
     except (binascii.Error, ValueError):
@@ -107,12 +109,12 @@ def _jpeg(raw: bytes) -> tuple[int, int] | None:
     if raw[:2] != b"\xff\xd8":
         return None
     at = 2
-    while at + 9 <= len(raw):
-        if raw[at] != 0xFF:
+    for _ in range(_MAX_SEGMENTS):
+        if at + 9 > len(raw) or raw[at] != 0xFF:
             return None
         marker = raw[at + 1]
-        if marker == 0xFF:  # (fill byte)
-            at += 1
+        if marker == 0xFF:  # fill bytes, skipped at once (a hostile header had 96 KB of them)
+            at += len(raw) - at - 1 - len(raw[at + 1 :].lstrip(b"\xff"))
             continue
         if marker in _SOF:
             height, width = struct.unpack(">HH", raw[at + 5 : at + 9])
@@ -122,6 +124,9 @@ def _jpeg(raw: bytes) -> tuple[int, int] | None:
         (length,) = struct.unpack(">H", raw[at + 2 : at + 4])
         at += 2 + length
     return None
+
+
+_MAX_SEGMENTS = 1024  # JPEG segments read before the frame header, at most
 
 
 def _webp(raw: bytes) -> tuple[int, int] | None:

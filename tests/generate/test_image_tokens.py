@@ -9,6 +9,7 @@ from __future__ import annotations
 import base64
 import json
 import struct
+import time
 import zlib
 from typing import Any
 
@@ -73,3 +74,19 @@ def test_a_recorded_image_prompt_counts_as_recorded(base_url: str) -> None:
     answer = post_chat(base_url, record["request"]["body"])
     assert answer.status_code == 200
     assert abs(answer.json()["usage"]["prompt_tokens"] - recorded) <= 0.02 * recorded
+
+
+def test_what_a_hostile_audit_found() -> None:
+    """Patches: 2400 x 1800 counted 1,530 where the guide's min of the two ratios gives 1,452, as
+    1800 x 2400 does; MIME-wrapped base64 and an upper-case ``DATA:`` were unseen images; a JPEG
+    header of 96 KB of fill bytes took 10 ms an image to read."""
+    caps = capabilities("gpt-4.1-mini")
+    assert image_tokens({"url": png_url(2400, 1800)}, caps) == image_tokens({"url": png_url(1800, 2400)}, caps)
+    url = png_url(640, 480)
+    scheme, data = url.split(",")
+    wrapped = scheme + "," + "\r\n".join(data[i : i + 76] for i in range(0, len(data), 76))
+    assert image_size(wrapped) == image_size("DATA:" + url[5:]) == (640, 480)
+    filled = b"\xff\xd8" + b"\xff" * 96_000 + b"\xc0\x00\x11\x08\x01\x00\x02\x00\x03"
+    start = time.perf_counter()
+    assert image_size("data:image/jpeg;base64," + base64.b64encode(filled).decode()) == (512, 256)
+    assert time.perf_counter() - start < 0.005
