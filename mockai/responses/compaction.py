@@ -20,7 +20,6 @@ group, as a Response continuing it would.
 
 from __future__ import annotations
 
-import base64
 import hashlib
 import random
 from collections.abc import Iterable, Mapping
@@ -30,7 +29,7 @@ from mockai.core.errors import unknown_parameter
 from mockai.core.json_text import canonical_bytes, indented_bytes
 from mockai.core.plan import Usage
 from mockai.responses.input_items import input_items
-from mockai.responses.planner import parent_group
+from mockai.responses.planner import fernet_like, parent_group
 from mockai.responses.render_json import usage_dict
 from mockai.responses.validation import TOP_LEVEL, validate_responses_request
 
@@ -88,7 +87,7 @@ def compacted_body(
         {
             "id": f"cmp_{group}00{created_at + 1:08x}{hashlib.blake2b(seed, digest_size=12).hexdigest()}",
             "type": "compaction",
-            "encrypted_content": _opaque(rng, tokens),
+            "encrypted_content": fernet_like(rng, created_at, min(8 + tokens // 64, 256)),
         }
     )
     summary = min(tokens, 64 + rng.randrange(max(tokens // 4, 1)))
@@ -111,9 +110,3 @@ def _is_user_message(item: Mapping[str, Any]) -> bool:
 
 def _user_message(item: Mapping[str, Any]) -> dict[str, Any]:
     return {"type": "message", "role": "user", "content": item.get("content") or []}
-
-
-def _opaque(rng: random.Random, tokens: int) -> str:
-    """A ``gAAAAA…`` token (Fernet-like, urlsafe base64), longer for a longer conversation."""
-    payload = b"\x80\x00\x00\x00\x00" + rng.randbytes(4 + 16 + 32 * min(8 + tokens // 64, 256) + 32)
-    return base64.urlsafe_b64encode(payload).decode()

@@ -58,6 +58,7 @@ __all__ = [
     "OutputItem",
     "ReasoningItem",
     "ResponsePlan",
+    "fernet_like",
     "parent_group",
     "response_excerpt",
     "response_plan",
@@ -319,11 +320,14 @@ def _reasoning(ids: _Ids, seed: bytes, body: Mapping[str, Any]) -> ReasoningItem
     encrypted = None
     include = body.get("include")
     if isinstance(include, list) and "reasoning.encrypted_content" in include:
-        encrypted = (_fernet_like(rng), _fernet_like(rng))
+        blocks = (rng.randint(8, 20), rng.randint(8, 20))
+        encrypted = (fernet_like(rng, ids.created_at, blocks[0]), fernet_like(rng, ids.created_at, blocks[1]))
     return ReasoningItem(ids.next("rs"), summary, encrypted)
 
 
-def _fernet_like(rng: random.Random) -> str:
-    """An opaque ``gAAAAA…`` token, as the real API's encrypted reasoning looks (Fernet, urlsafe base64)."""
-    payload = b"\x80\x00\x00\x00\x00" + rng.randbytes(4 + 16 + 32 * rng.randint(8, 20) + 32)
+def fernet_like(rng: random.Random, created_at: int, blocks: int) -> str:
+    """An opaque ``gAAAAA…`` token, as the real API's encrypted content looks: a Fernet token
+    (urlsafe base64 of version 0x80, its time: the response's ``created_at``, as the real ones
+    carry theirs, then an IV, ``blocks`` blocks of ciphertext and a MAC, all seeded)."""
+    payload = b"\x80" + created_at.to_bytes(8, "big") + rng.randbytes(16 + 32 * blocks + 32)
     return base64.urlsafe_b64encode(payload).decode()

@@ -175,3 +175,22 @@ def test_gpt_6_astra_and_6_1_sol_reason_always(module_server: ServerThread) -> N
         assert _create(module_server, {**body, "reasoning": {"effort": "low"}})["reasoning"]["effort"] == "low"
     for model in ("gpt-6-sol", "gpt-6.1-terra"):
         assert _create(module_server, {"model": model, "input": "Hi", "reasoning": {"effort": "none"}})["status"]
+
+
+def test_encrypted_content_is_a_fernet_token_of_the_responses_time(module_server: ServerThread) -> None:
+    """A recorded-traffic audit: the real tokens carry their response's time; mockai's decoded to
+    random years (2014, 2086).  Reasoning's and a compaction's alike."""
+    import base64
+
+    body = {"model": "o4-mini", "input": "Count", "include": ["reasoning.encrypted_content"], "store": False}
+    answer = _create(module_server, body)
+    [reasoning] = [item for item in answer["output"] if item["type"] == "reasoning"]
+    token = base64.urlsafe_b64decode(reasoning["encrypted_content"])
+    assert token[0] == 0x80 and int.from_bytes(token[1:9], "big") == answer["created_at"]
+    compact = HTTP.post(
+        f"{module_server.base_url}/responses/compact", json={"model": "gpt-5.2", "input": "hi"}, headers=AUTH
+    )
+    compacted = compact.json()
+    token = base64.urlsafe_b64decode(compacted["output"][-1]["encrypted_content"])
+    assert reasoning["encrypted_content"].startswith("gAAAAA")
+    assert int.from_bytes(token[1:9], "big") == compacted["created_at"]
