@@ -145,8 +145,13 @@ def response_plan(plan: ReplyPlan, body: Mapping[str, Any], echoes: Echoes | Non
     if body.get("store") is False:  # ids of their own: never one a stored twin's GET would find
         hashing.update(b"/not stored")
     seed = hashing.digest()
-    group = parent_group(body.get("previous_response_id")) or _conversation_group(body) or seed[:8].hex()
+    previous = body.get("previous_response_id")
+    parent = parent_group(previous)
+    group = parent or _conversation_group(body) or seed[:8].hex()
     created_at = plan.created
+    if parent is not None and created_at <= (parent_at := int(str(previous)[23:31], 16)):
+        # (a follow-up is never older than the response it continues: seeded times are not a clock)
+        created_at = parent_at + 1 + created_at % 300
     choice = plan.choices[0] if plan.choices else ChoicePlan(index=0, finish_reason="stop", content_tokens=())
     reason = _INCOMPLETE.get(choice.finish_reason)
     incomplete = reason is not None

@@ -194,3 +194,18 @@ def test_encrypted_content_is_a_fernet_token_of_the_responses_time(module_server
     token = base64.urlsafe_b64decode(compacted["output"][-1]["encrypted_content"])
     assert reasoning["encrypted_content"].startswith("gAAAAA")
     assert int.from_bytes(token[1:9], "big") == compacted["created_at"]
+
+
+def test_a_follow_up_is_never_older_than_its_parent(module_server: ServerThread) -> None:
+    """Seeded times are drawn from the request, so a follow-up could be older than the response
+    it continues, and a chain listed by ``created_at`` came out of order."""
+    previous: str | None = None
+    times = []
+    for turn in range(12):
+        body: dict[str, Any] = {"model": "gpt-4o-mini", "input": f"Turn {turn}"}
+        if previous is not None:
+            body["previous_response_id"] = previous
+        answer = _create(module_server, body)
+        previous = answer["id"]
+        times.append(answer["created_at"])
+    assert times == sorted(times) and len(set(times)) == len(times)
