@@ -292,3 +292,28 @@ def test_replay_still_wants_a_key_like_the_api(server_factory: ServerFactory, tm
         assert response.status_code == 401
         assert "You didn't provide an API key" in response.json()["error"]["message"]
     assert HTTP.get(f"{server.base_url}/models", headers=AUTH).content == models
+
+
+def test_legacy_completions_replay_and_a_miss_is_named(server_factory: ServerFactory, tmp_path: Path) -> None:
+    """``POST /v1/completions`` (new this session) replays from a cassette as every other /v1 path
+    does, the SDK parsing the recorded answer; another prompt is the cassette's miss."""
+    recorded = json.dumps(
+        {
+            "id": "cmpl-recorded00000000000000000000000",
+            "object": "text_completion",
+            "created": 1700000000,
+            "model": "gpt-3.5-turbo-instruct",
+            "choices": [{"text": "\n\nRecorded.", "index": 0, "logprobs": None, "finish_reason": "stop"}],
+            "usage": {"prompt_tokens": 3, "completion_tokens": 3, "total_tokens": 6},
+        },
+        indent=2,
+    ).encode()
+    body = {"model": "gpt-3.5-turbo-instruct", "prompt": "Say it"}
+    server = server_factory(
+        cassette=_write(tmp_path / "legacy.yaml", _exchange(body, recorded, path="/v1/completions"))
+    )
+    with sdk(server.base_url) as client:
+        answer = client.completions.create(model="gpt-3.5-turbo-instruct", prompt="Say it")
+        assert answer.choices[0].text == "\n\nRecorded." and answer.id == "cmpl-recorded00000000000000000000000"
+    other = HTTP.post(f"{server.base_url}/completions", json={**body, "prompt": "Other"}, headers=AUTH)
+    assert other.status_code == 404 and "differs at `prompt`" in other.json()["error"]["message"]
