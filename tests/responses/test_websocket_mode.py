@@ -236,3 +236,35 @@ def test_a_connection_answers_a_few_messages_at_a_time_and_all_of_them(fresh: Se
         connection.send({"type": "response.create", "model": "gpt-4o-mini", "input": "hi", "stream_id": "x" * 300})
         error = connection.recv()
         assert error.type == "error" and error.error.code == "string_above_max_length"
+
+
+def test_a_cassette_answers_a_create_over_the_socket(server_factory: ServerFactory, tmp_path: Any) -> None:
+    """Each create is the POST it stands for, so a cassette's recorded stream of that POST answers
+    it: its events, one message each."""
+    from mockai.replay.cassette import Cassette, CassetteRequest, CassetteResponse, Interaction, dump_cassette
+
+    created = {
+        "type": "response.created",
+        "sequence_number": 0,
+        "response": {"id": "resp_recorded", "status": "in_progress"},
+    }
+    done = {
+        "type": "response.completed",
+        "sequence_number": 1,
+        "response": {"id": "resp_recorded", "status": "completed"},
+    }
+    events = tuple(
+        (0.0, f"event: {e['type']}\ndata: {json.dumps(e, separators=(',', ':'))}\n\n".encode()) for e in (created, done)
+    )
+    recorded = Interaction(
+        CassetteRequest("POST", "/v1/responses", body={"model": "gpt-4o-mini", "input": "hi", "stream": True}),
+        CassetteResponse(
+            200, (("content-type", "text/event-stream; charset=utf-8"),), b"".join(b for _, b in events), events
+        ),
+    )
+    cassette = tmp_path / "socket.yaml"
+    cassette.write_bytes(dump_cassette(Cassette([recorded])))
+    with client_for(server_factory(cassette=cassette)).responses.connect() as connection:
+        connection.response.create(model="gpt-4o-mini", input="hi")
+        received = _raw_until_done(connection)
+    assert [json.loads(m) for m in received] == [created, done]
