@@ -19,11 +19,12 @@ from typing import Any
 from mockai.chat.request_keys import alnum, request_key, request_keys, seeded_rng
 from mockai.completions.request import CompletionRequest, Prompt
 from mockai.core.model_catalog import ModelCatalog
+from mockai.core.plan import ReplyPlan
 from mockai.core.records import record
 from mockai.generate.text import paragraph_tokens
 from mockai.generate.tokenizer import tokenize
 
-__all__ = ["ChoicePlan", "CompletionPlan", "Logprobs", "plan_completion"]
+__all__ = ["ChoicePlan", "CompletionPlan", "Logprobs", "chat_view", "plan_completion", "scripted_completion"]
 
 # 2025-01-01T00:00:00Z plus up to a year, as chat's plans (mockai.chat.planner).
 _CREATED_BASE = 1735689600
@@ -103,6 +104,47 @@ def plan_completion(
     return CompletionPlan(
         id="cmpl-" + alnum(key, "id", 29),  # cmpl- + 29 alphanumerics, as recorded (2025, 2026)
         created=_CREATED_BASE + int.from_bytes(key[:4], "big") % 31_536_000,
+        model=catalog.resolve(asked.model),
+        choices=tuple(choices),
+        prompt_tokens=asked.prompt_tokens,
+    )
+
+
+def chat_view(asked: CompletionRequest) -> dict[str, Any]:
+    """The request as scenario rules read every request: a chat request whose user message is the
+    first prompt (a token-id prompt: empty), with the same ``max_tokens``, ``n`` and ``stop``."""
+    first = asked.prompts[0] if asked.prompts else ""
+    view: dict[str, Any] = {
+        "model": asked.model,
+        "messages": [{"role": "user", "content": first if isinstance(first, str) else ""}],
+        "max_tokens": asked.max_tokens,
+        "n": asked.n,
+    }
+    if asked.stops:
+        view["stop"] = list(asked.stops)
+    return view
+
+
+def scripted_completion(plan: ReplyPlan, asked: CompletionRequest, catalog: ModelCatalog) -> CompletionPlan | str:
+    """The completion a scenario rule's answer (the chat plan of :func:`chat_view`) gives: each
+    prompt's choice ``i`` says that plan's choice ``i``; or why it cannot (a tool call)."""
+    if any(choice.tool_calls or choice.function_call is not None for choice in plan.choices):
+        return "a completion has no tool calls: reply with text"
+    choices: list[ChoicePlan] = []
+    for p, prompt in enumerate(asked.prompts):
+        for i in range(asked.n):
+            said = plan.choices[i % len(plan.choices)] if plan.choices else None
+            tokens = tuple((said.content_tokens or said.refusal_tokens or ()) if said is not None else ())
+            finish = said.finish_reason if said is not None and said.finish_reason == "length" else "stop"
+            echoed = prompt if asked.echo and isinstance(prompt, str) else ""
+            logprobs = None
+            if asked.logprobs is not None:
+                logprobs = _logprobs(asked, prompt, echoed, tokens, seeded_rng(plan.id.encode(), f"logprobs{p}.{i}"))
+            echoed_tokens = len(tokenize(echoed)) if echoed and logprobs is not None else 0
+            choices.append(ChoicePlan(p * asked.n + i, echoed, echoed_tokens, tokens, finish, logprobs))
+    return CompletionPlan(
+        id="cmpl-" + plan.id.removeprefix("chatcmpl-"),
+        created=plan.created,
         model=catalog.resolve(asked.model),
         choices=tuple(choices),
         prompt_tokens=asked.prompt_tokens,

@@ -355,6 +355,15 @@ class ScenarioSource:
         rule, count = found
         return build_inputs_reply(rule, rule.reply_for(count), view, bearer_key(ctx.headers))
 
+    def problem_of(self, seq: int, source: str, message: str) -> ErrorReply:
+        """:meth:`problem` for the rule whose reply came from ``source`` (``scenario:<label>``), as
+        a surface that reads a rule's answer its own way finds it cannot send it."""
+        label = source.removeprefix("scenario:")
+        rule = next((rule for rule in self.rules if rule.label == label), None)
+        if rule is None:  # (the rules were replaced meanwhile)
+            return ErrorReply(APIError(400, f"mockai: {message}", type="mockai_scenario_error"), source=source)
+        return self.problem(seq, rule, message)
+
     def problem(self, seq: int, rule: Rule, message: str) -> ErrorReply:
         """A reply of ``rule`` that cannot be sent for request ``seq``: kept, and answered as a 400."""
         self._problems.append(Problem(seq, rule, message))
