@@ -54,6 +54,7 @@ def completion_dict(plan: ReplyPlan) -> dict[str, Any]:
         "usage": plan.usage.to_dict(),
         "service_tier": plan.service_tier,
         "system_fingerprint": plan.system_fingerprint,
+        **({"moderation": plan.moderation} if plan.moderation is not None else {}),
     }
 
 
@@ -90,4 +91,4 @@ def _heavy_lists(completion: dict[str, Any]) -> list[tuple[dict[str, Any], str]]
 def _has_floats(plan: ReplyPlan) -> bool:
     """Whether a completion's body may hold a float: its logprobs are its only ones (ids, counts
     and times are integers; texts are strings)."""
-    return any(choice.logprobs is not None for choice in plan.choices)
+    return plan.moderation is not None or any(choice.logprobs is not None for choice in plan.choices)

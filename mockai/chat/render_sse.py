@@ -131,7 +131,7 @@ def event_count(plan: ReplyPlan, opts: StreamOptions) -> int:
     """How many events :func:`rendered_events` gives for ``plan``, counted from the plan alone
     (a latency profile times each event without rendering the stream)."""
     total = sum(_choice_event_count(choice, opts.tokens_per_chunk) for choice in plan.choices)
-    return total + (1 if opts.include_usage else 0)
+    return total + (1 if opts.include_usage else 0) + (1 if plan.moderation is not None else 0)
 
 
 def _choice_event_count(choice: ChoicePlan, size: int) -> int:
@@ -159,20 +159,27 @@ def _choice_event_count(choice: ChoicePlan, size: int) -> int:
 def chunk_dicts(plan: ReplyPlan, opts: StreamOptions) -> list[dict[str, Any]]:
     """Every chunk of the stream, in order, as dicts with keys in the real order."""
     obfuscation = random.Random(plan.obfuscation_seed)
-    return [_chunk(plan, choices, usage, opts, obfuscation) for choices, usage in _chunk_parts(plan, opts)]
+    return [_chunk(plan, part, opts, obfuscation) for part in _chunk_parts(plan, opts)]
 
 
-def _chunk_parts(plan: ReplyPlan, opts: StreamOptions) -> Iterator[tuple[list[dict[str, Any]], dict[str, Any] | None]]:
-    """What differs from chunk to chunk: its ``choices`` and (the last, with include_usage) its usage."""
+# A chunk's own part: its choices, its usage (the last, with include_usage), its moderation (the
+# moderation chunk, when moderated completions are asked: after the finish chunks).
+_Part = tuple[list[dict[str, Any]], dict[str, Any] | None, dict[str, Any] | None]
+
+
+def _chunk_parts(plan: ReplyPlan, opts: StreamOptions) -> Iterator[_Part]:
+    """What differs from chunk to chunk: its ``choices``, usage and moderation."""
     spoken = {c.index for c in plan.choices if c.audio is not None}
     for index, (delta, logprobs, finish) in _interleaved(plan, opts):
         choice: dict[str, Any] = {"index": index, "delta": delta}
         if not plan.omit_logprobs_key and index not in spoken:  # recorded audio chunks have no logprobs
             choice["logprobs"] = logprobs
         choice["finish_reason"] = finish
-        yield [choice], None
+        yield [choice], None, None
+    if plan.moderation is not None:
+        yield [], None, plan.moderation
     if opts.include_usage:
-        yield [], plan.usage.to_dict()
+        yield [], plan.usage.to_dict(), None
 
 
 def _interleaved(plan: ReplyPlan, opts: StreamOptions) -> Iterator[tuple[int, tuple[dict[str, Any], Any, Any]]]:
@@ -205,15 +212,12 @@ def _head(plan: ReplyPlan) -> dict[str, Any]:
     }
 
 
-def _chunk(
-    plan: ReplyPlan,
-    choices: list[dict[str, Any]],
-    usage: dict[str, Any] | None,
-    opts: StreamOptions,
-    obfuscation: random.Random,
-) -> dict[str, Any]:
+def _chunk(plan: ReplyPlan, part: _Part, opts: StreamOptions, obfuscation: random.Random) -> dict[str, Any]:
+    choices, usage, moderation = part
     chunk = _head(plan)
     chunk["choices"] = choices
+    if moderation is not None:
+        chunk["moderation"] = moderation
     if opts.include_usage:
         chunk["usage"] = usage
     if opts.include_obfuscation:
@@ -255,8 +259,10 @@ def _encoded_events(plan: ReplyPlan, opts: StreamOptions) -> tuple[bytes, ...]:
     obfuscation = random.Random(plan.obfuscation_seed) if opts.include_obfuscation else None
     usage_on = opts.include_usage
     events = []
-    for choices, usage in _chunk_parts(plan, opts):
+    for choices, usage, moderation in _chunk_parts(plan, opts):
         text = head + _choices_json(choices)
+        if moderation is not None:
+            text += ',"moderation":' + _compact(moderation)
         if usage_on:
             text += ',"usage":' + _compact(usage)
         if obfuscation is not None:

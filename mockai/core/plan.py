@@ -189,6 +189,9 @@ class ReplyPlan:
     omit_logprobs_key: bool = False
     # Seeds the stream's ``obfuscation`` strings.
     obfuscation_seed: int = 0
+    # ``moderation`` asked (moderated completions): the results of input and output, as the answer
+    # carries them (the JSON body's ``moderation``; a stream's moderation chunk).
+    moderation: dict[str, Any] | None = None
 
 
 def plan_cost(plan: ReplyPlan) -> int:

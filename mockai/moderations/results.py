@@ -24,7 +24,7 @@ from typing import Any
 from mockai.core.json_text import dumps_indented
 from mockai.moderations.request import ModerationInput, ModerationRequest, moderation_model
 
-__all__ = ["CATEGORIES", "Verdict", "moderation_body", "moderation_id", "moderation_result"]
+__all__ = ["CATEGORIES", "Verdict", "moderated", "moderation_body", "moderation_id", "moderation_result"]
 
 CATEGORIES = (
     "harassment",
@@ -116,6 +116,20 @@ def moderation_result(text: str, images: int, model_id: str) -> dict[str, Any]:
         "flagged": result["flagged"],
         "model": (model.snapshot or model.id) if model is not None else model_id,
         "type": "moderation_result",
+    }
+
+
+def moderated(input_text: str, images: int, output_text: str, model_id: str) -> dict[str, Any]:
+    """A chat completion's ``moderation`` (moderated completions): for the input and the output,
+    ``{"model", "results": [...], "type": "moderation_results"}`` (the spec's
+    ``ChatCompletionModeration``; keys in the SDK 3.60's order), each result a
+    :func:`moderation_result` (the SDK requires its ``model`` and ``type``), not flagged."""
+    input_result = moderation_result(input_text, images, model_id)
+    output_result = moderation_result(output_text, 0, model_id)
+    reported = input_result["model"]
+    return {
+        "input": {"model": reported, "results": [input_result], "type": "moderation_results"},
+        "output": {"model": reported, "results": [output_result], "type": "moderation_results"},
     }
 
 

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from aiohttp import web
@@ -27,8 +27,9 @@ from mockai.chat.store.routes import keep_stored
 from mockai.chat.validation import validate_chat_request
 from mockai.core.context import RequestContext
 from mockai.core.errors import APIError
-from mockai.core.plan import ErrorReply, ForwardReply, PlannedReply, RawReply, Reply, slow_to_render
+from mockai.core.plan import ErrorReply, ForwardReply, PlannedReply, RawReply, Reply, ReplyPlan, slow_to_render
 from mockai.http.responses import request_id_of
+from mockai.moderations.results import moderated
 from mockai.responses import surface as responses
 from mockai.responses.conversations import conversation_id_of
 from mockai.server.intake import Received
@@ -69,12 +70,34 @@ def _chat_view(state: ServerState, body: dict[str, Any], new: bool) -> dict[str,
 def _chat_deliver(
     request: web.Request, state: ServerState, ctx: RequestContext, body: dict[str, Any], reply: Delivered
 ) -> tuple[Writer, Describe]:
+    asked = body.get("moderation")
+    if isinstance(reply, PlannedReply) and isinstance(asked, dict) and isinstance(asked.get("model"), str):
+        reply = replace(reply, plan=replace(reply.plan, moderation=_moderation(body, reply.plan, asked["model"])))
     keep_stored(state.store, ctx, reply)
 
     def write(request: web.Request, req_id: str) -> Awaitable[web.StreamResponse]:
         return write_reply(request, reply, ctx.body, req_id, state.config.tokens_per_chunk, state.rendered)
 
     return write, completion_dict
+
+
+def _moderation(body: dict[str, Any], plan: ReplyPlan, model: str) -> dict[str, Any]:
+    """Moderated completions: the results for the user messages (their text and images) and for
+    the first choice's text."""
+    texts: list[str] = []
+    images = 0
+    for message in body.get("messages") or ():
+        if not isinstance(message, dict) or message.get("role") != "user":
+            continue
+        content = message.get("content")
+        for part in [{"type": "text", "text": content}] if isinstance(content, str) else content or ():
+            if isinstance(part, dict) and part.get("type") == "text":
+                texts.append(str(part.get("text") or ""))
+            elif isinstance(part, dict) and part.get("type") == "image_url":
+                images += 1
+    said = plan.choices[0] if plan.choices else None
+    answer = "".join(said.content_tokens or ()) if said is not None else ""
+    return moderated("\n".join(texts), images, answer, model)
 
 
 def _as_is(error: APIError, body: dict[str, Any] | None) -> APIError:
