@@ -7,6 +7,9 @@ from __future__ import annotations
 
 from typing import Any
 
+import openai
+import pytest
+
 from mockai.server.runner import ServerThread
 from tests.support.clients import sdk
 
@@ -44,3 +47,23 @@ def test_a_stream_has_a_moderation_chunk_telling_the_same(fresh: ServerThread) -
     assert len(moderated) == 1 and moderated[0].choices == [] and moderated[0].usage is None
     assert moderated[0].moderation.model_dump() == answer.moderation.model_dump()
     assert chunks[-1].usage is not None  # (the usage chunk stays the last)
+
+
+@pytest.mark.parametrize(
+    ("moderation", "param"),
+    [
+        ({"model": "omni-moderation-latest", "policy": {"x": 1}}, "moderation.policy.x"),
+        ({"model": "omni-moderation-latest", "bogus": 1}, "moderation.bogus"),
+        (
+            {"model": "omni-moderation-latest", "policy": {"input": {"mode": "score", "y": 2}}},
+            "moderation.policy.input.y",
+        ),
+    ],
+)
+def test_the_option_is_checked_as_responses_checks_it(fresh: ServerThread, moderation: Any, param: str) -> None:
+    """The same audit: chat took unknown keys in the option that /v1/responses refuses."""
+    with pytest.raises(openai.BadRequestError) as refused:
+        sdk(fresh.base_url).chat.completions.create(
+            model="gpt-4o-mini", messages=USER, extra_body={"moderation": moderation}
+        )
+    assert (refused.value.body["param"], refused.value.body["code"]) == (param, "unknown_parameter")
