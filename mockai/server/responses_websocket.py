@@ -33,8 +33,9 @@ sends the ``error`` and ``response.failed`` events, ``reset`` drops the connecti
 ended early (``cut``, ``empty``) closes the connection (1011), since no more events will come.
 
 Choices where no source says what the real API does (each marked "(unknown)" below):
-``generate: false`` (a warm-up without output) and ``response.steer`` are refused with an ``error``
-event rather than emulated; ``background: true`` is refused (the SDK says it is not supported);
+``generate: false`` (a warm-up without output) is refused with an ``error`` event rather than
+emulated; a ``response.steer`` always fails (:meth:`_Connection.steer_failed`: mockai's responses
+are complete before it comes); ``background: true`` is refused (the SDK says it is not supported);
 ``stream`` sent anyway is ignored; a ``store: false`` response is not kept for the connection
 (``previous_response_id`` naming it is the POST's 400 ``previous_response_not_found``).
 """
@@ -175,9 +176,8 @@ class _Connection:
             return
         if kind == "response.create" and body is not None:
             self.start(self.turn(event, lane, body))
-        elif kind == "response.steer":  # (unknown: what the real API sends where steering is off)
-            message = "mockai does not emulate response.steer: send a response.create with previous_response_id."
-            self.refuse(APIError(400, message, param="type", code="unsupported_value"), lane)
+        elif kind == "response.steer":
+            self.start(self.steer_failed(event, lane))
         elif kind is None:
             self.refuse(
                 APIError(400, "Missing required parameter: 'type'.", param="type", code="missing_required_parameter"),
@@ -239,6 +239,30 @@ class _Connection:
                 await response.write_eof()
             if not self.over:  # (a stream cut short by the client's close is no broken stream)
                 await events.finish(self.socket)
+
+    async def steer_failed(self, event: dict[str, Any], lane: str | None) -> None:
+        """A ``response.steer``: always ``response.steer.failed`` (openai-node 7.60's types), since
+        a mockai response is complete before a steer can reach it: ``response_already_completed``
+        for a response the server knows, else ``response_not_found``.  The messages paraphrase the
+        codes' descriptions in those types (the live wording is not known)."""
+        target = event.get("previous_response_id")
+        state = self.upgrade.app[STATE].current
+        known = isinstance(target, str) and state.responses.get(target) is not None
+        code, message = (
+            ("response_already_completed", "The response completed and is no longer accepting steering input.")
+            if known
+            else ("response_not_found", "The target response is not available on this connection.")
+        )
+        failed = {
+            "type": "response.steer.failed",
+            "error": {"code": code, "message": message, "type": "invalid_request_error"},
+            "sequence_number": 0,
+            "steer": {"input": event.get("input"), "previous_response_id": target},
+        }
+        if lane is not None:
+            failed["stream_id"] = lane
+        async with self.lane(lane):
+            await self.send(compact_bytes(failed))
 
     async def send(self, payload: bytes) -> None:
         async with self.sending:

@@ -268,3 +268,19 @@ def test_a_cassette_answers_a_create_over_the_socket(server_factory: ServerFacto
         connection.response.create(model="gpt-4o-mini", input="hi")
         received = _raw_until_done(connection)
     assert [json.loads(m) for m in received] == [created, done]
+
+
+def test_a_steer_fails_as_the_sdk_types_say(fresh: ServerThread) -> None:
+    """An audit of openai-node 7.60: a ``response.steer`` got a generic error event, where its types
+    say ``response.steer.failed`` with a steering code.  A mockai response is complete before a
+    steer reaches it: ``response_already_completed``; an unknown one: ``response_not_found``."""
+    with client_for(fresh).responses.connect() as connection:
+        connection.response.create(model="gpt-4o-mini", input="Hello")
+        done = _raw_until_done(connection)
+        response_id = json.loads(done[-1])["response"]["id"]
+        for target, code in ((response_id, "response_already_completed"), ("resp_unknown", "response_not_found")):
+            steer = {"type": "response.steer", "previous_response_id": target, "input": "And shorter, please."}
+            connection.send(steer)  # type: ignore[arg-type]
+            failed = json.loads(connection.recv_bytes())
+            assert failed["type"] == "response.steer.failed" and failed["error"]["code"] == code
+            assert failed["steer"]["previous_response_id"] == target
