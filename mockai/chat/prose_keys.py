@@ -17,6 +17,8 @@ import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from mockai.core.request_reading import message_text
+
 __all__ = ["prose_schema"]
 
 _NAME = r"[`'\"]?([A-Za-z_][A-Za-z0-9_]{0,39})[`'\"]?"
@@ -54,21 +56,11 @@ def prose_schema(messages: Sequence[Any]) -> dict[str, Any] | None:
             if user_seen:
                 continue
             user_seen = True
-        keys = _keys(_text(message))
+        keys = _keys(message_text(message))
         if keys:
             properties = {key: _property(key) for key in keys}
             return {"type": "object", "properties": properties, "required": keys, "additionalProperties": False}
     return None
-
-
-def _text(message: Mapping[str, Any]) -> str:
-    content = message.get("content")
-    if isinstance(content, str):
-        return content
-    if isinstance(content, list):
-        parts = [p.get("text") for p in content if isinstance(p, Mapping) and p.get("type") == "text"]
-        return "\n".join(t for t in parts if isinstance(t, str))
-    return ""
 
 
 def _keys(text: str) -> list[str]:

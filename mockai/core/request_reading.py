@@ -27,6 +27,7 @@ __all__ = [
     "tool_name",
     "tool_names",
     "tool_results",
+    "user_text_and_images",
 ]
 
 T = TypeVar("T")
@@ -78,6 +79,24 @@ def last_user_text(messages: Any) -> str | None:
             if isinstance(message, Mapping) and message.get("role") == "user":
                 return message_text(message)
     return None
+
+
+def user_text_and_images(messages: Any) -> tuple[str, int]:
+    """The text of the ``user`` messages, each text part its own line, and how many images they
+    hold (``image_url`` parts): what a moderation of a request's input reads, and the images its
+    rate limits count (only user messages take images)."""
+    texts: list[str] = []
+    images = 0
+    for message in messages if isinstance(messages, Sequence) and not isinstance(messages, str) else ():
+        if not isinstance(message, Mapping) or message.get("role") != "user":
+            continue
+        content = message.get("content")
+        for part in [{"type": "text", "text": content}] if isinstance(content, str) else _list(content):
+            if isinstance(part, Mapping) and part.get("type") == "text":
+                texts.append(str(part.get("text") or ""))
+            elif isinstance(part, Mapping) and part.get("type") == "image_url":
+                images += 1
+    return "\n".join(texts), images
 
 
 # --- tools ----------------------------------------------------------------------------------------

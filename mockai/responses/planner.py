@@ -44,6 +44,7 @@ from mockai.core.plan_excerpt import (
     excerpt_tokens,
 )
 from mockai.core.records import record
+from mockai.core.request_reading import user_text_and_images
 from mockai.generate import text as textgen
 from mockai.generate.tokenizer import tokenize
 from mockai.moderations.results import moderation_result
@@ -199,26 +200,10 @@ def _moderation(body: Mapping[str, Any], output: list[OutputItem]) -> dict[str, 
     asked = body.get("moderation")
     if not isinstance(asked, Mapping) or not isinstance(asked.get("model"), str):
         return None
-    texts, images = _user_input(body.get("input"))
+    texts, images = user_text_and_images(input_messages(body.get("input") or []))
     answer = "".join(i.text for i in output if isinstance(i, MessageItem))
     model = asked["model"]
     return {"input": moderation_result(texts, images, model), "output": moderation_result(answer, 0, model)}
-
-
-def _user_input(raw: Any) -> tuple[str, int]:
-    """The text of the input's user messages (joined by a newline) and how many images they hold."""
-    texts: list[str] = []
-    images = 0
-    for message in input_messages(raw if raw is not None else []):
-        if message.get("role") != "user":
-            continue
-        content = message.get("content")
-        for part in [{"type": "text", "text": content}] if isinstance(content, str) else content or ():
-            if part.get("type") == "text":
-                texts.append(str(part.get("text") or ""))
-            elif part.get("type") == "image_url":
-                images += 1
-    return "\n".join(texts), images
 
 
 def _echo(body: Mapping[str, Any], service_tier: str, echoes: Echoes) -> dict[str, Any]:

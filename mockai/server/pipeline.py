@@ -28,6 +28,7 @@ from mockai.chat.validation import validate_chat_request
 from mockai.core.context import RequestContext
 from mockai.core.errors import APIError
 from mockai.core.plan import ErrorReply, ForwardReply, PlannedReply, RawReply, Reply, ReplyPlan, slow_to_render
+from mockai.core.request_reading import user_text_and_images
 from mockai.http.responses import request_id_of
 from mockai.moderations.results import moderated
 from mockai.responses import surface as responses
@@ -84,20 +85,10 @@ def _chat_deliver(
 def _moderation(body: dict[str, Any], plan: ReplyPlan, model: str) -> dict[str, Any]:
     """Moderated completions: the results for the user messages (their text and images) and for
     the first choice's text."""
-    texts: list[str] = []
-    images = 0
-    for message in body.get("messages") or ():
-        if not isinstance(message, dict) or message.get("role") != "user":
-            continue
-        content = message.get("content")
-        for part in [{"type": "text", "text": content}] if isinstance(content, str) else content or ():
-            if isinstance(part, dict) and part.get("type") == "text":
-                texts.append(str(part.get("text") or ""))
-            elif isinstance(part, dict) and part.get("type") == "image_url":
-                images += 1
+    text, images = user_text_and_images(body.get("messages"))
     said = plan.choices[0] if plan.choices else None
     answer = "".join(said.content_tokens or ()) if said is not None else ""
-    return moderated("\n".join(texts), images, answer, model)
+    return moderated(text, images, answer, model)
 
 
 def _as_is(error: APIError, body: dict[str, Any] | None) -> APIError:
