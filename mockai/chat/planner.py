@@ -37,7 +37,7 @@ from mockai.generate import text as textgen
 from mockai.generate.jsongen import generator as jsongen
 from mockai.generate.tokenizer import count_prompt_tokens, tokenize
 
-__all__ = ["Planner", "request_key"]
+__all__ = ["Planner", "cut_at_stop", "request_key"]
 
 # 2025-01-01T00:00:00Z plus up to a year: plausible, and the same for the same request.
 _CREATED_BASE = 1735689600
@@ -251,7 +251,7 @@ def _content_tokens(
         return None, budget, False
     text = draft.content
     if stops and draft.finish_reason is None:
-        text = _cut_at_stop(text, stops)
+        text = cut_at_stop(text, stops)
     drawn = draft.content_tokens  # (the text's own tokens: valid while no stop cut it)
     tokens = drawn if drawn is not None and text is draft.content else tuple(tokenize(text))
     truncated = False
@@ -322,7 +322,8 @@ def _stops(stop: Any) -> tuple[str, ...]:
     return ()
 
 
-def _cut_at_stop(text: str, stops: tuple[str, ...]) -> str:
+def cut_at_stop(text: str, stops: tuple[str, ...]) -> str:
+    """``text`` up to the first of ``stops`` it holds (``text`` itself when it holds none)."""
     positions = [p for p in (text.find(s) for s in stops) if p >= 0]
     return text[: min(positions)] if positions else text
 

@@ -16,6 +16,7 @@ import random
 from collections.abc import Mapping
 from typing import Any
 
+from mockai.chat.planner import cut_at_stop
 from mockai.chat.request_keys import alnum, request_key, request_keys, seeded_rng
 from mockai.completions.request import CompletionRequest, Prompt
 from mockai.core.model_catalog import ModelCatalog
@@ -136,12 +137,9 @@ def scripted_completion(plan: ReplyPlan, asked: CompletionRequest, catalog: Mode
             said = plan.choices[i % len(plan.choices)] if plan.choices else None
             tokens = tuple((said.content_tokens or said.refusal_tokens or ()) if said is not None else ())
             finish = said.finish_reason if said is not None and said.finish_reason == "length" else "stop"
-            echoed = prompt if asked.echo and isinstance(prompt, str) else ""
-            logprobs = None
-            if asked.logprobs is not None:
-                logprobs = _logprobs(asked, prompt, echoed, tokens, seeded_rng(plan.id.encode(), f"logprobs{p}.{i}"))
-            echoed_tokens = len(tokenize(echoed)) if echoed and logprobs is not None else 0
-            choices.append(ChoicePlan(p * asked.n + i, echoed, echoed_tokens, tokens, finish, logprobs))
+            choices.append(
+                _said(asked, prompt, p * asked.n + i, tokens, finish, (plan.id.encode(), f"logprobs{p}.{i}"))
+            )
     return CompletionPlan(
         id="cmpl-" + plan.id.removeprefix("chatcmpl-"),
         created=plan.created,
@@ -161,22 +159,31 @@ def _choice(asked: CompletionRequest, prompt: Prompt, content_key: bytes, index:
     text, full = _LEAD + text, (_LEAD, *full)  # an instruct model's answer starts on a new paragraph
     finish = "stop"
     tokens = full
-    cut = _cut_at_stop(text, asked.stops)
-    if cut is not None:
+    cut = cut_at_stop(text, asked.stops)
+    if cut is not text:
         tokens = tuple(tokenize(cut))
     if len(tokens) > asked.max_tokens:
         tokens, finish = tokens[: asked.max_tokens], "length"
-    echoed = prompt if asked.echo and isinstance(prompt, str) else ""  # (token ids are not decoded)
+    return _said(asked, prompt, index, tokens, finish, (content_key, f"logprobs{i}"))
+
+
+def _said(
+    asked: CompletionRequest,
+    prompt: Prompt,
+    index: int,
+    tokens: tuple[str, ...],
+    finish: str,
+    seed: tuple[bytes, str],
+) -> ChoicePlan:
+    """The choice that says ``tokens``: with the prompt echoed before them when ``echo`` asks
+    (token ids are not decoded), and its logprobs when asked (drawn from ``seed``'s generator,
+    seeded only then: a seeding costs microseconds)."""
+    echoed = prompt if asked.echo and isinstance(prompt, str) else ""
     logprobs = None
     if asked.logprobs is not None:
-        logprobs = _logprobs(asked, prompt, echoed, tokens, seeded_rng(content_key, f"logprobs{i}"))
+        logprobs = _logprobs(asked, prompt, echoed, tokens, seeded_rng(*seed))
     echoed_tokens = len(tokenize(echoed)) if echoed and logprobs is not None else 0
     return ChoicePlan(index, echoed, echoed_tokens, tokens, finish, logprobs)
-
-
-def _cut_at_stop(text: str, stops: tuple[str, ...]) -> str | None:
-    positions = [p for p in (text.find(s) for s in stops) if p >= 0]
-    return text[: min(positions)] if positions else None
 
 
 def _logprobs(
